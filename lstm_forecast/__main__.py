@@ -1,0 +1,5 @@
+"""``python -m lstm_forecast``."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,318 @@
+"""The ``lstm-forecast`` command: parse, call one workflow, print, map errors to exit codes.
+
+Results go to stdout, progress and messages to stderr. Nothing here imports TensorFlow
+at import time: ``--help`` and ``validate`` stay fast.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import io
+import logging
+import os
+import sys
+import traceback
+import warnings
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from . import __version__
+from .errors import LstmForecastError, UserError
+
+F = TypeVar("F", bound=Callable[..., Any])
+EXIT_INTERRUPTED = 130
+
+_set_option = click.option(
+    "--set",
+    "overrides",
+    multiple=True,
+    metavar="SECTION.KEY=VALUE",
+    help="Override a config key, e.g. --set training.epochs=5 (repeatable).",
+)
+_verbose_option = click.option(
+    "--verbose", "-v", is_flag=True, help="Show TensorFlow's logs, and a traceback on errors."
+)
+_quiet_option = click.option("--quiet", "-q", is_flag=True, help="No progress output.")
+_data_option = click.option(
+    "--data",
+    "data_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="CSV to use instead of the training CSV recorded in the bundle.",
+)
+_plot_option = click.option(
+    "--plot",
+    "plot_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Also draw a PNG figure to this file.",
+)
+
+
+def _handles_errors(command: F) -> F:
+    """Print our errors as one line and exit with their code; bugs exit 1."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        verbose = bool(kwargs.get("verbose"))
+        _configure_output(verbose=verbose, quiet=bool(kwargs.get("quiet")))
+        try:
+            with _native_stderr_silenced(not verbose):
+                return command(*args, **kwargs)
+        except LstmForecastError as exc:
+            _fail(exc.message, exc.exit_code, verbose)
+        except KeyboardInterrupt:
+            _fail("interrupted", EXIT_INTERRUPTED, verbose)
+        except Exception as exc:  # a bug: say so briefly, keep the traceback for --verbose
+            _fail(
+                f"internal error: {type(exc).__name__}: {exc} (rerun with --verbose for "
+                "the traceback)",
+                1,
+                verbose,
+            )
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _fail(message: str, code: int, verbose: bool) -> None:
+    if verbose:
+        traceback.print_exc(file=sys.stderr)
+    one_line = " ".join(message.split())
+    click.echo(f"lstm-forecast: error: {one_line}", err=True)
+    raise click.exceptions.Exit(code)
+
+
+@contextlib.contextmanager
+def _native_stderr_silenced(silence: bool) -> Iterator[None]:
+    """Send what native code writes to file descriptor 2 (TensorFlow's C++ logs, which no
+    setting silences) to /dev/null, while Python's ``sys.stderr`` keeps the real stderr."""
+    try:
+        fd = sys.stderr.fileno()
+    except (AttributeError, ValueError, io.UnsupportedOperation):
+        fd = -1  # not a real file (e.g. click's CliRunner): nothing native can reach it
+    if not silence or fd != 2:
+        yield
+        return
+    python_stderr = sys.stderr
+    python_stderr.flush()
+    real_stderr = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    os.close(devnull)
+    # Closed in the finally below, which also restores descriptor 2.
+    sys.stderr = open(  # noqa: SIM115
+        real_stderr, "w", buffering=1, encoding=python_stderr.encoding, errors="backslashreplace"
+    )
+    try:
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(real_stderr, 2)
+        sys.stderr.close()
+        sys.stderr = python_stderr
+
+
+class _StderrHandler(logging.StreamHandler):
+    """Writes to whatever ``sys.stderr`` is at the time of the record."""
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: Any) -> None:
+        pass
+
+
+def _configure_output(*, verbose: bool, quiet: bool) -> None:
+    """Silence TensorFlow's C++ and Python log noise unless --verbose; route our warnings."""
+    if not verbose:
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+        for module in ("keras", "tensorflow", "absl"):
+            warnings.filterwarnings("ignore", module=module)
+    logger = logging.getLogger("lstm_forecast")
+    if not logger.handlers:
+        handler = _StderrHandler()
+        handler.setFormatter(logging.Formatter("lstm-forecast: %(levelname)s: %(message)s"))
+        logger.addHandler(handler)
+    logger.setLevel(logging.ERROR if quiet else logging.DEBUG if verbose else logging.INFO)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="lstm-forecast")
+def cli() -> None:
+    """Train, evaluate and run stacked LSTM forecasters from YAML configs on CSV series.
+
+    \b
+      lstm-forecast train configs/airline.yaml
+      lstm-forecast evaluate runs/airline
+      lstm-forecast predict runs/airline --data new.csv --output forecast.csv
+    """
+
+
+@cli.command()
+@click.argument("config_path", metavar="CONFIG", type=click.Path(path_type=Path))
+@_set_option
+@_verbose_option
+@_handles_errors
+def validate(config_path: Path, overrides: tuple[str, ...], verbose: bool) -> None:
+    """Check CONFIG and its data without training (no TensorFlow)."""
+    from .config import load_config
+    from .workflows import validate as run_validate
+
+    config = load_config(config_path, overrides)
+    summary = run_validate(config)
+    click.echo(_format_summary(config_path, summary))
+
+
+@cli.command()
+@click.argument("config_path", metavar="CONFIG", type=click.Path(path_type=Path))
+@_set_option
+@_quiet_option
+@_verbose_option
+@_handles_errors
+def train(config_path: Path, overrides: tuple[str, ...], quiet: bool, verbose: bool) -> None:
+    """Train the model CONFIG describes and write its bundle (run directory)."""
+    from .config import load_config
+    from .evaluation import format_table
+    from .workflows import train as run_train
+
+    config = load_config(config_path, overrides)
+    if quiet:
+        report = run_train(config)
+    elif sys.stderr.isatty():
+        # Keras draws its progress bar on stdout; results own stdout, so the bar goes to stderr.
+        with contextlib.redirect_stdout(sys.stderr):
+            report = run_train(config, verbose=1)
+    else:
+        from .train import EpochLines
+
+        report = run_train(config, callbacks=[EpochLines(_echo_err, config.training.epochs)])
+    if not quiet:
+        _echo_err(
+            f"trained {len(report.history['loss'])} epochs in {report.seconds:.1f}s "
+            f"(best epoch {report.best_epoch}); bundle written to {report.run_dir}"
+        )
+    click.echo(format_table(report.evaluation))
+
+
+@cli.command()
+@click.argument("run_dir", metavar="RUN_DIR", type=click.Path(path_type=Path))
+@_data_option
+@_plot_option
+@_verbose_option
+@_handles_errors
+def evaluate(run_dir: Path, data_path: Path | None, plot_path: Path | None, verbose: bool) -> None:
+    """Score the bundle in RUN_DIR on the test part against naive baselines."""
+    from .evaluation import format_table
+    from .workflows import evaluate as run_evaluate
+
+    _check_output_path(plot_path)
+    evaluation = run_evaluate(run_dir, data_path)
+    if plot_path is not None:
+        from . import plots
+
+        _save_figure(plots.test_forecast_figure(evaluation), plot_path)
+    click.echo(format_table(evaluation))
+
+
+@cli.command()
+@click.argument("run_dir", metavar="RUN_DIR", type=click.Path(path_type=Path))
+@_data_option
+@click.option(
+    "--output",
+    "-o",
+    "output_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Write the forecast CSV here (atomically) instead of stdout.",
+)
+@_plot_option
+@_verbose_option
+@_handles_errors
+def predict(
+    run_dir: Path,
+    data_path: Path | None,
+    output_path: Path | None,
+    plot_path: Path | None,
+    verbose: bool,
+) -> None:
+    """Forecast the next horizon steps of every series with the bundle in RUN_DIR."""
+    from .bundle import write_text_atomically
+    from .workflows import predict as run_predict
+
+    _check_output_path(output_path)
+    _check_output_path(plot_path)
+    forecast = run_predict(run_dir, data_path)
+    text = forecast.frame.to_csv(index=False, float_format="%.8g")
+    if output_path is None:
+        click.echo(text, nl=False)
+    else:
+        write_text_atomically(output_path, text)
+    if plot_path is not None:
+        import pandas as pd
+
+        from . import plots
+
+        histories = [(s.id, s.index, s.values[:, 0]) for s in forecast.dataset.series]
+        futures = [(pd.DatetimeIndex(f.index), f.to_numpy()[:, 0]) for f in forecast.futures]
+        _save_figure(
+            plots.future_forecast_figure(histories, futures, forecast.dataset.targets[0]), plot_path
+        )
+
+
+def main() -> None:
+    cli(prog_name="lstm-forecast")
+
+
+def _echo_err(line: str) -> None:
+    click.echo(line, err=True)
+
+
+def _check_output_path(path: Path | None) -> None:
+    """Refuse an output file we could not write, before any work is done."""
+    if path is None:
+        return
+    if path.is_dir():
+        raise UserError("is a directory; give a file name", where=path)
+    parent = path.parent
+    if not parent.is_dir():
+        what = "is a file" if parent.exists() else "does not exist"
+        raise UserError(f"the output's folder {parent} {what}", where=path)
+
+
+def _save_figure(figure: Any, path: Path) -> None:
+    from .bundle import write_bytes_atomically
+
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=100)
+    write_bytes_atomically(path, buffer.getvalue())
+
+
+def _format_summary(config_path: Path, summary: Any) -> str:
+    dataset, prepared = summary.dataset, summary.prepared
+    rows = sum(len(s) for s in dataset.series)
+    parts = {"train": 0, "validation": 0, "test": 0}
+    for b in prepared.bounds:
+        parts["train"] += b.train_end
+        parts["validation"] += b.validation_size
+        parts["test"] += b.test_size
+    count = len(dataset.series)
+    lines = [
+        f"{config_path}: ok",
+        f"data: {dataset.path}: {count} series, {rows} rows, frequency {dataset.freq}, "
+        f"columns {', '.join(dataset.columns)}",
+        "split (rows): " + ", ".join(f"{k} {v}" for k, v in parts.items()),
+        "windows: " + ", ".join(f"{k} {v}" for k, v in summary.windows.items()),
+        f"output: {summary.run_dir} "
+        f"({'replaces the bundle there' if summary.replaces_bundle else 'new'})",
+    ]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

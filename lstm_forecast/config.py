@@ -1,0 +1,390 @@
+"""The YAML schema users write, as pydantic models, and the one place it is read.
+
+``load_config`` turns a file plus ``--set section.key=value`` overrides into a frozen,
+validated ``Config`` with absolute paths. Nothing downstream re-checks what is checked here.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .errors import ConfigError
+
+MAX_CONFIG_BYTES = 1 << 20  # a config is a page of YAML; anything bigger is a mistake or an attack
+
+PositiveInt = Annotated[int, Field(gt=0)]
+NonNegativeInt = Annotated[int, Field(ge=0)]
+
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+class _Section(BaseModel):
+    # strict: YAML's `"32"` is text, not a number, and `no` is a boolean, not a column name.
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class DataConfig(_Section):
+    path: Path = Field(strict=False)
+    time_column: str
+    target: str | list[str]
+    features: list[str] = []
+    id_column: str | None = None
+    freq: str | None = None
+    missing: Literal["error", "drop", "ffill", "interpolate"] = "error"
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        return (self.target,) if isinstance(self.target, str) else tuple(self.target)
+
+    @property
+    def value_columns(self) -> tuple[str, ...]:
+        """Targets first, then features: the column order of every array downstream."""
+        return self.targets + tuple(self.features)
+
+    @field_validator("target")
+    @classmethod
+    def _targets_not_empty(cls, target: str | list[str]) -> str | list[str]:
+        if not target:
+            raise ValueError("needs at least one column name")
+        return target
+
+    @field_validator("freq")
+    @classmethod
+    def _known_freq(cls, freq: str | None) -> str | None:
+        if freq is None:
+            return None
+        from pandas.tseries.frequencies import to_offset  # pandas only when a freq is given
+
+        try:
+            to_offset(freq)
+        except ValueError:
+            raise ValueError(
+                f"'{freq}' is not a pandas frequency (e.g. D, h, MS, W-SUN, 30min)"
+            ) from None
+        return freq
+
+    @model_validator(mode="after")
+    def _columns_distinct(self) -> DataConfig:
+        names = [self.time_column, *self.value_columns]
+        if self.id_column is not None:
+            names.append(self.id_column)
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            raise ValueError(
+                f"column {repeated[0]!r} is named more than once across "
+                "time_column, target, features and id_column"
+            )
+        return self
+
+
+class WindowConfig(_Section):
+    lookback: PositiveInt
+    horizon: PositiveInt
+    stride: PositiveInt = 1
+
+
+class SplitConfig(_Section):
+    """Each part is a fraction of the series' length (float) or a number of steps (int)."""
+
+    validation: float | int = 0.1
+    test: float | int = 0
+
+    @field_validator("validation", "test")
+    @classmethod
+    def _fraction_or_steps(cls, size: float | int) -> float | int:
+        if isinstance(size, float) and not 0.0 < size < 1.0:
+            raise ValueError(
+                "a fraction must lie strictly between 0 and 1 "
+                "(write a whole number for a count of steps)"
+            )
+        if isinstance(size, int) and size < 0:
+            raise ValueError("a number of steps must be 0 or more")
+        return size
+
+    @model_validator(mode="after")
+    def _fractions_leave_training_data(self) -> SplitConfig:
+        fractions = [p for p in (self.validation, self.test) if isinstance(p, float)]
+        if sum(fractions) >= 1.0:
+            raise ValueError("validation and test fractions leave nothing to train on")
+        return self
+
+
+class PreprocessingConfig(_Section):
+    scaler: Literal["standard", "minmax", "none"] = "standard"
+
+
+class ModelConfig(_Section):
+    cell: Literal["lstm", "gru"] = "lstm"
+    layers: Annotated[list[PositiveInt], Field(min_length=1)] = [64, 64]
+    dropout: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.1
+    recurrent_dropout: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.0
+    bidirectional: bool = False
+    dense: list[PositiveInt] = []
+
+
+class TrainingConfig(_Section):
+    epochs: PositiveInt = 200
+    batch_size: PositiveInt = 32
+    optimizer: Literal["adam", "adamw", "rmsprop", "sgd"] = "adam"
+    learning_rate: Annotated[float, Field(gt=0.0, le=10.0)] = 0.001
+    loss: Literal["mse", "mae", "huber"] = "mse"
+    early_stopping_patience: NonNegativeInt = 20
+    seed: NonNegativeInt = 42
+
+
+class EvaluationConfig(_Section):
+    season_length: Literal["auto"] | PositiveInt = "auto"
+
+
+class OutputConfig(_Section):
+    dir: Path | None = Field(default=None, strict=False)
+
+
+class Config(_Section):
+    name: str
+    data: DataConfig
+    window: WindowConfig
+    split: SplitConfig = SplitConfig()
+    preprocessing: PreprocessingConfig = PreprocessingConfig()
+    model: ModelConfig = ModelConfig()
+    training: TrainingConfig = TrainingConfig()
+    evaluation: EvaluationConfig = EvaluationConfig()
+    output: OutputConfig = OutputConfig()
+
+    @field_validator("name")
+    @classmethod
+    def _safe_name(cls, name: str) -> str:
+        if not _NAME.match(name):
+            raise ValueError("use letters, digits, '.', '_' and '-' only (it names the run)")
+        return name
+
+    @property
+    def run_dir(self) -> Path:
+        """Where the bundle goes; ``load_config`` always fills ``output.dir``."""
+        if self.output.dir is None:
+            raise ConfigError("output.dir is not resolved; build configs with load_config")
+        return self.output.dir
+
+    def to_yaml(self) -> str:
+        return yaml.safe_dump(self.model_dump(mode="json"), sort_keys=False)
+
+
+# Keys holding paths: relative values are resolved against the config file's folder,
+# or against the working directory when they come from --set.
+_PATH_KEYS = (("data", "path"), ("output", "dir"))
+
+
+def load_config(path: str | Path, overrides: Iterable[str] = ()) -> Config:
+    """Read, override, resolve and validate a config file.
+
+    Args:
+        path: the YAML file.
+        overrides: ``section.key=value`` strings; values are parsed as YAML (``32`` is a
+            number, ``[32, 16]`` a list, ``null`` nothing).
+
+    Raises:
+        ConfigError: naming the file (or the ``--set`` item) and the key at fault.
+    """
+    path = Path(path)
+    raw = read_yaml_mapping(path)
+    raw.setdefault("name", path.stem)
+    _resolve_paths(raw, path.parent)
+    for item in overrides:
+        _apply_override(raw, item)
+    if raw.get("output") is None or not isinstance(raw["output"], dict):
+        raw["output"] = raw.get("output") or {}
+    if isinstance(raw["output"], dict) and raw["output"].get("dir") is None:
+        raw["output"]["dir"] = str(Path.cwd() / "runs" / str(raw["name"]))
+    return validate_config(raw, where=str(path))
+
+
+def validate_config(raw: Mapping[str, Any], *, where: str) -> Config:
+    try:
+        return Config.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc), where=where) from None
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """SafeLoader that refuses a key given twice in one mapping (PyYAML keeps the last)."""
+
+
+def _construct_unique_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode) -> Any:
+    first_line: dict[Any, int] = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node)
+        line = key_node.start_mark.line + 1
+        if key in first_line:
+            raise yaml.constructor.ConstructorError(
+                None,
+                None,
+                f"duplicate key {key!r} (first at line {first_line[key]})",
+                key_node.start_mark,
+            )
+        first_line[key] = line
+    return loader.construct_yaml_map(node)
+
+
+_UniqueKeyLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_unique_mapping
+)
+
+
+def parse_yaml(text: str) -> Any:
+    """Parse YAML safely: no Python tags, no duplicate keys."""
+    loaded = yaml.load(text, Loader=_UniqueKeyLoader)
+    # construct_yaml_map is a generator constructor; PyYAML fills it before returning.
+    return loaded
+
+
+def read_yaml_mapping(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        raise ConfigError("config file not found", where=path)
+    if path.is_dir():
+        raise ConfigError("is a directory, not a config file", where=path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_CONFIG_BYTES:
+            raise ConfigError(
+                f"config file is {size} bytes; the limit is {MAX_CONFIG_BYTES}", where=path
+            )
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise ConfigError("config file is not UTF-8 text", where=path) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file: {exc.strerror}", where=path) from None
+    try:
+        loaded = parse_yaml(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        at = f"line {mark.line + 1}: " if mark is not None else ""
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise ConfigError(f"{at}YAML error: {problem}", where=path) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"YAML error: {exc}", where=path) from None
+    if not isinstance(loaded, dict):
+        raise ConfigError(
+            "expected a mapping of sections (data:, window:, ...) at the top", where=path
+        )
+    return loaded
+
+
+def _resolve_paths(raw: dict[str, Any], base: Path) -> None:
+    for section, key in _PATH_KEYS:
+        part = raw.get(section)
+        if isinstance(part, dict) and isinstance(part.get(key), str):
+            part[key] = str((base / Path(part[key]).expanduser()).resolve())
+
+
+def _apply_override(raw: dict[str, Any], item: str) -> None:
+    where = f"--set {item}"
+    key, sep, text = item.partition("=")
+    keys = key.strip().split(".")
+    if not sep or not all(keys):
+        raise ConfigError("expected section.key=value (e.g. training.epochs=5)", where=where)
+    _check_key_path(keys, where)
+    try:
+        value = parse_yaml(text) if text.strip() else None
+    except yaml.YAMLError:
+        raise ConfigError(f"cannot parse value {text!r}", where=where) from None
+    if tuple(keys) in _PATH_KEYS and isinstance(value, str):
+        value = str(Path(value).expanduser().resolve())
+    node = raw
+    for part in keys[:-1]:
+        child = node.get(part)
+        if not isinstance(child, dict):
+            child = {}
+            node[part] = child
+        node = child
+    node[keys[-1]] = value
+
+
+def _check_key_path(keys: list[str], where: str) -> None:
+    model: type[BaseModel] | None = Config
+    for depth, key in enumerate(keys):
+        if model is None:
+            raise ConfigError(f"'{'.'.join(keys[:depth])}' has no sub-keys", where=where)
+        if key not in model.model_fields:
+            raise ConfigError(_unknown_key(keys[: depth + 1], model), where=where)
+        annotation = model.model_fields[key].annotation
+        is_section = isinstance(annotation, type) and issubclass(annotation, BaseModel)
+        model = annotation if is_section else None  # type: ignore[assignment]
+    if model is not None:
+        raise ConfigError(f"'{'.'.join(keys)}' is a section; set one of its keys", where=where)
+
+
+def _fields_at(loc: tuple[str, ...]) -> list[str]:
+    model: type[BaseModel] = Config
+    for key in loc:
+        annotation = model.model_fields[key].annotation if key in model.model_fields else None
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return []
+        model = annotation
+    return list(model.model_fields)
+
+
+def _unknown_key(keys: list[str], model: type[BaseModel] | None = None) -> str:
+    known = list(model.model_fields) if model is not None else _fields_at(tuple(keys[:-1]))
+    hint = difflib.get_close_matches(keys[-1], known, n=1)
+    message = f"unknown key '{'.'.join(keys)}'"
+    if hint:
+        return f"{message} (did you mean '{hint[0]}'?)"
+    return f"{message} (known keys: {', '.join(known)})" if known else message
+
+
+def _describe(exc: ValidationError) -> str:
+    """One line for the first problem; pydantic's union branches are folded together."""
+    errors = exc.errors(include_url=False)
+    first = errors[0]
+    loc = _clean_loc(first["loc"])
+    if first["type"] == "extra_forbidden":
+        return _unknown_key(list(loc))
+    if first["type"] == "missing":
+        return f"missing required key '{'.'.join(loc)}'"
+    messages = [e["msg"] for e in errors if _clean_loc(e["loc"]) == loc]
+    what = " or ".join(dict.fromkeys(m[0].lower() + m[1:] for m in messages))
+    what = what.replace("value error, ", "")
+    got = first.get("input")
+    hint = ""
+    if isinstance(got, bool):
+        hint = "; YAML reads yes/no/on/off/true/false as booleans: quote the value"
+    shown = "" if isinstance(got, dict) else f" (got {_short_repr(got)})"
+    more = len({_clean_loc(e["loc"]) for e in errors}) - 1
+    tail = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
+    return f"{'.'.join(loc) or 'config'}: {what}{shown}{hint}{tail}"
+
+
+def _short_repr(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+_PYDANTIC_BRANCHES = {
+    "str",
+    "int",
+    "float",
+    "bool",
+    "list[str]",
+    "literal['auto']",
+    "constrained-int",
+    "constrained-float",
+}
+
+
+def _clean_loc(loc: tuple[int | str, ...]) -> tuple[str, ...]:
+    """Drop the union-branch names pydantic puts in locations (``split.validation.float``)."""
+    return tuple(
+        str(p)
+        for p in loc
+        if not isinstance(p, int)
+        and str(p).lower() not in _PYDANTIC_BRANCHES
+        and "[" not in str(p)
+        and not str(p).startswith("function-")
+    )

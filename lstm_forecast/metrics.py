@@ -1,0 +1,85 @@
+"""Point-forecast metrics and the naive baselines every model is compared with (numpy only).
+
+Arrays of forecasts and actuals have shape ``(n_origins, horizon, n_targets)`` in original
+units; metrics are computed per target over every origin and step.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from pandas.tseries.frequencies import to_offset
+
+METRICS = ("mae", "rmse", "smape", "mase")
+
+# Seasonal period by the kind of step (evaluation.season_length: auto).
+_SEASONS = {"MS": 12, "ME": 12, "QS": 4, "QE": 4, "D": 7, "h": 24, "W": 52}
+
+
+def season_length_for(freq: str) -> int:
+    """12 monthly, 4 quarterly, 7 daily, 24 hourly, 48 half-hourly, 52 weekly, else 1."""
+    offset = to_offset(freq)
+    if offset.n == 30 and offset.name == "min":
+        return 48
+    if offset.n != 1:
+        return 1
+    return _SEASONS.get(offset.name.split("-")[0], 1)
+
+
+def naive_forecasts(
+    values: np.ndarray, origins: np.ndarray, horizon: int, n_targets: int
+) -> np.ndarray:
+    """Last observed value before each origin, repeated over the horizon.
+
+    ``values``: ``(time, n_columns)``, targets first; ``origins``: first forecast row each.
+    """
+    last = values[origins - 1, :n_targets]
+    return np.repeat(last[:, None, :], horizon, axis=1)
+
+
+def seasonal_naive_forecasts(
+    values: np.ndarray, origins: np.ndarray, horizon: int, n_targets: int, season_length: int
+) -> np.ndarray:
+    """The value one season earlier (two for steps past the first season, and so on).
+
+    Origins with fewer than ``season_length`` rows of history are the caller's to skip.
+    """
+    steps = np.arange(horizon)
+    lags = season_length * (steps // season_length + 1)
+    return values[origins[:, None] + steps - lags, :n_targets]
+
+
+def mase_scale(train_values: np.ndarray, season_length: int) -> np.ndarray:
+    """In-sample MAE of the seasonal-naive forecast on the train part, per column.
+
+    NaN where the train part is shorter than a season or never changes (MASE undefined).
+    """
+    if len(train_values) <= season_length:
+        return np.full(train_values.shape[1], np.nan)
+    diffs = np.abs(train_values[season_length:] - train_values[:-season_length])
+    known = np.isfinite(diffs)  # missing: drop leaves NaN rows
+    total = np.where(known, diffs, 0.0).sum(axis=0)
+    count = known.sum(axis=0)
+    scale = np.divide(total, count, out=np.zeros_like(total), where=count > 0)
+    return np.where(scale > 0, scale, np.nan)
+
+
+def score(actual: np.ndarray, forecast: np.ndarray, scale: np.ndarray) -> dict[str, np.ndarray]:
+    """MAE, RMSE, sMAPE (percent, 0-200) and MASE per target.
+
+    ``actual`` and ``forecast``: ``(n_origins, horizon, n_targets)``; ``scale``: the
+    MASE denominator per target.
+    """
+    error = forecast - actual
+    mae = np.mean(np.abs(error), axis=(0, 1))
+    denominator = np.abs(actual) + np.abs(forecast)
+    ratio = np.divide(
+        2.0 * np.abs(error), denominator, out=np.zeros_like(error), where=denominator > 0
+    )
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mase = mae / scale
+    return {
+        "mae": mae,
+        "rmse": np.sqrt(np.mean(error**2, axis=(0, 1))),
+        "smape": 100.0 * np.mean(ratio, axis=(0, 1)),
+        "mase": mase,
+    }

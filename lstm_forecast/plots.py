@@ -1,0 +1,92 @@
+"""Figures for a run: loss curves, test forecasts, future forecasts (matplotlib, Agg).
+
+Figures are built with ``matplotlib.figure.Figure`` directly, never pyplot, so no global
+backend or state is touched and nothing needs a display.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from .evaluation import Evaluation, SeriesForecasts
+
+MAX_PANELS = 6  # series drawn per figure; the rest are in the CSV and metrics
+
+
+def loss_figure(history: dict[str, list[float]], best_epoch: int) -> Figure:
+    figure = Figure(figsize=(7, 4), layout="constrained")
+    ax = figure.add_subplot()
+    epochs = np.arange(1, len(history["loss"]) + 1)
+    ax.plot(epochs, history["loss"], label="train")
+    if "val_loss" in history:
+        ax.plot(epochs, history["val_loss"], label="validation")
+    ax.axvline(best_epoch, color="grey", linestyle=":", label=f"best epoch ({best_epoch})")
+    ax.set(xlabel="epoch", ylabel="loss (scaled units)", yscale="log", title="Training loss")
+    ax.legend()
+    return figure
+
+
+def test_forecast_figure(evaluation: Evaluation) -> Figure:
+    """History, test actuals and the forecasts from origins that tile the test part."""
+    shown = [s for s in evaluation.series if len(s.origins)][:MAX_PANELS]
+    figure = _panels(len(shown))
+    for ax, series in zip(figure.axes, shown, strict=True):
+        _draw_test_series(ax, series, evaluation.horizon, evaluation.targets[0])
+    return figure
+
+
+def future_forecast_figure(
+    history: Sequence[tuple[str | None, pd.DatetimeIndex, np.ndarray]],
+    forecast: Sequence[tuple[pd.DatetimeIndex, np.ndarray]],
+    target: str,
+) -> Figure:
+    """Recent history and the forecast of the first target for each series."""
+    figure = _panels(min(len(history), MAX_PANELS))
+    for ax, (sid, index, values), (future, predicted) in zip(
+        figure.axes, history, forecast, strict=False
+    ):
+        recent = slice(max(0, len(index) - 4 * len(future)), None)
+        ax.plot(index[recent], values[recent], color="black", label="history")
+        ax.plot(future, predicted, color="tab:blue", marker=".", label="forecast")
+        ax.set(title=target if sid is None else f"{sid}: {target}")
+        ax.legend(loc="upper left")
+    return figure
+
+
+def save(figure: Figure, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=100)
+
+
+def _panels(count: int) -> Figure:
+    count = max(count, 1)
+    figure = Figure(figsize=(10, 3.2 * count), layout="constrained")
+    for row in range(count):
+        figure.add_subplot(count, 1, row + 1)
+    return figure
+
+
+def _draw_test_series(ax: Axes, series: SeriesForecasts, horizon: int, target: str) -> None:
+    start = max(0, series.test_start - 4 * horizon)
+    index, actual = series.index, series.actual[:, 0]
+    ax.plot(index[start:], actual[start:], color="black", label="actual")
+    test_part = (index[series.test_start], index[-1])
+    ax.axvspan(*test_part, color="grey", alpha=0.12, label="test part")  # type: ignore[arg-type]
+    for name, color, style in (("model", "tab:blue", "-"), ("seasonal_naive", "tab:orange", "--")):
+        for k, origin in enumerate(series.origins[::horizon]):
+            steps = index[origin : origin + horizon]
+            ax.plot(
+                steps,
+                series.forecasts[name][k * horizon, : len(steps), 0],
+                color=color,
+                linestyle=style,
+                label=name.replace("_", " ") if k == 0 else None,
+            )
+    ax.set(title=target if series.id is None else f"{series.id}: {target}")
+    ax.legend(loc="upper left")

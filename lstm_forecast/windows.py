@@ -1,0 +1,90 @@
+"""Supervised windows by start offset (numpy; no TensorFlow).
+
+A window starting at row ``s`` takes inputs from rows ``[s, s + lookback)`` (every column)
+and targets from rows ``[s + lookback, s + lookback + horizon)`` (the target columns).
+Windows are described by their starts, so a series is never copied ``lookback`` times
+until a batch is gathered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+
+def window_starts(
+    length: int,
+    lookback: int,
+    horizon: int,
+    *,
+    targets_from: int,
+    targets_to: int,
+    stride: int = 1,
+    complete: np.ndarray | None = None,
+) -> np.ndarray:
+    """Starts of the windows whose targets all lie in rows ``[targets_from, targets_to)``.
+
+    Inputs may reach back before ``targets_from`` (earlier parts of the series) but never
+    before row 0; targets never reach ``targets_to`` (a later part). Starts step by
+    ``stride`` back from the most recent window, so the newest data is always used.
+    ``complete`` (bool per row) drops windows touching an incomplete row.
+
+    Returns:
+        int64 array of starts, increasing.
+    """
+    targets_to = min(targets_to, length)
+    first = max(0, targets_from - lookback)
+    last = targets_to - lookback - horizon
+    if last < first:
+        return np.empty(0, dtype=np.int64)
+    starts = np.arange(last, first - 1, -stride, dtype=np.int64)[::-1]
+    if complete is not None and not complete.all():
+        gaps = np.concatenate([[0], np.cumsum(~complete)])
+        span = lookback + horizon
+        starts = starts[gaps[starts + span] == gaps[starts]]
+    return np.ascontiguousarray(starts)
+
+
+def gather_windows(
+    values: np.ndarray, starts: np.ndarray, lookback: int, horizon: int, n_targets: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Materialise the windows at ``starts`` of ``values`` ``(time, n_columns)``.
+
+    Returns:
+        inputs ``(n, lookback, n_columns)`` and targets ``(n, horizon, n_targets)``.
+    """
+    inputs = values[starts[:, None] + np.arange(lookback)]
+    targets = values[starts[:, None] + lookback + np.arange(horizon), :n_targets]
+    return inputs, targets
+
+
+def stack_series(arrays: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Concatenate series along time; returns the stack and each series' first row in it.
+
+    Starts computed per series plus its offset address the stack, and no window crosses
+    two series because each series' starts keep its windows inside it.
+    """
+    lengths = np.array([len(a) for a in arrays], dtype=np.int64)
+    offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
+    return np.concatenate(arrays, axis=0), offsets
+
+
+@dataclass(frozen=True)
+class WindowSet:
+    """Windows over stacked series: ``values`` ``(rows, n_columns)`` float32, scaled, and
+    the ``starts`` of the windows in it (each inside one series)."""
+
+    values: np.ndarray
+    starts: np.ndarray
+    lookback: int
+    horizon: int
+    n_targets: int
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def gather(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every window as arrays (for evaluation and small data)."""
+        return gather_windows(self.values, self.starts, self.lookback, self.horizon, self.n_targets)
