@@ -100,6 +100,8 @@ def load_dataset(cfg: DataConfig, path: Path | None = None) -> Dataset:
     values = np.column_stack([_numeric(frame[c], path, c) for c in cfg.value_columns])
     lines = np.arange(len(frame)) + 2  # line 1 is the header
     groups = _group_rows(frame, cfg, path)
+    for sid, rows in groups:
+        _check_order(times[rows], lines[rows], _series_prefix(sid), path)
     freq = _common_freq([times[rows] for _, rows in groups], cfg.freq, path)
     series = tuple(
         _build_series(sid, times[rows], values[rows], lines[rows], freq, cfg, path)
@@ -204,9 +206,10 @@ def _read_csv(path: Path, cfg: DataConfig) -> pd.DataFrame:
         raise DataError(f"column {repeated[0]!r} appears more than once in the header", where=path)
     text_columns = {c: str for c in (cfg.time_column, cfg.id_column) if c is not None}
     try:
+        # All columns are read (not usecols): pandas only reports rows with too many
+        # fields when it parses every column.
         frame = pd.read_csv(
             path,
-            usecols=needed,
             dtype=text_columns,
             encoding="utf-8-sig",
             skip_blank_lines=False,
@@ -217,7 +220,7 @@ def _read_csv(path: Path, cfg: DataConfig) -> pd.DataFrame:
         raise DataError(f"malformed CSV: {str(exc).strip()}", where=path) from None
     except UnicodeDecodeError:
         raise DataError("not UTF-8 text", where=path) from None
-    frame = _drop_trailing_blank_rows(frame)
+    frame = _drop_trailing_blank_rows(frame[needed])
     if frame.empty:
         raise DataError("the file has a header but no data rows", where=path)
     return frame
@@ -286,7 +289,7 @@ def _numeric(column: pd.Series, path: Path, name: str) -> np.ndarray:
     if huge.any():
         first = int(np.flatnonzero(huge)[0])
         raise DataError(
-            f"column {name!r}: value {values[first]!r} at line {first + 2} is "
+            f"column {name!r}: value {float(values[first])} at line {first + 2} is "
             "infinite or too large for float32",
             where=path,
         )
@@ -371,14 +374,13 @@ def _build_series(
     cfg: DataConfig,
     path: Path,
 ) -> Series:
-    where = f"series '{sid}': " if sid is not None else ""
-    _check_order(times, lines, where, path)
+    where = _series_prefix(sid)
     grid = pd.date_range(times[0], times[-1], freq=to_offset(freq))
     position = grid.get_indexer(times)
     if (position < 0).any():
         bad = int(np.flatnonzero(position < 0)[0])
         raise DataError(
-            f"{where}timestamp {times[bad]} at line {lines[bad]} is not on the "
+            f"{where}timestamp {_show(times[bad])} at line {lines[bad]} is not on the "
             f"grid of frequency {freq}; set data.freq to match the data",
             where=path,
         )
@@ -396,6 +398,15 @@ def _build_series(
     return Series(id=sid, index=grid[keep], values=full[keep])
 
 
+def _series_prefix(sid: str | None) -> str:
+    return f"series '{sid}': " if sid is not None else ""
+
+
+def _show(stamp: pd.Timestamp) -> str:
+    """A timestamp as users write it: the date alone at midnight."""
+    return str(stamp.date()) if stamp == stamp.normalize() and stamp.tz is None else str(stamp)
+
+
 def _check_order(times: pd.DatetimeIndex, lines: np.ndarray, where: str, path: Path) -> None:
     steps = np.diff(times.asi8)
     if (steps > 0).all():
@@ -403,12 +414,12 @@ def _check_order(times: pd.DatetimeIndex, lines: np.ndarray, where: str, path: P
     i = int(np.flatnonzero(steps <= 0)[0])
     if steps[i] == 0:
         raise DataError(
-            f"{where}duplicate timestamp {times[i]} at lines {lines[i]} and {lines[i + 1]}",
+            f"{where}duplicate timestamp {_show(times[i])} at lines {lines[i]} and {lines[i + 1]}",
             where=path,
         )
     raise DataError(
-        f"{where}rows are not in time order: line {lines[i + 1]} ({times[i + 1]}) "
-        f"comes after line {lines[i]} ({times[i]}); sort the file by time",
+        f"{where}rows are not in time order: line {lines[i + 1]} ({_show(times[i + 1])}) "
+        f"comes after line {lines[i]} ({_show(times[i])}); sort the file by time",
         where=path,
     )
 
@@ -448,7 +459,7 @@ def _missing_message(
         first = int(np.flatnonzero(absent)[0])
         return (
             f"{where}{int(absent.sum())} timestamps are missing from the file (first "
-            f"{grid[first]}); {fix}"
+            f"{_show(grid[first])}); {fix}"
         )
     column = int(np.flatnonzero(missing.any(axis=0))[0])
     rows = np.flatnonzero(missing[:, column])

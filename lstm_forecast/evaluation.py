@@ -35,6 +35,10 @@ class SeriesForecasts:
     forecasts: dict[str, np.ndarray]  # model name -> (n_origins, horizon, n_targets)
     scores: dict[str, dict[str, np.ndarray]]  # model -> metric -> per target
 
+    def mean_scores(self) -> dict[str, dict[str, float]]:
+        """Per model and metric, the mean over targets."""
+        return {m: {k: float(np.mean(v)) for k, v in self.scores[m].items()} for m in MODELS}
+
 
 @dataclass(frozen=True)
 class Evaluation:
@@ -50,11 +54,9 @@ class Evaluation:
     def overall(self) -> dict[str, dict[str, float]]:
         """Per model and metric: the mean over series (each the mean over its targets)."""
         scored = [s for s in self.series if len(s.origins)]
+        means = [s.mean_scores() for s in scored]
         return {
-            model: {
-                metric: _mean([float(np.mean(s.scores[model][metric])) for s in scored])
-                for metric in METRICS
-            }
+            model: {metric: _mean([m[model][metric] for m in means]) for metric in METRICS}
             for model in MODELS
         }
 
@@ -68,19 +70,8 @@ class Evaluation:
         }
         if len(self.series) > 1 or self.series[0].id is not None:
             result["series"] = {
-                str(s.id): {
-                    "origins": len(s.origins),
-                    **(
-                        {
-                            m: _finite_or_none(
-                                {k: float(np.mean(v)) for k, v in s.scores[m].items()}
-                            )
-                            for m in MODELS
-                        }
-                        if len(s.origins)
-                        else {}
-                    ),
-                }
+                str(s.id): {"origins": len(s.origins)}
+                | (_finite_or_none(s.mean_scores()) if len(s.origins) else {})
                 for s in self.series
             }
         return result
@@ -190,31 +181,25 @@ def _score_series(
 
 
 def format_table(evaluation: Evaluation) -> str:
-    """The metrics table: overall, then one block per series for long format."""
+    """The metrics table; for several series, their mean first, then one block per series."""
     if evaluation.n_origins == 0:
         return "no test origins to score (split.test is 0 or shorter than the horizon)"
+    rows = [("mean" if len(evaluation.series) > 1 else "", evaluation.overall())]
+    if len(evaluation.series) > 1:
+        rows += [(str(s.id), s.mean_scores()) for s in evaluation.series if len(s.origins)]
+    width = max(len("series"), *(len(name) for name, _ in rows)) if len(rows) > 1 else 0
+    lead = f"{'series':{width}}  " if width else ""
     lines = [
         f"test: {evaluation.n_origins} forecast origins x {evaluation.horizon} steps, "
-        f"season length {evaluation.season_length}"
+        f"season length {evaluation.season_length}",
+        f"{lead}{'model':16}{'MAE':>12}{'RMSE':>12}{'sMAPE%':>10}{'MASE':>9}",
     ]
-    blocks = [("", evaluation.overall())]
-    if len(evaluation.series) > 1:
-        blocks = [("mean over series", evaluation.overall())] + [
-            (
-                f"series {s.id}",
-                {m: {k: float(np.mean(v)) for k, v in s.scores[m].items()} for m in MODELS},
-            )
-            for s in evaluation.series
-            if len(s.origins)
-        ]
-    for title, table in blocks:
-        if title:
-            lines.append(title)
-        lines.append(f"{'':16}{'MAE':>12}{'RMSE':>12}{'sMAPE%':>10}{'MASE':>9}")
+    for name, table in rows:
         for model in MODELS:
             row = table[model]
+            lead = f"{name:{width}}  " if width else ""
             lines.append(
-                f"{model:16}{row['mae']:12.4g}{row['rmse']:12.4g}"
+                f"{lead}{model:16}{row['mae']:12.4g}{row['rmse']:12.4g}"
                 f"{row['smape']:10.2f}{row['mase']:9.3f}"
             )
     return "\n".join(lines)

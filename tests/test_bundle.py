@@ -1,0 +1,196 @@
+"""Bundles: atomic saving, manifest checks, and refusing model files that carry code."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from lstm_forecast.bundle import (
+    check_keras_archive,
+    staged_bundle,
+    verify,
+    write_bytes_atomically,
+    write_manifest,
+)
+from lstm_forecast.errors import BundleError, UserError
+
+REQUIRED = (
+    "model.keras",
+    "preprocessing.json",
+    "config.yaml",
+    "metadata.json",
+    "metrics.json",
+    "history.csv",
+)
+
+
+def fake_bundle(directory: Path) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    for name in REQUIRED:
+        (directory / name).write_text(f"{name}\n")
+    write_manifest(directory)
+    return directory
+
+
+def test_manifest_round_trip(tmp_path: Path) -> None:
+    files = verify(fake_bundle(tmp_path / "b"))
+    assert set(files) == set(REQUIRED)
+
+
+@pytest.mark.parametrize(
+    ("tamper", "message"),
+    [
+        (lambda b: (b / "metrics.json").write_text("{}"), "metrics.json: SHA-256 does not match"),
+        (lambda b: (b / "history.csv").unlink(), "history.csv: missing or not a regular file"),
+        (lambda b: (b / "manifest.json").unlink(), "manifest.json: missing"),
+        (lambda b: (b / "manifest.json").write_text("{"), "manifest.json: not valid JSON"),
+        (
+            lambda b: (b / "manifest.json").write_text('{"schema": 99, "files": {}}'),
+            "bundle schema 99",
+        ),
+        (lambda b: _rewrite_manifest(b, drop="model.keras"), "model.keras is not listed"),
+        (lambda b: _rewrite_manifest(b, add="../outside"), "refusing file name '../outside'"),
+        (lambda b: _rewrite_manifest(b, add="/etc/passwd"), "refusing file name '/etc/passwd'"),
+    ],
+)
+def test_verify_refuses_what_does_not_match(tmp_path: Path, tamper, message: str) -> None:  # type: ignore[no-untyped-def]
+    bundle = fake_bundle(tmp_path / "b")
+    tamper(bundle)
+    with pytest.raises(BundleError, match=message.replace("(", r"\(")):
+        verify(bundle)
+
+
+def _rewrite_manifest(bundle: Path, *, drop: str | None = None, add: str | None = None) -> None:
+    manifest = json.loads((bundle / "manifest.json").read_text())
+    if drop:
+        del manifest["files"][drop]
+    if add:
+        manifest["files"][add] = "0" * 64
+    (bundle / "manifest.json").write_text(json.dumps(manifest))
+
+
+def test_symlinked_file_is_refused(tmp_path: Path) -> None:
+    bundle = fake_bundle(tmp_path / "b")
+    (tmp_path / "elsewhere").write_text("history.csv\n")
+    (bundle / "history.csv").unlink()
+    (bundle / "history.csv").symlink_to(tmp_path / "elsewhere")
+    with pytest.raises(BundleError, match=r"history\.csv: missing or not a regular file"):
+        verify(bundle)
+
+
+def test_staged_bundle_replaces_only_on_success(tmp_path: Path) -> None:
+    target = fake_bundle(tmp_path / "run")
+    old = (target / "manifest.json").read_bytes()
+    with pytest.raises(RuntimeError), staged_bundle(target) as staging:
+        (staging / "model.keras").write_text("half")
+        raise RuntimeError("crash")
+    assert (target / "manifest.json").read_bytes() == old
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
+    with staged_bundle(target) as staging:
+        for name in REQUIRED:
+            (staging / name).write_text("new\n")
+    assert (target / "model.keras").read_text() == "new\n"
+    verify(target)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
+
+
+def test_staged_bundle_refuses_a_directory_that_is_not_a_bundle(tmp_path: Path) -> None:
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "notes.txt").write_text("mine")
+    refused = pytest.raises(UserError, match="not an lstm-forecast bundle")
+    with refused, staged_bundle(tmp_path / "run"):
+        pass
+    assert (tmp_path / "run" / "notes.txt").read_text() == "mine"
+
+
+def test_atomic_write_leaves_no_temporary(tmp_path: Path) -> None:
+    path = tmp_path / "out.csv"
+    path.write_text("old")
+    write_bytes_atomically(path, b"new")
+    assert path.read_text() == "new"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.csv"]
+
+
+def keras_zip(path: Path, config: object, members: dict[str, bytes] | None = None) -> Path:
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("metadata.json", "{}")
+        archive.writestr("config.json", json.dumps(config))
+        archive.writestr("model.weights.h5", b"")
+        for name, data in (members or {}).items():
+            archive.writestr(name, data)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("config", "members", "message"),
+    [
+        ({"module": "keras.layers", "class_name": "Lambda", "config": {}}, None, "'Lambda'"),
+        ({"module": "os", "class_name": "system", "config": {}}, None, "'system' from module 'os'"),
+        (
+            {"module": "keras.layers", "class_name": "Dense", "registered_name": "evil>Dense"},
+            None,
+            "'Dense'",
+        ),
+        (
+            {
+                "module": "keras.layers",
+                "class_name": "Dense",
+                "config": {"activation": "os.system"},
+            },
+            None,
+            "refusing activation 'os.system'",
+        ),
+        ({}, {"../escape.py": b"x"}, "unexpected archive members"),
+        ({}, {"payload.pkl": b"x"}, "unexpected archive members"),
+    ],
+)
+def test_keras_archive_allowlist(
+    tmp_path: Path, config: object, members: dict[str, bytes] | None, message: str
+) -> None:
+    path = keras_zip(tmp_path / "model.keras", config, members)
+    with pytest.raises(BundleError, match=message):
+        check_keras_archive(path)
+
+
+def test_not_a_zip_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "model.keras"
+    path.write_bytes(b"\x89HDF\r\n")  # an .h5 file renamed
+    with pytest.raises(BundleError, match="not a readable Keras archive"):
+        check_keras_archive(path)
+
+
+@pytest.mark.slow
+def test_lambda_payload_in_a_resigned_bundle_never_runs(tmp_path: Path) -> None:
+    """A real Keras Lambda payload (it creates a marker file when deserialized unsafely),
+    placed in a bundle whose manifest the attacker re-signed, is refused before it runs."""
+    import keras
+    from click.testing import CliRunner
+
+    from lstm_forecast.cli import cli
+
+    from .test_end_to_end import train_tiny
+
+    run_dir = tmp_path / "run"
+    train_tiny("airline", run_dir)
+    marker = tmp_path / "marker"
+    code = f"lambda x: (open({str(marker)!r}, 'w').close(), x)[1]"
+    inputs = keras.Input((24, 1))
+    outputs = keras.layers.Reshape((12, 1))(
+        keras.layers.Dense(12)(keras.layers.Flatten()(keras.layers.Lambda(eval(code))(inputs)))
+    )
+    keras.Model(inputs, outputs).save(tmp_path / "evil.keras")
+    marker.unlink()  # building the model ran the lambda once; start clean
+    # The payload is live: unsafe loading would run it.
+    keras.saving.load_model(tmp_path / "evil.keras", safe_mode=False)
+    assert marker.exists()
+    marker.unlink()
+
+    (run_dir / "model.keras").write_bytes((tmp_path / "evil.keras").read_bytes())
+    write_manifest(run_dir)
+    result = CliRunner().invoke(cli, ["predict", str(run_dir)])
+    assert result.exit_code == 3
+    assert "model.keras: refusing Keras object 'Lambda'" in result.stderr
+    assert not marker.exists()

@@ -1,0 +1,191 @@
+"""The command line: exit codes, one-line errors, nothing written on bad input."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from lstm_forecast.cli import cli
+
+from .conftest import CONFIGS, REPO, monthly_frame, write_config, write_csv
+
+
+def run(*args: str | Path) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, [str(a) for a in args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def assert_one_line_error(code: int, stderr: str, expected_code: int, *fragments: str) -> None:
+    assert code == expected_code, stderr
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1, stderr
+    assert lines[0].startswith("lstm-forecast: error: ")
+    assert "Traceback" not in stderr
+    for fragment in fragments:
+        assert fragment in lines[0]
+
+
+def test_validate_prints_a_summary(sales_config: Path) -> None:
+    code, out, _ = run("validate", sales_config)
+    assert code == 0
+    assert "1 series, 72 rows, frequency MS" in out
+    assert "split (rows): train 54, validation 6, test 12" in out
+    assert "windows: train 37, validation 1, test 7" in out
+
+
+def test_validate_shipped_configs() -> None:
+    for path in sorted(CONFIGS.glob("*.yaml")):
+        code, out, err = run("validate", path, "--set", "output.dir=/nonexistent/run")
+        assert code == 0, err
+        assert f"{path}: ok" in out
+
+
+def bad_config(tmp_path: Path, csv_text: str | None = None, **sections: dict[str, object]) -> Path:
+    data = tmp_path / "sales.csv"
+    if csv_text is None:
+        write_csv(data, monthly_frame())
+    else:
+        data.write_text(csv_text)
+    return write_config(tmp_path, data, **sections)
+
+
+GOOD_ROWS = "".join(f"2000-{m:02d},{m}\n" for m in range(1, 13))
+
+
+@pytest.mark.parametrize(
+    ("setup", "fragments"),
+    [
+        ("missing_config", ["config file not found"]),
+        ("syntax_error", ["line 3: YAML error"]),
+        ("unknown_key", ["unknown key 'training.epoch'", "did you mean 'epochs'"]),
+        ("wrong_type", ["training.batch_size: input should be a valid integer", "'32'"]),
+        ("missing_target", ["column 'units' not found", "'month', 'sales'"]),
+        ("missing_time", ["column 'date' not found"]),
+        ("non_numeric", ["column 'sales': non-numeric value 'n/a?' at line 4"]),
+        ("duplicate_time", ["duplicate timestamp 2000-02-01 at lines 3 and 4"]),
+        ("bad_date", ["cannot parse time value '2000-13' at line 3"]),
+        (
+            "nan",
+            [
+                "column 'sales' has 1 missing values (first at line 3)",
+                "set data.missing to drop, ffill or interpolate",
+            ],
+        ),
+        ("too_short", ["has 12 rows but needs at least 36"]),
+        ("parent_is_file", ["output directory has a parent that is a file"]),
+        ("not_a_bundle", ["exists and is not an lstm-forecast bundle"]),
+        ("bad_set", ["--set training.epoch=3", "did you mean 'epochs'"]),
+    ],
+)
+def test_bad_input_exits_2_with_one_line_and_writes_nothing(
+    tmp_path: Path, setup: str, fragments: list[str]
+) -> None:
+    run_dir = tmp_path / "run"
+    extra: list[str] = []
+    if setup == "missing_config":
+        config = tmp_path / "absent.yaml"
+    elif setup == "syntax_error":
+        config = tmp_path / "c.yaml"
+        config.write_text("data:\n  path: x\n\ttarget: y\n")
+    elif setup == "unknown_key":
+        config = bad_config(tmp_path, training={"epoch": 3})
+    elif setup == "wrong_type":
+        config = bad_config(tmp_path, training={"batch_size": "32"})
+    elif setup == "missing_target":
+        config = bad_config(tmp_path, data={"target": "units"})
+    elif setup == "missing_time":
+        config = bad_config(tmp_path, data={"time_column": "date"})
+    elif setup == "non_numeric":
+        config = bad_config(tmp_path, "month,sales\n2000-01,1\n2000-02,2\n2000-03,n/a?\n")
+    elif setup == "duplicate_time":
+        config = bad_config(tmp_path, "month,sales\n2000-01,1\n2000-02,2\n2000-02,3\n")
+    elif setup == "bad_date":
+        config = bad_config(tmp_path, "month,sales\n2000-01,1\n2000-13,2\n")
+    elif setup == "nan":
+        config = bad_config(tmp_path, "month,sales\n2000-01,1\n2000-02,\n2000-03,3\n")
+    elif setup == "too_short":
+        config = bad_config(tmp_path, "month,sales\n" + GOOD_ROWS)
+    elif setup == "parent_is_file":
+        (tmp_path / "file").write_text("x")
+        run_dir = tmp_path / "file" / "run"
+        config = bad_config(tmp_path, output={"dir": str(run_dir)})
+    elif setup == "not_a_bundle":
+        run_dir.mkdir()
+        (run_dir / "precious.txt").write_text("keep me")
+        config = bad_config(tmp_path)
+    elif setup == "bad_set":
+        config = bad_config(tmp_path)
+        extra = ["--set", "training.epoch=3"]
+    before = sorted(p.name for p in tmp_path.iterdir())
+    code, out, err = run("train", config, *extra)
+    assert_one_line_error(code, err, 2, *fragments)
+    assert out == ""
+    assert sorted(p.name for p in tmp_path.iterdir()) == before  # nothing written
+    if setup == "not_a_bundle":
+        assert (run_dir / "precious.txt").read_text() == "keep me"
+
+
+def test_predict_without_a_bundle_exits_2(tmp_path: Path) -> None:
+    code, _, err = run("predict", tmp_path / "nowhere")
+    assert_one_line_error(code, err, 2, "run directory not found")
+
+
+def test_predict_on_a_directory_that_is_not_a_bundle_exits_3(tmp_path: Path) -> None:
+    code, _, err = run("predict", tmp_path)
+    assert_one_line_error(code, err, 3, "manifest.json", "missing")
+
+
+def test_unknown_command_is_a_usage_error() -> None:
+    assert run("fly")[0] == 2
+
+
+def python(code: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--help"],
+        ["validate", str(CONFIGS / "airline.yaml"), "--set", "output.dir=/nonexistent/run"],
+    ],
+)
+def test_help_and_validate_never_import_tensorflow(args: list[str]) -> None:
+    result = python(
+        "import sys\n"
+        "from lstm_forecast.cli import cli\n"
+        "try:\n"
+        f"    cli({args!r}, standalone_mode=False)\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "heavy = sorted(m for m in ('tensorflow', 'keras') if m in sys.modules)\n"
+        "print('heavy:', heavy)\n"
+    )
+    assert result.returncode == 0, result.stderr
+    assert "heavy: []" in result.stdout
+
+
+def test_exit_code_of_the_installed_command(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "lstm_forecast", "train", str(tmp_path / "absent.yaml")],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        f"lstm-forecast: error: {tmp_path / 'absent.yaml'}: config file not found"
+    )

@@ -1,0 +1,169 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from lstm_forecast.config import Config, load_config, validate_config
+from lstm_forecast.errors import ConfigError
+
+from .conftest import CONFIGS
+
+
+@pytest.mark.parametrize("path", sorted(CONFIGS.glob("*.yaml")), ids=lambda p: p.stem)
+def test_shipped_configs_load_and_round_trip(path: Path) -> None:
+    config = load_config(path)
+    again = validate_config(yaml.safe_load(config.to_yaml()), where="round trip")
+    assert again == config
+    assert config.data.path.is_absolute() and config.data.path.is_file()
+
+
+def test_relative_paths_resolve_against_the_config_file(tmp_path: Path) -> None:
+    (tmp_path / "sub").mkdir()
+    path = tmp_path / "sub" / "c.yaml"
+    path.write_text(
+        "data: {path: ../d.csv, time_column: t, target: y}\n"
+        "window: {lookback: 3, horizon: 1}\noutput: {dir: out}\n"
+    )
+    config = load_config(path)
+    assert config.data.path == tmp_path / "d.csv"
+    assert config.run_dir == tmp_path / "sub" / "out"
+    assert config.name == "c"
+
+
+def test_output_dir_defaults_to_runs_name_in_working_directory(
+    sales_config: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    text = sales_config.read_text().replace(f"  dir: {tmp_path / 'run'}\n", "")
+    sales_config.write_text(text.replace("output:\n", ""))
+    monkeypatch.chdir(tmp_path)
+    assert load_config(sales_config).run_dir == tmp_path / "runs" / "config"
+
+
+def test_overrides_are_typed(sales_config: Path) -> None:
+    config = load_config(
+        sales_config,
+        [
+            "training.epochs=7",
+            "model.layers=[8, 4]",
+            "split.validation=0.2",
+            "data.freq=MS",
+            "evaluation.season_length=4",
+        ],
+    )
+    assert config.training.epochs == 7
+    assert config.model.layers == [8, 4]
+    assert config.split.validation == 0.2
+    assert config.data.freq == "MS"
+    assert config.evaluation.season_length == 4
+
+
+def test_override_path_resolves_against_working_directory(
+    sales_config: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert load_config(sales_config, ["output.dir=elsewhere"]).run_dir == tmp_path / "elsewhere"
+
+
+def test_split_test_zero_is_allowed(sales_config: Path) -> None:
+    assert load_config(sales_config, ["split.test=0"]).split.test == 0
+
+
+def test_target_list_gives_targets_then_features(sales_config: Path) -> None:
+    config = load_config(sales_config, ["data.target=[a, b]", "data.features=[c]"])
+    assert config.data.value_columns == ("a", "b", "c")
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        (["training.epoch=5"], "unknown key 'training.epoch' (did you mean 'epochs'?)"),
+        (["trainin.epochs=5"], "unknown key 'trainin' (did you mean 'training'?)"),
+        (["training.batch_size='32'"], "training.batch_size: input should be a valid integer"),
+        (["data.target=no"], "YAML reads yes/no/on/off/true/false as booleans"),
+        (["window.lookback=0"], "window.lookback: input should be greater than 0"),
+        (["window.horizon=-3"], "window.horizon: input should be greater than 0"),
+        (["training.epochs=0"], "training.epochs: input should be greater than 0"),
+        (["split.test=1.5"], "split.test: a fraction must lie strictly between 0 and 1"),
+        (["split.validation=-1"], "split.validation: a number of steps must be 0 or more"),
+        (["split.validation=0.5", "split.test=0.5"], "leave nothing to train on"),
+        (["model.cell=rnn"], "model.cell: input should be 'lstm' or 'gru'"),
+        (["data.freq=fortnightly"], "'fortnightly' is not a pandas frequency"),
+        (["data.features=[sales]"], "column 'sales' is named more than once"),
+        (["name=../escape"], "name: use letters, digits"),
+        (["training=3"], "'training' is a section"),
+        (["training.epochs.x=3"], "'training.epochs' has no sub-keys"),
+        (["training.epochs"], "expected section.key=value"),
+        (["training.epochs=[1"], "cannot parse value"),
+    ],
+)
+def test_bad_values_name_the_key(sales_config: Path, overrides: list[str], expected: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config(sales_config, overrides)
+    assert expected in caught.value.message
+    assert "\n" not in caught.value.message
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "c.yaml"
+    path.write_text(text)
+    return path
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="config file not found"):
+        load_config(tmp_path / "nope.yaml")
+
+
+def test_directory(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="is a directory"):
+        load_config(tmp_path)
+
+
+def test_syntax_error_names_the_line(tmp_path: Path) -> None:
+    path = write(tmp_path, "data:\n  path: x.csv\n  target: [a, b\nwindow: {}\n")
+    with pytest.raises(ConfigError, match=r"line \d+: YAML error"):
+        load_config(path)
+
+
+def test_duplicate_keys_are_refused(tmp_path: Path) -> None:
+    path = write(tmp_path, "window:\n  lookback: 3\n  lookback: 4\n  horizon: 1\n")
+    with pytest.raises(
+        ConfigError,
+        match=r"line 3: YAML error: duplicate key 'lookback' "
+        r"\(first at line 2\)",
+    ):
+        load_config(path)
+
+
+def test_python_tags_are_refused_and_never_run(tmp_path: Path) -> None:
+    marker = tmp_path / "pwned"
+    path = write(tmp_path, f"name: !!python/object/apply:os.system ['touch {marker}']\n")
+    with pytest.raises(ConfigError, match="YAML error"):
+        load_config(path)
+    assert not marker.exists()
+
+
+def test_top_level_must_be_a_mapping(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="expected a mapping"):
+        load_config(write(tmp_path, "- a\n- b\n"))
+
+
+def test_huge_file_is_refused_before_parsing(tmp_path: Path) -> None:
+    path = write(tmp_path, "# " + "x" * (2 << 20) + "\n")
+    with pytest.raises(ConfigError, match="the limit is"):
+        load_config(path)
+
+
+def test_missing_required_key(tmp_path: Path) -> None:
+    path = write(tmp_path, "data: {path: d.csv, time_column: t, target: y}\n")
+    with pytest.raises(ConfigError, match="missing required key 'window'"):
+        load_config(path)
+
+
+def test_config_is_frozen(sales_config: Path) -> None:
+    config = load_config(sales_config)
+    with pytest.raises(ValueError, match="frozen"):
+        config.name = "other"  # type: ignore[misc]
+    assert isinstance(config, Config)

@@ -1,0 +1,201 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from lstm_forecast.config import DataConfig, SplitConfig, WindowConfig
+from lstm_forecast.data import (
+    check_split,
+    format_times,
+    future_index,
+    load_dataset,
+    split_bounds,
+)
+from lstm_forecast.errors import DataError
+
+from .conftest import DATA, monthly_frame, write_csv
+
+
+def config(path: Path, **kw: object) -> DataConfig:
+    fields: dict[str, object] = {"path": path, "time_column": "month", "target": "sales"}
+    fields.update(kw)
+    return DataConfig.model_validate(fields)
+
+
+def load_text(tmp_path: Path, text: str, **kw: object):  # type: ignore[no-untyped-def]
+    path = tmp_path / "d.csv"
+    path.write_bytes(text.encode("utf-8"))
+    return load_dataset(config(path, **kw))
+
+
+def test_airline_reads_as_one_monthly_series() -> None:
+    dataset = load_dataset(config(DATA / "airline.csv", time_column="month", target="passengers"))
+    (series,) = dataset.series
+    assert dataset.freq == "MS" and dataset.time_format == "%Y-%m"
+    assert len(series) == 144 and series.values.shape == (144, 1)
+    assert series.index[0] == pd.Timestamp("1949-01-01")
+    assert series.values[0, 0] == 112.0
+    assert len(dataset.sha256) == 64
+
+
+def test_stocks_long_format_keeps_each_symbol_apart() -> None:
+    dataset = load_dataset(
+        config(DATA / "stocks.csv", time_column="date", target="price", id_column="symbol")
+    )
+    lengths = {s.id: len(s) for s in dataset.series}
+    assert lengths == {"MSFT": 123, "AMZN": 123, "IBM": 123, "GOOG": 68, "AAPL": 123}
+    goog = next(s for s in dataset.series if s.id == "GOOG")
+    assert goog.index[0] == pd.Timestamp("2004-08-01")
+
+
+def test_features_follow_targets_and_unused_text_columns_are_ignored() -> None:
+    dataset = load_dataset(
+        config(
+            DATA / "seattle_weather.csv",
+            time_column="date",
+            target="temp_max",
+            features=["precipitation", "wind"],
+        )
+    )
+    assert dataset.columns == ("temp_max", "precipitation", "wind") and dataset.freq == "D"
+    assert dataset.series[0].values[0].tolist() == [12.8, 0.0, 4.7]
+
+
+def test_byte_order_mark_is_accepted(tmp_path: Path) -> None:
+    dataset = load_text(tmp_path, "\ufeffmonth,sales\n2000-01,1\n2000-02,2\n2000-03,3\n")
+    assert dataset.series[0].values[:, 0].tolist() == [1, 2, 3]
+
+
+def test_gaps_become_missing_values(tmp_path: Path) -> None:
+    text = "month,sales\n2000-01,1\n2000-02,2\n2000-04,4\n2000-05,5\n"
+    with pytest.raises(
+        DataError,
+        match=r"1 timestamps are missing from the file \(first "
+        r"2000-03-01",
+    ):
+        load_text(tmp_path, text)
+    filled = load_text(tmp_path, text, missing="interpolate")
+    assert filled.freq == "MS"
+    assert filled.series[0].values[:, 0].tolist() == [1, 2, 3, 4, 5]
+
+
+def test_missing_policies(tmp_path: Path) -> None:
+    text = "month,sales\n2000-01,\n2000-02,2\n2000-03,\n2000-04,4\n2000-05,\n"
+    with pytest.raises(
+        DataError,
+        match=r"column 'sales' has 3 missing values \(first at line 2\); "
+        "set data.missing",
+    ):
+        load_text(tmp_path, text)
+    ffill = load_text(tmp_path, text, missing="ffill").series[0]
+    assert ffill.values[:, 0].tolist() == [2, 2, 4, 4]  # leading gap trimmed, the rest carried
+    inter = load_text(tmp_path, text, missing="interpolate").series[0]
+    assert inter.values[:, 0].tolist() == [2, 3, 4]  # ends trimmed, inside interpolated
+    dropped = load_text(tmp_path, text, missing="drop").series[0]
+    assert np.isnan(dropped.values[1, 0]) and dropped.complete.tolist() == [True, False, True]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "the file is empty"),
+        ("month,sales\n", "header but no data rows"),
+        (
+            "month;sales\n2000-01;1\n",
+            r"columns 'month', 'sales' not found; the file has columns "
+            r"'month;sales'",
+        ),
+        ("month,sales,sales\n2000-01,1,2\n", "column 'sales' appears more than once"),
+        ("month,sales\n2000-01,1\n2000-02,2,3\n", r"malformed CSV: .*line 3"),
+        (
+            "month,sales\n2000-01,1\n2000-02,$10\n",
+            r"column 'sales': non-numeric value '\$10' at "
+            "line 3",
+        ),
+        ("month,sales\n2000-01,1\n2000-02,inf\n", "'sales': value inf at line 3 is infinite"),
+        ("month,sales\n2000-01,1\n2000-02,1e39\n", "too large for float32"),
+        ("month,sales\n2000-01,1\n2000-01,2\n", "duplicate timestamp 2000-01-01 at lines 2 and 3"),
+        ("month,sales\n2000-02,1\n2000-01,2\n2000-03,2\n", r"not in time order: line 3"),
+        ("month,sales\n2000-01,1\nJan 2000,2\n", "cannot parse time value 'Jan 2000' at line 3"),
+        ("month,sales\n2000-01,1\n,2\n", "empty time value at line 3"),
+        ("month,sales\n13/01/2000,1\n14/01/2000,2\n", "cannot parse time value '13/01/2000'"),
+        (
+            "month,sales\n2000-01-01,1\n2000-01-02,2\n2000-01-05,2\n2000-01-06,2\n2000-01-09,3\n"
+            "2000-01-13,3\n",
+            None,
+        ),
+    ],
+)
+def test_bad_files_name_the_problem(tmp_path: Path, text: str, message: str | None) -> None:
+    if message is None:  # irregular steps: inferred as the smallest step with gaps
+        with pytest.raises(DataError, match="timestamps are missing"):
+            load_text(tmp_path, text)
+        return
+    with pytest.raises(DataError, match=message) as caught:
+        load_text(tmp_path, text)
+    assert str(caught.value.where).endswith("d.csv")
+
+
+def test_missing_column_lists_what_the_file_has(tmp_path: Path) -> None:
+    with pytest.raises(
+        DataError,
+        match=r"column 'units' not found; the file has columns "
+        r"'month', 'sales'",
+    ):
+        load_text(tmp_path, "month,sales\n2000-01,1\n", target="units")
+
+
+def test_missing_file_and_directory(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match="data file not found"):
+        load_dataset(config(tmp_path / "nope.csv"))
+    with pytest.raises(DataError, match="is a directory"):
+        load_dataset(config(tmp_path))
+
+
+def test_freq_given_must_match_the_grid(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match="not on the grid of frequency ME"):
+        load_text(tmp_path, "month,sales\n2000-01,1\n2000-02,2\n2000-03,3\n", freq="ME")
+
+
+def test_mixed_offsets_are_normalised_to_utc(tmp_path: Path) -> None:
+    text = (
+        "month,sales\n2000-01-01T00:00:00+01:00,1\n2000-01-01T00:00:00+00:00,2\n"
+        "2000-01-01T02:00:00+01:00,3\n"
+    )
+    series = load_text(tmp_path, text).series[0]
+    assert str(series.index.tz) == "UTC"
+    assert series.index[0] == pd.Timestamp("1999-12-31T23:00:00Z")
+
+
+def test_series_with_different_frequencies_are_refused(tmp_path: Path) -> None:
+    text = "id,month,sales\na,2000-01,1\na,2000-02,2\na,2000-03,3\nb,2000-01-01,1\nb,2000-01-02,2\n"
+    with pytest.raises(DataError, match="different frequencies"):
+        load_text(tmp_path, text, id_column="id")
+
+
+def test_blank_id_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match="empty id at line 3"):
+        load_text(tmp_path, "id,month,sales\na,2000-01,1\n,2000-02,2\n", id_column="id")
+
+
+def test_split_bounds_fractions_and_steps() -> None:
+    bounds = split_bounds(100, SplitConfig(validation=0.1, test=20))
+    assert (bounds.train_end, bounds.validation_end, bounds.length) == (70, 80, 100)
+    assert split_bounds(100, SplitConfig(validation=10, test=0)).test_size == 0
+
+
+def test_too_short_series_says_how_many_rows_are_needed(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "s.csv", monthly_frame(30))
+    dataset = load_dataset(config(path))
+    window, split = WindowConfig(lookback=12, horizon=6), SplitConfig(validation=6, test=12)
+    bounds = split_bounds(30, split)
+    with pytest.raises(DataError, match="the series has 30 rows but needs at least 36"):
+        check_split(dataset.series[0], bounds, window, split, path)
+
+
+def test_future_timestamps_continue_the_frequency() -> None:
+    future = future_index(pd.Timestamp("1960-12-01"), "MS", 12)
+    assert format_times(future, "%Y-%m") == [f"1961-{m:02d}" for m in range(1, 13)]

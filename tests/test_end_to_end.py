@@ -1,0 +1,160 @@
+"""Train tiny versions of the shipped configs through the CLI, then evaluate and predict."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from lstm_forecast.bundle import REQUIRED_FILES
+from lstm_forecast.cli import cli
+
+from .conftest import CONFIGS, REPO, TINY
+
+pytestmark = pytest.mark.slow
+
+
+def invoke(*args: str | Path) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, [str(a) for a in args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def train_tiny(config: str, run_dir: Path, *extra: str) -> str:
+    sets = [item for pair in (("--set", s) for s in (*TINY, *extra)) for item in pair]
+    code, out, err = invoke(
+        "train", CONFIGS / f"{config}.yaml", "--set", f"output.dir={run_dir}", *sets
+    )
+    assert code == 0, err
+    return out
+
+
+@pytest.fixture(scope="module")
+def airline(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    run_dir = tmp_path_factory.mktemp("bundles") / "airline"
+    return run_dir, train_tiny("airline", run_dir)
+
+
+def test_train_writes_every_bundle_file_and_prints_the_table(airline: tuple[Path, str]) -> None:
+    run_dir, out = airline
+    for name in (*REQUIRED_FILES, "manifest.json", "plots/loss.png", "plots/test_forecast.png"):
+        assert (run_dir / name).is_file(), name
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    assert set(manifest["files"]) == {*REQUIRED_FILES, "plots/loss.png", "plots/test_forecast.png"}
+    for model in ("model", "naive", "seasonal_naive"):
+        assert any(line.startswith(model + " ") for line in out.splitlines())
+    assert "MAE" in out and "RMSE" in out and "sMAPE%" in out and "MASE" in out
+    metadata = json.loads((run_dir / "metadata.json").read_text())
+    assert metadata["schema"] == 1 and metadata["seed"] == 42 and len(metadata["data_sha256"]) == 64
+    assert list(pd.read_csv(run_dir / "history.csv").columns) == ["epoch", "loss", "val_loss"]
+    assert not list(run_dir.parent.glob(".airline.staging-*"))
+
+
+def test_evaluate_reproduces_the_training_metrics(airline: tuple[Path, str]) -> None:
+    run_dir, train_out = airline
+    code, out, _ = invoke("evaluate", run_dir)
+    assert code == 0
+    assert out.strip() == train_out.strip()
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    assert set(metrics["overall"]) == {"model", "naive", "seasonal_naive"}
+    assert metrics["origins"] == 13 and metrics["season_length"] == 12
+
+
+def test_predict_prints_the_next_twelve_months(airline: tuple[Path, str], tmp_path: Path) -> None:
+    run_dir, _ = airline
+    code, out, _ = invoke("predict", run_dir)
+    assert code == 0
+    lines = out.strip().splitlines()
+    assert lines[0] == "month,passengers"
+    assert [line.split(",")[0] for line in lines[1:]] == [f"1961-{m:02d}" for m in range(1, 13)]
+    output, plot = tmp_path / "forecast.csv", tmp_path / "forecast.png"
+    code, out, _ = invoke("predict", run_dir, "--output", output, "--plot", plot)
+    assert code == 0 and out == ""
+    assert output.read_text().strip().splitlines() == lines
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["forecast.csv", "forecast.png"]
+
+
+def test_predict_matches_columns_by_name(airline: tuple[Path, str], tmp_path: Path) -> None:
+    run_dir, _ = airline
+    frame = pd.read_csv(REPO / "data" / "airline.csv")
+    frame["extra"] = 1
+    reordered = tmp_path / "reordered.csv"
+    frame[["extra", "passengers", "month"]].to_csv(reordered, index=False)
+    code, out, _ = invoke("predict", run_dir, "--data", reordered)
+    assert code == 0
+    assert out == invoke("predict", run_dir)[1]
+
+
+def test_tampered_bundle_is_refused_with_exit_3(airline: tuple[Path, str], tmp_path: Path) -> None:
+    tampered = tmp_path / "tampered"
+    shutil.copytree(airline[0], tampered)
+    path = tampered / "preprocessing.json"
+    path.write_text(path.read_text().replace('"lookback": 24', '"lookback": 25'))
+    result = subprocess.run(
+        [sys.executable, "-m", "lstm_forecast", "predict", str(tampered)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 3
+    assert result.stdout == ""
+    assert result.stderr.strip() == (
+        f"lstm-forecast: error: {path}: SHA-256 does not match "
+        "manifest.json: the file was changed after the bundle was "
+        "written"
+    )
+
+
+def test_retraining_replaces_the_bundle_only_when_complete(
+    airline: tuple[Path, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run_dir = tmp_path / "airline"
+    shutil.copytree(airline[0], run_dir)
+    before = (run_dir / "manifest.json").read_bytes()
+
+    def broken_fit(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("simulated crash in the middle of training")
+
+    monkeypatch.setattr("lstm_forecast.train.fit", broken_fit)
+    code, _, err = invoke("train", CONFIGS / "airline.yaml", "--set", f"output.dir={run_dir}")
+    assert code == 1 and "internal error: RuntimeError" in err
+    assert (run_dir / "manifest.json").read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["airline"]  # no staging left
+    monkeypatch.undo()
+    train_tiny("airline", run_dir, "training.seed=7")
+    assert json.loads((run_dir / "metadata.json").read_text())["seed"] == 7
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["airline"]
+
+
+def test_stocks_forecasts_each_symbol_after_its_own_last_date(tmp_path: Path) -> None:
+    run_dir = tmp_path / "stocks"
+    out = train_tiny("stocks", run_dir)
+    assert "GOOG" in out and "mean" in out
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    assert set(metrics["series"]) == {"MSFT", "AMZN", "IBM", "GOOG", "AAPL"}
+    code, out, _ = invoke("predict", run_dir)
+    assert code == 0
+    forecast = pd.read_csv(pd.io.common.StringIO(out))
+    history = pd.read_csv(REPO / "data" / "stocks.csv", parse_dates=["date"])
+    assert list(forecast.columns) == ["symbol", "date", "price"]
+    for symbol, rows in forecast.groupby("symbol"):
+        last = history.loc[history.symbol == symbol, "date"].max()
+        expected = pd.date_range(last, periods=13, freq="MS")[1:].strftime("%Y-%m-%d")
+        assert rows["date"].tolist() == list(expected), symbol
+
+
+@pytest.mark.parametrize("config", ["sunspots", "seattle_weather"])
+def test_other_shipped_configs_train_evaluate_and_predict(config: str, tmp_path: Path) -> None:
+    run_dir = tmp_path / config
+    train_tiny(config, run_dir, "training.epochs=1")
+    assert invoke("evaluate", run_dir)[0] == 0
+    code, out, _ = invoke("predict", run_dir)
+    horizon = 12 if config == "sunspots" else 7
+    assert code == 0 and len(out.strip().splitlines()) == horizon + 1

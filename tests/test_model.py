@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from lstm_forecast.bundle import check_keras_archive
+from lstm_forecast.config import ModelConfig
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},
+        {"cell": "gru", "layers": [8, 4, 4]},
+        {"bidirectional": True, "dense": [8, 4]},
+        {"layers": [5], "dropout": 0.0, "recurrent_dropout": 0.2},
+    ],
+    ids=["default", "gru-3-layers", "bidirectional-dense", "recurrent-dropout"],
+)
+def test_builder_shapes_and_its_archive_passes_the_allowlist(
+    options: dict[str, object], tmp_path: Path
+) -> None:
+    from lstm_forecast.model import as_forecaster, build_model, save_model
+
+    model = build_model(
+        ModelConfig.model_validate(options), lookback=10, n_inputs=3, horizon=4, n_targets=2
+    )
+    assert model.input_shape == (None, 10, 3)
+    assert model.output_shape == (None, 4, 2)
+    forecast = as_forecaster(model)(np.zeros((5, 10, 3), dtype=np.float32))
+    assert forecast.shape == (5, 4, 2) and np.isfinite(forecast).all()
+    save_model(model, tmp_path / "model.keras")
+    check_keras_archive(tmp_path / "model.keras")  # raises if anything is off the allowlist
+
+
+def test_default_layers_keep_the_fused_kernel_eligible() -> None:
+    from lstm_forecast.model import build_model
+
+    model = build_model(ModelConfig(), lookback=10, n_inputs=1, horizon=2, n_targets=1)
+    for layer in model.layers:
+        if type(layer).__name__ == "LSTM":
+            config = layer.get_config()
+            assert config["activation"] == "tanh"
+            assert config["recurrent_activation"] == "sigmoid"
+            assert config["recurrent_dropout"] == 0.0
+            assert config["unroll"] is False and config["use_bias"] is True

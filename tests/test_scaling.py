@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from lstm_forecast.scaling import Scaler
+
+finite = st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    values=arrays(np.float64, st.tuples(st.integers(1, 30), st.integers(1, 4)), elements=finite),
+    kind=st.sampled_from(["standard", "minmax", "none"]),
+)
+def test_round_trip_restores_original_units(values: np.ndarray, kind: str) -> None:
+    scaler = Scaler.fit(kind, values)  # type: ignore[arg-type]
+    scaled = scaler.transform(values)
+    assert np.isfinite(scaled).all()
+    np.testing.assert_allclose(scaler.inverse_targets(scaled), values, rtol=1e-9, atol=1e-6)
+    again = Scaler.from_json(scaler.to_json())
+    np.testing.assert_array_equal(again.center, scaler.center)
+    np.testing.assert_array_equal(again.scale, scaler.scale)
+
+
+def test_constant_column_never_divides_by_zero() -> None:
+    values = np.column_stack([np.full(10, 5.0), np.arange(10.0)])
+    for kind in ("standard", "minmax"):
+        scaler = Scaler.fit(kind, values)
+        assert scaler.scale[0] == 1.0
+        assert np.isfinite(scaler.transform(values)).all()
+
+
+def test_standard_and_minmax_values() -> None:
+    values = np.array([[1.0], [3.0]])
+    assert Scaler.fit("standard", values).transform(values)[:, 0].tolist() == [-1.0, 1.0]
+    assert Scaler.fit("minmax", values).transform(values)[:, 0].tolist() == [0.0, 1.0]
+
+
+def test_fit_ignores_missing_rows() -> None:
+    values = np.array([[1.0], [np.nan], [3.0]])
+    assert Scaler.fit("standard", values).center.tolist() == [2.0]
+
+
+def test_inverse_uses_the_target_columns_only() -> None:
+    scaler = Scaler("standard", np.array([10.0, 100.0]), np.array([2.0, 50.0]))
+    assert scaler.inverse_targets(np.array([[1.0]])).tolist() == [[12.0]]
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"kind": "robust", "center": [0], "scale": [1]},
+        {"kind": "standard", "center": [0, 1], "scale": [1]},
+        {"kind": "standard", "center": [0], "scale": [0]},
+        {"kind": "standard", "center": [float("nan")], "scale": [1]},
+    ],
+)
+def test_from_json_refuses_bad_numbers(bad: dict[str, object]) -> None:
+    with pytest.raises(ValueError):
+        Scaler.from_json(bad)
