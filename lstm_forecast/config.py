@@ -16,8 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import ConfigError
-
-MAX_CONFIG_BYTES = 1 << 20  # a config is a page of YAML; anything bigger is a mistake or an attack
+from .safe_yaml import parse_yaml, read_yaml_mapping
 
 PositiveInt = Annotated[int, Field(gt=0)]
 NonNegativeInt = Annotated[int, Field(ge=0)]
@@ -198,8 +197,8 @@ def load_config(path: str | Path, overrides: Iterable[str] = ()) -> Config:
     _resolve_paths(raw, path.parent)
     for item in overrides:
         _apply_override(raw, item)
-    if raw.get("output") is None or not isinstance(raw["output"], dict):
-        raw["output"] = raw.get("output") or {}
+    if raw.get("output") is None:
+        raw["output"] = {}
     if isinstance(raw["output"], dict) and raw["output"].get("dir") is None:
         raw["output"]["dir"] = str(Path.cwd() / "runs" / str(raw["name"]))
     return validate_config(raw, where=str(path))
@@ -210,70 +209,6 @@ def validate_config(raw: Mapping[str, Any], *, where: str) -> Config:
         return Config.model_validate(raw)
     except ValidationError as exc:
         raise ConfigError(_describe(exc), where=where) from None
-
-
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """SafeLoader that refuses a key given twice in one mapping (PyYAML keeps the last)."""
-
-
-def _construct_unique_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode) -> Any:
-    first_line: dict[Any, int] = {}
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node)
-        line = key_node.start_mark.line + 1
-        if key in first_line:
-            raise yaml.constructor.ConstructorError(
-                None,
-                None,
-                f"duplicate key {key!r} (first at line {first_line[key]})",
-                key_node.start_mark,
-            )
-        first_line[key] = line
-    return loader.construct_yaml_map(node)
-
-
-_UniqueKeyLoader.add_constructor(
-    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_unique_mapping
-)
-
-
-def parse_yaml(text: str) -> Any:
-    """Parse YAML safely: no Python tags, no duplicate keys."""
-    loaded = yaml.load(text, Loader=_UniqueKeyLoader)
-    # construct_yaml_map is a generator constructor; PyYAML fills it before returning.
-    return loaded
-
-
-def read_yaml_mapping(path: Path) -> dict[str, Any]:
-    if not path.exists():
-        raise ConfigError("config file not found", where=path)
-    if path.is_dir():
-        raise ConfigError("is a directory, not a config file", where=path)
-    try:
-        size = path.stat().st_size
-        if size > MAX_CONFIG_BYTES:
-            raise ConfigError(
-                f"config file is {size} bytes; the limit is {MAX_CONFIG_BYTES}", where=path
-            )
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise ConfigError("config file is not UTF-8 text", where=path) from None
-    except OSError as exc:
-        raise ConfigError(f"cannot read config file: {exc.strerror}", where=path) from None
-    try:
-        loaded = parse_yaml(text)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        at = f"line {mark.line + 1}: " if mark is not None else ""
-        problem = exc.problem or exc.context or "invalid YAML"
-        raise ConfigError(f"{at}YAML error: {problem}", where=path) from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"YAML error: {exc}", where=path) from None
-    if not isinstance(loaded, dict):
-        raise ConfigError(
-            "expected a mapping of sections (data:, window:, ...) at the top", where=path
-        )
-    return loaded
 
 
 def _resolve_paths(raw: dict[str, Any], base: Path) -> None:

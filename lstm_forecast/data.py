@@ -1,4 +1,4 @@
-"""Read a CSV into validated series and split them by time (pandas and numpy; no TensorFlow).
+"""Read a CSV into validated series (pandas and numpy; no TensorFlow).
 
 Everything a user can get wrong in a CSV is caught here, once, with the file, column, line
 and value in the message. Downstream code trusts the guarantees written on ``Series``.
@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,22 +15,11 @@ import numpy as np
 import pandas as pd
 from pandas.tseries.frequencies import to_offset
 
-from .config import DataConfig, SplitConfig, WindowConfig
+from .config import DataConfig
 from .errors import DataError, EnvironmentFailure
+from .timeindex import MAX_GRID_GROWTH, common_freq, detect_time_format, show_time
 
 FLOAT32_MAX = float(np.finfo(np.float32).max)
-# Output formats tried, in order, to write forecast timestamps the way the input wrote them.
-_TIME_FORMATS = (
-    "%Y-%m",
-    "%Y-%m-%d",
-    "%Y-%m-%d %H:%M",
-    "%Y-%m-%dT%H:%M",
-    "%Y-%m-%d %H:%M:%S",
-    "%Y-%m-%dT%H:%M:%S",
-    "%Y",
-)
-# A grid this many times longer than the rows observed means the spacing was misread.
-_MAX_GRID_GROWTH = 10
 
 
 @dataclass(frozen=True)
@@ -74,24 +62,6 @@ class Dataset:
         return self.columns[: self.n_targets]
 
 
-@dataclass(frozen=True)
-class SplitBounds:
-    """Row positions in one series: train ``[0, train_end)``, validation
-    ``[train_end, validation_end)``, test ``[validation_end, length)``."""
-
-    train_end: int
-    validation_end: int
-    length: int
-
-    @property
-    def validation_size(self) -> int:
-        return self.validation_end - self.train_end
-
-    @property
-    def test_size(self) -> int:
-        return self.length - self.validation_end
-
-
 def load_dataset(cfg: DataConfig, path: Path | None = None) -> Dataset:
     """Read and validate the CSV at ``path`` (default ``cfg.path``) as ``cfg`` describes it."""
     path = Path(path if path is not None else cfg.path)
@@ -102,7 +72,7 @@ def load_dataset(cfg: DataConfig, path: Path | None = None) -> Dataset:
     groups = _group_rows(frame, cfg, path)
     for sid, rows in groups:
         _check_order(times[rows], lines[rows], _series_prefix(sid), path)
-    freq = _common_freq([times[rows] for _, rows in groups], cfg.freq, path)
+    freq = common_freq([times[rows] for _, rows in groups], cfg.freq, path)
     series = tuple(
         _build_series(sid, times[rows], values[rows], lines[rows], freq, cfg, path)
         for sid, rows in groups
@@ -113,7 +83,7 @@ def load_dataset(cfg: DataConfig, path: Path | None = None) -> Dataset:
         columns=cfg.value_columns,
         n_targets=len(cfg.targets),
         freq=freq,
-        time_format=_time_format(frame[cfg.time_column], times),
+        time_format=detect_time_format(frame[cfg.time_column], times),
         series=series,
     )
 
@@ -124,68 +94,6 @@ def file_sha256(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-def split_bounds(length: int, split: SplitConfig) -> SplitBounds:
-    """Where the parts of a series of ``length`` rows end (the test part comes last)."""
-    test = _part_size(split.test, length)
-    validation = _part_size(split.validation, length)
-    train_end = max(length - test - validation, 0)
-    return SplitBounds(train_end=train_end, validation_end=max(length - test, 0), length=length)
-
-
-def check_split(
-    series: Series, bounds: SplitBounds, window: WindowConfig, split: SplitConfig, where: Path
-) -> None:
-    """Refuse a series too short for one training window and whole validation/test horizons."""
-    if _split_fits(bounds, window):
-        return
-    needed = _rows_needed(len(series), window, split)
-    name = f"series '{series.id}'" if series.id is not None else "the series"
-    raise DataError(
-        f"{name} has {len(series)} rows but needs at least {needed}: lookback "
-        f"{window.lookback} + horizon {window.horizon} for training, then validation "
-        f"{_describe_part(split.validation)} and test {_describe_part(split.test)}, each "
-        f"at least one horizon long; shorten window.lookback or the split",
-        where=where,
-    )
-
-
-def future_index(last: pd.Timestamp, freq: str, steps: int) -> pd.DatetimeIndex:
-    """The ``steps`` timestamps after ``last`` on the grid of ``freq``."""
-    return pd.date_range(last, periods=steps + 1, freq=to_offset(freq))[1:]
-
-
-def format_times(index: pd.DatetimeIndex, time_format: str | None) -> list[str]:
-    if time_format is not None:
-        return list(index.strftime(time_format))
-    return [t.isoformat() for t in index]
-
-
-def _split_fits(bounds: SplitBounds, window: WindowConfig) -> bool:
-    def holds_horizons(size: int) -> bool:
-        return size == 0 or size >= window.horizon
-
-    return (
-        bounds.train_end >= window.lookback + window.horizon
-        and holds_horizons(bounds.validation_size)
-        and holds_horizons(bounds.test_size)
-    )
-
-
-def _rows_needed(length: int, window: WindowConfig, split: SplitConfig) -> int:
-    for candidate in range(window.lookback + window.horizon, 100 * (length + 1) + 10_000):
-        if _split_fits(split_bounds(candidate, split), window):
-            return candidate
-    raise DataError("the split leaves no room for a training window")  # pragma: no cover
-
-
-def _describe_part(part: float | int) -> str:
-    return f"{part:.0%}" if isinstance(part, float) else f"{part} steps"
-
-
-def _part_size(part: float | int, length: int) -> int:
-    return round(part * length) if isinstance(part, float) else part
 
 
 def _read_csv(path: Path, cfg: DataConfig) -> pd.DataFrame:
@@ -316,55 +224,6 @@ def _group_rows(
     return [(str(uniques[i]), order[bounds[i] : bounds[i + 1]]) for i in range(len(uniques))]
 
 
-def _common_freq(indexes: Sequence[pd.DatetimeIndex], given: str | None, path: Path) -> str:
-    if given is not None:
-        return to_offset(given).freqstr
-    found = {f for f in map(_infer_freq, indexes) if f is not None}
-    if len(found) > 1:
-        raise DataError(
-            f"series have different frequencies ({', '.join(sorted(found))}); set data.freq",
-            where=path,
-        )
-    if not found:
-        raise DataError(
-            "cannot infer the frequency of the time column (irregular spacing "
-            "or too few rows); set data.freq (e.g. D, h, MS)",
-            where=path,
-        )
-    return found.pop()
-
-
-def _infer_freq(index: pd.DatetimeIndex) -> str | None:
-    if len(index) < 2 or not index.is_monotonic_increasing or index.has_duplicates:
-        return None  # reported with line numbers when the series is built
-    if len(index) >= 3:
-        inferred = pd.DatetimeIndex(index, freq="infer").freq
-        if inferred is not None:
-            return str(inferred.freqstr)
-    # Gaps defeat pandas' inference: guess from the smallest step, keep the guess that
-    # puts every timestamp on its grid.
-    step = pd.Timedelta(np.diff(index.asi8).min(), unit=index.unit)
-    for candidate in _candidate_freqs(step, index[0]):
-        grid = pd.date_range(index[0], index[-1], freq=candidate)
-        if len(grid) <= _MAX_GRID_GROWTH * len(index) and index.isin(grid).all():
-            return to_offset(candidate).freqstr
-    return None
-
-
-def _candidate_freqs(step: pd.Timedelta, first: pd.Timestamp) -> list[str]:
-    days = step / pd.Timedelta(days=1)
-    month = first.strftime("%b").upper()
-    if 28 <= days <= 31:
-        return ["MS", "ME"]
-    if 89 <= days <= 92:
-        return [f"QS-{month}", f"QE-{month}"]
-    if 365 <= days <= 366:
-        return [f"YS-{month}", f"YE-{month}"]
-    if days == 7:
-        return [f"W-{first.strftime('%a').upper()}"]
-    return [to_offset(step).freqstr]
-
-
 def _build_series(
     sid: str | None,
     times: pd.DatetimeIndex,
@@ -380,11 +239,11 @@ def _build_series(
     if (position < 0).any():
         bad = int(np.flatnonzero(position < 0)[0])
         raise DataError(
-            f"{where}timestamp {_show(times[bad])} at line {lines[bad]} is not on the "
+            f"{where}timestamp {show_time(times[bad])} at line {lines[bad]} is not on the "
             f"grid of frequency {freq}; set data.freq to match the data",
             where=path,
         )
-    if len(grid) > _MAX_GRID_GROWTH * len(times):
+    if len(grid) > MAX_GRID_GROWTH * len(times):
         raise DataError(
             f"{where}frequency {freq} would leave {len(grid) - len(times)} of "
             f"{len(grid)} steps missing; check data.freq",
@@ -402,11 +261,6 @@ def _series_prefix(sid: str | None) -> str:
     return f"series '{sid}': " if sid is not None else ""
 
 
-def _show(stamp: pd.Timestamp) -> str:
-    """A timestamp as users write it: the date alone at midnight."""
-    return str(stamp.date()) if stamp == stamp.normalize() and stamp.tz is None else str(stamp)
-
-
 def _check_order(times: pd.DatetimeIndex, lines: np.ndarray, where: str, path: Path) -> None:
     steps = np.diff(times.asi8)
     if (steps > 0).all():
@@ -414,12 +268,13 @@ def _check_order(times: pd.DatetimeIndex, lines: np.ndarray, where: str, path: P
     i = int(np.flatnonzero(steps <= 0)[0])
     if steps[i] == 0:
         raise DataError(
-            f"{where}duplicate timestamp {_show(times[i])} at lines {lines[i]} and {lines[i + 1]}",
+            f"{where}duplicate timestamp {show_time(times[i])} at lines {lines[i]} and "
+            f"{lines[i + 1]}",
             where=path,
         )
     raise DataError(
-        f"{where}rows are not in time order: line {lines[i + 1]} ({_show(times[i + 1])}) "
-        f"comes after line {lines[i]} ({_show(times[i])}); sort the file by time",
+        f"{where}rows are not in time order: line {lines[i + 1]} ({show_time(times[i + 1])}) "
+        f"comes after line {lines[i]} ({show_time(times[i])}); sort the file by time",
         where=path,
     )
 
@@ -459,7 +314,7 @@ def _missing_message(
         first = int(np.flatnonzero(absent)[0])
         return (
             f"{where}{int(absent.sum())} timestamps are missing from the file (first "
-            f"{_show(grid[first])}); {fix}"
+            f"{show_time(grid[first])}); {fix}"
         )
     column = int(np.flatnonzero(missing.any(axis=0))[0])
     rows = np.flatnonzero(missing[:, column])
@@ -467,11 +322,3 @@ def _missing_message(
         f"{where}column {cfg.value_columns[column]!r} has {len(rows)} missing values "
         f"(first at line {lines[rows[0]]}); {fix}"
     )
-
-
-def _time_format(column: pd.Series, times: pd.DatetimeIndex) -> str | None:
-    sample = column.astype("string").str.strip().iloc[:50].tolist()
-    for fmt in _TIME_FORMATS:
-        if list(times[: len(sample)].strftime(fmt)) == sample:
-            return fmt
-    return None

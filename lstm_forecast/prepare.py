@@ -13,8 +13,9 @@ from typing import Any
 import numpy as np
 
 from .config import Config
-from .data import Dataset, Series, SplitBounds, check_split, split_bounds
+from .data import Dataset, Series
 from .scaling import Scaler
+from .split import SplitBounds, check_split, split_bounds
 from .windows import WindowSet, stack_series, window_starts
 
 

@@ -27,12 +27,14 @@ from .bundle import (
     verify,
     write_json,
 )
-from .config import Config, parse_yaml, validate_config
-from .data import Dataset, format_times, future_index, load_dataset
+from .config import Config, validate_config
+from .data import Dataset, load_dataset
 from .errors import BundleError, ConfigError, DataError
 from .evaluation import Evaluation, Forecaster, evaluate_test
 from .metrics import season_length_for
 from .prepare import Prepared, Preprocessing, part_windows, prepare
+from .safe_yaml import parse_yaml
+from .timeindex import format_times, future_index
 
 if TYPE_CHECKING:
     import keras

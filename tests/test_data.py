@@ -7,14 +7,10 @@ import pandas as pd
 import pytest
 
 from lstm_forecast.config import DataConfig, SplitConfig, WindowConfig
-from lstm_forecast.data import (
-    check_split,
-    format_times,
-    future_index,
-    load_dataset,
-    split_bounds,
-)
+from lstm_forecast.data import load_dataset
 from lstm_forecast.errors import DataError
+from lstm_forecast.split import check_split, split_bounds
+from lstm_forecast.timeindex import format_times, future_index
 
 from .conftest import DATA, monthly_frame, write_csv
 

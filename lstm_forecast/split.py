@@ -1,0 +1,79 @@
+"""Split each series by time into train, validation and test parts, at its end."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .config import SplitConfig, WindowConfig
+from .data import Series
+from .errors import DataError
+
+
+@dataclass(frozen=True)
+class SplitBounds:
+    """Row positions in one series: train ``[0, train_end)``, validation
+    ``[train_end, validation_end)``, test ``[validation_end, length)``."""
+
+    train_end: int
+    validation_end: int
+    length: int
+
+    @property
+    def validation_size(self) -> int:
+        return self.validation_end - self.train_end
+
+    @property
+    def test_size(self) -> int:
+        return self.length - self.validation_end
+
+
+def split_bounds(length: int, split: SplitConfig) -> SplitBounds:
+    """Where the parts of a series of ``length`` rows end (the test part comes last)."""
+    test = _part_size(split.test, length)
+    validation = _part_size(split.validation, length)
+    train_end = max(length - test - validation, 0)
+    return SplitBounds(train_end=train_end, validation_end=max(length - test, 0), length=length)
+
+
+def check_split(
+    series: Series, bounds: SplitBounds, window: WindowConfig, split: SplitConfig, where: Path
+) -> None:
+    """Refuse a series too short for one training window and whole validation/test horizons."""
+    if _split_fits(bounds, window):
+        return
+    needed = _rows_needed(len(series), window, split)
+    name = f"series '{series.id}'" if series.id is not None else "the series"
+    raise DataError(
+        f"{name} has {len(series)} rows but needs at least {needed}: lookback "
+        f"{window.lookback} + horizon {window.horizon} for training, then validation "
+        f"{_describe_part(split.validation)} and test {_describe_part(split.test)}, each "
+        f"at least one horizon long; shorten window.lookback or the split",
+        where=where,
+    )
+
+
+def _split_fits(bounds: SplitBounds, window: WindowConfig) -> bool:
+    def holds_horizons(size: int) -> bool:
+        return size == 0 or size >= window.horizon
+
+    return (
+        bounds.train_end >= window.lookback + window.horizon
+        and holds_horizons(bounds.validation_size)
+        and holds_horizons(bounds.test_size)
+    )
+
+
+def _rows_needed(length: int, window: WindowConfig, split: SplitConfig) -> int:
+    for candidate in range(window.lookback + window.horizon, 100 * (length + 1) + 10_000):
+        if _split_fits(split_bounds(candidate, split), window):
+            return candidate
+    raise DataError("the split leaves no room for a training window")  # pragma: no cover
+
+
+def _describe_part(part: float | int) -> str:
+    return f"{part:.0%}" if isinstance(part, float) else f"{part} steps"
+
+
+def _part_size(part: float | int, length: int) -> int:
+    return round(part * length) if isinstance(part, float) else part
