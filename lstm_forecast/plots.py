@@ -27,7 +27,13 @@ def loss_figure(history: dict[str, list[float]], best_epoch: int) -> Figure:
     if "val_loss" in history:
         ax.plot(epochs, history["val_loss"], label="validation")
     ax.axvline(best_epoch, color="grey", linestyle=":", label=f"best epoch ({best_epoch})")
-    ax.set(xlabel="epoch", ylabel="loss (scaled units)", yscale="log", title="Training loss")
+    positive = min(min(values) for values in history.values()) > 0
+    ax.set(
+        xlabel="epoch",
+        ylabel="loss (scaled units)",
+        yscale="log" if positive else "linear",
+        title="Training loss",
+    )
     ax.legend()
     return figure
 

@@ -240,6 +240,11 @@ def _load_for_bundle(bundle: Bundle, data_path: Path | None) -> Dataset:
     """Read data as the bundle was trained: same columns, missing policy and frequency."""
     pre = bundle.preprocessing
     data_cfg = bundle.config.data.model_copy(update={"freq": pre.freq})
+    if data_path is None and not data_cfg.path.is_file():
+        raise DataError(
+            "the training CSV recorded in the bundle is not here; pass the data with --data",
+            where=data_cfg.path,
+        )
     dataset = load_dataset(data_cfg, data_path)
     if dataset.columns != pre.columns:
         raise BundleError(

@@ -189,3 +189,8 @@ def test_exit_code_of_the_installed_command(tmp_path: Path) -> None:
     assert result.stderr.strip() == (
         f"lstm-forecast: error: {tmp_path / 'absent.yaml'}: config file not found"
     )
+
+
+def test_predict_output_into_a_missing_folder_is_refused_first(tmp_path: Path) -> None:
+    code, _, err = run("predict", tmp_path / "no-bundle", "--output", tmp_path / "no" / "f.csv")
+    assert_one_line_error(code, err, 2, "the output's folder", "does not exist")

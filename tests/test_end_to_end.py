@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from lstm_forecast.bundle import REQUIRED_FILES
 from lstm_forecast.cli import cli
 
-from .conftest import CONFIGS, REPO, TINY
+from .conftest import CONFIGS, REPO, TINY, monthly_frame, write_config, write_csv
 
 pytestmark = pytest.mark.slow
 
@@ -60,6 +60,7 @@ def test_evaluate_reproduces_the_training_metrics(airline: tuple[Path, str]) -> 
     code, out, _ = invoke("evaluate", run_dir)
     assert code == 0
     assert out.strip() == train_out.strip()
+    assert invoke("evaluate", run_dir, "--data", REPO / "data" / "airline.csv")[1] == out
     metrics = json.loads((run_dir / "metrics.json").read_text())
     assert set(metrics["overall"]) == {"model", "naive", "seasonal_naive"}
     assert metrics["origins"] == 13 and metrics["season_length"] == 12
@@ -158,3 +159,73 @@ def test_other_shipped_configs_train_evaluate_and_predict(config: str, tmp_path:
     code, out, _ = invoke("predict", run_dir)
     horizon = 12 if config == "sunspots" else 7
     assert code == 0 and len(out.strip().splitlines()) == horizon + 1
+
+
+@pytest.fixture(scope="module")
+def sales_bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("sales")
+    csv = write_csv(folder / "sales.csv", monthly_frame(72))
+    code, _, err = invoke("train", write_config(folder, csv), "--quiet")
+    assert code == 0, err
+    return folder / "run"
+
+
+def test_predict_needs_lookback_complete_rows(sales_bundle: Path, tmp_path: Path) -> None:
+    short = write_csv(tmp_path / "short.csv", monthly_frame(11))
+    code, _, err = invoke("predict", sales_bundle, "--data", short)
+    assert code == 2
+    assert "needs 12 complete rows at its end to forecast from (window.lookback)" in err
+
+
+def test_predict_refuses_data_of_another_frequency(sales_bundle: Path, tmp_path: Path) -> None:
+    daily = monthly_frame(40)
+    daily["month"] = pd.date_range("2001-01-01", periods=40, freq="D").strftime("%Y-%m-%d")
+    code, _, err = invoke("predict", sales_bundle, "--data", write_csv(tmp_path / "d.csv", daily))
+    assert code == 2 and "not on the grid of frequency MS" in err
+
+
+def test_predict_refuses_a_series_it_was_not_trained_on(sales_bundle: Path, tmp_path: Path) -> None:
+    frame = monthly_frame(24)
+    frame.insert(0, "store", "north")
+    data = write_csv(tmp_path / "long.csv", frame)
+    folder = tmp_path / "long"
+    folder.mkdir()
+    config = write_config(folder, data, data={"id_column": "store"}, split={"test": 0})
+    code, _, err = invoke("train", config, "--quiet")
+    assert code == 0, err
+    frame["store"] = "south"
+    code, _, err = invoke("predict", folder / "run", "--data", write_csv(data, frame))
+    assert code == 2 and "series 'south' was not in the model's training data" in err
+
+
+def test_predict_when_the_training_csv_moved(sales_bundle: Path, tmp_path: Path) -> None:
+    moved = tmp_path / "bundle"
+    shutil.copytree(sales_bundle, moved)
+    original = sales_bundle.parent / "sales.csv"
+    saved = original.read_bytes()
+    original.unlink()
+    try:
+        code, _, err = invoke("predict", moved)
+        assert code == 2 and "not here; pass the data with --data" in err
+        elsewhere = tmp_path / "sales.csv"
+        elsewhere.write_bytes(saved)
+        code, out, _ = invoke("predict", moved, "--data", elsewhere)
+        assert code == 0 and len(out.splitlines()) == 7
+    finally:
+        original.write_bytes(saved)
+
+
+def test_constant_series_gives_finite_forecasts(tmp_path: Path) -> None:
+    frame = monthly_frame(60)
+    frame["sales"] = 5.0
+    config = write_config(tmp_path, write_csv(tmp_path / "c.csv", frame))
+    code, out, err = invoke("train", config, "--quiet")
+    assert code == 0 and err == ""
+    assert "nan" in out  # MASE is undefined when the train part never changes
+    assert (
+        json.loads((tmp_path / "run" / "metrics.json").read_text())["overall"]["model"]["mase"]
+        is None
+    )
+    code, out, _ = invoke("predict", tmp_path / "run")
+    values = pd.read_csv(pd.io.common.StringIO(out))["sales"]
+    assert code == 0 and values.notna().all() and (values.abs() < 1e6).all()
