@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from .config import Config
-from .data import Dataset, Series
+from .data import Dataset
 from .scaling import Scaler
 from .split import SplitBounds, check_split, split_bounds
 from .windows import WindowSet, stack_series, window_starts
@@ -21,12 +21,21 @@ from .windows import WindowSet, stack_series, window_starts
 
 @dataclass(frozen=True)
 class Prepared:
-    """Every series split and scaled; ``scaled[i]`` is float32 ``(time, n_columns)``."""
+    """Every series split and scaled, stacked along time in one float32 array."""
 
     dataset: Dataset
     bounds: tuple[SplitBounds, ...]
     scalers: tuple[Scaler, ...]
-    scaled: tuple[np.ndarray, ...]
+    stacked: np.ndarray  # (total rows, n_columns), scaled; series i starts at offsets[i]
+    offsets: np.ndarray
+
+    @property
+    def scaled(self) -> tuple[np.ndarray, ...]:
+        """Each series' scaled rows (views into ``stacked``)."""
+        return tuple(
+            self.stacked[offset : offset + len(series)]
+            for series, offset in zip(self.dataset.series, self.offsets, strict=True)
+        )
 
 
 def prepare(
@@ -47,16 +56,15 @@ def prepare(
             Scaler.fit(config.preprocessing.scaler, s.values[: b.train_end])
             for s, b in zip(dataset.series, bounds, strict=True)
         )
-    return Prepared(
-        dataset=dataset,
-        bounds=tuple(bounds),
-        scalers=scalers,
-        scaled=tuple(scale_series(s, sc) for s, sc in zip(dataset.series, scalers, strict=True)),
+    stacked, offsets = stack_series(
+        [
+            sc.transform(s.values).astype(np.float32)
+            for s, sc in zip(dataset.series, scalers, strict=True)
+        ]
     )
-
-
-def scale_series(series: Series, scaler: Scaler) -> np.ndarray:
-    return scaler.transform(series.values).astype(np.float32)
+    return Prepared(
+        dataset=dataset, bounds=tuple(bounds), scalers=scalers, stacked=stacked, offsets=offsets
+    )
 
 
 def part_windows(config: Config, prepared: Prepared, part: str) -> WindowSet:
@@ -66,10 +74,9 @@ def part_windows(config: Config, prepared: Prepared, part: str) -> WindowSet:
     step by ``window.stride``; validation and test take every origin.
     """
     lookback, horizon = config.window.lookback, config.window.horizon
-    stacked, offsets = stack_series(prepared.scaled)
     starts = []
     for series, bounds, offset in zip(
-        prepared.dataset.series, prepared.bounds, offsets, strict=True
+        prepared.dataset.series, prepared.bounds, prepared.offsets, strict=True
     ):
         lo, hi = _part_rows(bounds, part)
         local = window_starts(
@@ -83,7 +90,7 @@ def part_windows(config: Config, prepared: Prepared, part: str) -> WindowSet:
         )
         starts.append(local + offset)
     return WindowSet(
-        values=stacked,
+        values=prepared.stacked,
         starts=np.concatenate(starts),
         lookback=lookback,
         horizon=horizon,

@@ -21,6 +21,7 @@ from . import __version__
 from .bundle import (
     MODEL_FILE,
     check_target,
+    is_bundle,
     load_keras_model,
     read_json,
     staged_bundle,
@@ -91,7 +92,7 @@ def validate(config: Config) -> Summary:
         prepared=prepared,
         windows=windows,
         run_dir=config.run_dir,
-        replaces_bundle=(config.run_dir / "manifest.json").is_file(),
+        replaces_bundle=is_bundle(config.run_dir),
     )
 
 
@@ -107,6 +108,12 @@ def train(
     dataset = load_dataset(config.data)
     prepared = prepare(config, dataset)
     train_windows = part_windows(config, prepared, "train")
+    if len(train_windows) == 0:
+        raise DataError(
+            "no training window without missing values (data.missing: drop drops every "
+            "window that touches a missing row); try ffill or interpolate",
+            where=dataset.path,
+        )
     validation_windows = part_windows(config, prepared, "validation")
     with staged_bundle(config.run_dir) as staging:
         from . import model as model_lib

@@ -79,6 +79,7 @@ GOOD_ROWS = "".join(f"2000-{m:02d},{m}\n" for m in range(1, 13))
         ("parent_is_file", ["output directory has a parent that is a file"]),
         ("not_a_bundle", ["exists and is not an lstm-forecast bundle"]),
         ("bad_set", ["--set training.epoch=3", "did you mean 'epochs'"]),
+        ("drop_everything", ["no training window without missing values"]),
     ],
 )
 def test_bad_input_exits_2_with_one_line_and_writes_nothing(
@@ -117,6 +118,10 @@ def test_bad_input_exits_2_with_one_line_and_writes_nothing(
         run_dir.mkdir()
         (run_dir / "precious.txt").write_text("keep me")
         config = bad_config(tmp_path)
+    elif setup == "drop_everything":
+        frame = monthly_frame()
+        frame.loc[frame.index[1:-1:5], "sales"] = None
+        config = bad_config(tmp_path, frame.to_csv(index=False), data={"missing": "drop"})
     elif setup == "bad_set":
         config = bad_config(tmp_path)
         extra = ["--set", "training.epoch=3"]
