@@ -194,3 +194,25 @@ def test_lambda_payload_in_a_resigned_bundle_never_runs(tmp_path: Path) -> None:
     assert result.exit_code == 3
     assert "model.keras: refusing Keras object 'Lambda'" in result.stderr
     assert not marker.exists()
+
+
+def test_disk_full_while_saving_is_an_environment_failure(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    from lstm_forecast.errors import EnvironmentFailure
+
+    target = fake_bundle(tmp_path / "run")
+    old = (target / "manifest.json").read_bytes()
+
+    def full_disk(directory: Path) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr("lstm_forecast.bundle.write_manifest", full_disk)
+    refused = pytest.raises(EnvironmentFailure, match="no space left on device; the previous")
+    with refused, staged_bundle(target) as staging:
+        (staging / "model.keras").write_text("new")
+    assert EnvironmentFailure.exit_code == 4
+    assert (target / "manifest.json").read_bytes() == old
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]

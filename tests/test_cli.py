@@ -199,3 +199,8 @@ def test_exit_code_of_the_installed_command(tmp_path: Path) -> None:
 def test_predict_output_into_a_missing_folder_is_refused_first(tmp_path: Path) -> None:
     code, _, err = run("predict", tmp_path / "no-bundle", "--output", tmp_path / "no" / "f.csv")
     assert_one_line_error(code, err, 2, "the output's folder", "does not exist")
+
+
+def test_predict_output_that_is_a_directory_is_refused(tmp_path: Path) -> None:
+    code, _, err = run("predict", tmp_path / "no-bundle", "--output", tmp_path)
+    assert_one_line_error(code, err, 2, "is a directory; give a file name")

@@ -167,3 +167,10 @@ def test_config_is_frozen(sales_config: Path) -> None:
     with pytest.raises(ValueError, match="frozen"):
         config.name = "other"  # type: ignore[misc]
     assert isinstance(config, Config)
+
+
+def test_config_that_is_not_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_bytes(b"name: caf\xe9\n")
+    with pytest.raises(ConfigError, match="not UTF-8 text"):
+        load_config(path)
