@@ -16,12 +16,15 @@ import traceback
 import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from . import __version__
 from .errors import LstmForecastError, UserError
+
+if TYPE_CHECKING:
+    from .workflows import Summary
 
 F = TypeVar("F", bound=Callable[..., Any])
 EXIT_INTERRUPTED = 130
@@ -254,15 +257,9 @@ def predict(
     else:
         write_text_atomically(output_path, text)
     if plot_path is not None:
-        import pandas as pd
-
         from . import plots
 
-        histories = [(s.id, s.index, s.values[:, 0]) for s in forecast.dataset.series]
-        futures = [(pd.DatetimeIndex(f.index), f.to_numpy()[:, 0]) for f in forecast.futures]
-        _save_figure(
-            plots.future_forecast_figure(histories, futures, forecast.dataset.targets[0]), plot_path
-        )
+        _save_figure(plots.future_forecast_figure(forecast.dataset, forecast.futures), plot_path)
 
 
 def main() -> None:
@@ -293,7 +290,7 @@ def _save_figure(figure: Any, path: Path) -> None:
     write_bytes_atomically(path, buffer.getvalue())
 
 
-def _format_summary(config_path: Path, summary: Any) -> str:
+def _format_summary(config_path: Path, summary: Summary) -> str:
     dataset, prepared = summary.dataset, summary.prepared
     rows = sum(len(s) for s in dataset.series)
     parts = {"train": 0, "validation": 0, "test": 0}

@@ -14,6 +14,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from .data import Dataset
 from .evaluation import Evaluation, SeriesForecasts
 
 MAX_PANELS = 6  # series drawn per figure; the rest are in the CSV and metrics
@@ -47,20 +48,18 @@ def test_forecast_figure(evaluation: Evaluation) -> Figure:
     return figure
 
 
-def future_forecast_figure(
-    history: Sequence[tuple[str | None, pd.DatetimeIndex, np.ndarray]],
-    forecast: Sequence[tuple[pd.DatetimeIndex, np.ndarray]],
-    target: str,
-) -> Figure:
-    """Recent history and the forecast of the first target for each series."""
-    figure = _panels(min(len(history), MAX_PANELS))
-    for ax, (sid, index, values), (future, predicted) in zip(
-        figure.axes, history, forecast, strict=False
-    ):
-        recent = slice(max(0, len(index) - 4 * len(future)), None)
-        ax.plot(index[recent], values[recent], color="black", label="history")
-        ax.plot(future, predicted, color="tab:blue", marker=".", label="forecast")
-        ax.set(title=target if sid is None else f"{sid}: {target}")
+def future_forecast_figure(history: Dataset, futures: Sequence[pd.DataFrame]) -> Figure:
+    """Recent history and the forecast of the first target for each series.
+
+    ``futures``: per series of ``history``, the forecast indexed by future timestamps.
+    """
+    target = history.targets[0]
+    figure = _panels(min(len(history.series), MAX_PANELS))
+    for ax, series, future in zip(figure.axes, history.series, futures, strict=False):
+        recent = slice(max(0, len(series) - 4 * len(future)), None)
+        ax.plot(series.index[recent], series.values[recent, 0], color="black", label="history")
+        ax.plot(future.index, future[target], color="tab:blue", marker=".", label="forecast")
+        ax.set(title=target if series.id is None else f"{series.id}: {target}")
         ax.legend(loc="upper left")
     return figure
 
