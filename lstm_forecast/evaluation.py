@@ -102,8 +102,8 @@ def evaluate_test(
             _has_season(series.values[:, :n_targets], starts + lookback, horizon, season_length)
         ]
         plans.append((starts, gather_windows(scaled, starts, lookback, horizon, n_targets)[0]))
-    inputs = np.concatenate([x for _, x in plans]) if plans else np.empty((0,))
-    predicted = forecaster(inputs.astype(np.float32)) if len(inputs) else inputs
+    inputs = np.concatenate([x for _, x in plans]).astype(np.float32)
+    predicted = forecaster(inputs) if len(inputs) else np.empty((0, horizon, n_targets))
     results, first = [], 0
     for (starts, _), series, bounds, scaler in zip(
         plans, prepared.dataset.series, prepared.bounds, prepared.scalers, strict=True
