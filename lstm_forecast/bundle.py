@@ -44,7 +44,16 @@ _KERAS_MEMBERS = {"metadata.json": 1 << 16, "config.json": 4 << 20, "model.weigh
 _KERAS_CLASSES = (
     {
         ("keras.layers", name)
-        for name in ("InputLayer", "LSTM", "GRU", "Bidirectional", "Dropout", "Dense", "Reshape")
+        for name in (
+            "InputLayer",
+            "LSTM",
+            "GRU",
+            "Bidirectional",
+            "Dropout",
+            "Dense",
+            "Reshape",
+            "Average",
+        )
     }
     | {("keras.initializers", name) for name in ("GlorotUniform", "Orthogonal", "Zeros")}
     | {

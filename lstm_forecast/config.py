@@ -21,6 +21,8 @@ from .safe_yaml import parse_yaml, read_yaml_mapping
 PositiveInt = Annotated[int, Field(gt=0)]
 NonNegativeInt = Annotated[int, Field(ge=0)]
 
+CalendarFeature = Literal["hour", "weekday", "day_of_month", "month", "day_of_year"]
+
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
@@ -37,6 +39,8 @@ class DataConfig(_Section):
     id_column: str | None = None
     freq: str | None = None
     missing: Literal["error", "drop", "ffill", "interpolate"] = "error"
+    # Cyclic (sin, cos) encodings of the timestamps, added as input columns.
+    calendar_features: list[CalendarFeature] = []
 
     @property
     def targets(self) -> tuple[str, ...]:
@@ -117,6 +121,11 @@ class SplitConfig(_Section):
 
 class PreprocessingConfig(_Section):
     scaler: Literal["standard", "minmax", "none"] = "standard"
+    # Take the log of the targets first (every target value must be positive).
+    log: bool = False
+    # Subtract each input window's own level (its last value or its mean) from the window
+    # and its targets: the network sees shapes, not levels, so trends extrapolate.
+    window_norm: Literal["none", "last", "mean"] = "last"
 
 
 class ModelConfig(_Section):
@@ -126,6 +135,21 @@ class ModelConfig(_Section):
     recurrent_dropout: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.0
     bidirectional: bool = False
     dense: list[PositiveInt] = []
+    # The network predicts a correction to this forecast, not the values themselves.
+    baseline: Literal["none", "naive", "seasonal_naive"] = "seasonal_naive"
+    # Quantiles to predict with the pinball loss (must include 0.5, the point forecast).
+    quantiles: list[float] = []
+
+    @field_validator("quantiles")
+    @classmethod
+    def _quantiles_with_median(cls, quantiles: list[float]) -> list[float]:
+        if not quantiles:
+            return quantiles
+        if any(not 0.0 < q < 1.0 for q in quantiles):
+            raise ValueError("each quantile must lie strictly between 0 and 1")
+        if sorted(set(quantiles)) != quantiles or 0.5 not in quantiles:
+            raise ValueError("list distinct quantiles in increasing order, including 0.5")
+        return quantiles
 
 
 class TrainingConfig(_Section):
@@ -135,7 +159,11 @@ class TrainingConfig(_Section):
     learning_rate: Annotated[float, Field(gt=0.0, le=10.0)] = 0.001
     loss: Literal["mse", "mae", "huber"] = "mse"
     early_stopping_patience: NonNegativeInt = 20
+    # Halve the learning rate after this many epochs without improvement (0: never).
+    reduce_lr_patience: NonNegativeInt = 0
     seed: NonNegativeInt = 42
+    # Train this many networks (seeds seed, seed+1, ...) and average their forecasts.
+    ensemble: Annotated[int, Field(ge=1, le=32)] = 1
 
 
 class EvaluationConfig(_Section):

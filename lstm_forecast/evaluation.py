@@ -1,4 +1,4 @@
-"""Score forecasts over every test origin against the naive baselines (numpy; no TensorFlow).
+"""Score forecasts at chosen origins against the naive baselines (numpy; no TensorFlow).
 
 The model is any ``Forecaster``: a function from scaled input windows to scaled forecasts,
 so the same code scores a Keras model or an ONNX graph.
@@ -6,38 +6,50 @@ so the same code scores a Keras model or an ONNX graph.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .metrics import METRICS, mase_scale, naive_forecasts, score, seasonal_naive_forecasts
+from .metrics import (
+    interval_coverage,
+    mase_scale,
+    naive_forecasts,
+    pinball,
+    score,
+    seasonal_naive_forecasts,
+)
 from .prepare import Prepared
+from .split import SplitBounds
 from .windows import gather_windows, window_starts
 
-# float32 (n, lookback, n_columns), scaled -> (n, horizon, n_targets), scaled
+# float32 (n, lookback, n_inputs), scaled -> (n, horizon, n_targets, n_quantiles), scaled
 Forecaster = Callable[[np.ndarray], np.ndarray]
 MODELS = ("model", "naive", "seasonal_naive")
 
 
 @dataclass(frozen=True)
 class SeriesForecasts:
-    """One series' test forecasts, in original units, for scoring and plotting."""
+    """One series' forecasts at its origins, in original units, for scoring and plotting."""
 
     id: str | None
     index: pd.DatetimeIndex
     actual: np.ndarray  # (time, n_targets): the whole series
-    train_end: int
-    test_start: int
+    train_end: int  # rows before this were the train part (the MASE scale comes from them)
+    test_start: int  # first row scored
     origins: np.ndarray  # row of each origin's first forecast step
     forecasts: dict[str, np.ndarray]  # model name -> (n_origins, horizon, n_targets)
+    quantiles: np.ndarray | None  # the model's (n_origins, horizon, n_targets, n_quantiles)
     scores: dict[str, dict[str, np.ndarray]]  # model -> metric -> per target
 
     def mean_scores(self) -> dict[str, dict[str, float]]:
         """Per model and metric, the mean over targets."""
-        return {m: {k: float(np.mean(v)) for k, v in self.scores[m].items()} for m in MODELS}
+        return {
+            model: {k: float(np.mean(v)) for k, v in metrics.items()}
+            for model, metrics in self.scores.items()
+        }
 
 
 @dataclass(frozen=True)
@@ -45,6 +57,7 @@ class Evaluation:
     targets: tuple[str, ...]
     horizon: int
     season_length: int
+    quantile_levels: tuple[float, ...]
     series: tuple[SeriesForecasts, ...]
 
     @property
@@ -53,11 +66,12 @@ class Evaluation:
 
     def overall(self) -> dict[str, dict[str, float]]:
         """Per model and metric: the mean over series (each the mean over its targets)."""
-        scored = [s for s in self.series if len(s.origins)]
-        means = [s.mean_scores() for s in scored]
+        means = [s.mean_scores() for s in self.series if len(s.origins)]
+        if not means:
+            return {}
         return {
-            model: {metric: _mean([m[model][metric] for m in means]) for metric in METRICS}
-            for model in MODELS
+            model: {metric: _mean([m[model][metric] for m in means]) for metric in metrics}
+            for model, metrics in means[0].items()
         }
 
     def to_json(self) -> dict[str, Any]:
@@ -65,6 +79,7 @@ class Evaluation:
             "targets": list(self.targets),
             "horizon": self.horizon,
             "season_length": self.season_length,
+            "quantiles": list(self.quantile_levels),
             "origins": self.n_origins,
             "overall": _finite_or_none(self.overall()) if self.n_origins else None,
         }
@@ -77,20 +92,10 @@ class Evaluation:
         return result
 
 
-def evaluate_test(
-    prepared: Prepared, forecaster: Forecaster, *, lookback: int, horizon: int, season_length: int
-) -> Evaluation:
-    """Forecast from every origin whose whole horizon lies in each series' test part.
-
-    Origins where seasonal naive has no season of history are skipped for every model,
-    so all three are scored on the same origins. One forecaster call covers every series.
-    """
-    n_targets = prepared.dataset.n_targets
-    plans = []
-    for series, bounds, scaled in zip(
-        prepared.dataset.series, prepared.bounds, prepared.scaled, strict=True
-    ):
-        starts = window_starts(
+def test_origins(prepared: Prepared, lookback: int, horizon: int) -> list[np.ndarray]:
+    """Per series, every origin whose whole horizon lies in its test part."""
+    return [
+        window_starts(
             len(series),
             lookback,
             horizon,
@@ -98,37 +103,62 @@ def evaluate_test(
             targets_to=bounds.length,
             complete=series.complete,
         )
-        starts = starts[
-            _has_season(series.values[:, :n_targets], starts + lookback, horizon, season_length)
+        + lookback
+        for series, bounds in zip(prepared.dataset.series, prepared.bounds, strict=True)
+    ]
+
+
+def evaluate_at(
+    prepared: Prepared,
+    forecaster: Forecaster,
+    origins: Sequence[np.ndarray],
+    *,
+    quantile_levels: Sequence[float] = (),
+) -> Evaluation:
+    """Forecast from ``origins`` (per series, the row of each first forecast step) and
+    score the model and both baselines there, in original units.
+
+    Origins where seasonal naive lacks a season of history are skipped for every model,
+    so all three are scored on the same origins. One forecaster call covers every series.
+    """
+    coding = prepared.coding
+    lookback, horizon, n_targets = coding.lookback, coding.horizon, coding.n_targets
+    season = coding.season_length
+    kept = [
+        rows[_has_season(s.values[:, :n_targets], rows, horizon, season)]
+        for s, rows in zip(prepared.dataset.series, origins, strict=True)
+    ]
+    inputs = np.concatenate(
+        [
+            gather_windows(scaled, rows - lookback, lookback, horizon, n_targets)[0]
+            for scaled, rows in zip(prepared.scaled, kept, strict=True)
         ]
-        plans.append((starts, gather_windows(scaled, starts, lookback, horizon, n_targets)[0]))
-    inputs = np.concatenate([x for _, x in plans]).astype(np.float32)
-    predicted = forecaster(inputs) if len(inputs) else np.empty((0, horizon, n_targets))
+    )
+    width = max(len(quantile_levels), 1)
+    predicted = forecaster(inputs) if len(inputs) else np.empty((0, horizon, n_targets, width))
     results, first = [], 0
-    for (starts, _), series, bounds, scaler in zip(
-        plans, prepared.dataset.series, prepared.bounds, prepared.scalers, strict=True
+    for series, bounds, scaler, rows in zip(
+        prepared.dataset.series, prepared.bounds, prepared.scalers, kept, strict=True
     ):
-        model = scaler.inverse_targets(
-            np.asarray(predicted[first : first + len(starts)], dtype=np.float64)
-        )
-        first += len(starts)
+        model = scaler.inverse_targets(np.moveaxis(predicted[first : first + len(rows)], 3, 2))
+        first += len(rows)
         results.append(
             _score_series(
                 series.id,
                 series.index,
                 series.values[:, :n_targets],
-                bounds.train_end,
-                bounds.validation_end,
-                starts + lookback,
-                model,
-                horizon,
-                season_length,
+                bounds,
+                rows,
+                np.moveaxis(model, 2, 3),
+                quantile_levels,
+                season,
             )
         )
     return Evaluation(
         targets=prepared.dataset.targets,
         horizon=horizon,
-        season_length=season_length,
+        season_length=season,
+        quantile_levels=tuple(quantile_levels),
         series=tuple(results),
     )
 
@@ -150,57 +180,67 @@ def _score_series(
     sid: str | None,
     index: pd.DatetimeIndex,
     actual: np.ndarray,
-    train_end: int,
-    test_start: int,
+    bounds: SplitBounds,
     origins: np.ndarray,
     model: np.ndarray,
-    horizon: int,
+    quantile_levels: Sequence[float],
     season_length: int,
 ) -> SeriesForecasts:
-    n_targets = actual.shape[1]
+    """``model``: ``(n_origins, horizon, n_targets, n_quantiles)`` in original units."""
+    horizon, n_targets = model.shape[1], model.shape[2]
+    point = quantile_levels.index(0.5) if quantile_levels else 0
     forecasts = {
-        "model": model,
+        "model": model[..., point],
         "naive": naive_forecasts(actual, origins, horizon, n_targets),
         "seasonal_naive": seasonal_naive_forecasts(
             actual, origins, horizon, n_targets, season_length
         ),
     }
     truth = actual[origins[:, None] + np.arange(horizon)]
-    scale = mase_scale(actual[:train_end], season_length)
+    scale = mase_scale(actual[: bounds.train_end], season_length)
     scores = {name: score(truth, f, scale) for name, f in forecasts.items()} if len(origins) else {}
+    if scores and len(quantile_levels) > 1:
+        scores["model"]["coverage"] = interval_coverage(truth, model[..., 0], model[..., -1])
+        scores["model"]["pinball"] = pinball(truth, model, quantile_levels)
     return SeriesForecasts(
         id=sid,
         index=index,
         actual=actual,
-        train_end=train_end,
-        test_start=test_start,
+        train_end=bounds.train_end,
+        test_start=int(origins.min()) if len(origins) else bounds.validation_end,
         origins=origins,
         forecasts=forecasts,
+        quantiles=model if len(quantile_levels) > 1 else None,
         scores=scores,
     )
 
 
-def format_table(evaluation: Evaluation) -> str:
+def format_table(evaluation: Evaluation, title: str = "test") -> str:
     """The metrics table; for several series, their mean first, then one block per series."""
     if evaluation.n_origins == 0:
-        return "no test origins to score (split.test is 0 or shorter than the horizon)"
+        return f"no {title} origins to score (split.test is 0 or shorter than the horizon)"
     rows = [("mean" if len(evaluation.series) > 1 else "", evaluation.overall())]
     if len(evaluation.series) > 1:
         rows += [(str(s.id), s.mean_scores()) for s in evaluation.series if len(s.origins)]
     width = max(len("series"), *(len(name) for name, _ in rows)) if len(rows) > 1 else 0
     lead = f"{'series':{width}}  " if width else ""
+    intervals = len(evaluation.quantile_levels) > 1
+    extra = f"{'cover%':>8}{'pinball':>10}" if intervals else ""
     lines = [
-        f"test: {evaluation.n_origins} forecast origins x {evaluation.horizon} steps, "
+        f"{title}: {evaluation.n_origins} forecast origins x {evaluation.horizon} steps, "
         f"season length {evaluation.season_length}",
-        f"{lead}{'model':16}{'MAE':>12}{'RMSE':>12}{'sMAPE%':>10}{'MASE':>9}",
+        f"{lead}{'model':16}{'MAE':>12}{'RMSE':>12}{'sMAPE%':>10}{'MASE':>9}{extra}",
     ]
     for name, table in rows:
         for model in MODELS:
             row = table[model]
             lead = f"{name:{width}}  " if width else ""
+            tail = ""
+            if intervals and model == "model":
+                tail = f"{100 * row['coverage']:8.1f}{row['pinball']:10.4g}"
             lines.append(
                 f"{lead}{model:16}{row['mae']:12.4g}{row['rmse']:12.4g}"
-                f"{row['smape']:10.2f}{row['mase']:9.3f}"
+                f"{row['smape']:10.2f}{row['mase']:9.3f}{tail}"
             )
     return "\n".join(lines)
 

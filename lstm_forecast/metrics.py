@@ -6,10 +6,10 @@ units; metrics are computed per target over every origin and step.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from pandas.tseries.frequencies import to_offset
-
-METRICS = ("mae", "rmse", "smape", "mase")
 
 # Seasonal period by the kind of step (evaluation.season_length: auto).
 _SEASONS = {"MS": 12, "ME": 12, "QS": 4, "QE": 4, "D": 7, "h": 24, "W": 52}
@@ -83,3 +83,19 @@ def score(actual: np.ndarray, forecast: np.ndarray, scale: np.ndarray) -> dict[s
         "smape": 100.0 * np.mean(ratio, axis=(0, 1)),
         "mase": mase,
     }
+
+
+def interval_coverage(actual: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
+    """Share of actuals inside ``[lower, upper]``, per target (0 to 1)."""
+    inside = (actual >= lower) & (actual <= upper)
+    return np.asarray(np.mean(inside, axis=(0, 1)), dtype=np.float64)
+
+
+def pinball(actual: np.ndarray, quantiles: np.ndarray, levels: Sequence[float]) -> np.ndarray:
+    """Mean pinball loss per target, in original units, averaged over the quantile levels.
+
+    ``quantiles``: ``(n_origins, horizon, n_targets, n_levels)``.
+    """
+    error = actual[..., None] - quantiles
+    q = np.asarray(levels, dtype=np.float64)
+    return np.asarray(np.mean(np.maximum(q * error, (q - 1) * error), axis=(0, 1, 3)))

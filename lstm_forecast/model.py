@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import keras
 import numpy as np
 
 from .config import ModelConfig
+from .encoding import WindowCoding
 
 
 def build_model(
@@ -17,9 +18,10 @@ def build_model(
     """Stacked recurrent layers, optional hidden Dense layers, then one Dense layer that
     predicts every step at once (direct multi-step).
 
-    Input: float32 ``(batch, lookback, n_inputs)``, scaled. Output: ``(batch, horizon,
-    n_targets)``, scaled. The recurrent layers keep tanh/sigmoid and, unless the config
-    asks for recurrent dropout, stay eligible for the fused cuDNN kernel on a GPU.
+    Input: float32 ``(batch, lookback, n_inputs)``, encoded by ``WindowCoding``. Output:
+    ``(batch, horizon, n_targets)``, or ``(batch, horizon, n_targets, n_quantiles)`` with
+    ``cfg.quantiles``. The recurrent layers keep tanh/sigmoid and, unless the config asks
+    for recurrent dropout, stay eligible for the fused cuDNN kernel on a GPU.
     """
     cell = keras.layers.LSTM if cfg.cell == "lstm" else keras.layers.GRU
     inputs = keras.Input(shape=(lookback, n_inputs), name="history")
@@ -38,21 +40,38 @@ def build_model(
             x = keras.layers.Dropout(cfg.dropout, name=f"dropout_{depth}")(x)
     for depth, units in enumerate(cfg.dense, start=1):
         x = keras.layers.Dense(units, activation="relu", name=f"dense_{depth}")(x)
-    x = keras.layers.Dense(horizon * n_targets, name="forecast")(x)
-    outputs = keras.layers.Reshape((horizon, n_targets), name="steps")(x)
+    shape = (horizon, n_targets, len(cfg.quantiles)) if cfg.quantiles else (horizon, n_targets)
+    x = keras.layers.Dense(int(np.prod(shape)), name="forecast")(x)
+    outputs = keras.layers.Reshape(shape, name="steps")(x)
     return keras.Model(inputs, outputs, name="lstm_forecast")
 
 
-def as_forecaster(model: keras.Model, batch_size: int = 4096) -> Callable[[np.ndarray], np.ndarray]:
-    """A plain function from scaled windows ``(n, lookback, n_inputs)`` to scaled forecasts
-    ``(n, horizon, n_targets)``, run in inference mode (dropout off)."""
+def average(models: Sequence[keras.Model]) -> keras.Model:
+    """One model whose output is the mean of ``models``' outputs (an ensemble)."""
+    if len(models) == 1:
+        return models[0]
+    inputs = keras.Input(shape=models[0].input_shape[1:], name="history")
+    # Uncompiled copies: a nested compiled model would carry its loss into the archive.
+    members = [_uncompiled(m, name=f"member_{k}") for k, m in enumerate(models)]
+    outputs = keras.layers.Average(name="mean")([member(inputs) for member in members])
+    return keras.Model(inputs, outputs, name="lstm_forecast_ensemble")
 
-    def forecast(inputs: np.ndarray) -> np.ndarray:
-        chunks = [
-            np.asarray(model(inputs[i : i + batch_size], training=False))
-            for i in range(0, len(inputs), batch_size)
-        ]
-        return np.concatenate(chunks) if chunks else np.empty((0, *model.output_shape[1:]))
+
+def as_forecaster(
+    model: keras.Model, coding: WindowCoding, batch_size: int = 4096
+) -> Callable[[np.ndarray], np.ndarray]:
+    """A plain function from scaled windows ``(n, lookback, n_inputs)`` to scaled forecasts
+    ``(n, horizon, n_targets, n_quantiles)`` (``n_quantiles`` is 1 for a point forecast),
+    run in inference mode (dropout off)."""
+
+    def forecast(windows: np.ndarray) -> np.ndarray:
+        chunks = []
+        for start in range(0, len(windows), batch_size):
+            inputs, offset = coding.encode(windows[start : start + batch_size])
+            outputs = np.asarray(model(inputs, training=False), dtype=np.float64)
+            forecasts = coding.decode(outputs, offset)
+            chunks.append(forecasts if forecasts.ndim == 4 else forecasts[..., None])
+        return np.concatenate(chunks)
 
     return forecast
 
@@ -60,6 +79,13 @@ def as_forecaster(model: keras.Model, batch_size: int = 4096) -> Callable[[np.nd
 def save_model(model: keras.Model, path: Path) -> None:
     """Save the architecture and weights only: no optimizer or compile state, so the
     archive holds nothing a loader must deserialize beyond our own layers."""
-    clean = keras.Model.from_config(model.get_config())
+    _uncompiled(model).save(path)
+
+
+def _uncompiled(model: keras.Model, name: str | None = None) -> keras.Model:
+    config = model.get_config()
+    if name is not None:
+        config["name"] = name
+    clean = keras.Model.from_config(config)
     clean.set_weights(model.get_weights())
-    clean.save(path)
+    return clean

@@ -1,21 +1,25 @@
 """From a loaded dataset to what training and evaluation consume (numpy; no TensorFlow).
 
-Split each series by time, fit its scaler on its train part only, scale it, and describe
-the windows of each part by their starts. Test statistics never reach a scaler or a
-training target: the leakage test poisons the test part to prove it.
+Split each series by time, fit its scaler on its train part only, scale it, add calendar
+columns, and describe the windows of each part by their starts. Test statistics never
+reach a scaler or a training target: the leakage test poisons the test part to prove it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
 from .config import Config
-from .data import Dataset
+from .data import Dataset, Series
+from .encoding import WindowCoding
+from .errors import DataError
+from .metrics import season_length_for
 from .scaling import Scaler
 from .split import SplitBounds, check_split, split_bounds
+from .timeindex import calendar_columns
 from .windows import WindowSet, stack_series, window_starts
 
 
@@ -26,21 +30,20 @@ class Prepared:
     dataset: Dataset
     bounds: tuple[SplitBounds, ...]
     scalers: tuple[Scaler, ...]
-    stacked: np.ndarray  # (total rows, n_columns), scaled; series i starts at offsets[i]
+    coding: WindowCoding
+    stacked: np.ndarray  # (total rows, n_inputs), model inputs; series i starts at offsets[i]
     offsets: np.ndarray
 
     @property
     def scaled(self) -> tuple[np.ndarray, ...]:
-        """Each series' scaled rows (views into ``stacked``)."""
+        """Each series' model-input rows (views into ``stacked``)."""
         return tuple(
             self.stacked[offset : offset + len(series)]
             for series, offset in zip(self.dataset.series, self.offsets, strict=True)
         )
 
 
-def prepare(
-    config: Config, dataset: Dataset, scalers: tuple[Scaler, ...] | None = None
-) -> Prepared:
+def prepare(config: Config, dataset: Dataset, scalers: Sequence[Scaler] | None = None) -> Prepared:
     """Split and scale every series; refuses a series too short for the split.
 
     ``scalers`` (one per series, from a bundle) are used as given; otherwise each series'
@@ -52,19 +55,52 @@ def prepare(
         check_split(series, part, config.window, config.split, dataset.path)
         bounds.append(part)
     if scalers is None:
-        scalers = tuple(
-            Scaler.fit(config.preprocessing.scaler, s.values[: b.train_end])
+        n_logged = dataset.n_targets if config.preprocessing.log else 0
+        if n_logged:
+            _check_positive(dataset)
+        scalers = [
+            Scaler.fit(config.preprocessing.scaler, s.values[: b.train_end], n_logged)
             for s, b in zip(dataset.series, bounds, strict=True)
-        )
-    stacked, offsets = stack_series(
-        [
-            sc.transform(s.values).astype(np.float32)
-            for s, sc in zip(dataset.series, scalers, strict=True)
         ]
+    features = config.data.calendar_features
+    stacked, offsets = stack_series(
+        [model_rows(s, sc, features) for s, sc in zip(dataset.series, scalers, strict=True)]
     )
     return Prepared(
-        dataset=dataset, bounds=tuple(bounds), scalers=scalers, stacked=stacked, offsets=offsets
+        dataset=dataset,
+        bounds=tuple(bounds),
+        scalers=tuple(scalers),
+        coding=window_coding(config, dataset),
+        stacked=stacked,
+        offsets=offsets,
     )
+
+
+def model_rows(series: Series, scaler: Scaler, calendar_features: Sequence[str]) -> np.ndarray:
+    """The rows a window is cut from: scaled columns, then calendar columns (float32)."""
+    scaled = scaler.transform(series.values)
+    calendar = calendar_columns(series.index, calendar_features)
+    return np.concatenate([scaled, calendar], axis=1).astype(np.float32)
+
+
+def season_length(config: Config, freq: str) -> int:
+    chosen = config.evaluation.season_length
+    return season_length_for(freq) if chosen == "auto" else chosen
+
+
+def window_coding(config: Config, dataset: Dataset) -> WindowCoding:
+    try:
+        return WindowCoding(
+            window_norm=config.preprocessing.window_norm,
+            baseline=config.model.baseline,
+            season_length=season_length(config, dataset.freq),
+            lookback=config.window.lookback,
+            horizon=config.window.horizon,
+            n_targets=dataset.n_targets,
+            n_levelled=len(dataset.columns),
+        )
+    except ValueError as exc:
+        raise DataError(f"{exc}; raise the lookback or set evaluation.season_length") from None
 
 
 def part_windows(config: Config, prepared: Prepared, part: str) -> WindowSet:
@@ -108,74 +144,16 @@ def _part_rows(bounds: SplitBounds, part: str) -> tuple[int, int]:
     raise ValueError(f"unknown part {part!r}")
 
 
-@dataclass(frozen=True)
-class Preprocessing:
-    """What predict needs to turn new rows into model inputs and back: saved as
-    ``preprocessing.json``, plain numbers and names only."""
-
-    columns: tuple[str, ...]
-    n_targets: int
-    freq: str
-    time_format: str | None
-    lookback: int
-    horizon: int
-    scalers: dict[str | None, Scaler]  # by series id (None: a single series)
-    last_timestamps: dict[str | None, str]
-
-    @classmethod
-    def of(cls, config: Config, prepared: Prepared) -> Preprocessing:
-        dataset = prepared.dataset
-        ids = [s.id for s in dataset.series]
-        return cls(
-            columns=dataset.columns,
-            n_targets=dataset.n_targets,
-            freq=dataset.freq,
-            time_format=dataset.time_format,
-            lookback=config.window.lookback,
-            horizon=config.window.horizon,
-            scalers=dict(zip(ids, prepared.scalers, strict=True)),
-            last_timestamps={s.id: s.index[-1].isoformat() for s in dataset.series},
-        )
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "columns": list(self.columns),
-            "n_targets": self.n_targets,
-            "freq": self.freq,
-            "time_format": self.time_format,
-            "lookback": self.lookback,
-            "horizon": self.horizon,
-            "series": [
-                {"id": sid, "last_timestamp": self.last_timestamps[sid], "scaler": scaler.to_json()}
-                for sid, scaler in self.scalers.items()
-            ],
-        }
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Preprocessing:
-        """Raises ``KeyError``, ``TypeError`` or ``ValueError`` on a malformed record."""
-        series = data["series"]
-        columns = tuple(str(c) for c in data["columns"])
-        scalers = {_id(s["id"]): Scaler.from_json(s["scaler"]) for s in series}
-        if any(len(s.center) != len(columns) for s in scalers.values()):
-            raise ValueError("a scaler does not have one number per column")
-        return cls(
-            columns=columns,
-            n_targets=_positive(data["n_targets"]),
-            freq=str(data["freq"]),
-            time_format=data["time_format"],
-            lookback=_positive(data["lookback"]),
-            horizon=_positive(data["horizon"]),
-            scalers=scalers,
-            last_timestamps={_id(s["id"]): str(s["last_timestamp"]) for s in series},
-        )
-
-
-def _id(value: Any) -> str | None:
-    return None if value is None else str(value)
-
-
-def _positive(value: Any) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-        raise ValueError(f"expected a positive integer, got {value!r}")
-    return value
+def _check_positive(dataset: Dataset) -> None:
+    for series in dataset.series:
+        targets = series.values[:, : dataset.n_targets]
+        bad = np.flatnonzero((targets <= 0).any(axis=1))
+        if len(bad):
+            row = int(bad[0])
+            column = dataset.columns[int(np.flatnonzero(targets[row] <= 0)[0])]
+            where = "" if series.id is None else f"series '{series.id}': "
+            raise DataError(
+                f"{where}preprocessing.log needs positive targets, but {column!r} is "
+                f"{targets[row].min():g} at {series.index[row]}",
+                where=dataset.path,
+            )

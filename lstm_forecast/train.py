@@ -15,8 +15,11 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from .config import TrainingConfig
+from .config import Config, TrainingConfig
+from .encoding import WindowCoding
 from .errors import TrainingDiverged
+from .model import average, build_model
+from .prepare import Prepared
 from .windows import WindowSet
 
 _OPTIMIZERS = {
@@ -30,6 +33,18 @@ _LOSSES = {
     "mae": keras.losses.MeanAbsoluteError,
     "huber": keras.losses.Huber,
 }
+
+
+@dataclass(frozen=True)
+class Trained:
+    """A trained forecaster: the (ensemble) network and each member's training."""
+
+    model: keras.Model
+    members: tuple[TrainResult, ...]
+
+    @property
+    def seconds(self) -> float:
+        return sum(m.seconds for m in self.members)
 
 
 @dataclass(frozen=True)
@@ -64,6 +79,43 @@ class EpochLines(keras.callbacks.Callback):
         self._emit(f"epoch {epoch + 1}/{self._epochs} {shown} ({took:.2f}s)")
 
 
+def train_forecaster(
+    config: Config,
+    prepared: Prepared,
+    train_windows: WindowSet,
+    validation_windows: WindowSet | None,
+    *,
+    verbose: int = 0,
+    callbacks: Sequence[keras.callbacks.Callback] = (),
+) -> Trained:
+    """Build and fit ``training.ensemble`` networks (seeds ``seed``, ``seed + 1``...) and
+    average them into one model."""
+    members = []
+    for member in range(config.training.ensemble):
+        training = config.training.model_copy(update={"seed": config.training.seed + member})
+        seed_everything(training.seed)
+        network = build_model(
+            config.model,
+            lookback=config.window.lookback,
+            n_inputs=prepared.stacked.shape[1],
+            horizon=config.window.horizon,
+            n_targets=prepared.dataset.n_targets,
+        )
+        members.append(
+            fit(
+                network,
+                training,
+                train_windows,
+                validation_windows,
+                prepared.coding,
+                quantiles=config.model.quantiles,
+                verbose=verbose,
+                callbacks=callbacks,
+            )
+        )
+    return Trained(model=average([m.model for m in members]), members=tuple(members))
+
+
 def seed_everything(seed: int) -> None:
     """Seed Python, NumPy and TensorFlow, and make TensorFlow's kernels deterministic."""
     keras.utils.set_random_seed(seed)
@@ -75,42 +127,58 @@ def fit(
     training: TrainingConfig,
     train_windows: WindowSet,
     validation_windows: WindowSet | None,
+    coding: WindowCoding,
     *,
+    quantiles: Sequence[float] = (),
     verbose: int = 0,
     callbacks: Sequence[keras.callbacks.Callback] = (),
 ) -> TrainResult:
     """Compile and fit ``model``; early stopping keeps the best epoch's weights.
 
     Args:
+        quantiles: train with the pinball loss for these quantiles instead of
+            ``training.loss`` (the model must output one value per quantile).
         verbose: Keras' verbosity (0 silent, 1 progress bar, 2 a line per epoch).
         callbacks: extra callbacks, e.g. ``EpochLines`` for progress.
 
     Raises:
         TrainingDiverged: the loss became NaN or infinite.
     """
-    model.compile(
-        optimizer=_OPTIMIZERS[training.optimizer](learning_rate=training.learning_rate),
-        loss=_LOSSES[training.loss](),
-    )
+    loss = pinball_loss(quantiles) if quantiles else _LOSSES[training.loss]()
+    optimizer = _OPTIMIZERS[training.optimizer](learning_rate=training.learning_rate)
+    model.compile(optimizer=optimizer, loss=loss)
     validated = validation_windows is not None and len(validation_windows) > 0
     monitor = "val_loss" if validated else "loss"
-    stopper = keras.callbacks.EarlyStopping(
-        monitor=monitor, patience=training.early_stopping_patience, restore_best_weights=True
-    )
+    schedule: list[keras.callbacks.Callback] = [
+        keras.callbacks.TerminateOnNaN(),
+        keras.callbacks.EarlyStopping(
+            monitor=monitor, patience=training.early_stopping_patience, restore_best_weights=True
+        ),
+    ]
+    if training.reduce_lr_patience:
+        schedule.append(
+            keras.callbacks.ReduceLROnPlateau(
+                monitor=monitor, factor=0.5, patience=training.reduce_lr_patience
+            )
+        )
     started = time.perf_counter()
     fitted = model.fit(
-        window_dataset(train_windows, training.batch_size, shuffle_seed=training.seed),
+        window_dataset(train_windows, coding, training.batch_size, shuffle_seed=training.seed),
         validation_data=(
-            window_dataset(validation_windows, training.batch_size)
+            window_dataset(validation_windows, coding, training.batch_size)
             if validated and validation_windows is not None
             else None
         ),
         epochs=training.epochs,
         verbose=verbose,
         shuffle=False,  # the dataset shuffles
-        callbacks=[keras.callbacks.TerminateOnNaN(), stopper, *callbacks],
+        callbacks=[*schedule, *callbacks],
     )
-    history = {k: [float(v) for v in values] for k, values in fitted.history.items()}
+    history = {
+        k: [float(v) for v in values]
+        for k, values in fitted.history.items()
+        if k in ("loss", "val_loss")
+    }
     if not all(math.isfinite(v) for v in history["loss"]):
         raise TrainingDiverged(
             f"the training loss became {history['loss'][-1]} at epoch {len(history['loss'])}; "
@@ -122,29 +190,41 @@ def fit(
     )
 
 
+def pinball_loss(quantiles: Sequence[float]) -> Callable[[tf.Tensor, tf.Tensor], tf.Tensor]:
+    """Mean pinball (quantile) loss of predictions ``(batch, horizon, n_targets, n_q)``
+    against targets ``(batch, horizon, n_targets)``."""
+    levels = tf.constant(quantiles, dtype=tf.float32)
+
+    def loss(targets: tf.Tensor, predictions: tf.Tensor) -> tf.Tensor:
+        error = tf.expand_dims(targets, -1) - predictions
+        return tf.reduce_mean(tf.maximum(levels * error, (levels - 1.0) * error))
+
+    return loss
+
+
 def window_dataset(
-    windows: WindowSet, batch_size: int, shuffle_seed: int | None = None
+    windows: WindowSet, coding: WindowCoding, batch_size: int, shuffle_seed: int | None = None
 ) -> tf.data.Dataset:
-    """Batches of ``(inputs, targets)`` gathered from the series by start offset.
+    """Batches of ``(network inputs, targets relative to the baseline)``.
 
-    Only the series and the starts live in memory; each batch's windows are gathered when
-    the batch is made, so memory grows with the series, not with series x lookback.
+    Only the series and the window starts live in memory; each batch's windows are gathered
+    and encoded when the batch is made (by the same ``WindowCoding`` that inference uses),
+    so memory grows with the series, not with series x lookback.
     """
-    values = tf.constant(windows.values, dtype=tf.float32)
-    input_rows = tf.range(windows.lookback, dtype=tf.int64)
-    target_rows = tf.range(windows.lookback, windows.lookback + windows.horizon, dtype=tf.int64)
-    n_targets = windows.n_targets
+    n_inputs = windows.values.shape[1]
 
-    def gather(starts: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
-        inputs = tf.gather(values, starts[:, None] + input_rows)
-        targets = tf.gather(values, starts[:, None] + target_rows)[:, :, :n_targets]
+    def make_batch(starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        raw_inputs, targets = windows.gather_at(starts)
+        inputs, offset = coding.encode(raw_inputs)
+        return inputs, (targets - offset).astype(np.float32)
+
+    def batch(starts: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+        inputs, targets = tf.numpy_function(make_batch, [starts], (tf.float32, tf.float32))
+        inputs.set_shape((None, windows.lookback, n_inputs))
+        targets.set_shape((None, windows.horizon, windows.n_targets))
         return inputs, targets
 
     dataset = tf.data.Dataset.from_tensor_slices(windows.starts)
     if shuffle_seed is not None:
         dataset = dataset.shuffle(len(windows), seed=shuffle_seed, reshuffle_each_iteration=True)
-    return (
-        dataset.batch(batch_size)
-        .map(gather, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
-        .prefetch(tf.data.AUTOTUNE)
-    )
+    return dataset.batch(batch_size).map(batch).prefetch(tf.data.AUTOTUNE)

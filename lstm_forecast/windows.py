@@ -87,4 +87,8 @@ class WindowSet:
 
     def gather(self) -> tuple[np.ndarray, np.ndarray]:
         """Every window as arrays (for evaluation and small data)."""
-        return gather_windows(self.values, self.starts, self.lookback, self.horizon, self.n_targets)
+        return self.gather_at(self.starts)
+
+    def gather_at(self, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The windows at ``starts`` (a batch) as arrays."""
+        return gather_windows(self.values, starts, self.lookback, self.horizon, self.n_targets)

@@ -31,14 +31,18 @@ from .bundle import (
 from .config import Config, validate_config
 from .data import Dataset, load_dataset
 from .errors import BundleError, ConfigError, DataError
-from .evaluation import Evaluation, Forecaster, evaluate_test
-from .metrics import season_length_for
-from .prepare import Prepared, Preprocessing, part_windows, prepare
+from .evaluation import Evaluation, Forecaster, evaluate_at, test_origins
+from .prepare import Prepared, part_windows, prepare
+from .preprocessing import Preprocessing
 from .safe_yaml import parse_yaml
+from .scaling import Scaler
 from .timeindex import format_times, future_index
+from .windows import WindowSet
 
 if TYPE_CHECKING:
     import keras
+
+    from .train import Trained
 
 
 @dataclass(frozen=True)
@@ -56,7 +60,7 @@ class Summary:
 class TrainReport:
     run_dir: Path
     evaluation: Evaluation
-    history: dict[str, list[float]]
+    history: dict[str, list[float]]  # of the first ensemble member
     best_epoch: int
     seconds: float
 
@@ -75,7 +79,7 @@ class Bundle:
 @dataclass(frozen=True)
 class Forecast:
     frame: pd.DataFrame  # [id_column,] time_column, targets...: the CSV users get
-    futures: tuple[pd.DataFrame, ...]  # per series: targets indexed by future timestamps
+    futures: tuple[pd.DataFrame, ...]  # per series: forecast columns by future timestamp
     dataset: Dataset  # the history it continues
 
 
@@ -105,54 +109,48 @@ def train(
         verbose: Keras' verbosity for ``fit`` (0 silent, 1 bar, 2 a line per epoch).
         callbacks: extra Keras callbacks (progress reporting).
     """
-    dataset = load_dataset(config.data)
-    prepared = prepare(config, dataset)
-    train_windows = part_windows(config, prepared, "train")
-    if len(train_windows) == 0:
-        raise DataError(
-            "no training window without missing values (data.missing: drop drops every "
-            "window that touches a missing row); try ffill or interpolate",
-            where=dataset.path,
-        )
-    validation_windows = part_windows(config, prepared, "validation")
+    prepared = prepare(config, load_dataset(config.data))
+    train_windows = training_windows(config, prepared)
     with staged_bundle(config.run_dir) as staging:
         from . import model as model_lib
         from . import train as train_lib
 
-        train_lib.seed_everything(config.training.seed)
-        network = model_lib.build_model(
-            config.model,
-            lookback=config.window.lookback,
-            n_inputs=len(dataset.columns),
-            horizon=config.window.horizon,
-            n_targets=dataset.n_targets,
-        )
-        result = train_lib.fit(
-            network,
-            config.training,
+        trained = train_lib.train_forecaster(
+            config,
+            prepared,
             train_windows,
-            validation_windows,
+            part_windows(config, prepared, "validation"),
             verbose=verbose,
             callbacks=callbacks,
         )
-        evaluation = evaluate_test(
+        evaluation = evaluate_at(
             prepared,
-            model_lib.as_forecaster(result.model),
-            lookback=config.window.lookback,
-            horizon=config.window.horizon,
-            season_length=_season_length(config, dataset.freq),
+            model_lib.as_forecaster(trained.model, prepared.coding),
+            test_origins(prepared, config.window.lookback, config.window.horizon),
+            quantile_levels=config.model.quantiles,
         )
-        model_lib.save_model(result.model, staging / MODEL_FILE)
-        _write_bundle_body(
-            staging, config, prepared, evaluation, result.history, result.best_epoch, result.seconds
-        )
+        model_lib.save_model(trained.model, staging / MODEL_FILE)
+        _write_bundle_body(staging, config, prepared, evaluation, trained)
+    first = trained.members[0]
     return TrainReport(
         run_dir=config.run_dir,
         evaluation=evaluation,
-        history=result.history,
-        best_epoch=result.best_epoch,
-        seconds=result.seconds,
+        history=first.history,
+        best_epoch=first.best_epoch,
+        seconds=trained.seconds,
     )
+
+
+def training_windows(config: Config, prepared: Prepared) -> WindowSet:
+    """The training windows; refuses a dataset that has none."""
+    windows = part_windows(config, prepared, "train")
+    if len(windows) == 0:
+        raise DataError(
+            "no training window without missing values (data.missing: drop drops every "
+            "window that touches a missing row); try ffill or interpolate",
+            where=prepared.dataset.path,
+        )
+    return windows
 
 
 def load_bundle(run_dir: Path) -> Bundle:
@@ -172,7 +170,7 @@ def load_bundle(run_dir: Path) -> Bundle:
         config=config,
         preprocessing=preprocessing,
         metadata=metadata,
-        forecaster=model_lib.as_forecaster(network),
+        forecaster=model_lib.as_forecaster(network, preprocessing.coding),
     )
 
 
@@ -181,12 +179,12 @@ def evaluate(run_dir: Path, data_path: Path | None = None) -> Evaluation:
     bundle = load_bundle(run_dir)
     dataset = _load_for_bundle(bundle, data_path)
     prepared = prepare(bundle.config, dataset, scalers=_scalers_for(bundle, dataset))
-    return evaluate_test(
+    pre = bundle.preprocessing
+    return evaluate_at(
         prepared,
         bundle.forecaster,
-        lookback=bundle.preprocessing.lookback,
-        horizon=bundle.preprocessing.horizon,
-        season_length=_season_length(bundle.config, dataset.freq),
+        test_origins(prepared, pre.lookback, pre.horizon),
+        quantile_levels=bundle.config.model.quantiles,
     )
 
 
@@ -198,39 +196,46 @@ def predict(run_dir: Path, data_path: Path | None = None) -> Forecast:
     scalers = _scalers_for(bundle, dataset)
     inputs = []
     for series, scaler in zip(dataset.series, scalers, strict=True):
-        recent = series.values[-pre.lookback :]
-        if len(recent) < pre.lookback or not np.isfinite(recent).all():
+        if len(series) < pre.lookback or not series.complete[-pre.lookback :].all():
             name = "the series" if series.id is None else f"series '{series.id}'"
             raise DataError(
                 f"{name} needs {pre.lookback} complete rows at its end to forecast "
                 f"from (window.lookback); it has {len(series)} rows",
                 where=dataset.path,
             )
-        inputs.append(scaler.transform(recent))
-    predicted = bundle.forecaster(np.stack(inputs).astype(np.float32))
+        inputs.append(pre.rows(series, scaler)[-pre.lookback :])
+    predicted = bundle.forecaster(np.stack(inputs))
     data_cfg = bundle.config.data
     futures, parts = [], []
     for series, scaler, scaled in zip(dataset.series, scalers, predicted, strict=True):
         steps = future_index(series.index[-1], dataset.freq, pre.horizon)
-        future = pd.DataFrame(
-            scaler.inverse_targets(scaled.astype(np.float64)),
-            columns=list(dataset.targets),
-            index=steps,
-        )
+        values = scaler.inverse_targets(np.moveaxis(scaled, 2, 1))
+        future = _forecast_frame(values, dataset.targets, bundle.config.model.quantiles, steps)
+        futures.append(future)
         part = future.reset_index(drop=True)
         part.insert(0, data_cfg.time_column, format_times(steps, dataset.time_format))
         if data_cfg.id_column is not None:
             part.insert(0, data_cfg.id_column, series.id)
-        futures.append(future)
         parts.append(part)
     return Forecast(
         frame=pd.concat(parts, ignore_index=True), futures=tuple(futures), dataset=dataset
     )
 
 
-def _season_length(config: Config, freq: str) -> int:
-    chosen = config.evaluation.season_length
-    return season_length_for(freq) if chosen == "auto" else chosen
+def _forecast_frame(
+    values: np.ndarray, targets: Sequence[str], levels: Sequence[float], steps: pd.DatetimeIndex
+) -> pd.DataFrame:
+    """``values``: ``(horizon, n_quantiles, n_targets)`` in original units. Columns: each
+    target (its median when there are quantiles), then ``<target>_p<level>`` for the
+    other quantiles."""
+    point = levels.index(0.5) if levels else 0
+    columns: dict[str, np.ndarray] = {}
+    for t, target in enumerate(targets):
+        columns[target] = values[:, point, t]
+        for q, level in enumerate(levels):
+            if level != 0.5:
+                columns[f"{target}_p{100 * level:g}"] = values[:, q, t]
+    return pd.DataFrame(columns, index=steps)
 
 
 def _bundle_config(run_dir: Path) -> Config:
@@ -262,7 +267,7 @@ def _load_for_bundle(bundle: Bundle, data_path: Path | None) -> Dataset:
     return dataset
 
 
-def _scalers_for(bundle: Bundle, dataset: Dataset) -> tuple[Any, ...]:
+def _scalers_for(bundle: Bundle, dataset: Dataset) -> list[Scaler]:
     scalers = bundle.preprocessing.scalers
     unknown = [s.id for s in dataset.series if s.id not in scalers]
     if unknown:
@@ -271,17 +276,11 @@ def _scalers_for(bundle: Bundle, dataset: Dataset) -> tuple[Any, ...]:
             f"(known: {', '.join(map(str, scalers))})",
             where=dataset.path,
         )
-    return tuple(scalers[s.id] for s in dataset.series)
+    return [scalers[s.id] for s in dataset.series]
 
 
 def _write_bundle_body(
-    staging: Path,
-    config: Config,
-    prepared: Prepared,
-    evaluation: Evaluation,
-    history: dict[str, list[float]],
-    best_epoch: int,
-    seconds: float,
+    staging: Path, config: Config, prepared: Prepared, evaluation: Evaluation, trained: Trained
 ) -> None:
     import keras
     import tensorflow as tf
@@ -289,6 +288,7 @@ def _write_bundle_body(
     from . import plots
 
     dataset = prepared.dataset
+    first = trained.members[0]
     (staging / "config.yaml").write_text(config.to_yaml(), encoding="utf-8")
     write_json(staging / "preprocessing.json", Preprocessing.of(config, prepared).to_json())
     write_json(staging / "metrics.json", evaluation.to_json())
@@ -303,15 +303,20 @@ def _write_bundle_body(
             "data_path": str(dataset.path),
             "data_sha256": dataset.sha256,
             "seed": config.training.seed,
-            "epochs_run": len(history["loss"]),
-            "best_epoch": best_epoch,
-            "train_seconds": round(seconds, 3),
+            "ensemble": len(trained.members),
+            "epochs_run": [m.epochs_run for m in trained.members],
+            "best_epoch": [m.best_epoch for m in trained.members],
+            "train_seconds": round(trained.seconds, 3),
             "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         },
     )
-    pd.DataFrame({"epoch": np.arange(1, len(history["loss"]) + 1), **history}).to_csv(
-        staging / "history.csv", index=False
+    history = pd.concat(
+        [
+            pd.DataFrame({"member": k, "epoch": np.arange(1, m.epochs_run + 1), **m.history})
+            for k, m in enumerate(trained.members)
+        ]
     )
-    plots.save(plots.loss_figure(history, best_epoch), staging / "plots" / "loss.png")
+    history.to_csv(staging / "history.csv", index=False)
+    plots.save(plots.loss_figure(first.history, first.best_epoch), staging / "plots" / "loss.png")
     if evaluation.n_origins:
         plots.save(plots.test_forecast_figure(evaluation), staging / "plots" / "test_forecast.png")

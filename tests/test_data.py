@@ -195,3 +195,14 @@ def test_too_short_series_says_how_many_rows_are_needed(tmp_path: Path) -> None:
 def test_future_timestamps_continue_the_frequency() -> None:
     future = future_index(pd.Timestamp("1960-12-01"), "MS", 12)
     assert format_times(future, "%Y-%m") == [f"1961-{m:02d}" for m in range(1, 13)]
+
+
+def test_calendar_columns_are_cyclic() -> None:
+    from lstm_forecast.timeindex import calendar_columns
+
+    index = pd.date_range("2001-01-01", periods=13, freq="MS")
+    month = calendar_columns(index, ["month"])
+    assert month.shape == (13, 2)
+    np.testing.assert_allclose(month[0], month[12], atol=1e-12)  # January again
+    np.testing.assert_allclose(month[:, 0] ** 2 + month[:, 1] ** 2, 1.0)
+    assert calendar_columns(index, []).shape == (13, 0)

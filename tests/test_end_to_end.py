@@ -51,7 +51,12 @@ def test_train_writes_every_bundle_file_and_prints_the_table(airline: tuple[Path
     assert "MAE" in out and "RMSE" in out and "sMAPE%" in out and "MASE" in out
     metadata = json.loads((run_dir / "metadata.json").read_text())
     assert metadata["schema"] == 1 and metadata["seed"] == 42 and len(metadata["data_sha256"]) == 64
-    assert list(pd.read_csv(run_dir / "history.csv").columns) == ["epoch", "loss", "val_loss"]
+    assert list(pd.read_csv(run_dir / "history.csv").columns) == [
+        "member",
+        "epoch",
+        "loss",
+        "val_loss",
+    ]
     assert not list(run_dir.parent.glob(".airline.staging-*"))
 
 
@@ -229,3 +234,37 @@ def test_constant_series_gives_finite_forecasts(tmp_path: Path) -> None:
     code, out, _ = invoke("predict", tmp_path / "run")
     values = pd.read_csv(pd.io.common.StringIO(out))["sales"]
     assert code == 0 and values.notna().all() and (values.abs() < 1e6).all()
+
+
+def test_quantiles_calendar_log_and_ensemble_together(tmp_path: Path) -> None:
+    config = write_config(
+        tmp_path,
+        write_csv(tmp_path / "s.csv", monthly_frame(72)),
+        model={"quantiles": [0.1, 0.5, 0.9]},
+        data={"calendar_features": ["month"]},
+        preprocessing={"log": True},
+        training={"ensemble": 2, "reduce_lr_patience": 1},
+    )
+    code, out, err = invoke("train", config, "--quiet")
+    assert code == 0, err
+    assert "cover%" in out and "pinball" in out
+    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    assert 0.0 <= metrics["overall"]["model"]["coverage"] <= 1.0
+    assert metrics["quantiles"] == [0.1, 0.5, 0.9]
+    history = pd.read_csv(tmp_path / "run" / "history.csv")
+    assert sorted(history["member"].unique()) == [0, 1]
+    code, out, _ = invoke("predict", tmp_path / "run")
+    forecast = pd.read_csv(pd.io.common.StringIO(out))
+    assert list(forecast.columns) == ["month", "sales", "sales_p10", "sales_p90"]
+    assert len(forecast) == 6 and (forecast["sales"] > 0).all()
+
+
+def test_log_needs_positive_targets(tmp_path: Path) -> None:
+    frame = monthly_frame(72)
+    frame.loc[30, "sales"] = 0.0
+    config = write_config(
+        tmp_path, write_csv(tmp_path / "s.csv", frame), preprocessing={"log": True}
+    )
+    code, _, err = invoke("train", config)
+    assert code == 2
+    assert "preprocessing.log needs positive targets, but 'sales' is 0" in err

@@ -7,6 +7,7 @@ import pytest
 
 from lstm_forecast.bundle import check_keras_archive
 from lstm_forecast.config import ModelConfig
+from lstm_forecast.encoding import WindowCoding
 
 pytestmark = pytest.mark.slow
 
@@ -18,8 +19,9 @@ pytestmark = pytest.mark.slow
         {"cell": "gru", "layers": [8, 4, 4]},
         {"bidirectional": True, "dense": [8, 4]},
         {"layers": [5], "dropout": 0.0, "recurrent_dropout": 0.2},
+        {"quantiles": [0.1, 0.5, 0.9]},
     ],
-    ids=["default", "gru-3-layers", "bidirectional-dense", "recurrent-dropout"],
+    ids=["default", "gru-3-layers", "bidirectional-dense", "recurrent-dropout", "quantiles"],
 )
 def test_builder_shapes_and_its_archive_passes_the_allowlist(
     options: dict[str, object], tmp_path: Path
@@ -30,9 +32,13 @@ def test_builder_shapes_and_its_archive_passes_the_allowlist(
         ModelConfig.model_validate(options), lookback=10, n_inputs=3, horizon=4, n_targets=2
     )
     assert model.input_shape == (None, 10, 3)
-    assert model.output_shape == (None, 4, 2)
-    forecast = as_forecaster(model)(np.zeros((5, 10, 3), dtype=np.float32))
-    assert forecast.shape == (5, 4, 2) and np.isfinite(forecast).all()
+    quantiles = len(options.get("quantiles", []))  # type: ignore[arg-type]
+    assert model.output_shape == ((None, 4, 2, quantiles) if quantiles else (None, 4, 2))
+    coding = WindowCoding(
+        "last", "seasonal_naive", 4, lookback=10, horizon=4, n_targets=2, n_levelled=3
+    )
+    forecast = as_forecaster(model, coding)(np.zeros((5, 10, 3), dtype=np.float32))
+    assert forecast.shape == (5, 4, 2, max(quantiles, 1)) and np.isfinite(forecast).all()
     save_model(model, tmp_path / "model.keras")
     check_keras_archive(tmp_path / "model.keras")  # raises if anything is off the allowlist
 
@@ -48,3 +54,18 @@ def test_default_layers_keep_the_fused_kernel_eligible() -> None:
             assert config["recurrent_activation"] == "sigmoid"
             assert config["recurrent_dropout"] == 0.0
             assert config["unroll"] is False and config["use_bias"] is True
+
+
+def test_an_ensemble_averages_its_members_and_passes_the_allowlist(tmp_path: Path) -> None:
+    from lstm_forecast.model import average, build_model, save_model
+
+    members = [
+        build_model(ModelConfig(layers=[3]), lookback=6, n_inputs=1, horizon=2, n_targets=1)
+        for _ in range(3)
+    ]
+    ensemble = average(members)
+    x = np.random.default_rng(0).normal(size=(4, 6, 1)).astype(np.float32)
+    expected = np.mean([np.asarray(m(x, training=False)) for m in members], axis=0)
+    np.testing.assert_allclose(np.asarray(ensemble(x, training=False)), expected, rtol=1e-5)
+    save_model(ensemble, tmp_path / "model.keras")
+    check_keras_archive(tmp_path / "model.keras")

@@ -62,3 +62,18 @@ def test_inverse_uses_the_target_columns_only() -> None:
 def test_from_json_refuses_bad_numbers(bad: dict[str, object]) -> None:
     with pytest.raises(ValueError):
         Scaler.from_json(bad)
+
+
+def test_log_targets_round_trip_and_are_fit_in_log_space() -> None:
+    values = np.column_stack([np.array([1.0, np.e, np.e**2]), np.array([-1.0, 0.0, 1.0])])
+    scaler = Scaler.fit("standard", values, n_logged=1)
+    assert scaler.center[0] == pytest.approx(1.0)  # mean of 0, 1, 2
+    np.testing.assert_allclose(
+        scaler.inverse_targets(scaler.transform(values)[:, :1]), values[:, :1]
+    )
+    assert Scaler.from_json(scaler.to_json()).n_logged == 1
+
+
+def test_log_inverse_stays_finite_for_wild_forecasts() -> None:
+    scaler = Scaler.fit("standard", np.array([[1.0], [2.0]]), n_logged=1)
+    assert np.isfinite(scaler.inverse_targets(np.array([[1e6]]))).all()

@@ -1,0 +1,127 @@
+"""The record of how a bundle turns rows into network inputs and back: ``preprocessing.json``,
+plain numbers and names only (no TensorFlow)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .config import Config
+from .data import Series
+from .encoding import WindowCoding
+from .prepare import Prepared, model_rows
+from .scaling import Scaler
+from .timeindex import CALENDAR_FEATURES
+
+
+@dataclass(frozen=True)
+class Preprocessing:
+    columns: tuple[str, ...]  # CSV columns: targets, then features
+    n_targets: int
+    freq: str
+    time_format: str | None
+    calendar_features: tuple[str, ...]
+    coding: WindowCoding
+    scalers: dict[str | None, Scaler]  # by series id (None: a single series)
+    last_timestamps: dict[str | None, str]
+
+    @property
+    def lookback(self) -> int:
+        return self.coding.lookback
+
+    @property
+    def horizon(self) -> int:
+        return self.coding.horizon
+
+    def rows(self, series: Series, scaler: Scaler) -> np.ndarray:
+        return model_rows(series, scaler, self.calendar_features)
+
+    @classmethod
+    def of(cls, config: Config, prepared: Prepared) -> Preprocessing:
+        dataset = prepared.dataset
+        ids = [s.id for s in dataset.series]
+        return cls(
+            columns=dataset.columns,
+            n_targets=dataset.n_targets,
+            freq=dataset.freq,
+            time_format=dataset.time_format,
+            calendar_features=tuple(config.data.calendar_features),
+            coding=prepared.coding,
+            scalers=dict(zip(ids, prepared.scalers, strict=True)),
+            last_timestamps={s.id: s.index[-1].isoformat() for s in dataset.series},
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "columns": list(self.columns),
+            "n_targets": self.n_targets,
+            "freq": self.freq,
+            "time_format": self.time_format,
+            "calendar_features": list(self.calendar_features),
+            "lookback": self.lookback,
+            "horizon": self.horizon,
+            "window_norm": self.coding.window_norm,
+            "baseline": self.coding.baseline,
+            "season_length": self.coding.season_length,
+            "series": [
+                {"id": sid, "last_timestamp": self.last_timestamps[sid], "scaler": scaler.to_json()}
+                for sid, scaler in self.scalers.items()
+            ],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Preprocessing:
+        """Raises ``KeyError``, ``TypeError`` or ``ValueError`` on a malformed record."""
+        series = data["series"]
+        columns = tuple(str(c) for c in data["columns"])
+        scalers = {_id(s["id"]): Scaler.from_json(s["scaler"]) for s in series}
+        if any(len(s.center) != len(columns) for s in scalers.values()):
+            raise ValueError("a scaler does not have one number per column")
+        n_targets = _positive(data["n_targets"])
+        coding = WindowCoding(
+            window_norm=_choice(data["window_norm"], ("none", "last", "mean")),
+            baseline=_choice(data["baseline"], ("none", "naive", "seasonal_naive")),
+            season_length=_positive(data["season_length"]),
+            lookback=_positive(data["lookback"]),
+            horizon=_positive(data["horizon"]),
+            n_targets=n_targets,
+            n_levelled=len(columns),
+        )
+        time_format = data["time_format"]
+        if time_format is not None and not isinstance(time_format, str):
+            raise ValueError(f"time_format must be text or null, got {time_format!r}")
+        return cls(
+            columns=columns,
+            n_targets=n_targets,
+            freq=str(data["freq"]),
+            time_format=time_format,
+            calendar_features=_calendar(data["calendar_features"]),
+            coding=coding,
+            scalers=scalers,
+            last_timestamps={_id(s["id"]): str(s["last_timestamp"]) for s in series},
+        )
+
+
+def _id(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _positive(value: Any) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        raise ValueError(f"expected a positive integer, got {value!r}")
+    return value
+
+
+def _choice(value: Any, allowed: Sequence[str]) -> Any:
+    if value not in allowed:
+        raise ValueError(f"expected one of {', '.join(allowed)}, got {value!r}")
+    return value
+
+
+def _calendar(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or any(v not in CALENDAR_FEATURES for v in value):
+        raise ValueError(f"unknown calendar features {value!r}")
+    return tuple(value)

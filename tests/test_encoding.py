@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lstm_forecast.encoding import WindowCoding
+
+
+def coding(norm: str = "last", baseline: str = "seasonal_naive", **kw: int) -> WindowCoding:
+    sizes = {"season_length": 4, "lookback": 8, "horizon": 6, "n_targets": 1, "n_levelled": 2}
+    sizes.update(kw)
+    return WindowCoding(norm, baseline, **sizes)  # type: ignore[arg-type]
+
+
+def window() -> np.ndarray:
+    # one window: target 0..7, feature 100..107, a calendar column of 5s
+    return np.column_stack([np.arange(8.0), 100 + np.arange(8.0), np.full(8, 5.0)])[None]
+
+
+def test_last_value_normalisation_and_seasonal_baseline_by_hand() -> None:
+    inputs, offset = coding().encode(window())
+    assert inputs[0, :, 0].tolist() == [-7, -6, -5, -4, -3, -2, -1, 0]
+    assert inputs[0, :, 1].tolist() == [-7, -6, -5, -4, -3, -2, -1, 0]
+    assert inputs[0, :, 2].tolist() == [5] * 8  # calendar columns are not levelled
+    # seasonal naive of the next 6 steps repeats rows 4,5,6,7,4,5 of the window
+    assert offset[0, :, 0].tolist() == [4, 5, 6, 7, 4, 5]
+
+
+def test_mean_normalisation_and_naive_baseline() -> None:
+    inputs, offset = coding("mean", "naive").encode(window())
+    assert inputs[0, :, 0].tolist() == pytest.approx(np.arange(8.0) - 3.5)
+    assert offset[0, :, 0].tolist() == [7] * 6  # level 3.5 + last value 3.5
+
+
+def test_no_coding_is_the_identity() -> None:
+    inputs, offset = coding("none", "none").encode(window())
+    np.testing.assert_array_equal(inputs, window())
+    assert (offset == 0).all()
+
+
+def test_lookback_shorter_than_the_season_is_refused() -> None:
+    with pytest.raises(ValueError, match="shorter than the season"):
+        coding(lookback=3)
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    norm=st.sampled_from(["none", "last", "mean"]),
+    baseline=st.sampled_from(["none", "naive", "seasonal_naive"]),
+    seed=st.integers(0, 1000),
+)
+def test_decode_inverts_the_training_target(norm: str, baseline: str, seed: int) -> None:
+    """A network that outputs exactly its training target forecasts the true values."""
+    rng = np.random.default_rng(seed)
+    windows = rng.normal(size=(5, 8, 3)).astype(np.float32)
+    targets = rng.normal(size=(5, 6, 1)).astype(np.float32)
+    code = coding(norm, baseline)
+    _, offset = code.encode(windows)
+    np.testing.assert_allclose(code.decode(targets - offset, offset), targets, atol=1e-5)
+    quantiles = np.repeat((targets - offset)[..., None], 3, axis=3)
+    assert code.decode(quantiles, offset).shape == (5, 6, 1, 3)
