@@ -136,7 +136,8 @@ class ModelConfig(_Section):
     bidirectional: bool = False
     dense: list[PositiveInt] = []
     # The network predicts a correction to this forecast, not the values themselves.
-    baseline: Literal["none", "naive", "seasonal_naive"] = "seasonal_naive"
+    # auto: whichever of naive and seasonal naive is more accurate on the train part.
+    baseline: Literal["auto", "none", "naive", "seasonal_naive"] = "auto"
     # Quantiles to predict with the pinball loss (must include 0.5, the point forecast).
     quantiles: list[float] = []
 

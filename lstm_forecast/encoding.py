@@ -9,6 +9,7 @@ through ``WindowCoding``, so the two can never disagree.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -71,3 +72,31 @@ class WindowCoding:
             "season_length": self.season_length,
             "n_levelled": self.n_levelled,
         }
+
+
+def choose_baseline(
+    train_parts: Sequence[np.ndarray], lookback: int, horizon: int, season_length: int
+) -> Baseline:
+    """The more accurate of naive and seasonal naive over every training origin.
+
+    ``train_parts``: each series' train rows, target columns only. Errors are pooled over
+    series, steps and targets; NaN rows (``missing: drop``) are skipped.
+    """
+    if lookback < season_length or season_length == 1:
+        return "naive"
+    steps = np.arange(horizon)
+    errors: dict[Baseline, list[np.ndarray]] = {"naive": [], "seasonal_naive": []}
+    for values in train_parts:
+        origins = np.arange(lookback, len(values) - horizon + 1)
+        if not len(origins):
+            continue
+        actual = values[origins[:, None] + steps]
+        naive = values[origins - 1][:, None]
+        seasonal = values[origins[:, None] + steps - season_length * (steps // season_length + 1)]
+        errors["naive"].append(np.abs(actual - naive).ravel())
+        errors["seasonal_naive"].append(np.abs(actual - seasonal).ravel())
+    if not errors["naive"]:
+        return "naive"
+    naive_error = np.nanmean(np.concatenate(errors["naive"]))
+    seasonal_error = np.nanmean(np.concatenate(errors["seasonal_naive"]))
+    return "seasonal_naive" if seasonal_error < naive_error else "naive"

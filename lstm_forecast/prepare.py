@@ -14,7 +14,7 @@ import numpy as np
 
 from .config import Config
 from .data import Dataset, Series
-from .encoding import WindowCoding
+from .encoding import WindowCoding, choose_baseline
 from .errors import DataError
 from .metrics import season_length_for
 from .scaling import Scaler
@@ -43,15 +43,21 @@ class Prepared:
         )
 
 
-def prepare(config: Config, dataset: Dataset, scalers: Sequence[Scaler] | None = None) -> Prepared:
+def prepare(
+    config: Config,
+    dataset: Dataset,
+    scalers: Sequence[Scaler] | None = None,
+    coding: WindowCoding | None = None,
+) -> Prepared:
     """Split and scale every series; refuses a series too short for the split.
 
-    ``scalers`` (one per series, from a bundle) are used as given; otherwise each series'
-    scaler is fit on its own train part.
+    ``scalers`` (one per series) and ``coding``, from a bundle, are used as given;
+    otherwise each series' scaler is fit on its own train part and the coding follows the
+    config (``baseline: auto`` decided on the train parts).
     """
     bounds = []
     for series in dataset.series:
-        part = split_bounds(len(series), config.split)
+        part = split_bounds(len(series), config.split, config.window.horizon)
         check_split(series, part, config.window, config.split, dataset.path)
         bounds.append(part)
     if scalers is None:
@@ -63,14 +69,13 @@ def prepare(config: Config, dataset: Dataset, scalers: Sequence[Scaler] | None =
             for s, b in zip(dataset.series, bounds, strict=True)
         ]
     features = config.data.calendar_features
-    stacked, offsets = stack_series(
-        [model_rows(s, sc, features) for s, sc in zip(dataset.series, scalers, strict=True)]
-    )
+    rows = [model_rows(s, sc, features) for s, sc in zip(dataset.series, scalers, strict=True)]
+    stacked, offsets = stack_series(rows)
     return Prepared(
         dataset=dataset,
         bounds=tuple(bounds),
         scalers=tuple(scalers),
-        coding=window_coding(config, dataset),
+        coding=coding or window_coding(config, dataset, bounds, rows),
         stacked=stacked,
         offsets=offsets,
     )
@@ -88,12 +93,24 @@ def season_length(config: Config, freq: str) -> int:
     return season_length_for(freq) if chosen == "auto" else chosen
 
 
-def window_coding(config: Config, dataset: Dataset) -> WindowCoding:
+def window_coding(
+    config: Config, dataset: Dataset, bounds: Sequence[SplitBounds], scaled: Sequence[np.ndarray]
+) -> WindowCoding:
+    """The coding of the config, with ``baseline: auto`` decided on the train parts."""
+    season = season_length(config, dataset.freq)
+    baseline = config.model.baseline
+    if baseline == "auto":
+        train_parts = [
+            s[: b.train_end, : dataset.n_targets] for s, b in zip(scaled, bounds, strict=True)
+        ]
+        baseline = choose_baseline(
+            train_parts, config.window.lookback, config.window.horizon, season
+        )
     try:
         return WindowCoding(
             window_norm=config.preprocessing.window_norm,
-            baseline=config.model.baseline,
-            season_length=season_length(config, dataset.freq),
+            baseline=baseline,
+            season_length=season,
             lookback=config.window.lookback,
             horizon=config.window.horizon,
             n_targets=dataset.n_targets,

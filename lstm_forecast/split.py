@@ -28,10 +28,14 @@ class SplitBounds:
         return self.length - self.validation_end
 
 
-def split_bounds(length: int, split: SplitConfig) -> SplitBounds:
-    """Where the parts of a series of ``length`` rows end (the test part comes last)."""
-    test = _part_size(split.test, length)
-    validation = _part_size(split.validation, length)
+def split_bounds(length: int, split: SplitConfig, horizon: int) -> SplitBounds:
+    """Where the parts of a series of ``length`` rows end (the test part comes last).
+
+    A part given as a fraction is at least one ``horizon`` long, so it holds at least one
+    whole forecast; a part given in steps is taken as given.
+    """
+    test = _part_size(split.test, length, horizon)
+    validation = _part_size(split.validation, length, horizon)
     train_end = max(length - test - validation, 0)
     return SplitBounds(train_end=train_end, validation_end=max(length - test, 0), length=length)
 
@@ -66,7 +70,7 @@ def _split_fits(bounds: SplitBounds, window: WindowConfig) -> bool:
 
 def _rows_needed(length: int, window: WindowConfig, split: SplitConfig) -> int:
     for candidate in range(window.lookback + window.horizon, 100 * (length + 1) + 10_000):
-        if _split_fits(split_bounds(candidate, split), window):
+        if _split_fits(split_bounds(candidate, split, window.horizon), window):
             return candidate
     raise DataError("the split leaves no room for a training window")  # pragma: no cover
 
@@ -75,5 +79,5 @@ def _describe_part(part: float | int) -> str:
     return f"{part:.0%}" if isinstance(part, float) else f"{part} steps"
 
 
-def _part_size(part: float | int, length: int) -> int:
-    return round(part * length) if isinstance(part, float) else part
+def _part_size(part: float | int, length: int, horizon: int) -> int:
+    return max(round(part * length), horizon) if isinstance(part, float) else part

@@ -178,8 +178,10 @@ def evaluate(run_dir: Path, data_path: Path | None = None) -> Evaluation:
     """Score a bundle on the test part of its training CSV, or of ``data_path``."""
     bundle = load_bundle(run_dir)
     dataset = _load_for_bundle(bundle, data_path)
-    prepared = prepare(bundle.config, dataset, scalers=_scalers_for(bundle, dataset))
     pre = bundle.preprocessing
+    prepared = prepare(
+        bundle.config, dataset, scalers=_scalers_for(bundle, dataset), coding=pre.coding
+    )
     return evaluate_at(
         prepared,
         bundle.forecaster,

@@ -178,16 +178,20 @@ def test_blank_id_is_refused(tmp_path: Path) -> None:
 
 
 def test_split_bounds_fractions_and_steps() -> None:
-    bounds = split_bounds(100, SplitConfig(validation=0.1, test=20))
+    bounds = split_bounds(100, SplitConfig(validation=0.1, test=20), horizon=5)
     assert (bounds.train_end, bounds.validation_end, bounds.length) == (70, 80, 100)
-    assert split_bounds(100, SplitConfig(validation=10, test=0)).test_size == 0
+    assert split_bounds(100, SplitConfig(validation=10, test=0), horizon=5).test_size == 0
+    # a fraction never gives a part shorter than one horizon
+    assert (
+        split_bounds(100, SplitConfig(validation=0.05, test=0.1), horizon=12).validation_size == 12
+    )
 
 
 def test_too_short_series_says_how_many_rows_are_needed(tmp_path: Path) -> None:
     path = write_csv(tmp_path / "s.csv", monthly_frame(30))
     dataset = load_dataset(config(path))
     window, split = WindowConfig(lookback=12, horizon=6), SplitConfig(validation=6, test=12)
-    bounds = split_bounds(30, split)
+    bounds = split_bounds(30, split, window.horizon)
     with pytest.raises(DataError, match="the series has 30 rows but needs at least 36"):
         check_split(dataset.series[0], bounds, window, split, path)
 
