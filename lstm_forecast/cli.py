@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from .workflows import Summary
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 EXIT_INTERRUPTED = 130
 
 _set_option = click.option(
@@ -185,16 +186,7 @@ def train(config_path: Path, overrides: tuple[str, ...], quiet: bool, verbose: b
     from .workflows import train as run_train
 
     config = load_config(config_path, overrides)
-    if quiet:
-        report = run_train(config)
-    elif sys.stderr.isatty():
-        # Keras draws its progress bar on stdout; results own stdout, so the bar goes to stderr.
-        with contextlib.redirect_stdout(sys.stderr):
-            report = run_train(config, verbose=1)
-    else:
-        from .train import EpochLines
-
-        report = run_train(config, callbacks=[EpochLines(_echo_err, config.training.epochs)])
+    report = _run_training(lambda **kw: run_train(config, **kw), quiet, config.training.epochs)
     if not quiet:
         _echo_err(
             f"trained {len(report.history['loss'])} epochs in {report.seconds:.1f}s "
@@ -262,21 +254,99 @@ def predict(
         _save_figure(plots.future_forecast_figure(forecast.dataset, forecast.futures), plot_path)
 
 
+@cli.command()
+@click.argument("config_path", metavar="CONFIG", type=click.Path(path_type=Path))
+@click.option(
+    "--folds",
+    default=3,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Forecast origins; their horizons tile the last FOLDS x horizon rows.",
+)
+@click.option(
+    "--refit", is_flag=True, help="Train a fresh model for each fold on the data before its origin."
+)
+@click.option(
+    "--output",
+    "-o",
+    "output_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Folder for backtest.csv and backtest.png [default: <output.dir>-backtest].",
+)
+@_set_option
+@_quiet_option
+@_verbose_option
+@_handles_errors
+def backtest(
+    config_path: Path,
+    folds: int,
+    refit: bool,
+    output_dir: Path | None,
+    overrides: tuple[str, ...],
+    quiet: bool,
+    verbose: bool,
+) -> None:
+    """Rolling-origin evaluation of CONFIG: per-fold metrics of the model and baselines."""
+    from .backtest import backtest as run_backtest
+    from .backtest import format_backtest
+    from .bundle import write_text_atomically
+    from .config import load_config
+
+    config = load_config(config_path, overrides)
+    folder = output_dir or config.run_dir.with_name(f"{config.run_dir.name}-backtest")
+    _check_output_path(folder / "backtest.csv", may_create_folder=True)
+    result = _run_training(
+        lambda **kw: run_backtest(config, folds, refit=refit, **kw), quiet, config.training.epochs
+    )
+    write_text_atomically(
+        folder / "backtest.csv", result.table().to_csv(index=False, float_format="%.6g")
+    )
+    from . import plots
+
+    _save_figure(plots.backtest_figure(result.folds), folder / "backtest.png")
+    if not quiet:
+        _echo_err(
+            f"trained in {result.seconds:.1f}s; wrote {folder / 'backtest.csv'} and "
+            f"{folder / 'backtest.png'}"
+        )
+    click.echo(format_backtest(result))
+
+
 def main() -> None:
     cli(prog_name="lstm-forecast")
+
+
+def _run_training(work: Callable[..., T], quiet: bool, epochs: int) -> T:
+    """Run a training workflow with progress on stderr: Keras' bar on a terminal, one line
+    per epoch otherwise, nothing with --quiet."""
+    if quiet:
+        return work()
+    if sys.stderr.isatty():
+        # Keras draws its bar on stdout; results own stdout, so the bar goes to stderr.
+        with contextlib.redirect_stdout(sys.stderr):
+            return work(verbose=1)
+    from .train import EpochLines
+
+    return work(callbacks=[EpochLines(_echo_err, epochs)])
 
 
 def _echo_err(line: str) -> None:
     click.echo(line, err=True)
 
 
-def _check_output_path(path: Path | None) -> None:
+def _check_output_path(path: Path | None, may_create_folder: bool = False) -> None:
     """Refuse an output file we could not write, before any work is done."""
     if path is None:
         return
     if path.is_dir():
         raise UserError("is a directory; give a file name", where=path)
     parent = path.parent
+    if may_create_folder:
+        existing = next(p for p in (parent, *parent.parents) if p.exists())
+        if not existing.is_dir():
+            raise UserError(f"the output's folder {parent} has a file in its path", where=path)
+        return
     if not parent.is_dir():
         what = "is a file" if parent.exists() else "does not exist"
         raise UserError(f"the output's folder {parent} {what}", where=path)

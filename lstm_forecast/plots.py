@@ -58,6 +58,16 @@ def future_forecast_figure(history: Dataset, futures: Sequence[pd.DataFrame]) ->
     for ax, series, future in zip(figure.axes, history.series, futures, strict=False):
         recent = slice(max(0, len(series) - 4 * len(future)), None)
         ax.plot(series.index[recent], series.values[recent, 0], color="black", label="history")
+        bands = [c for c in future.columns if c.startswith(f"{target}_p")]
+        if len(bands) >= 2:
+            ax.fill_between(
+                future.index,
+                future[bands[0]],
+                future[bands[-1]],
+                color="tab:blue",
+                alpha=0.15,
+                label="interval",
+            )
         ax.plot(future.index, future[target], color="tab:blue", marker=".", label="forecast")
         ax.set(title=target if series.id is None else f"{series.id}: {target}")
         ax.legend(loc="upper left")
@@ -83,6 +93,18 @@ def _draw_test_series(ax: Axes, series: SeriesForecasts, horizon: int, target: s
     ax.plot(index[start:], actual[start:], color="black", label="actual")
     test_part = (index[series.test_start], index[-1])
     ax.axvspan(*test_part, color="grey", alpha=0.12, label="test part")  # type: ignore[arg-type]
+    if series.quantiles is not None:
+        for k, origin in enumerate(series.origins[::horizon]):
+            steps = index[origin : origin + horizon]
+            band = series.quantiles[k * horizon, : len(steps), 0]
+            ax.fill_between(
+                steps,
+                band[:, 0],
+                band[:, -1],
+                color="tab:blue",
+                alpha=0.15,
+                label="interval" if k == 0 else None,
+            )
     for name, color, style in (("model", "tab:blue", "-"), ("seasonal_naive", "tab:orange", "--")):
         for k, origin in enumerate(series.origins[::horizon]):
             steps = index[origin : origin + horizon]
@@ -95,3 +117,47 @@ def _draw_test_series(ax: Axes, series: SeriesForecasts, horizon: int, target: s
             )
     ax.set(title=target if series.id is None else f"{series.id}: {target}")
     ax.legend(loc="upper left")
+
+
+def backtest_figure(folds: Sequence[Evaluation]) -> Figure:
+    """Actuals around the backtest, and each fold's model and seasonal-naive forecasts."""
+    first = folds[0]
+    figure = _panels(min(len(first.series), MAX_PANELS))
+    for panel, ax in enumerate(figure.axes):
+        series = first.series[panel]
+        horizon = first.horizon
+        start = max(0, series.test_start - 2 * horizon)
+        ax.plot(series.index[start:], series.actual[start:, 0], color="black", label="actual")
+        for k, fold in enumerate(folds):
+            scored = fold.series[panel]
+            for origin_row, origin in enumerate(scored.origins):
+                steps = scored.index[origin : origin + horizon]
+                label = k == 0 and origin_row == 0
+                if scored.quantiles is not None:
+                    band = scored.quantiles[origin_row, : len(steps), 0]
+                    ax.fill_between(
+                        steps,
+                        band[:, 0],
+                        band[:, -1],
+                        color="tab:blue",
+                        alpha=0.15,
+                        label="interval" if label else None,
+                    )
+                ax.plot(
+                    steps,
+                    scored.forecasts["model"][origin_row, : len(steps), 0],
+                    color="tab:blue",
+                    label="model" if label else None,
+                )
+                ax.plot(
+                    steps,
+                    scored.forecasts["seasonal_naive"][origin_row, : len(steps), 0],
+                    color="tab:orange",
+                    linestyle="--",
+                    label="seasonal naive" if label else None,
+                )
+            ax.axvline(scored.index[scored.origins[0]], color="grey", linestyle=":", linewidth=0.8)
+        target = first.targets[0]
+        ax.set(title=target if series.id is None else f"{series.id}: {target}")
+        ax.legend(loc="upper left")
+    return figure

@@ -151,6 +151,18 @@ def part_windows(config: Config, prepared: Prepared, part: str) -> WindowSet:
     )
 
 
+def training_windows(config: Config, prepared: Prepared) -> WindowSet:
+    """The training windows; refuses a dataset that has none."""
+    windows = part_windows(config, prepared, "train")
+    if len(windows) == 0:
+        raise DataError(
+            "no training window without missing values (data.missing: drop drops every "
+            "window that touches a missing row); try ffill or interpolate",
+            where=prepared.dataset.path,
+        )
+    return windows
+
+
 def _part_rows(bounds: SplitBounds, part: str) -> tuple[int, int]:
     if part == "train":
         return 0, bounds.train_end

@@ -32,12 +32,11 @@ from .config import Config, validate_config
 from .data import Dataset, load_dataset
 from .errors import BundleError, ConfigError, DataError
 from .evaluation import Evaluation, Forecaster, evaluate_at, test_origins
-from .prepare import Prepared, part_windows, prepare
+from .prepare import Prepared, part_windows, prepare, training_windows
 from .preprocessing import Preprocessing
 from .safe_yaml import parse_yaml
 from .scaling import Scaler
 from .timeindex import format_times, future_index
-from .windows import WindowSet
 
 if TYPE_CHECKING:
     import keras
@@ -139,18 +138,6 @@ def train(
         best_epoch=first.best_epoch,
         seconds=trained.seconds,
     )
-
-
-def training_windows(config: Config, prepared: Prepared) -> WindowSet:
-    """The training windows; refuses a dataset that has none."""
-    windows = part_windows(config, prepared, "train")
-    if len(windows) == 0:
-        raise DataError(
-            "no training window without missing values (data.missing: drop drops every "
-            "window that touches a missing row); try ffill or interpolate",
-            where=prepared.dataset.path,
-        )
-    return windows
 
 
 def load_bundle(run_dir: Path) -> Bundle:

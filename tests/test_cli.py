@@ -204,3 +204,13 @@ def test_predict_output_into_a_missing_folder_is_refused_first(tmp_path: Path) -
 def test_predict_output_that_is_a_directory_is_refused(tmp_path: Path) -> None:
     code, _, err = run("predict", tmp_path / "no-bundle", "--output", tmp_path)
     assert_one_line_error(code, err, 2, "is a directory; give a file name")
+
+
+def test_backtest_output_through_a_file_is_refused_before_training(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("x")
+    code, _, err = run("backtest", CONFIGS / "airline.yaml", "--output", tmp_path / "file" / "bt")
+    assert_one_line_error(code, err, 2, "has a file in its path")
+
+
+def test_backtest_folds_must_be_positive() -> None:
+    assert run("backtest", CONFIGS / "airline.yaml", "--folds", "0")[0] == 2

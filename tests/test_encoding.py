@@ -61,3 +61,21 @@ def test_decode_inverts_the_training_target(norm: str, baseline: str, seed: int)
     np.testing.assert_allclose(code.decode(targets - offset, offset), targets, atol=1e-5)
     quantiles = np.repeat((targets - offset)[..., None], 3, axis=3)
     assert code.decode(quantiles, offset).shape == (5, 6, 1, 3)
+
+
+def test_auto_baseline_picks_seasonal_naive_for_a_seasonal_series() -> None:
+    from lstm_forecast.encoding import choose_baseline
+
+    t = np.arange(120.0)
+    seasonal = (10 * np.sin(2 * np.pi * t / 12))[:, None]
+    assert choose_baseline([seasonal], 24, 6, 12) == "seasonal_naive"
+
+
+def test_auto_baseline_picks_naive_for_a_random_walk() -> None:
+    from lstm_forecast.encoding import choose_baseline
+
+    walk = np.cumsum(np.random.default_rng(1).normal(size=(200, 1)), axis=0)
+    assert choose_baseline([walk], 24, 6, 12) == "naive"
+    # without a usable season there is nothing to choose
+    assert choose_baseline([walk], 6, 6, 12) == "naive"
+    assert choose_baseline([walk], 24, 6, 1) == "naive"

@@ -268,3 +268,31 @@ def test_log_needs_positive_targets(tmp_path: Path) -> None:
     code, _, err = invoke("train", config)
     assert code == 2
     assert "preprocessing.log needs positive targets, but 'sales' is 0" in err
+
+
+@pytest.mark.parametrize("refit", [False, True], ids=["once", "refit"])
+def test_backtest_prints_folds_for_model_and_baselines(tmp_path: Path, refit: bool) -> None:
+    sets = [item for s in TINY for item in ("--set", s)]
+    args = ["backtest", CONFIGS / "airline.yaml", "--folds", "3", "--output", tmp_path, *sets]
+    code, out, err = invoke(*args, *(["--refit"] if refit else []))
+    assert code == 0, err
+    lines = out.strip().splitlines()
+    assert lines[0].startswith("backtest: 3 folds x 12 steps")
+    assert ("--refit" in lines[0]) == refit
+    origins = {"1": "1958-01-01", "2": "1959-01-01", "3": "1960-01-01"}
+    for fold, origin in origins.items():
+        for model in ("model", "naive", "seasonal_naive"):
+            assert any(line.split()[:3] == [fold, origin, model] for line in lines), (fold, model)
+    assert any(line.split()[:2] == ["mean", "model"] for line in lines)
+    table = pd.read_csv(tmp_path / "backtest.csv")
+    assert len(table) == 4 * 3  # 3 folds + mean, 3 models each
+    assert (tmp_path / "backtest.png").read_bytes()[:4] == b"\x89PNG"
+    # fold 1's seasonal naive is "the same month last year": check one number by hand
+    y = pd.read_csv(REPO / "data" / "airline.csv")["passengers"].to_numpy(float)
+    snaive = table[(table.fold == "1") & (table.model == "seasonal_naive")].iloc[0]
+    assert snaive["mae"] == pytest.approx(abs(y[108:120] - y[96:108]).mean(), rel=1e-5)
+
+
+def test_backtest_needs_room_for_its_folds(tmp_path: Path) -> None:
+    code, _, err = invoke("backtest", CONFIGS / "airline.yaml", "--folds", "9")
+    assert code == 2 and "needs at least" in err

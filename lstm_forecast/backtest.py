@@ -1,0 +1,149 @@
+"""Rolling-origin backtest: K forecast origins whose horizons tile the last K x horizon
+rows of every series, each scored against the naive baselines (TensorFlow only inside
+``backtest``, when it trains).
+
+Without refit, one model is trained on the data before the first origin (the config's
+validation part taken from that data, in time order) and forecasts every origin from the
+true history. With refit, fold k trains a fresh model on the data before origin k: slower,
+and closer to what a nightly retrain sees.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from .config import Config
+from .data import Dataset, load_dataset
+from .errors import ConfigError
+from .evaluation import Evaluation, Forecaster, evaluate_at
+from .prepare import Prepared, part_windows, prepare, training_windows
+
+if TYPE_CHECKING:
+    import keras
+
+
+@dataclass(frozen=True)
+class Backtest:
+    folds: tuple[Evaluation, ...]  # fold k: one origin per series
+    origins: tuple[pd.Timestamp, ...]  # first forecast step of each fold (first series)
+    refit: bool
+    seconds: float  # training time in all
+
+    def table(self) -> pd.DataFrame:
+        """One row per fold, series and model, plus the mean over folds (fold "mean")."""
+        rows = []
+        for k, (fold, origin) in enumerate(zip(self.folds, self.origins, strict=True), 1):
+            for series in fold.series:
+                for model, scores in series.mean_scores().items():
+                    rows.append(
+                        {
+                            "fold": str(k),
+                            "origin": str(origin.date()),
+                            "series": series.id,
+                            "model": model,
+                            **scores,
+                        }
+                    )
+        frame = pd.DataFrame(rows)
+        metrics = [c for c in frame.columns if c not in ("fold", "origin", "series", "model")]
+        mean = frame.groupby(["series", "model"], dropna=False, sort=False)[metrics].mean()
+        mean = mean.reset_index().assign(fold="mean", origin="")
+        return pd.concat([frame, mean], ignore_index=True)
+
+
+def backtest(
+    config: Config,
+    folds: int,
+    *,
+    refit: bool = False,
+    verbose: int = 0,
+    callbacks: Sequence[keras.callbacks.Callback] = (),
+) -> Backtest:
+    """Run the rolling-origin protocol on the config's data; ``split.test`` is replaced
+    by ``folds`` horizons."""
+    if folds < 1:
+        raise ConfigError(f"--folds must be at least 1 (got {folds})")
+    dataset = load_dataset(config.data)
+    horizon = config.window.horizon
+    evaluations, seconds = [], 0.0
+    fitted: tuple[Prepared, Forecaster] | None = None
+    for k in range(folds):
+        if refit or fitted is None:
+            prepared = prepare(_with_test(config, (folds - k) * horizon), dataset)
+            forecaster, took = _fit(config, prepared, verbose, callbacks)
+            fitted, seconds = (prepared, forecaster), seconds + took
+        prepared, forecaster = fitted
+        origins = [np.array([len(s) - (folds - k) * horizon]) for s in dataset.series]
+        evaluations.append(
+            evaluate_at(prepared, forecaster, origins, quantile_levels=config.model.quantiles)
+        )
+    return Backtest(
+        folds=tuple(evaluations),
+        origins=tuple(_origin_times(dataset, folds, horizon)),
+        refit=refit,
+        seconds=seconds,
+    )
+
+
+def format_backtest(result: Backtest) -> str:
+    """Per fold and model (the mean over series for long format), then the mean over folds."""
+    table = result.table()
+    metrics = [
+        c for c in ("mae", "rmse", "smape", "mase", "coverage", "pinball") if c in table.columns
+    ]
+    table = table.groupby(["fold", "origin", "model"], sort=False)[metrics].mean().reset_index()
+    names = {
+        "mae": "MAE",
+        "rmse": "RMSE",
+        "smape": "sMAPE%",
+        "mase": "MASE",
+        "coverage": "cover%",
+        "pinball": "pinball",
+    }
+    how = "one model per fold (--refit)" if result.refit else "one model, trained before fold 1"
+    lines = [
+        f"backtest: {len(result.folds)} folds x {result.folds[0].horizon} steps, {how}, "
+        f"season length {result.folds[0].season_length}",
+        f"{'fold':6}{'origin':12}{'model':16}" + "".join(f"{names[m]:>10}" for m in metrics),
+    ]
+    for row in table.itertuples(index=False):
+        values = "".join(
+            f"{100 * getattr(row, m) if m == 'coverage' else getattr(row, m):10.4g}"
+            for m in metrics
+        )
+        lines.append(f"{row.fold:6}{row.origin:12}{row.model:16}{values}")
+    return "\n".join(lines)
+
+
+def _fit(
+    config: Config,
+    prepared: Prepared,
+    verbose: int,
+    callbacks: Sequence[keras.callbacks.Callback],
+) -> tuple[Forecaster, float]:
+    from .model import as_forecaster
+    from .train import train_forecaster
+
+    trained = train_forecaster(
+        config,
+        prepared,
+        training_windows(config, prepared),
+        part_windows(config, prepared, "validation"),
+        verbose=verbose,
+        callbacks=callbacks,
+    )
+    return as_forecaster(trained.model, prepared.coding), trained.seconds
+
+
+def _with_test(config: Config, test_rows: int) -> Config:
+    return config.model_copy(update={"split": config.split.model_copy(update={"test": test_rows})})
+
+
+def _origin_times(dataset: Dataset, folds: int, horizon: int) -> list[pd.Timestamp]:
+    series = dataset.series[0]
+    return [series.index[len(series) - (folds - k) * horizon] for k in range(folds)]
