@@ -60,7 +60,7 @@ class Spec:
 # 6-month horizon: GOOG's 68 rows leave too little history for 3 x 12 months.
 SPECS = [
     Spec("airline", "airline.csv", "month", "passengers", "MS", 12, 24, 12),
-    Spec("sunspots", "sunspots.csv", "month", "sunspots", "MS", 12, 48, 1),
+    Spec("sunspots", "sunspots.csv", "month", "sunspots", "MS", 12, 96, 1),
     Spec("seattle_temp_max", "seattle_weather.csv", "date", "temp_max", "D", 7, 28, 7),
     *(
         Spec(f"stocks_{s}", "stocks.csv", "date", "price", "MS", 6, 12, 12, symbol=s)
@@ -75,24 +75,30 @@ class Result:
     smape: float
     rmse: float
     fit_seconds: float
+    coverage: float | None = None  # share of actuals inside the model's interval, if any
 
 
-# A model: (values, origins, spec, seed) -> forecasts (n_origins, horizon), fit seconds.
-Model = Callable[[np.ndarray, list[int], Spec, int], tuple[np.ndarray, float]]
+@dataclass(frozen=True)
+class Forecasts:
+    point: np.ndarray  # (n_origins, horizon)
+    fit_seconds: float
+    interval: tuple[np.ndarray, np.ndarray] | None = None  # lowest and highest quantile
 
 
-def naive(y: np.ndarray, origins: list[int], spec: Spec, seed: int) -> tuple[np.ndarray, float]:
-    return np.array([np.repeat(y[o - 1], spec.horizon) for o in origins]), 0.0
+# A model: (values, origins, spec, seed) -> its forecasts at the origins.
+Model = Callable[[np.ndarray, list[int], Spec, int], Forecasts]
 
 
-def seasonal_naive(
-    y: np.ndarray, origins: list[int], spec: Spec, seed: int
-) -> tuple[np.ndarray, float]:
+def naive(y: np.ndarray, origins: list[int], spec: Spec, seed: int) -> Forecasts:
+    return Forecasts(np.array([np.repeat(y[o - 1], spec.horizon) for o in origins]), 0.0)
+
+
+def seasonal_naive(y: np.ndarray, origins: list[int], spec: Spec, seed: int) -> Forecasts:
     m, steps = spec.season_length, np.arange(spec.horizon)
-    return np.array([y[o + steps - m * (steps // m + 1)] for o in origins]), 0.0
+    return Forecasts(np.array([y[o + steps - m * (steps // m + 1)] for o in origins]), 0.0)
 
 
-def auto_ets(y: np.ndarray, origins: list[int], spec: Spec, seed: int) -> tuple[np.ndarray, float]:
+def auto_ets(y: np.ndarray, origins: list[int], spec: Spec, seed: int) -> Forecasts:
     from statsforecast.models import AutoETS
 
     started = time.perf_counter()
@@ -100,10 +106,10 @@ def auto_ets(y: np.ndarray, origins: list[int], spec: Spec, seed: int) -> tuple[
         AutoETS(season_length=spec.season_length).forecast(y=y[:o], h=spec.horizon)["mean"]
         for o in origins
     ]
-    return np.array(forecasts), time.perf_counter() - started
+    return Forecasts(np.array(forecasts), time.perf_counter() - started)
 
 
-def tutorial(y: np.ndarray, origins: list[int], spec: Spec, seed: int) -> tuple[np.ndarray, float]:
+def tutorial(y: np.ndarray, origins: list[int], spec: Spec, seed: int) -> Forecasts:
     """The recipe of the tutorials: one MinMax scaler over the series (here fit on the
     history only, to keep the comparison free of leakage), LSTM(50, relu), Dense, adam/mse,
     a fixed 100 epochs."""
@@ -129,11 +135,11 @@ def tutorial(y: np.ndarray, origins: list[int], spec: Spec, seed: int) -> tuple[
     model.fit(x, t, epochs=100, batch_size=32, verbose=0)
     seconds = time.perf_counter() - started
     inputs = np.stack([scaled[o - lookback : o] for o in origins])[..., None]
-    return np.asarray(model(inputs, training=False)) * (high - low) + low, seconds
+    return Forecasts(np.asarray(model(inputs, training=False)) * (high - low) + low, seconds)
 
 
 def make_ours(overrides: Sequence[str]) -> Model:
-    def ours(y: np.ndarray, origins: list[int], spec: Spec, seed: int) -> tuple[np.ndarray, float]:
+    def ours(y: np.ndarray, origins: list[int], spec: Spec, seed: int) -> Forecasts:
         """Our shipped default config, with only the data and window keys set; trained on
         the data before the first origin (split.test covers the 3 horizons)."""
         from lstm_forecast.config import load_config
@@ -157,14 +163,17 @@ def make_ours(overrides: Sequence[str]) -> Model:
         )
         evaluation = evaluate_at(
             prepared,
-            as_forecaster(trained.model, prepared.coding),
+            as_forecaster(trained.model, trained.coding),
             [np.array(origins)],
             quantile_levels=config.model.quantiles,
         )
         (series,) = evaluation.series
         if len(series.origins) != len(origins):
             raise RuntimeError(f"{spec.name}: only {len(series.origins)} origins scored")
-        return series.forecasts["model"][:, :, 0], trained.seconds
+        interval = None
+        if series.quantiles is not None:
+            interval = (series.quantiles[:, :, 0, 0], series.quantiles[:, :, 0, -1])
+        return Forecasts(series.forecasts["model"][:, :, 0], trained.seconds, interval)
 
     return ours
 
@@ -210,7 +219,8 @@ def load_values(spec: Spec) -> np.ndarray:
     return dataset.series[0].values[:, 0]
 
 
-def score(y: np.ndarray, forecasts: np.ndarray, origins: list[int], spec: Spec) -> Result:
+def score(y: np.ndarray, predicted: Forecasts, origins: list[int], spec: Spec) -> Result:
+    forecasts = np.asarray(predicted.point, dtype=np.float64)
     history = y[: origins[0]]
     m = spec.season_length
     scale = np.mean(np.abs(history[m:] - history[:-m]))
@@ -221,7 +231,18 @@ def score(y: np.ndarray, forecasts: np.ndarray, origins: list[int], spec: Spec) 
         mase.append(np.mean(np.abs(error)) / scale)
         smape.append(100 * np.mean(2 * np.abs(error) / (np.abs(actual) + np.abs(forecast))))
         rmse.append(np.sqrt(np.mean(error**2)))
-    return Result(float(np.mean(mase)), float(np.mean(smape)), float(np.mean(rmse)), 0.0)
+    coverage = None
+    if predicted.interval is not None:
+        actual = np.stack([y[o : o + spec.horizon] for o in origins])
+        lower, upper = predicted.interval
+        coverage = float(np.mean((actual >= lower) & (actual <= upper)))
+    return Result(
+        float(np.mean(mase)),
+        float(np.mean(smape)),
+        float(np.mean(rmse)),
+        predicted.fit_seconds,
+        coverage,
+    )
 
 
 def run(specs: Sequence[Spec], models: dict[str, Model], seed: int) -> dict[str, dict[str, Result]]:
@@ -231,9 +252,8 @@ def run(specs: Sequence[Spec], models: dict[str, Model], seed: int) -> dict[str,
         origins = [len(y) - (ORIGINS - k) * spec.horizon for k in range(ORIGINS)]
         results[spec.name] = {}
         for name, model in models.items():
-            forecasts, seconds = model(y, origins, spec, seed)
-            scored = score(y, np.asarray(forecasts, dtype=np.float64), origins, spec)
-            results[spec.name][name] = dataclasses.replace(scored, fit_seconds=seconds)
+            scored = score(y, model(y, origins, spec, seed), origins, spec)
+            results[spec.name][name] = scored
             print(f"  seed {seed} {spec.name:18} {name:15} MASE {scored.mase:.3f}", file=sys.stderr)
     return results
 
@@ -281,20 +301,31 @@ def report(
     for model in models:
         values = [geometric_mean_relative(runs[s], model, "naive") for s in seeds]
         lines.append(f"- {model}: " + ", ".join(f"{v:.3f}" for v in values))
+    with_intervals = [m for m in models if first[next(iter(first))][m].coverage is not None]
+    if with_intervals:
+        lines += [
+            "",
+            "10-90 % interval coverage (share of actuals inside the interval), mean over datasets:",
+            "",
+        ]
+        for model in with_intervals:
+            values = [np.mean([r[model].coverage for r in runs[s].values()]) for s in seeds]
+            lines.append(f"- {model}: " + ", ".join(f"{100 * v:.1f} %" for v in values))
     lines += ["", f"## Per dataset (seed {seeds[0]}; MASE per seed for the neural models)", ""]
     for dataset, by_model in first.items():
         lines += [
             f"### {dataset}",
             "",
-            "| model | MASE | sMAPE % | RMSE | fit s | MASE by seed |",
-            "|---|---|---|---|---|---|",
+            "| model | MASE | sMAPE % | RMSE | fit s | 10-90 % coverage | MASE by seed |",
+            "|---|---|---|---|---|---|---|",
         ]
         for model in models:
             r = by_model[model]
             by_seed = ", ".join(f"{runs[s][dataset][model].mase:.3f}" for s in seeds)
+            cover = "" if r.coverage is None else f"{100 * r.coverage:.0f} %"
             lines.append(
                 f"| {model} | {r.mase:.3f} | {r.smape:.2f} | {r.rmse:.4g} | "
-                f"{r.fit_seconds:.1f} | {by_seed} |"
+                f"{r.fit_seconds:.1f} | {cover} | {by_seed} |"
             )
         lines.append("")
     return "\n".join(lines)
@@ -314,6 +345,7 @@ def main() -> None:
     args = parser.parse_args()
     available: dict[str, Model] = {
         "ours": make_ours(args.overrides),
+        "ours_intervals": make_ours([*args.overrides, "model.quantiles=[0.1, 0.5, 0.9]"]),
         "tutorial": tutorial,
         "auto_ets": auto_ets,
         "naive": naive,

@@ -137,7 +137,7 @@ def _fit(
         verbose=verbose,
         callbacks=callbacks,
     )
-    return as_forecaster(trained.model, prepared.coding), trained.seconds
+    return as_forecaster(trained.model, trained.coding), trained.seconds
 
 
 def _with_test(config: Config, test_rows: int) -> Config:

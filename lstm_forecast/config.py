@@ -121,8 +121,9 @@ class SplitConfig(_Section):
 
 class PreprocessingConfig(_Section):
     scaler: Literal["standard", "minmax", "none"] = "standard"
-    # Take the log of the targets first (every target value must be positive).
-    log: bool = False
+    # Take the log of the targets first: true (every target value must be positive),
+    # false, or auto (when every target value in the data is positive).
+    log: Literal["auto"] | bool = "auto"
     # Subtract each input window's own level (its last value or its mean) from the window
     # and its targets: the network sees shapes, not levels, so trends extrapolate.
     window_norm: Literal["none", "last", "mean"] = "last"

@@ -9,9 +9,10 @@ through ``WindowCoding``, so the two can never disagree.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any, Literal
+from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 
@@ -34,6 +35,11 @@ class WindowCoding:
     horizon: int
     n_targets: int
     n_levelled: int
+    # With quantiles: how far to move each quantile below the median down and each one
+    # above it up, per step and target (scaled units), so intervals cover as promised on
+    # data the network was not fit to (see ``calibrate``). None: no calibration.
+    quantile_levels: tuple[float, ...] = ()
+    widening: np.ndarray | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if self.baseline == "seasonal_naive" and self.lookback < self.season_length:
@@ -63,15 +69,33 @@ class WindowCoding:
 
     def decode(self, outputs: np.ndarray, offset: np.ndarray) -> np.ndarray:
         """Forecasts in scaled units from network outputs ``(n, horizon, n_targets[, q])``."""
-        return outputs + (offset[..., None] if outputs.ndim == 4 else offset)
+        if outputs.ndim == 3:
+            return outputs + offset
+        forecasts = outputs + offset[..., None]
+        if self.widening is not None:
+            levels = np.asarray(self.quantile_levels)
+            side = np.sign(levels - 0.5)  # -1 below the median, +1 above, 0 for it
+            forecasts = forecasts + self.widening[..., None] * side
+            # A narrowing never lets a quantile cross the median.
+            median = forecasts[..., levels == 0.5]
+            forecasts = np.where(side < 0, np.minimum(forecasts, median), forecasts)
+            forecasts = np.where(side > 0, np.maximum(forecasts, median), forecasts)
+        return forecasts
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "window_norm": self.window_norm,
-            "baseline": self.baseline,
-            "season_length": self.season_length,
-            "n_levelled": self.n_levelled,
-        }
+    def calibrate(self, forecasts: np.ndarray, targets: np.ndarray) -> WindowCoding:
+        """This coding with intervals calibrated on held-out windows (conformalised
+        quantile regression, per step and target).
+
+        ``forecasts``: ``(n, horizon, n_targets, n_quantiles)`` decoded without widening;
+        ``targets``: ``(n, horizon, n_targets)``, both scaled.
+        """
+        levels = np.asarray(self.quantile_levels)
+        lower, upper = forecasts[..., 0], forecasts[..., -1]
+        miss = 1.0 - (levels[-1] - levels[0])  # the share the outer pair may miss
+        scores = np.maximum(lower - targets, targets - upper)  # > 0: outside the interval
+        n = len(scores)
+        level = min(1.0, (1.0 - miss) * (n + 1) / n)
+        return dataclasses.replace(self, widening=np.quantile(scores, level, axis=0))
 
 
 def choose_baseline(

@@ -61,13 +61,18 @@ def prepare(
         check_split(series, part, config.window, config.split, dataset.path)
         bounds.append(part)
     if scalers is None:
-        n_logged = dataset.n_targets if config.preprocessing.log else 0
+        log = config.preprocessing.log
+        if log == "auto":
+            log = not any((s.values[:, : dataset.n_targets] <= 0).any() for s in dataset.series)
+        n_logged = dataset.n_targets if log else 0
         if n_logged:
-            _check_positive(dataset)
+            check_positive(dataset)
         scalers = [
             Scaler.fit(config.preprocessing.scaler, s.values[: b.train_end], n_logged)
             for s, b in zip(dataset.series, bounds, strict=True)
         ]
+    elif any(s.n_logged for s in scalers):
+        check_positive(dataset)  # the model works in log units: new data must allow it
     features = config.data.calendar_features
     rows = [model_rows(s, sc, features) for s, sc in zip(dataset.series, scalers, strict=True)]
     stacked, offsets = stack_series(rows)
@@ -115,6 +120,7 @@ def window_coding(
             horizon=config.window.horizon,
             n_targets=dataset.n_targets,
             n_levelled=len(dataset.columns),
+            quantile_levels=tuple(config.model.quantiles),
         )
     except ValueError as exc:
         raise DataError(f"{exc}; raise the lookback or set evaluation.season_length") from None
@@ -173,7 +179,8 @@ def _part_rows(bounds: SplitBounds, part: str) -> tuple[int, int]:
     raise ValueError(f"unknown part {part!r}")
 
 
-def _check_positive(dataset: Dataset) -> None:
+def check_positive(dataset: Dataset) -> None:
+    """Refuse a target value <= 0: a model trained in log units cannot take it."""
     for series in dataset.series:
         targets = series.values[:, : dataset.n_targets]
         bad = np.flatnonzero((targets <= 0).any(axis=1))

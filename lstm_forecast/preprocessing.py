@@ -40,7 +40,8 @@ class Preprocessing:
         return model_rows(series, scaler, self.calendar_features)
 
     @classmethod
-    def of(cls, config: Config, prepared: Prepared) -> Preprocessing:
+    def of(cls, config: Config, prepared: Prepared, coding: WindowCoding) -> Preprocessing:
+        """The record of a trained model: ``coding`` is the trained one (calibrated)."""
         dataset = prepared.dataset
         ids = [s.id for s in dataset.series]
         return cls(
@@ -49,7 +50,7 @@ class Preprocessing:
             freq=dataset.freq,
             time_format=dataset.time_format,
             calendar_features=tuple(config.data.calendar_features),
-            coding=prepared.coding,
+            coding=coding,
             scalers=dict(zip(ids, prepared.scalers, strict=True)),
             last_timestamps={s.id: s.index[-1].isoformat() for s in dataset.series},
         )
@@ -66,6 +67,10 @@ class Preprocessing:
             "window_norm": self.coding.window_norm,
             "baseline": self.coding.baseline,
             "season_length": self.coding.season_length,
+            "quantiles": list(self.coding.quantile_levels),
+            "interval_widening": (
+                None if self.coding.widening is None else self.coding.widening.tolist()
+            ),
             "series": [
                 {"id": sid, "last_timestamp": self.last_timestamps[sid], "scaler": scaler.to_json()}
                 for sid, scaler in self.scalers.items()
@@ -89,6 +94,8 @@ class Preprocessing:
             horizon=_positive(data["horizon"]),
             n_targets=n_targets,
             n_levelled=len(columns),
+            quantile_levels=tuple(float(q) for q in data["quantiles"]),
+            widening=_widening(data["interval_widening"], data["horizon"], n_targets),
         )
         time_format = data["time_format"]
         if time_format is not None and not isinstance(time_format, str):
@@ -119,6 +126,15 @@ def _choice(value: Any, allowed: Sequence[str]) -> Any:
     if value not in allowed:
         raise ValueError(f"expected one of {', '.join(allowed)}, got {value!r}")
     return value
+
+
+def _widening(value: Any, horizon: int, n_targets: int) -> np.ndarray | None:
+    if value is None:
+        return None
+    widening = np.asarray(value, dtype=np.float64)
+    if widening.shape != (horizon, n_targets) or not np.isfinite(widening).all():
+        raise ValueError("interval_widening must be finite numbers, one per step and target")
+    return widening
 
 
 def _calendar(value: Any) -> tuple[str, ...]:

@@ -18,7 +18,7 @@ import tensorflow as tf
 from .config import Config, TrainingConfig
 from .encoding import WindowCoding
 from .errors import TrainingDiverged
-from .model import average, build_model
+from .model import as_forecaster, average, build_model
 from .prepare import Prepared
 from .windows import WindowSet
 
@@ -41,6 +41,7 @@ class Trained:
 
     model: keras.Model
     members: tuple[TrainResult, ...]
+    coding: WindowCoding  # the data's coding, with intervals calibrated when there are any
 
     @property
     def seconds(self) -> float:
@@ -113,7 +114,20 @@ def train_forecaster(
                 callbacks=callbacks,
             )
         )
-    return Trained(model=average([m.model for m in members]), members=tuple(members))
+    model = average([m.model for m in members])
+    coding = prepared.coding
+    if len(config.model.quantiles) > 1:
+        held_out = validation_windows if validation_windows else train_windows
+        coding = _calibrated(model, coding, held_out)
+    return Trained(model=model, members=tuple(members), coding=coding)
+
+
+def _calibrated(model: keras.Model, coding: WindowCoding, windows: WindowSet) -> WindowCoding:
+    """Calibrate the intervals on windows the network was not fit to (the validation
+    part; the training windows, optimistically, when there is none)."""
+    inputs, targets = windows.gather()
+    forecasts = as_forecaster(model, coding)(inputs)
+    return coding.calibrate(forecasts, targets)
 
 
 def seed_everything(seed: int) -> None:

@@ -32,7 +32,7 @@ from .config import Config, validate_config
 from .data import Dataset, load_dataset
 from .errors import BundleError, ConfigError, DataError
 from .evaluation import Evaluation, Forecaster, evaluate_at, test_origins
-from .prepare import Prepared, part_windows, prepare, training_windows
+from .prepare import Prepared, check_positive, part_windows, prepare, training_windows
 from .preprocessing import Preprocessing
 from .safe_yaml import parse_yaml
 from .scaling import Scaler
@@ -124,7 +124,7 @@ def train(
         )
         evaluation = evaluate_at(
             prepared,
-            model_lib.as_forecaster(trained.model, prepared.coding),
+            model_lib.as_forecaster(trained.model, trained.coding),
             test_origins(prepared, config.window.lookback, config.window.horizon),
             quantile_levels=config.model.quantiles,
         )
@@ -183,6 +183,8 @@ def predict(run_dir: Path, data_path: Path | None = None) -> Forecast:
     pre = bundle.preprocessing
     dataset = _load_for_bundle(bundle, data_path)
     scalers = _scalers_for(bundle, dataset)
+    if any(s.n_logged for s in scalers):
+        check_positive(dataset)
     inputs = []
     for series, scaler in zip(dataset.series, scalers, strict=True):
         if len(series) < pre.lookback or not series.complete[-pre.lookback :].all():
@@ -279,7 +281,9 @@ def _write_bundle_body(
     dataset = prepared.dataset
     first = trained.members[0]
     (staging / "config.yaml").write_text(config.to_yaml(), encoding="utf-8")
-    write_json(staging / "preprocessing.json", Preprocessing.of(config, prepared).to_json())
+    write_json(
+        staging / "preprocessing.json", Preprocessing.of(config, prepared, trained.coding).to_json()
+    )
     write_json(staging / "metrics.json", evaluation.to_json())
     write_json(
         staging / "metadata.json",

@@ -79,3 +79,36 @@ def test_auto_baseline_picks_naive_for_a_random_walk() -> None:
     # without a usable season there is nothing to choose
     assert choose_baseline([walk], 6, 6, 12) == "naive"
     assert choose_baseline([walk], 24, 6, 1) == "naive"
+
+
+def test_calibration_widens_intervals_until_they_cover_held_out_windows() -> None:
+    rng = np.random.default_rng(3)
+    code = WindowCoding("none", "none", 1, 8, 6, 1, 1, quantile_levels=(0.1, 0.5, 0.9))
+    targets = rng.normal(size=(400, 6, 1))
+    too_narrow = np.stack([np.full_like(targets, q) for q in (-0.2, 0.0, 0.2)], axis=-1)
+    covered = np.mean((targets >= too_narrow[..., 0]) & (targets <= too_narrow[..., -1]))
+    assert covered < 0.3
+    calibrated = code.calibrate(too_narrow, targets)
+    assert calibrated.widening is not None and calibrated.widening.shape == (6, 1)
+    offset = np.zeros((400, 6, 1))
+    widened = calibrated.decode(too_narrow, offset)
+    coverage = np.mean((targets >= widened[..., 0]) & (targets <= widened[..., -1]))
+    assert 0.8 <= coverage <= 0.85
+    np.testing.assert_array_equal(widened[..., 1], too_narrow[..., 1])  # the median stays
+
+
+def test_a_narrowing_never_crosses_the_median() -> None:
+    code = WindowCoding(
+        "none",
+        "none",
+        1,
+        8,
+        2,
+        1,
+        1,
+        quantile_levels=(0.1, 0.5, 0.9),
+        widening=np.full((2, 1), -5.0),
+    )
+    outputs = np.stack([np.full((1, 2, 1), v) for v in (-1.0, 0.0, 1.0)], axis=-1)
+    decoded = code.decode(outputs, np.zeros((1, 2, 1)))
+    assert (decoded[..., 0] <= decoded[..., 1]).all() and (decoded[..., 2] >= decoded[..., 1]).all()

@@ -296,3 +296,12 @@ def test_backtest_prints_folds_for_model_and_baselines(tmp_path: Path, refit: bo
 def test_backtest_needs_room_for_its_folds(tmp_path: Path) -> None:
     code, _, err = invoke("backtest", CONFIGS / "airline.yaml", "--folds", "9")
     assert code == 2 and "needs at least" in err
+
+
+def test_predict_refuses_non_positive_targets_for_a_log_model(
+    sales_bundle: Path, tmp_path: Path
+) -> None:
+    frame = monthly_frame(72)
+    frame.loc[70, "sales"] = -1.0
+    code, _, err = invoke("predict", sales_bundle, "--data", write_csv(tmp_path / "n.csv", frame))
+    assert code == 2 and "preprocessing.log needs positive targets" in err

@@ -68,3 +68,16 @@ def test_trained_weights_ignore_the_test_part(tmp_path: Path) -> None:
     assert len(weights[0]) == len(weights[1])
     for clean, poisoned in zip(*weights, strict=True):
         np.testing.assert_array_equal(clean, poisoned)
+
+
+def test_log_auto_follows_the_sign_of_the_targets(tmp_path: Path) -> None:
+    positive = monthly_frame(72)
+    with_zero = positive.copy()
+    with_zero.loc[5, "sales"] = 0.0
+    logged = []
+    for name, frame in (("positive", positive), ("zero", with_zero)):
+        folder = tmp_path / name
+        folder.mkdir()
+        config = load_config(write_config(folder, write_csv(folder / "s.csv", frame)))
+        logged.append(prepare(config, load_dataset(config.data)).scalers[0].n_logged)
+    assert logged == [1, 0]

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from lstm_forecast.config import load_config
+from lstm_forecast.data import load_dataset
+from lstm_forecast.prepare import prepare
+from lstm_forecast.preprocessing import Preprocessing
+
+
+def record(sales_config: Path) -> Preprocessing:
+    config = load_config(
+        sales_config, ["model.quantiles=[0.1, 0.5, 0.9]", "data.calendar_features=[month]"]
+    )
+    prepared = prepare(config, load_dataset(config.data))
+    coding = dataclasses.replace(prepared.coding, widening=np.full((6, 1), 0.25))
+    return Preprocessing.of(config, prepared, coding)
+
+
+def test_round_trip_through_json(sales_config: Path) -> None:
+    original = record(sales_config)
+    again = Preprocessing.from_json(json.loads(json.dumps(original.to_json())))
+    assert again.coding == original.coding  # widening is compared below
+    np.testing.assert_array_equal(again.coding.widening, original.coding.widening)
+    assert again.calendar_features == ("month",)
+    assert again.columns == original.columns and again.freq == "MS"
+    assert again.scalers[None].n_logged == 1  # log: auto on a positive series
+    np.testing.assert_array_equal(again.scalers[None].center, original.scalers[None].center)
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("window_norm", "median"),
+        ("lookback", 0),
+        ("calendar_features", ["week_of_moon"]),
+        ("interval_widening", [[1.0]]),
+        ("time_format", 5),
+    ],
+)
+def test_malformed_records_are_refused(sales_config: Path, key: str, value: object) -> None:
+    data = record(sales_config).to_json()
+    data[key] = value
+    with pytest.raises(ValueError):
+        Preprocessing.from_json(data)
