@@ -10,7 +10,6 @@ Keras deserializes anything, and only then is it loaded with ``safe_mode=True``.
 from __future__ import annotations
 
 import ctypes
-import errno
 import json
 import os
 import shutil
@@ -20,6 +19,16 @@ from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
+from .atomic import (
+    ENVIRONMENT_ERRNOS,
+    PREVIOUS,
+    STAGING,
+    fsync_path,
+    fsync_tree,
+    locked_target,
+    reason,
+    sibling,
+)
 from .data import file_sha256
 from .errors import BundleError, EnvironmentFailure, UserError
 
@@ -38,6 +47,9 @@ REQUIRED_FILES = (
     "history.csv",
 )
 MAX_JSON_BYTES = 64 << 20
+# Formats that run code when loaded, or that we never write: a bundle holding one is refused
+# outright, listed in the manifest or not, so nobody is led to load it by hand.
+_FOREIGN_SUFFIXES = {".h5", ".hdf5", ".pkl", ".pickle", ".joblib", ".dill", ".pb", ".pt", ".pth"}
 # What a Keras 3 archive holds, and the most each member may expand to.
 _KERAS_MEMBERS = {"metadata.json": 1 << 16, "config.json": 4 << 20, "model.weights.h5": 8 << 30}
 # Every (module, class) our builder produces; any other object in a model config is refused.
@@ -63,14 +75,6 @@ _KERAS_CLASSES = (
     }
 )
 _ACTIVATIONS = {"tanh", "sigmoid", "relu", "linear", None}
-_FAILURES_OF_ENVIRONMENT = {
-    errno.ENOSPC,
-    errno.EDQUOT,
-    errno.EACCES,
-    errno.EPERM,
-    errno.EROFS,
-    errno.EIO,
-}
 
 
 def is_bundle(path: Path) -> bool:
@@ -97,32 +101,33 @@ def check_target(target: Path) -> None:
 def staged_bundle(target: Path) -> Iterator[Path]:
     """Yield an empty staging directory; on success, make it the bundle at ``target``.
 
-    The manifest is written after the body, then the staging directory replaces the
-    target in one rename. On any failure the staging directory is removed and the
+    The target's lock is held throughout (a second run on it exits 75 at once), and what
+    a killed run left beside it is cleaned up first. The manifest is written after the
+    body, everything is fsynced, then the staging directory replaces the target in one
+    rename. On any failure or interruption the staging directory is removed and the
     previous bundle is untouched.
     """
     check_target(target)
-    staging = target.parent / f".{target.name}.staging-{os.getpid()}"
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if staging.exists():
-            shutil.rmtree(staging)
-        staging.mkdir()
-    except OSError as exc:
-        raise _environment_failure(exc, target) from None
-    try:
-        yield staging
-        write_manifest(staging)
-        _fsync_tree(staging)
-        _swap_into_place(staging, target)
-    except OSError as exc:
-        shutil.rmtree(staging, ignore_errors=True)
-        if exc.errno in _FAILURES_OF_ENVIRONMENT:
+    with locked_target(target):
+        check_target(target)  # again, now that no other run can change it
+        staging = sibling(target, STAGING)
+        try:
+            staging.mkdir()
+        except OSError as exc:
             raise _environment_failure(exc, target) from None
-        raise
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+        try:
+            yield staging
+            write_manifest(staging)
+            fsync_tree(staging)
+            _swap_into_place(staging, target)
+        except OSError as exc:
+            shutil.rmtree(staging, ignore_errors=True)
+            if exc.errno in ENVIRONMENT_ERRNOS:
+                raise _environment_failure(exc, target) from None
+            raise
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
 
 
 def write_manifest(directory: Path) -> None:
@@ -154,6 +159,7 @@ def verify(run_dir: Path) -> dict[str, str]:
         raise BundleError(
             "malformed: 'files' must map names to SHA-256 digests", where=run_dir / MANIFEST
         )
+    _refuse_foreign_files(run_dir)
     for name in REQUIRED_FILES:
         if name not in files:
             raise BundleError(
@@ -161,6 +167,12 @@ def verify(run_dir: Path) -> dict[str, str]:
             )
     for name, digest in files.items():
         path = _member_path(run_dir, name)
+        if name not in REQUIRED_FILES and not _is_plot(name):
+            raise BundleError(
+                f"unexpected file {name!r} listed: a bundle holds only "
+                f"{', '.join(REQUIRED_FILES)} and plots/*.png",
+                where=run_dir / MANIFEST,
+            )
         if path.is_symlink() or not path.is_file():
             raise BundleError("missing or not a regular file (listed in manifest.json)", where=path)
         if file_sha256(path) != digest:
@@ -170,6 +182,22 @@ def verify(run_dir: Path) -> dict[str, str]:
                 where=path,
             )
     return files
+
+
+def _refuse_foreign_files(run_dir: Path) -> None:
+    for path in sorted(run_dir.rglob("*")):
+        foreign = path.suffix.lower() in _FOREIGN_SUFFIXES or path.name == "variables"
+        if foreign:
+            raise BundleError(
+                "refusing a pickle, joblib, HDF5 or SavedModel file in a bundle: "
+                "lstm-forecast writes and loads only model.keras, after checks",
+                where=path,
+            )
+
+
+def _is_plot(name: str) -> bool:
+    pure = PurePosixPath(name)
+    return len(pure.parts) == 2 and pure.parts[0] == "plots" and pure.suffix == ".png"
 
 
 def read_json(run_dir: Path, name: str) -> dict[str, Any]:
@@ -250,45 +278,11 @@ def _check_keras_config(node: Any, path: Path) -> None:
             _check_keras_config(value, path)
 
 
-def write_text_atomically(path: Path, text: str) -> None:
-    write_bytes_atomically(path, text.encode("utf-8"))
-
-
-def write_bytes_atomically(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` in one rename: readers see the old file or the new one."""
-    temporary = path.parent / f".{path.name}.tmp-{os.getpid()}"
-    try:
-        with temporary.open("wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-        _fsync(path.parent)
-    except OSError as exc:
-        temporary.unlink(missing_ok=True)
-        raise EnvironmentFailure(
-            f"cannot write: {exc.strerror or exc}; the previous file, if any, is intact", where=path
-        ) from None
-
-
 def _member_path(run_dir: Path, name: str) -> Path:
     pure = PurePosixPath(name)
     if pure.is_absolute() or ".." in pure.parts or "\\" in name or not name:
         raise BundleError(f"refusing file name {name!r}", where=run_dir / MANIFEST)
     return run_dir / pure
-
-
-def _fsync_tree(directory: Path) -> None:
-    for path in [*directory.rglob("*"), directory]:
-        _fsync(path)
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | (os.O_DIRECTORY if path.is_dir() else 0))
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _swap_into_place(staging: Path, target: Path) -> None:
@@ -298,11 +292,11 @@ def _swap_into_place(staging: Path, target: Path) -> None:
     elif _exchange(staging, target):
         shutil.rmtree(staging)  # now holds the previous bundle
     else:
-        previous = target.parent / f".{target.name}.previous-{os.getpid()}"
+        previous = sibling(target, PREVIOUS)
         os.rename(target, previous)
         os.rename(staging, target)
         shutil.rmtree(previous)
-    _fsync(target.parent)
+    fsync_path(target.parent)
 
 
 def _exchange(a: Path, b: Path) -> bool:
@@ -317,9 +311,7 @@ def _exchange(a: Path, b: Path) -> bool:
 
 
 def _environment_failure(exc: OSError, target: Path) -> EnvironmentFailure:
-    reason = exc.strerror or str(exc)
-    if exc.errno == errno.ENOSPC:
-        reason = "no space left on device"
     return EnvironmentFailure(
-        f"cannot write the bundle: {reason}; the previous bundle, if any, is intact", where=target
+        f"cannot write the bundle: {reason(exc)}; the previous bundle, if any, is intact",
+        where=target,
     )

@@ -11,7 +11,9 @@ import functools
 import io
 import logging
 import os
+import signal
 import sys
+import threading
 import traceback
 import warnings
 from collections.abc import Callable, Iterator
@@ -21,14 +23,15 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from . import __version__
-from .errors import LstmForecastError, UserError
+from .errors import LstmForecastError, Terminated, UserError
 
 if TYPE_CHECKING:
     from .workflows import Summary
 
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
-EXIT_INTERRUPTED = 130
+EXIT_INTERRUPTED = 130  # 128 + SIGINT
+EXIT_TERMINATED = 143  # 128 + SIGTERM
 
 _set_option = click.option(
     "--set",
@@ -65,12 +68,19 @@ def _handles_errors(command: F) -> F:
         verbose = bool(kwargs.get("verbose"))
         _configure_output(verbose=verbose, quiet=bool(kwargs.get("quiet")))
         try:
-            with _native_stderr_silenced(not verbose):
+            with _native_stderr_silenced(not verbose), _sigterm_interrupts():
                 return command(*args, **kwargs)
         except LstmForecastError as exc:
             _fail(exc.message, exc.exit_code, verbose)
-        except KeyboardInterrupt:
-            _fail("interrupted", EXIT_INTERRUPTED, verbose)
+        except KeyboardInterrupt as exc:
+            # Every staging directory and temporary file was removed on the way out.
+            terminated = isinstance(exc, Terminated)
+            _fail(
+                f"interrupted ({'SIGTERM' if terminated else 'SIGINT'}); nothing was "
+                "written and previous outputs are intact",
+                EXIT_TERMINATED if terminated else EXIT_INTERRUPTED,
+                verbose,
+            )
         except Exception as exc:  # a bug: say so briefly, keep the traceback for --verbose
             _fail(
                 f"internal error: {type(exc).__name__}: {exc} (rerun with --verbose for "
@@ -80,6 +90,24 @@ def _handles_errors(command: F) -> F:
             )
 
     return wrapper  # type: ignore[return-value]
+
+
+@contextlib.contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """Turn SIGTERM (cron's timeout, systemd, kill) into an exception like Ctrl-C's, so
+    the run unwinds and cleans up instead of dying mid-write."""
+
+    def terminate(signum: int, frame: Any) -> None:
+        raise Terminated()
+
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers can only be set in the main thread
+        return
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _fail(message: str, code: int, verbose: bool) -> None:
@@ -206,12 +234,12 @@ def evaluate(run_dir: Path, data_path: Path | None, plot_path: Path | None, verb
     from .evaluation import format_table
     from .workflows import evaluate as run_evaluate
 
-    _check_output_path(plot_path)
-    evaluation = run_evaluate(run_dir, data_path)
-    if plot_path is not None:
-        from . import plots
+    with _locked_outputs(plot_path):
+        evaluation = run_evaluate(run_dir, data_path)
+        if plot_path is not None:
+            from . import plots
 
-        _save_figure(plots.test_forecast_figure(evaluation), plot_path)
+            _save_figure(plots.test_forecast_figure(evaluation), plot_path)
     click.echo(format_table(evaluation))
 
 
@@ -237,21 +265,21 @@ def predict(
     verbose: bool,
 ) -> None:
     """Forecast the next horizon steps of every series with the bundle in RUN_DIR."""
-    from .bundle import write_text_atomically
+    from .atomic import write_text_atomically
     from .workflows import predict as run_predict
 
-    _check_output_path(output_path)
-    _check_output_path(plot_path)
-    forecast = run_predict(run_dir, data_path)
-    text = forecast.frame.to_csv(index=False, float_format="%.8g")
-    if output_path is None:
-        click.echo(text, nl=False)
-    else:
-        write_text_atomically(output_path, text)
-    if plot_path is not None:
-        from . import plots
+    with _locked_outputs(output_path, plot_path):
+        forecast = run_predict(run_dir, data_path)
+        text = forecast.frame.to_csv(index=False, float_format="%.8g")
+        if output_path is None:
+            click.echo(text, nl=False)
+        else:
+            write_text_atomically(output_path, text)
+        if plot_path is not None:
+            from . import plots
 
-        _save_figure(plots.future_forecast_figure(forecast.dataset, forecast.futures), plot_path)
+            figure = plots.future_forecast_figure(forecast.dataset, forecast.futures)
+            _save_figure(figure, plot_path)
 
 
 @cli.command()
@@ -288,23 +316,26 @@ def backtest(
     verbose: bool,
 ) -> None:
     """Rolling-origin evaluation of CONFIG: per-fold metrics of the model and baselines."""
+    from .atomic import locked_target, write_text_atomically
     from .backtest import backtest as run_backtest
     from .backtest import format_backtest
-    from .bundle import write_text_atomically
     from .config import load_config
 
     config = load_config(config_path, overrides)
     folder = output_dir or config.run_dir.with_name(f"{config.run_dir.name}-backtest")
     _check_output_path(folder / "backtest.csv", may_create_folder=True)
-    result = _run_training(
-        lambda **kw: run_backtest(config, folds, refit=refit, **kw), quiet, config.training.epochs
-    )
-    write_text_atomically(
-        folder / "backtest.csv", result.table().to_csv(index=False, float_format="%.6g")
-    )
-    from . import plots
+    with locked_target(folder):
+        result = _run_training(
+            lambda **kw: run_backtest(config, folds, refit=refit, **kw),
+            quiet,
+            config.training.epochs,
+        )
+        write_text_atomically(
+            folder / "backtest.csv", result.table().to_csv(index=False, float_format="%.6g")
+        )
+        from . import plots
 
-    _save_figure(plots.backtest_figure(result.folds), folder / "backtest.png")
+        _save_figure(plots.backtest_figure(result.folds), folder / "backtest.png")
     if not quiet:
         _echo_err(
             f"trained in {result.seconds:.1f}s; wrote {folder / 'backtest.csv'} and "
@@ -352,8 +383,22 @@ def _check_output_path(path: Path | None, may_create_folder: bool = False) -> No
         raise UserError(f"the output's folder {parent} {what}", where=path)
 
 
+@contextlib.contextmanager
+def _locked_outputs(*paths: Path | None) -> Iterator[None]:
+    """Check each output file can be written, then hold its lock for the block."""
+    from .atomic import locked_target
+
+    chosen = [p for p in paths if p is not None]
+    for path in chosen:
+        _check_output_path(path)
+    with contextlib.ExitStack() as stack:
+        for path in chosen:
+            stack.enter_context(locked_target(path))
+        yield
+
+
 def _save_figure(figure: Any, path: Path) -> None:
-    from .bundle import write_bytes_atomically
+    from .atomic import write_bytes_atomically
 
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=100)

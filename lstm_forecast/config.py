@@ -41,6 +41,10 @@ class DataConfig(_Section):
     missing: Literal["error", "drop", "ffill", "interpolate"] = "error"
     # Cyclic (sin, cos) encodings of the timestamps, added as input columns.
     calendar_features: list[CalendarFeature] = []
+    # Refuse a larger file before reading it (null: no cap): a runaway export must not
+    # exhaust the memory of the machine a cron job shares.
+    max_file_mb: PositiveInt | None = 4096
+    max_rows: PositiveInt | None = 50_000_000
 
     @property
     def targets(self) -> tuple[str, ...]:
@@ -164,6 +168,9 @@ class TrainingConfig(_Section):
     # Halve the learning rate after this many epochs without improvement (0: never).
     reduce_lr_patience: NonNegativeInt = 0
     seed: NonNegativeInt = 42
+    # TensorFlow's deterministic kernels: the same seed and data give the same weights.
+    # Off, training may run faster (on GPUs especially) but repeat runs differ slightly.
+    deterministic: bool = True
     # Train this many networks (seeds seed, seed+1, ...) and average their forecasts.
     ensemble: Annotated[int, Field(ge=1, le=32)] = 1
 

@@ -98,6 +98,7 @@ def file_sha256(path: Path) -> str:
 
 def _read_csv(path: Path, cfg: DataConfig) -> pd.DataFrame:
     header = _read_header(path)
+    _check_size(path, cfg)
     needed = [cfg.time_column, *cfg.value_columns]
     if cfg.id_column is not None:
         needed.insert(0, cfg.id_column)
@@ -132,6 +133,29 @@ def _read_csv(path: Path, cfg: DataConfig) -> pd.DataFrame:
     if frame.empty:
         raise DataError("the file has a header but no data rows", where=path)
     return frame
+
+
+def _check_size(path: Path, cfg: DataConfig) -> None:
+    """Refuse a file over ``data.max_file_mb`` or ``data.max_rows`` before parsing it."""
+    size = path.stat().st_size
+    if cfg.max_file_mb is not None and size > cfg.max_file_mb << 20:
+        raise DataError(
+            f"the file is {size / (1 << 20):.0f} MB, over data.max_file_mb "
+            f"({cfg.max_file_mb}); raise the cap if the file is right",
+            where=path,
+        )
+    if cfg.max_rows is None:
+        return
+    lines = 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            lines += chunk.count(b"\n")
+            if lines > cfg.max_rows + 1:  # + the header
+                raise DataError(
+                    f"the file has more than {cfg.max_rows} rows (data.max_rows); raise "
+                    "the cap if the file is right",
+                    where=path,
+                )
 
 
 def _read_header(path: Path) -> list[str]:

@@ -53,3 +53,14 @@ class EnvironmentFailure(LstmForecastError):
 
 class TrainingDiverged(UserError):
     """Training produced a NaN or infinite loss; no bundle is written."""
+
+
+class LockHeld(LstmForecastError):
+    """Another run holds the lock on the same output (exit 75, EX_TEMPFAIL: try later)."""
+
+    exit_code = 75
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM arrived. Raised like Ctrl-C, so every ``finally`` and staging clean-up runs;
+    the CLI exits 143 (128 + SIGTERM) instead of 130."""

@@ -27,6 +27,9 @@ class Preprocessing:
     coding: WindowCoding
     scalers: dict[str | None, Scaler]  # by series id (None: a single series)
     last_timestamps: dict[str | None, str]
+    # Lowest and highest value of each column in each series' train part (predict warns
+    # when its inputs are far outside them).
+    train_ranges: dict[str | None, tuple[np.ndarray, np.ndarray]]
 
     @property
     def lookback(self) -> int:
@@ -53,6 +56,13 @@ class Preprocessing:
             coding=coding,
             scalers=dict(zip(ids, prepared.scalers, strict=True)),
             last_timestamps={s.id: s.index[-1].isoformat() for s in dataset.series},
+            train_ranges={
+                s.id: (
+                    np.nanmin(s.values[: b.train_end], axis=0),
+                    np.nanmax(s.values[: b.train_end], axis=0),
+                )
+                for s, b in zip(dataset.series, prepared.bounds, strict=True)
+            },
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -72,7 +82,13 @@ class Preprocessing:
                 None if self.coding.widening is None else self.coding.widening.tolist()
             ),
             "series": [
-                {"id": sid, "last_timestamp": self.last_timestamps[sid], "scaler": scaler.to_json()}
+                {
+                    "id": sid,
+                    "last_timestamp": self.last_timestamps[sid],
+                    "scaler": scaler.to_json(),
+                    "train_min": self.train_ranges[sid][0].tolist(),
+                    "train_max": self.train_ranges[sid][1].tolist(),
+                }
                 for sid, scaler in self.scalers.items()
             ],
         }
@@ -109,6 +125,10 @@ class Preprocessing:
             coding=coding,
             scalers=scalers,
             last_timestamps={_id(s["id"]): str(s["last_timestamp"]) for s in series},
+            train_ranges={
+                _id(s["id"]): (_row(s["train_min"], columns), _row(s["train_max"], columns))
+                for s in series
+            },
         )
 
 
@@ -135,6 +155,13 @@ def _widening(value: Any, horizon: int, n_targets: int) -> np.ndarray | None:
     if widening.shape != (horizon, n_targets) or not np.isfinite(widening).all():
         raise ValueError("interval_widening must be finite numbers, one per step and target")
     return widening
+
+
+def _row(value: Any, columns: Sequence[str]) -> np.ndarray:
+    row = np.asarray(value, dtype=np.float64)
+    if row.shape != (len(columns),) or not np.isfinite(row).all():
+        raise ValueError("train_min and train_max must be finite numbers, one per column")
+    return row
 
 
 def _calendar(value: Any) -> tuple[str, ...]:

@@ -11,6 +11,9 @@ import yaml
 from .errors import ConfigError
 
 MAX_CONFIG_BYTES = 1 << 20  # a config is a page of YAML; anything bigger is a mistake or an attack
+# Values a config may hold once aliases are expanded: a few aliases multiply it ("billion
+# laughs"), and a validator walking the expansion would never finish.
+MAX_EXPANDED_VALUES = 100_000
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
@@ -68,8 +71,29 @@ def read_yaml_mapping(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{at}YAML error: {problem}", where=path) from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"YAML error: {exc}", where=path) from None
+    expanded = _expanded_size(loaded, {})
+    if expanded > MAX_EXPANDED_VALUES:
+        raise ConfigError(
+            f"the YAML expands to more than {MAX_EXPANDED_VALUES} values through its "
+            "aliases (*name); refusing it",
+            where=path,
+        )
     if not isinstance(loaded, dict):
         raise ConfigError(
             "expected a mapping of sections (data:, window:, ...) at the top", where=path
         )
     return loaded
+
+
+def _expanded_size(value: Any, sizes: dict[int, int]) -> int:
+    """How many values ``value`` holds with every alias expanded. An alias is the same
+    Python object reused, so sizes are memoised by identity: the count is computed in time
+    linear in the file, however large the expansion."""
+    if not isinstance(value, dict | list):
+        return 1
+    known = sizes.get(id(value))
+    if known is None:
+        children = [*value.keys(), *value.values()] if isinstance(value, dict) else value
+        known = 1 + sum(_expanded_size(child, sizes) for child in children)
+        sizes[id(value)] = known
+    return known

@@ -10,6 +10,7 @@ import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import keras
 import numpy as np
@@ -60,6 +61,16 @@ class TrainResult:
         return len(self.history["loss"])
 
 
+class StopOnNonFiniteLoss(keras.callbacks.Callback):
+    """Stop at the first NaN or infinite batch loss. Keras' own TerminateOnNaN prints to
+    stdout, which belongs to results; ``fit`` reports the divergence instead."""
+
+    def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        loss = (logs or {}).get("loss")
+        if loss is not None and not math.isfinite(float(loss)):
+            self.model.stop_training = True
+
+
 class EpochLines(keras.callbacks.Callback):
     """One line per epoch through ``emit`` (for logs and cron, where a bar is noise)."""
 
@@ -94,7 +105,7 @@ def train_forecaster(
     members = []
     for member in range(config.training.ensemble):
         training = config.training.model_copy(update={"seed": config.training.seed + member})
-        seed_everything(training.seed)
+        seed_everything(training.seed, deterministic=training.deterministic)
         network = build_model(
             config.model,
             lookback=config.window.lookback,
@@ -130,10 +141,12 @@ def _calibrated(model: keras.Model, coding: WindowCoding, windows: WindowSet) ->
     return coding.calibrate(forecasts, targets)
 
 
-def seed_everything(seed: int) -> None:
-    """Seed Python, NumPy and TensorFlow, and make TensorFlow's kernels deterministic."""
+def seed_everything(seed: int, *, deterministic: bool = True) -> None:
+    """Seed Python, NumPy and TensorFlow; with ``deterministic``, make TensorFlow's kernels
+    deterministic too (it cannot be switched off again in this process)."""
     keras.utils.set_random_seed(seed)
-    tf.config.experimental.enable_op_determinism()
+    if deterministic:
+        tf.config.experimental.enable_op_determinism()
 
 
 def fit(
@@ -164,7 +177,7 @@ def fit(
     validated = validation_windows is not None and len(validation_windows) > 0
     monitor = "val_loss" if validated else "loss"
     schedule: list[keras.callbacks.Callback] = [
-        keras.callbacks.TerminateOnNaN(),
+        StopOnNonFiniteLoss(),
         keras.callbacks.EarlyStopping(
             monitor=monitor, patience=training.early_stopping_patience, restore_best_weights=True
         ),

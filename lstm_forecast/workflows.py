@@ -8,6 +8,7 @@ this module stay light.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import platform
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -29,7 +30,7 @@ from .bundle import (
     write_json,
 )
 from .config import Config, validate_config
-from .data import Dataset, load_dataset
+from .data import Dataset, Series, load_dataset
 from .errors import BundleError, ConfigError, DataError
 from .evaluation import Evaluation, Forecaster, evaluate_at, test_origins
 from .prepare import Prepared, check_positive, part_windows, prepare, training_windows
@@ -37,6 +38,8 @@ from .preprocessing import Preprocessing
 from .safe_yaml import parse_yaml
 from .scaling import Scaler
 from .timeindex import format_times, future_index
+
+_log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     import keras
@@ -108,9 +111,10 @@ def train(
         verbose: Keras' verbosity for ``fit`` (0 silent, 1 bar, 2 a line per epoch).
         callbacks: extra Keras callbacks (progress reporting).
     """
-    prepared = prepare(config, load_dataset(config.data))
-    train_windows = training_windows(config, prepared)
+    # The bundle's lock is taken first, so a second run on it stops at once.
     with staged_bundle(config.run_dir) as staging:
+        prepared = prepare(config, load_dataset(config.data))
+        train_windows = training_windows(config, prepared)
         from . import model as model_lib
         from . import train as train_lib
 
@@ -195,6 +199,7 @@ def predict(run_dir: Path, data_path: Path | None = None) -> Forecast:
                 where=dataset.path,
             )
         inputs.append(pre.rows(series, scaler)[-pre.lookback :])
+        _warn_if_far_outside(series, pre, dataset.path)
     predicted = bundle.forecaster(np.stack(inputs))
     data_cfg = bundle.config.data
     futures, parts = [], []
@@ -211,6 +216,25 @@ def predict(run_dir: Path, data_path: Path | None = None) -> Forecast:
     return Forecast(
         frame=pd.concat(parts, ignore_index=True), futures=tuple(futures), dataset=dataset
     )
+
+
+def _warn_if_far_outside(series: Series, pre: Preprocessing, path: Path) -> None:
+    """Warn when an input window holds values more than one training range beyond the
+    training range: the network never saw such levels, so its forecast is a guess."""
+    low, high = pre.train_ranges[series.id]
+    span = np.maximum(high - low, np.abs(high) * 1e-3 + 1e-12)
+    window = series.values[-pre.lookback :]
+    for column, name in enumerate(pre.columns):
+        values = window[:, column]
+        far = (values < low[column] - span[column]) | (values > high[column] + span[column])
+        if far.any():
+            where = "" if series.id is None else f"series '{series.id}': "
+            worst = values[far][np.argmax(np.abs(values[far] - (low[column] + high[column]) / 2))]
+            _log.warning(
+                f"{path}: {where}column {name!r} has {worst:g} in the last "
+                f"{pre.lookback} rows, far outside the training range "
+                f"[{low[column]:g}, {high[column]:g}]; the forecast may be unreliable"
+            )
 
 
 def _forecast_frame(

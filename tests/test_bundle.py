@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from lstm_forecast.atomic import write_bytes_atomically
 from lstm_forecast.bundle import (
     check_keras_archive,
     staged_bundle,
     verify,
-    write_bytes_atomically,
     write_manifest,
 )
 from lstm_forecast.errors import BundleError, UserError
@@ -63,6 +63,39 @@ def test_verify_refuses_what_does_not_match(tmp_path: Path, tamper, message: str
         verify(bundle)
 
 
+def _plant(bundle: Path, name: str, *, resign: bool) -> None:
+    (bundle / name).parent.mkdir(parents=True, exist_ok=True)
+    (bundle / name).write_bytes(b"\x80\x04payload")
+    if resign:
+        write_manifest(bundle)
+
+
+@pytest.mark.parametrize(
+    ("name", "resign", "message"),
+    [
+        ("model.h5", False, "model.h5: refusing a pickle, joblib, HDF5 or SavedModel file"),
+        ("scaler.pkl", True, "scaler.pkl: refusing a pickle"),
+        ("extra/scaler.joblib", True, "scaler.joblib: refusing a pickle"),
+        ("saved_model/saved_model.pb", False, "saved_model.pb: refusing"),
+        ("notes.txt", True, "unexpected file 'notes.txt' listed"),
+        ("plots/evil.svg", True, "unexpected file 'plots/evil.svg' listed"),
+    ],
+)
+def test_foreign_and_unexpected_files_are_refused(
+    tmp_path: Path, name: str, resign: bool, message: str
+) -> None:
+    bundle = fake_bundle(tmp_path / "b")
+    _plant(bundle, name, resign=resign)
+    with pytest.raises(BundleError, match=message):
+        verify(bundle)
+
+
+def test_plots_are_allowed(tmp_path: Path) -> None:
+    bundle = fake_bundle(tmp_path / "b")
+    _plant(bundle, "plots/loss.png", resign=True)
+    assert "plots/loss.png" in verify(bundle)
+
+
 def _rewrite_manifest(bundle: Path, *, drop: str | None = None, add: str | None = None) -> None:
     manifest = json.loads((bundle / "manifest.json").read_text())
     if drop:
@@ -88,13 +121,13 @@ def test_staged_bundle_replaces_only_on_success(tmp_path: Path) -> None:
         (staging / "model.keras").write_text("half")
         raise RuntimeError("crash")
     assert (target / "manifest.json").read_bytes() == old
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]  # no lock, no staging
     with staged_bundle(target) as staging:
         for name in REQUIRED:
             (staging / name).write_text("new\n")
     assert (target / "model.keras").read_text() == "new\n"
     verify(target)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]  # no lock, no staging
 
 
 def test_staged_bundle_refuses_a_directory_that_is_not_a_bundle(tmp_path: Path) -> None:
@@ -215,4 +248,4 @@ def test_disk_full_while_saving_is_an_environment_failure(
         (staging / "model.keras").write_text("new")
     assert EnvironmentFailure.exit_code == 4
     assert (target / "manifest.json").read_bytes() == old
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]  # no lock, no staging

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -154,6 +155,29 @@ def test_huge_file_is_refused_before_parsing(tmp_path: Path) -> None:
     path = write(tmp_path, "# " + "x" * (2 << 20) + "\n")
     with pytest.raises(ConfigError, match="the limit is"):
         load_config(path)
+
+
+def test_alias_bomb_is_refused_fast(tmp_path: Path) -> None:
+    # 9 ** 12 (282 billion) values once expanded: the target list would never validate.
+    lines = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for level in range(1, 12):
+        lines.append(f"a{level}: &a{level} [{', '.join([f'*a{level - 1}'] * 9)}]")
+    lines.append("data: {path: d.csv, time_column: t, target: *a11}")
+    path = write(tmp_path, "\n".join(lines) + "\n")
+    started = time.perf_counter()
+    with pytest.raises(ConfigError, match="expands to more than 100000 values"):
+        load_config(path)
+    assert time.perf_counter() - started < 5  # refused, not expanded
+
+
+def test_a_few_aliases_are_fine(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "data: {path: d.csv, time_column: t, target: &y [y1, y2], features: [f]}\n"
+        "window: {lookback: &n 3, horizon: *n}\n",
+    )
+    config = load_config(path)
+    assert config.data.targets == ("y1", "y2") and config.window.horizon == 3
 
 
 def test_missing_required_key(tmp_path: Path) -> None:

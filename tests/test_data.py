@@ -8,7 +8,7 @@ import pytest
 
 from lstm_forecast.config import DataConfig, SplitConfig, WindowConfig
 from lstm_forecast.data import load_dataset
-from lstm_forecast.errors import DataError
+from lstm_forecast.errors import DataError, EnvironmentFailure
 from lstm_forecast.split import check_split, split_bounds
 from lstm_forecast.timeindex import format_times, future_index
 
@@ -149,6 +149,42 @@ def test_missing_file_and_directory(tmp_path: Path) -> None:
         load_dataset(config(tmp_path / "nope.csv"))
     with pytest.raises(DataError, match="is a directory"):
         load_dataset(config(tmp_path))
+
+
+def test_files_over_the_caps_are_refused_before_parsing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def never(*args: object, **kwargs: object) -> None:
+        raise AssertionError("pandas was asked to parse a file over the cap")
+
+    monkeypatch.setattr(pd, "read_csv", never)
+    rows = "".join(f"{2000 + m // 12}-{m % 12 + 1:02d},{m}\n" for m in range(30))
+    with pytest.raises(DataError, match=r"more than 20 rows \(data.max_rows\)"):
+        load_text(tmp_path, "month,sales\n" + rows, max_rows=20)
+    big = tmp_path / "big.csv"
+    big.write_text("month,sales\n" + "2000-01,1\n" * 120_000)  # about 1.2 MB
+    with pytest.raises(DataError, match=r"the file is 1 MB, over data.max_file_mb \(1\)"):
+        load_dataset(config(big, max_file_mb=1))
+
+
+def test_caps_at_the_limit_or_off_read_the_file(tmp_path: Path) -> None:
+    rows = "".join(f"{2000 + m // 12}-{m % 12 + 1:02d},{m}\n" for m in range(30))
+    assert len(load_text(tmp_path, "month,sales\n" + rows, max_rows=30).series[0]) == 30
+    assert len(load_text(tmp_path, "month,sales\n" + rows, max_rows=None).series[0]) == 30
+
+
+def test_unreadable_data_file_is_an_environment_failure(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "d.csv"
+    path.write_text("month,sales\n2000-01,1\n")
+
+    def denied(*args: object, **kwargs: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Path, "open", denied)  # tests may run as root, where chmod 000 reads
+    with pytest.raises(EnvironmentFailure, match="permission denied reading the data file"):
+        load_dataset(config(path))
 
 
 def test_freq_given_must_match_the_grid(tmp_path: Path) -> None:

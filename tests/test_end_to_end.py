@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -305,3 +306,51 @@ def test_predict_refuses_non_positive_targets_for_a_log_model(
     frame.loc[70, "sales"] = -1.0
     code, _, err = invoke("predict", sales_bundle, "--data", write_csv(tmp_path / "n.csv", frame))
     assert code == 2 and "preprocessing.log needs positive targets" in err
+
+
+def test_divergence_stops_writes_nothing_and_suggests_a_fix(tmp_path: Path) -> None:
+    frame = monthly_frame(60)
+    frame["sales"] = np.linspace(1e18, 3e18, 60)  # unscaled, the squared error overflows
+    config = write_config(
+        tmp_path,
+        write_csv(tmp_path / "huge.csv", frame),
+        preprocessing={"scaler": "none", "log": False, "window_norm": "none"},
+        model={"baseline": "none"},
+        training={"epochs": 5},
+    )
+    code, out, err = invoke("train", config, "--quiet")
+    assert code == 2 and out == ""
+    assert "the training loss became inf" in err and "lower training.learning_rate" in err
+    assert not (tmp_path / "run").exists()
+
+
+def test_same_seed_and_data_give_identical_metrics_and_forecast_bytes(tmp_path: Path) -> None:
+    csv = write_csv(tmp_path / "sales.csv", monthly_frame(72))
+    outputs = []
+    for attempt in ("a", "b"):
+        folder = tmp_path / attempt
+        folder.mkdir()
+        code, _, err = invoke("train", write_config(folder, csv), "--quiet")
+        assert code == 0, err
+        forecast = folder / "forecast.csv"
+        code, _, err = invoke("predict", folder / "run", "--output", forecast)
+        assert code == 0, err
+        again = folder / "again.csv"
+        assert invoke("predict", folder / "run", "--output", again)[0] == 0
+        assert again.read_bytes() == forecast.read_bytes()
+        metrics = json.loads((folder / "run" / "metrics.json").read_text())
+        outputs.append((metrics, forecast.read_bytes()))
+    assert outputs[0] == outputs[1]
+
+
+def test_predict_warns_when_inputs_are_far_outside_the_training_range(
+    sales_bundle: Path, tmp_path: Path
+) -> None:
+    frame = monthly_frame(72)
+    code, _, err = invoke("predict", sales_bundle, "--data", write_csv(tmp_path / "n.csv", frame))
+    assert code == 0 and "far outside" not in err
+    frame.loc[71, "sales"] = 10_000.0  # the train part spans about 100 to 160
+    code, out, err = invoke("predict", sales_bundle, "--data", write_csv(tmp_path / "f.csv", frame))
+    assert code == 0 and len(out.splitlines()) == 7
+    assert "lstm-forecast: WARNING: " in err
+    assert "column 'sales' has 10000 in the last 12 rows, far outside the training range" in err

@@ -31,6 +31,9 @@ def test_round_trip_through_json(sales_config: Path) -> None:
     assert again.columns == original.columns and again.freq == "MS"
     assert again.scalers[None].n_logged == 1  # log: auto on a positive series
     np.testing.assert_array_equal(again.scalers[None].center, original.scalers[None].center)
+    low, high = again.train_ranges[None]
+    np.testing.assert_array_equal(low, original.train_ranges[None][0])
+    assert low[0] < high[0]
 
 
 @pytest.mark.parametrize(
@@ -47,4 +50,11 @@ def test_malformed_records_are_refused(sales_config: Path, key: str, value: obje
     data = record(sales_config).to_json()
     data[key] = value
     with pytest.raises(ValueError):
+        Preprocessing.from_json(data)
+
+
+def test_malformed_train_range_is_refused(sales_config: Path) -> None:
+    data = record(sales_config).to_json()
+    data["series"][0]["train_max"] = [float("nan")]
+    with pytest.raises(ValueError, match="train_min and train_max"):
         Preprocessing.from_json(data)

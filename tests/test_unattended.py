@@ -1,0 +1,196 @@
+"""Cron safety: locks, signals and kills never leave half an output or lose the last good one."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from lstm_forecast.atomic import locked_target
+from lstm_forecast.bundle import verify
+from lstm_forecast.errors import LockHeld
+from lstm_forecast.locking import exclusive_lock, lock_path
+
+from .conftest import monthly_frame, write_config, write_csv
+
+HOLD_LOCK = """
+import sys, time
+from pathlib import Path
+from lstm_forecast.locking import exclusive_lock
+with exclusive_lock(Path(sys.argv[1])):
+    print("held", flush=True)
+    time.sleep(120)
+"""
+
+
+def cli(*args: object, **kwargs: object) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "lstm_forecast", *map(str, args)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        **kwargs,  # type: ignore[call-overload]
+    )
+
+
+def hold_lock(target: Path) -> subprocess.Popen[str]:
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(target)], stdout=subprocess.PIPE, text=True
+    )
+    assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+    return holder
+
+
+def stop(process: subprocess.Popen[str]) -> None:
+    process.kill()
+    process.communicate()
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
+    }
+
+
+def leftovers(target: Path) -> list[str]:
+    """Staging, temporary and lock files beside ``target``."""
+    return sorted(p.name for p in target.parent.iterdir() if p.name.startswith(f".{target.name}."))
+
+
+@pytest.fixture(scope="module")
+def bundle_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A trained bundle, and a config that retrains it slowly (for signals and kills)."""
+    folder = tmp_path_factory.mktemp("cron")
+    csv = write_csv(folder / "sales.csv", monthly_frame(72))
+    config = write_config(folder, csv)
+    done = subprocess.run(
+        [sys.executable, "-m", "lstm_forecast", "train", str(config), "--quiet"],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    # Many epochs, no early stop: the retraining is still running when the signal comes.
+    write_config(
+        folder,
+        csv,
+        training={"epochs": 5000, "early_stopping_patience": 5000, "batch_size": 4},
+        model={"layers": [16], "dropout": 0.0},
+    )
+    return folder
+
+
+def test_a_second_holder_is_refused_naming_the_first(tmp_path: Path) -> None:
+    target = tmp_path / "run"
+    with exclusive_lock(target), pytest.raises(LockHeld) as refused, exclusive_lock(target):
+        pass
+    assert f"pid {os.getpid()}, started " in refused.value.message
+    assert refused.value.exit_code == 75
+    with exclusive_lock(target):  # released on exit
+        assert lock_path(target).exists()
+    assert not lock_path(target).exists()
+
+
+def test_a_lock_left_by_a_killed_process_does_not_block(tmp_path: Path) -> None:
+    target = tmp_path / "run"
+    holder = hold_lock(target)
+    with pytest.raises(LockHeld, match=f"pid {holder.pid}"), exclusive_lock(target):
+        pass
+    stop(holder)
+    with exclusive_lock(target):
+        pass
+
+
+def test_leftovers_of_a_killed_run_are_cleaned_and_a_moved_bundle_put_back(
+    tmp_path: Path,
+) -> None:
+    target = tmp_path / "run"
+    moved_aside = tmp_path / ".run.previous-4242"
+    moved_aside.mkdir()
+    (moved_aside / "manifest.json").write_text("{}")
+    (tmp_path / ".run.staging-4243").mkdir()
+    (tmp_path / ".run.staging-4243" / "model.keras").write_bytes(b"half")
+    (tmp_path / ".run.tmp-4244").write_text("half")
+    (tmp_path / ".running.staging-1").mkdir()  # another target's: not ours to touch
+    with locked_target(target):
+        assert (target / "manifest.json").read_text() == "{}"
+        assert leftovers(target) == [".run.lock"]  # only our own lock
+    assert (tmp_path / ".running.staging-1").is_dir()
+
+
+def test_train_on_a_locked_output_exits_75_and_touches_nothing(bundle_dir: Path) -> None:
+    run = bundle_dir / "run"
+    before = snapshot(run)
+    holder = hold_lock(run)
+    try:
+        second = cli("train", bundle_dir / "config.yaml")
+        out, err = second.communicate(timeout=60)
+    finally:
+        stop(holder)
+    assert second.returncode == 75, err
+    assert f"another lstm-forecast run is writing it (pid {holder.pid}, started " in err
+    assert len(err.strip().splitlines()) == 1 and out == ""
+    assert snapshot(run) == before
+    assert leftovers(run) == [".run.lock"]  # the killed holder's; the next run reuses it
+
+
+def test_predict_output_locked_exits_75(bundle_dir: Path, tmp_path: Path) -> None:
+    output = tmp_path / "forecast.csv"
+    output.write_text("previous forecast\n")
+    holder = hold_lock(output)
+    try:
+        second = cli("predict", bundle_dir / "run", "--output", output)
+        _, err = second.communicate(timeout=60)
+    finally:
+        stop(holder)
+    assert second.returncode == 75 and "lstm-forecast: error: " in err
+    assert output.read_text() == "previous forecast\n"
+
+
+def wait_for_training(process: subprocess.Popen[str], run: Path, epochs: int = 3) -> None:
+    """Read progress lines until ``epochs`` epochs have run (the staging directory exists)."""
+    assert process.stderr is not None
+    seen = 0
+    for line in process.stderr:
+        seen += line.startswith("epoch ")
+        if seen >= epochs:
+            break
+    assert seen >= epochs, "training ended before the signal"
+    assert leftovers(run), "no staging directory while training"
+
+
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_a_signal_stops_training_and_keeps_the_previous_bundle(
+    bundle_dir: Path, signum: int, code: int
+) -> None:
+    run = bundle_dir / "run"
+    before = snapshot(run)
+    training = cli("train", bundle_dir / "config.yaml")
+    wait_for_training(training, run)
+    signalled = time.monotonic()
+    training.send_signal(signum)
+    _, rest = training.communicate(timeout=30)
+    assert time.monotonic() - signalled < 10
+    assert training.returncode == code
+    assert rest.strip().splitlines()[-1].startswith("lstm-forecast: error: interrupted")
+    assert snapshot(run) == before and leftovers(run) == []
+
+
+def test_sigkill_leaves_the_old_bundle_and_the_next_run_cleans_up(bundle_dir: Path) -> None:
+    run = bundle_dir / "run"
+    before = snapshot(run)
+    training = cli("train", bundle_dir / "config.yaml")
+    wait_for_training(training, run)
+    stop(training)
+    assert snapshot(run) == before
+    verify(run)
+    assert leftovers(run), "the killed run's staging directory should still be there"
+    quick = cli("train", bundle_dir / "config.yaml", "--set", "training.epochs=1", "--quiet")
+    _, err = quick.communicate(timeout=120)
+    assert quick.returncode == 0, err
+    verify(run)
+    assert snapshot(run) != before and leftovers(run) == []
