@@ -1,4 +1,5 @@
-"""Outputs that are either the old version or the new one, never half of either.
+"""Files: outputs that are either the old version or the new one, never half of either;
+checksums.
 
 A run that writes a target (a file or a bundle directory) first takes the target's lock
 (``locking``), then removes what an earlier run killed mid-write left beside it, writes
@@ -8,6 +9,7 @@ into a temporary sibling, fsyncs it, renames it into place and fsyncs the parent
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
 import shutil
 from collections.abc import Iterator
@@ -68,6 +70,14 @@ def write_bytes_atomically(path: Path, data: bytes) -> None:
 
 def write_text_atomically(path: Path, text: str) -> None:
     write_bytes_atomically(path, text.encode("utf-8"))
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def fsync_tree(directory: Path) -> None:

@@ -10,7 +10,7 @@ and closer to what a nightly retrain sees.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -63,6 +63,7 @@ def backtest(
     refit: bool = False,
     verbose: int = 0,
     callbacks: Sequence[keras.callbacks.Callback] = (),
+    progress: Callable[[str], None] | None = None,
 ) -> Backtest:
     """Run the rolling-origin protocol on the config's data; ``split.test`` is replaced
     by ``folds`` horizons."""
@@ -75,7 +76,7 @@ def backtest(
     for k in range(folds):
         if refit or fitted is None:
             prepared = prepare(_with_test(config, (folds - k) * horizon), dataset)
-            forecaster, took = _fit(config, prepared, verbose, callbacks)
+            forecaster, took = _fit(config, prepared, verbose, callbacks, progress)
             fitted, seconds = (prepared, forecaster), seconds + took
         prepared, forecaster = fitted
         origins = [np.array([len(s) - (folds - k) * horizon]) for s in dataset.series]
@@ -125,6 +126,7 @@ def _fit(
     prepared: Prepared,
     verbose: int,
     callbacks: Sequence[keras.callbacks.Callback],
+    progress: Callable[[str], None] | None,
 ) -> tuple[Forecaster, float]:
     from .model import as_forecaster
     from .train import train_forecaster
@@ -136,6 +138,7 @@ def _fit(
         part_windows(config, prepared, "validation"),
         verbose=verbose,
         callbacks=callbacks,
+        progress=progress,
     )
     return as_forecaster(trained.model, trained.coding), trained.seconds
 

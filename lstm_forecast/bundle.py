@@ -23,13 +23,13 @@ from .atomic import (
     ENVIRONMENT_ERRNOS,
     PREVIOUS,
     STAGING,
+    file_sha256,
     fsync_path,
     fsync_tree,
     locked_target,
     reason,
     sibling,
 )
-from .data import file_sha256
 from .errors import BundleError, EnvironmentFailure, UserError
 
 if TYPE_CHECKING:

@@ -209,12 +209,17 @@ def validate(config_path: Path, overrides: tuple[str, ...], verbose: bool) -> No
 @_handles_errors
 def train(config_path: Path, overrides: tuple[str, ...], quiet: bool, verbose: bool) -> None:
     """Train the model CONFIG describes and write its bundle (run directory)."""
+    from .bundle import check_target
     from .config import load_config
+    from .locking import check_unlocked
+
+    config = load_config(config_path, overrides)
+    check_target(config.run_dir)
+    check_unlocked(config.run_dir)  # before the slow imports: a locked run stops at once
     from .evaluation import format_table
     from .workflows import train as run_train
 
-    config = load_config(config_path, overrides)
-    report = _run_training(lambda **kw: run_train(config, **kw), quiet, config.training.epochs)
+    report = _run_training(lambda **kw: run_train(config, **kw), quiet)
     if not quiet:
         _echo_err(
             f"trained {len(report.history['loss'])} epochs in {report.seconds:.1f}s "
@@ -265,10 +270,10 @@ def predict(
     verbose: bool,
 ) -> None:
     """Forecast the next horizon steps of every series with the bundle in RUN_DIR."""
-    from .atomic import write_text_atomically
-    from .workflows import predict as run_predict
-
     with _locked_outputs(output_path, plot_path):
+        from .atomic import write_text_atomically
+        from .workflows import predict as run_predict
+
         forecast = run_predict(run_dir, data_path)
         text = forecast.frame.to_csv(index=False, float_format="%.8g")
         if output_path is None:
@@ -325,11 +330,7 @@ def backtest(
     folder = output_dir or config.run_dir.with_name(f"{config.run_dir.name}-backtest")
     _check_output_path(folder / "backtest.csv", may_create_folder=True)
     with locked_target(folder):
-        result = _run_training(
-            lambda **kw: run_backtest(config, folds, refit=refit, **kw),
-            quiet,
-            config.training.epochs,
-        )
+        result = _run_training(lambda **kw: run_backtest(config, folds, refit=refit, **kw), quiet)
         write_text_atomically(
             folder / "backtest.csv", result.table().to_csv(index=False, float_format="%.6g")
         )
@@ -348,7 +349,7 @@ def main() -> None:
     cli(prog_name="lstm-forecast")
 
 
-def _run_training(work: Callable[..., T], quiet: bool, epochs: int) -> T:
+def _run_training(work: Callable[..., T], quiet: bool) -> T:
     """Run a training workflow with progress on stderr: Keras' bar on a terminal, one line
     per epoch otherwise, nothing with --quiet."""
     if quiet:
@@ -357,9 +358,7 @@ def _run_training(work: Callable[..., T], quiet: bool, epochs: int) -> T:
         # Keras draws its bar on stdout; results own stdout, so the bar goes to stderr.
         with contextlib.redirect_stdout(sys.stderr):
             return work(verbose=1)
-    from .train import EpochLines
-
-    return work(callbacks=[EpochLines(_echo_err, epochs)])
+    return work(progress=_echo_err)
 
 
 def _echo_err(line: str) -> None:

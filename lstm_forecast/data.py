@@ -7,7 +7,6 @@ and value in the message. Downstream code trusts the guarantees written on ``Ser
 from __future__ import annotations
 
 import csv
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +14,7 @@ import numpy as np
 import pandas as pd
 from pandas.tseries.frequencies import to_offset
 
+from .atomic import file_sha256
 from .config import DataConfig
 from .errors import DataError, EnvironmentFailure
 from .timeindex import MAX_GRID_GROWTH, common_freq, detect_time_format, show_time
@@ -86,14 +86,6 @@ def load_dataset(cfg: DataConfig, path: Path | None = None) -> Dataset:
         time_format=detect_time_format(frame[cfg.time_column], times),
         series=series,
     )
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _read_csv(path: Path, cfg: DataConfig) -> pd.DataFrame:

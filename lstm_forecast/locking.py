@@ -81,3 +81,10 @@ def _holder(fd: int) -> str:
         return f"pid {int(holder['pid'])}, started {holder['started']}"
     except (OSError, ValueError, KeyError, TypeError):
         return "holder unknown: it is still starting"
+
+
+def check_unlocked(target: Path) -> None:
+    """Raise ``LockHeld`` now if another run holds ``target``'s lock: a cheap early exit
+    before slow imports. The caller still takes the lock for its writing."""
+    with exclusive_lock(target):
+        pass

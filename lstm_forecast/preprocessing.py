@@ -78,8 +78,10 @@ class Preprocessing:
             "baseline": self.coding.baseline,
             "season_length": self.coding.season_length,
             "quantiles": list(self.coding.quantile_levels),
-            "interval_widening": (
-                None if self.coding.widening is None else self.coding.widening.tolist()
+            "interval_stretch": (
+                None
+                if self.coding.interval_stretch is None
+                else self.coding.interval_stretch.tolist()
             ),
             "series": [
                 {
@@ -111,7 +113,7 @@ class Preprocessing:
             n_targets=n_targets,
             n_levelled=len(columns),
             quantile_levels=tuple(float(q) for q in data["quantiles"]),
-            widening=_widening(data["interval_widening"], data["horizon"], n_targets),
+            interval_stretch=_stretch(data["interval_stretch"], n_targets),
         )
         time_format = data["time_format"]
         if time_format is not None and not isinstance(time_format, str):
@@ -148,13 +150,13 @@ def _choice(value: Any, allowed: Sequence[str]) -> Any:
     return value
 
 
-def _widening(value: Any, horizon: int, n_targets: int) -> np.ndarray | None:
+def _stretch(value: Any, n_targets: int) -> np.ndarray | None:
     if value is None:
         return None
-    widening = np.asarray(value, dtype=np.float64)
-    if widening.shape != (horizon, n_targets) or not np.isfinite(widening).all():
-        raise ValueError("interval_widening must be finite numbers, one per step and target")
-    return widening
+    stretch = np.asarray(value, dtype=np.float64)
+    if stretch.shape != (n_targets,) or not np.isfinite(stretch).all() or (stretch < 0).any():
+        raise ValueError("interval_stretch must be numbers >= 0, one per target")
+    return stretch
 
 
 def _row(value: Any, columns: Sequence[str]) -> np.ndarray:

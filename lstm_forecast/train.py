@@ -99,9 +99,12 @@ def train_forecaster(
     *,
     verbose: int = 0,
     callbacks: Sequence[keras.callbacks.Callback] = (),
+    progress: Callable[[str], None] | None = None,
 ) -> Trained:
     """Build and fit ``training.ensemble`` networks (seeds ``seed``, ``seed + 1``...) and
-    average them into one model."""
+    average them into one model. ``progress``, if given, receives one line per epoch."""
+    if progress is not None:
+        callbacks = [*callbacks, EpochLines(progress, config.training.epochs)]
     members = []
     for member in range(config.training.ensemble):
         training = config.training.model_copy(update={"seed": config.training.seed + member})

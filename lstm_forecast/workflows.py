@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import platform
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -103,13 +103,19 @@ def validate(config: Config) -> Summary:
 
 
 def train(
-    config: Config, *, verbose: int = 0, callbacks: Sequence[keras.callbacks.Callback] = ()
+    config: Config,
+    *,
+    verbose: int = 0,
+    callbacks: Sequence[keras.callbacks.Callback] = (),
+    progress: Callable[[str], None] | None = None,
 ) -> TrainReport:
     """Train on the config's data, score the test part and write the bundle atomically.
 
     Args:
         verbose: Keras' verbosity for ``fit`` (0 silent, 1 bar, 2 a line per epoch).
-        callbacks: extra Keras callbacks (progress reporting).
+        callbacks: extra Keras callbacks.
+        progress: receives one line per epoch (for logs; TensorFlow is imported only
+            once the bundle's lock is held, so a locked run stops at once).
     """
     # The bundle's lock is taken first, so a second run on it stops at once.
     with staged_bundle(config.run_dir) as staging:
@@ -125,6 +131,7 @@ def train(
             part_windows(config, prepared, "validation"),
             verbose=verbose,
             callbacks=callbacks,
+            progress=progress,
         )
         evaluation = evaluate_at(
             prepared,

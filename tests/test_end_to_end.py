@@ -316,7 +316,7 @@ def test_divergence_stops_writes_nothing_and_suggests_a_fix(tmp_path: Path) -> N
         write_csv(tmp_path / "huge.csv", frame),
         preprocessing={"scaler": "none", "log": False, "window_norm": "none"},
         model={"baseline": "none"},
-        training={"epochs": 5},
+        training={"epochs": 5, "loss": "mse"},  # huber grows only linearly
     )
     code, out, err = invoke("train", config, "--quiet")
     assert code == 2 and out == ""
@@ -354,3 +354,17 @@ def test_predict_warns_when_inputs_are_far_outside_the_training_range(
     assert code == 0 and len(out.splitlines()) == 7
     assert "lstm-forecast: WARNING: " in err
     assert "column 'sales' has 10000 in the last 12 rows, far outside the training range" in err
+
+
+def test_predict_data_missing_a_feature_column_is_refused_by_name(tmp_path: Path) -> None:
+    frame = monthly_frame(72)
+    frame["promo"] = np.arange(72) % 3
+    csv = write_csv(tmp_path / "sales.csv", frame)
+    code, _, err = invoke(
+        "train", write_config(tmp_path, csv, data={"features": ["promo"]}), "--quiet"
+    )
+    assert code == 0, err
+    without = write_csv(tmp_path / "without.csv", frame.drop(columns="promo"))
+    code, out, err = invoke("predict", tmp_path / "run", "--data", without)
+    assert code == 2 and out == ""
+    assert "column 'promo' not found; the file has columns 'month', 'sales'" in err

@@ -18,15 +18,15 @@ def record(sales_config: Path) -> Preprocessing:
         sales_config, ["model.quantiles=[0.1, 0.5, 0.9]", "data.calendar_features=[month]"]
     )
     prepared = prepare(config, load_dataset(config.data))
-    coding = dataclasses.replace(prepared.coding, widening=np.full((6, 1), 0.25))
+    coding = dataclasses.replace(prepared.coding, interval_stretch=np.array([1.25]))
     return Preprocessing.of(config, prepared, coding)
 
 
 def test_round_trip_through_json(sales_config: Path) -> None:
     original = record(sales_config)
     again = Preprocessing.from_json(json.loads(json.dumps(original.to_json())))
-    assert again.coding == original.coding  # widening is compared below
-    np.testing.assert_array_equal(again.coding.widening, original.coding.widening)
+    assert again.coding == original.coding  # the stretch is compared below
+    np.testing.assert_array_equal(again.coding.interval_stretch, [1.25])
     assert again.calendar_features == ("month",)
     assert again.columns == original.columns and again.freq == "MS"
     assert again.scalers[None].n_logged == 1  # log: auto on a positive series
@@ -42,7 +42,9 @@ def test_round_trip_through_json(sales_config: Path) -> None:
         ("window_norm", "median"),
         ("lookback", 0),
         ("calendar_features", ["week_of_moon"]),
-        ("interval_widening", [[1.0]]),
+        ("interval_stretch", [[1.0]]),
+        ("interval_stretch", [-1.0]),
+        ("quantiles", [0.1, 0.9]),
         ("time_format", 5),
     ],
 )
