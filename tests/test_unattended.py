@@ -62,26 +62,26 @@ def leftovers(target: Path) -> list[str]:
     return sorted(p.name for p in target.parent.iterdir() if p.name.startswith(f".{target.name}."))
 
 
-def cron_environment() -> dict[str, str]:
-    """What cron gives a job: no HOME, no DISPLAY, no terminal."""
-    return {k: v for k, v in os.environ.items() if k not in ("HOME", "DISPLAY", "TERM")}
+def run_as_cron(*args: object) -> subprocess.CompletedProcess[str]:
+    """Run the command as cron does: no HOME, DISPLAY or terminal; stdin closed."""
+    return subprocess.run(
+        [sys.executable, "-m", "lstm_forecast", *map(str, args)],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        env={k: v for k, v in os.environ.items() if k not in ("HOME", "DISPLAY", "TERM")},
+        timeout=300,
+    )
 
 
 @pytest.fixture(scope="module")
 def bundle_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A bundle trained as cron would run it (no HOME, DISPLAY or terminal; stdin closed),
-    and a config that retrains it slowly (for signals and kills)."""
+    """A bundle trained as cron would train it, and a config that retrains it slowly
+    (for signals and kills)."""
     folder = tmp_path_factory.mktemp("cron")
     csv = write_csv(folder / "sales.csv", monthly_frame(72))
     config = write_config(folder, csv)
-    done = subprocess.run(
-        [sys.executable, "-m", "lstm_forecast", "train", str(config), "--quiet"],
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        env=cron_environment(),
-        timeout=300,
-    )
+    done = run_as_cron("train", config, "--quiet")
     assert done.returncode == 0, done.stderr
     # Many epochs, no early stop: the retraining is still running when the signal comes.
     write_config(
@@ -149,15 +149,7 @@ def test_train_on_a_locked_output_exits_75_and_touches_nothing(bundle_dir: Path)
 
 def test_predict_runs_as_cron_runs_it(bundle_dir: Path, tmp_path: Path) -> None:
     output, plot = tmp_path / "forecast.csv", tmp_path / "forecast.png"
-    arguments = ["predict", bundle_dir / "run", "--output", output, "--plot", plot]
-    done = subprocess.run(
-        [sys.executable, "-m", "lstm_forecast", *map(str, arguments)],
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        env=cron_environment(),
-        timeout=300,
-    )
+    done = run_as_cron("predict", bundle_dir / "run", "--output", output, "--plot", plot)
     assert done.returncode == 0, done.stderr
     assert done.stdout == "" and len(output.read_text().splitlines()) == 7
     assert leftovers(output) == [] and leftovers(plot) == [] and plot.stat().st_size > 0
