@@ -46,6 +46,7 @@ REQUIRED_FILES = (
     "metrics.json",
     "history.csv",
 )
+OPTIONAL_FILES = ("model.onnx",)  # written when ONNX Runtime reproduces Keras' outputs
 MAX_JSON_BYTES = 64 << 20
 # Formats that run code when loaded, or that we never write: a bundle holding one is refused
 # outright, listed in the manifest or not, so nobody is led to load it by hand.
@@ -167,10 +168,10 @@ def verify(run_dir: Path) -> dict[str, str]:
             )
     for name, digest in files.items():
         path = _member_path(run_dir, name)
-        if name not in REQUIRED_FILES and not _is_plot(name):
+        if name not in (*REQUIRED_FILES, *OPTIONAL_FILES) and not _is_plot(name):
             raise BundleError(
                 f"unexpected file {name!r} listed: a bundle holds only "
-                f"{', '.join(REQUIRED_FILES)} and plots/*.png",
+                f"{', '.join((*REQUIRED_FILES, *OPTIONAL_FILES))} and plots/*.png",
                 where=run_dir / MANIFEST,
             )
         if path.is_symlink() or not path.is_file():

@@ -10,7 +10,7 @@ through ``WindowCoding``, so the two can never disagree.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -111,6 +111,29 @@ class WindowCoding:
         # on the later test parts of the benchmark (benchmarks/RESULTS.md).
         stretch = np.maximum(np.quantile(scores, level, axis=0), 1.0)
         return dataclasses.replace(self, interval_stretch=stretch)
+
+
+def forecaster_of(
+    network: Callable[[np.ndarray], np.ndarray], coding: WindowCoding, batch_size: int = 4096
+) -> Callable[[np.ndarray], np.ndarray]:
+    """A plain function from scaled windows ``(n, lookback, n_inputs)`` to scaled forecasts
+    ``(n, horizon, n_targets, n_quantiles)`` (``n_quantiles`` is 1 for a point forecast).
+
+    ``network`` maps encoded inputs to raw outputs in inference mode: Keras or ONNX
+    Runtime, whichever the caller loaded. Windows go through it in batches of
+    ``batch_size``, so memory stays bounded for any number of series.
+    """
+
+    def forecast(windows: np.ndarray) -> np.ndarray:
+        chunks = []
+        for start in range(0, len(windows), batch_size):
+            inputs, offset = coding.encode(windows[start : start + batch_size])
+            outputs = np.asarray(network(inputs), dtype=np.float64)
+            forecasts = coding.decode(outputs, offset)
+            chunks.append(forecasts if forecasts.ndim == 4 else forecasts[..., None])
+        return np.concatenate(chunks)
+
+    return forecast
 
 
 _TINY = 1e-6  # scaled units: an interval narrower than this counts as this wide

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import io
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import keras
 import numpy as np
 
 from .config import ModelConfig
-from .encoding import WindowCoding
+from .encoding import WindowCoding, forecaster_of
+from .errors import BundleError
 
 
 def build_model(
@@ -63,17 +68,52 @@ def as_forecaster(
     """A plain function from scaled windows ``(n, lookback, n_inputs)`` to scaled forecasts
     ``(n, horizon, n_targets, n_quantiles)`` (``n_quantiles`` is 1 for a point forecast),
     run in inference mode (dropout off)."""
+    return forecaster_of(keras_network(model), coding, batch_size)
 
-    def forecast(windows: np.ndarray) -> np.ndarray:
-        chunks = []
-        for start in range(0, len(windows), batch_size):
-            inputs, offset = coding.encode(windows[start : start + batch_size])
-            outputs = np.asarray(model(inputs, training=False), dtype=np.float64)
-            forecasts = coding.decode(outputs, offset)
-            chunks.append(forecasts if forecasts.ndim == 4 else forecasts[..., None])
-        return np.concatenate(chunks)
 
-    return forecast
+def keras_network(model: keras.Model) -> Callable[[np.ndarray], np.ndarray]:
+    """``model`` as a plain function of encoded inputs, in inference mode (dropout off)."""
+
+    def network(inputs: np.ndarray) -> np.ndarray:
+        return np.asarray(model(inputs, training=False))
+
+    return network
+
+
+@dataclass(frozen=True)
+class OnnxExport:
+    """What became of the ONNX copy of a network (recorded in metadata.json)."""
+
+    shipped: bool
+    max_abs_difference: float | None  # ONNX Runtime against Keras, in scaled units
+    reason: str | None = None  # why it was not shipped
+
+    def to_json(self) -> dict[str, object]:
+        return dataclasses.asdict(self)
+
+
+ONNX_TOLERANCE = 1e-4
+
+
+def export_onnx(model: keras.Model, path: Path, check_inputs: np.ndarray) -> OnnxExport:
+    """Write ``model`` as ONNX to ``path`` if ONNX Runtime reproduces Keras' outputs on
+    ``check_inputs`` (encoded windows) to within ``ONNX_TOLERANCE``; otherwise write
+    nothing and say why. Predict prefers the ONNX file: it needs no TensorFlow."""
+    from .onnx_network import load_onnx_network
+
+    expected = np.asarray(model(check_inputs, training=False))
+    try:
+        # Keras and tf2onnx print progress on stdout, which belongs to results.
+        with contextlib.redirect_stdout(io.StringIO()):
+            model.export(str(path), format="onnx", verbose=False)
+        difference = float(np.max(np.abs(load_onnx_network(path)(check_inputs) - expected)))
+    except (ValueError, TypeError, RuntimeError, ImportError, OSError, BundleError) as exc:
+        path.unlink(missing_ok=True)
+        return OnnxExport(False, None, f"export failed: {type(exc).__name__}: {exc}")
+    if not difference <= ONNX_TOLERANCE:
+        path.unlink(missing_ok=True)
+        return OnnxExport(False, difference, f"ONNX Runtime differs from Keras by {difference:.3g}")
+    return OnnxExport(True, difference)
 
 
 def save_model(model: keras.Model, path: Path) -> None:

@@ -31,8 +31,10 @@ from .bundle import (
 )
 from .config import Config, validate_config
 from .data import Dataset, Series, load_dataset
+from .encoding import forecaster_of
 from .errors import BundleError, ConfigError, DataError
 from .evaluation import Evaluation, Forecaster, evaluate_at, test_origins
+from .onnx_network import ONNX_FILE, load_onnx_network
 from .prepare import Prepared, check_positive, part_windows, prepare, training_windows
 from .preprocessing import Preprocessing
 from .safe_yaml import parse_yaml
@@ -44,7 +46,9 @@ _log = logging.getLogger(__name__)
 if TYPE_CHECKING:
     import keras
 
+    from .model import OnnxExport
     from .train import Trained
+    from .windows import WindowSet
 
 
 @dataclass(frozen=True)
@@ -124,11 +128,12 @@ def train(
         from . import model as model_lib
         from . import train as train_lib
 
+        validation = part_windows(config, prepared, "validation")
         trained = train_lib.train_forecaster(
             config,
             prepared,
             train_windows,
-            part_windows(config, prepared, "validation"),
+            validation,
             verbose=verbose,
             callbacks=callbacks,
             progress=progress,
@@ -140,7 +145,12 @@ def train(
             quantile_levels=config.model.quantiles,
         )
         model_lib.save_model(trained.model, staging / MODEL_FILE)
-        _write_bundle_body(staging, config, prepared, evaluation, trained)
+        onnx = model_lib.export_onnx(
+            trained.model,
+            staging / ONNX_FILE,
+            _onnx_check_inputs(prepared, validation, train_windows),
+        )
+        _write_bundle_body(staging, config, prepared, evaluation, trained, onnx)
     first = trained.members[0]
     return TrainReport(
         run_dir=config.run_dir,
@@ -152,23 +162,28 @@ def train(
 
 
 def load_bundle(run_dir: Path) -> Bundle:
-    """Verify a run directory and load its network (checks first, Keras last)."""
-    verify(run_dir)
+    """Verify a run directory and load its network (checks first, then ONNX Runtime when
+    the bundle has ``model.onnx``, else Keras)."""
+    files = verify(run_dir)
     config = _bundle_config(run_dir)
     try:
         preprocessing = Preprocessing.from_json(read_json(run_dir, "preprocessing.json"))
     except (KeyError, TypeError, ValueError) as exc:
         raise BundleError(f"malformed ({exc!r})", where=run_dir / "preprocessing.json") from None
     metadata = read_json(run_dir, "metadata.json")
-    from . import model as model_lib
+    if ONNX_FILE in files:  # no TensorFlow or Keras on this path
+        network = load_onnx_network(run_dir / ONNX_FILE)
+    else:
+        from . import model as model_lib
 
-    network = load_keras_model(run_dir, str(metadata.get("keras", "")))
+        keras_model = load_keras_model(run_dir, str(metadata.get("keras", "")))
+        network = model_lib.keras_network(keras_model)
     return Bundle(
         run_dir=run_dir,
         config=config,
         preprocessing=preprocessing,
         metadata=metadata,
-        forecaster=model_lib.as_forecaster(network, preprocessing.coding),
+        forecaster=forecaster_of(network, preprocessing.coding),
     )
 
 
@@ -301,8 +316,23 @@ def _scalers_for(bundle: Bundle, dataset: Dataset) -> list[Scaler]:
     return [scalers[s.id] for s in dataset.series]
 
 
+def _onnx_check_inputs(
+    prepared: Prepared, validation: WindowSet, train_windows: WindowSet, most: int = 512
+) -> np.ndarray:
+    """Encoded network inputs to compare ONNX Runtime with Keras on: the validation
+    windows (else the training windows), at most ``most`` of them."""
+    windows = validation if len(validation) else train_windows
+    inputs, _ = windows.gather_at(windows.starts[-most:])
+    return prepared.coding.encode(inputs)[0]
+
+
 def _write_bundle_body(
-    staging: Path, config: Config, prepared: Prepared, evaluation: Evaluation, trained: Trained
+    staging: Path,
+    config: Config,
+    prepared: Prepared,
+    evaluation: Evaluation,
+    trained: Trained,
+    onnx: OnnxExport,
 ) -> None:
     import keras
     import tensorflow as tf
@@ -331,6 +361,7 @@ def _write_bundle_body(
             "epochs_run": [m.epochs_run for m in trained.members],
             "best_epoch": [m.best_epoch for m in trained.members],
             "train_seconds": round(trained.seconds, 3),
+            "onnx": onnx.to_json(),
             "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         },
     )

@@ -222,6 +222,8 @@ def test_lambda_payload_in_a_resigned_bundle_never_runs(tmp_path: Path) -> None:
     marker.unlink()
 
     (run_dir / "model.keras").write_bytes((tmp_path / "evil.keras").read_bytes())
+    (run_dir / "model.onnx").unlink()  # so that predict falls back to the Keras file
+    (run_dir / "manifest.json").unlink()
     write_manifest(run_dir)
     result = CliRunner().invoke(cli, ["predict", str(run_dir)])
     assert result.exit_code == 3

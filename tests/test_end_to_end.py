@@ -43,10 +43,11 @@ def airline(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
 
 def test_train_writes_every_bundle_file_and_prints_the_table(airline: tuple[Path, str]) -> None:
     run_dir, out = airline
-    for name in (*REQUIRED_FILES, "manifest.json", "plots/loss.png", "plots/test_forecast.png"):
+    written = {*REQUIRED_FILES, "model.onnx", "plots/loss.png", "plots/test_forecast.png"}
+    for name in (*written, "manifest.json"):
         assert (run_dir / name).is_file(), name
     manifest = json.loads((run_dir / "manifest.json").read_text())
-    assert set(manifest["files"]) == {*REQUIRED_FILES, "plots/loss.png", "plots/test_forecast.png"}
+    assert set(manifest["files"]) == written
     for model in ("model", "naive", "seasonal_naive"):
         assert any(line.startswith(model + " ") for line in out.splitlines())
     assert "MAE" in out and "RMSE" in out and "sMAPE%" in out and "MASE" in out

@@ -1,0 +1,144 @@
+"""The ONNX copy of the network: shipped only when it matches Keras; predict runs on it
+without TensorFlow; Keras is the fallback."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from lstm_forecast import model as model_lib
+from lstm_forecast.bundle import load_keras_model, write_manifest
+from lstm_forecast.cli import cli
+from lstm_forecast.workflows import load_bundle, predict
+
+from .conftest import CONFIGS, monthly_frame, write_config, write_csv
+
+
+def train(config: Path, *overrides: str) -> None:
+    sets = [item for o in overrides for item in ("--set", o)]
+    result = CliRunner().invoke(cli, ["train", str(config), "--quiet", *sets])
+    assert result.exit_code == 0, result.stderr
+
+
+def all_windows(run_dir: Path) -> np.ndarray:
+    """Every input window of every series of the training data, scaled (at most 300)."""
+    bundle = load_bundle(run_dir)
+    pre = bundle.preprocessing
+    dataset = predict(run_dir).dataset
+    windows = []
+    for series in dataset.series:
+        rows = pre.rows(series, pre.scalers[series.id])
+        view = np.lib.stride_tricks.sliding_window_view(rows, pre.lookback, axis=0)
+        windows.append(np.moveaxis(view, -1, 1))
+    stacked = np.concatenate(windows)
+    return stacked[np.isfinite(stacked).all(axis=(1, 2))][-300:]
+
+
+def assert_onnx_matches_keras(run_dir: Path) -> None:
+    metadata = json.loads((run_dir / "metadata.json").read_text())
+    assert metadata["onnx"]["shipped"] is True, metadata["onnx"]
+    assert metadata["onnx"]["max_abs_difference"] < 1e-4
+    bundle = load_bundle(run_dir)  # ONNX Runtime
+    keras_model = load_keras_model(run_dir, metadata["keras"])
+    keras_forecaster = model_lib.as_forecaster(keras_model, bundle.preprocessing.coding)
+    windows = all_windows(run_dir)
+    difference = np.abs(bundle.forecaster(windows) - keras_forecaster(windows)).max()
+    assert difference < 1e-4  # scaled units
+
+
+@pytest.mark.parametrize("name", ["airline", "sunspots", "seattle_weather", "stocks"])
+def test_onnx_agrees_with_keras_on_every_shipped_config(name: str, tmp_path: Path) -> None:
+    run_dir = tmp_path / name
+    train(CONFIGS / f"{name}.yaml", f"output.dir={run_dir}", "training.epochs=1")
+    assert_onnx_matches_keras(run_dir)
+
+
+def test_onnx_agrees_for_every_layer_kind(tmp_path: Path) -> None:
+    csv = write_csv(tmp_path / "sales.csv", monthly_frame(72))
+    config = write_config(
+        tmp_path,
+        csv,
+        model={
+            "cell": "gru",
+            "bidirectional": True,
+            "layers": [4, 4],
+            "dense": [3],
+            "quantiles": [0.1, 0.5, 0.9],
+        },
+        training={"ensemble": 2, "epochs": 1},
+        data={"calendar_features": ["month"]},
+    )
+    train(config)
+    assert_onnx_matches_keras(tmp_path / "run")
+
+
+@pytest.fixture(scope="module")
+def sales_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("onnx")
+    train(write_config(folder, write_csv(folder / "sales.csv", monthly_frame(72))))
+    return folder / "run"
+
+
+def test_predict_never_imports_tensorflow_keras_sklearn_or_matplotlib(
+    sales_run: Path, tmp_path: Path
+) -> None:
+    code = (
+        "import sys\n"
+        "from lstm_forecast.cli import main\n"
+        f"sys.argv = ['lstm-forecast', 'predict', {str(sales_run)!r}, '-o', "
+        f"{str(tmp_path / 'f.csv')!r}]\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit as done:\n"
+        "    assert done.code in (0, None), done.code\n"
+        "heavy = ('tensorflow', 'keras', 'sklearn', 'matplotlib', 'tf2onnx')\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+    assert len((tmp_path / "f.csv").read_text().splitlines()) == 7
+
+
+def without_onnx(run_dir: Path, copy: Path) -> Path:
+    shutil.copytree(run_dir, copy)
+    (copy / "model.onnx").unlink()
+    (copy / "manifest.json").unlink()
+    write_manifest(copy)
+    return copy
+
+
+def test_a_bundle_without_onnx_predicts_with_keras(sales_run: Path, tmp_path: Path) -> None:
+    keras_only = without_onnx(sales_run, tmp_path / "keras_only")
+    with_onnx, with_keras = predict(sales_run).frame, predict(keras_only).frame
+    assert with_onnx.columns.tolist() == with_keras.columns.tolist()
+    np.testing.assert_allclose(with_onnx["sales"], with_keras["sales"], rtol=1e-4)
+
+
+def test_a_corrupt_onnx_file_is_refused_with_exit_3(sales_run: Path, tmp_path: Path) -> None:
+    corrupt = tmp_path / "corrupt"
+    shutil.copytree(sales_run, corrupt)
+    (corrupt / "model.onnx").write_bytes(b"\x08\x07not a graph")
+    write_manifest(corrupt)
+    result = CliRunner().invoke(cli, ["predict", str(corrupt)])
+    assert result.exit_code == 3
+    assert "model.onnx: ONNX Runtime refused it" in result.stderr
+
+
+def test_onnx_that_disagrees_is_not_shipped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(model_lib, "ONNX_TOLERANCE", -1.0)  # nothing agrees that well
+    train(write_config(tmp_path, write_csv(tmp_path / "sales.csv", monthly_frame(72))))
+    run_dir = tmp_path / "run"
+    onnx = json.loads((run_dir / "metadata.json").read_text())["onnx"]
+    assert onnx["shipped"] is False and "differs from Keras by" in onnx["reason"]
+    assert not (run_dir / "model.onnx").exists()
+    assert len(predict(run_dir).frame) == 6  # Keras forecasts instead
