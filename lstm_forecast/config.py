@@ -161,6 +161,9 @@ class ModelConfig(_Section):
 class TrainingConfig(_Section):
     epochs: PositiveInt = 200
     batch_size: PositiveInt = 32
+    # Batches per epoch, drawn at random from all training windows (null: one pass over
+    # every window). For very long series, where one pass is too long an epoch.
+    steps_per_epoch: PositiveInt | None = None
     optimizer: Literal["adam", "adamw", "rmsprop", "sgd"] = "adam"
     learning_rate: Annotated[float, Field(gt=0.0, le=10.0)] = 0.001
     # huber: measured best on sunspots, level elsewhere (benchmarks/RESULTS.md).

@@ -193,7 +193,14 @@ def fit(
         )
     started = time.perf_counter()
     fitted = model.fit(
-        window_dataset(train_windows, coding, training.batch_size, shuffle_seed=training.seed),
+        window_dataset(
+            train_windows,
+            coding,
+            training.batch_size,
+            shuffle_seed=training.seed,
+            repeat=training.steps_per_epoch is not None,
+        ),
+        steps_per_epoch=training.steps_per_epoch,
         validation_data=(
             window_dataset(validation_windows, coding, training.batch_size)
             if validated and validation_windows is not None
@@ -233,9 +240,16 @@ def pinball_loss(quantiles: Sequence[float]) -> Callable[[tf.Tensor, tf.Tensor],
 
 
 def window_dataset(
-    windows: WindowSet, coding: WindowCoding, batch_size: int, shuffle_seed: int | None = None
+    windows: WindowSet,
+    coding: WindowCoding,
+    batch_size: int,
+    shuffle_seed: int | None = None,
+    *,
+    repeat: bool = False,
 ) -> tf.data.Dataset:
-    """Batches of ``(network inputs, targets relative to the baseline)``.
+    """Batches of ``(network inputs, targets relative to the baseline)``; endless with
+    ``repeat`` (for ``steps_per_epoch``: each epoch continues where the last one stopped,
+    reshuffled after every full pass).
 
     Only the series and the window starts live in memory; each batch's windows are gathered
     and encoded when the batch is made (by the same ``WindowCoding`` that inference uses),
@@ -257,4 +271,6 @@ def window_dataset(
     dataset = tf.data.Dataset.from_tensor_slices(windows.starts)
     if shuffle_seed is not None:
         dataset = dataset.shuffle(len(windows), seed=shuffle_seed, reshuffle_each_iteration=True)
+    if repeat:
+        dataset = dataset.repeat()
     return dataset.batch(batch_size).map(batch).prefetch(tf.data.AUTOTUNE)

@@ -69,3 +69,41 @@ def test_an_ensemble_averages_its_members_and_passes_the_allowlist(tmp_path: Pat
     np.testing.assert_allclose(np.asarray(ensemble(x, training=False)), expected, rtol=1e-5)
     save_model(ensemble, tmp_path / "model.keras")
     check_keras_archive(tmp_path / "model.keras")
+
+
+def test_steps_per_epoch_draws_that_many_batches_each_epoch(sales_config: Path) -> None:
+    import keras
+
+    from lstm_forecast.config import load_config
+    from lstm_forecast.data import load_dataset
+    from lstm_forecast.prepare import part_windows, prepare
+    from lstm_forecast.train import train_forecaster
+
+    config = load_config(
+        sales_config, ["training.steps_per_epoch=3", "training.epochs=4", "training.batch_size=4"]
+    )
+    prepared = prepare(config, load_dataset(config.data))
+    train = part_windows(config, prepared, "train")
+    assert len(train) > 3 * 4  # one pass would be more batches than 3
+
+    class CountBatches(keras.callbacks.Callback):
+        def __init__(self) -> None:
+            super().__init__()
+            self.per_epoch: list[int] = []
+
+        def on_epoch_begin(self, epoch: int, logs: object = None) -> None:
+            self.per_epoch.append(0)
+
+        def on_train_batch_end(self, batch: int, logs: object = None) -> None:
+            self.per_epoch[-1] += 1
+
+    counter = CountBatches()
+    trained = train_forecaster(
+        config,
+        prepared,
+        train,
+        part_windows(config, prepared, "validation"),
+        callbacks=[counter],
+    )
+    assert counter.per_epoch == [3, 3, 3, 3]
+    assert len(trained.members[0].history["loss"]) == 4
