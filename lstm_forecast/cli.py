@@ -210,12 +210,16 @@ def validate(config_path: Path, overrides: tuple[str, ...], verbose: bool) -> No
 def train(config_path: Path, overrides: tuple[str, ...], quiet: bool, verbose: bool) -> None:
     """Train the model CONFIG describes and write its bundle (run directory)."""
     from .bundle import check_target
-    from .config import load_config
+    from .config import raw_config, validate_config
     from .locking import check_unlocked
 
-    config = load_config(config_path, overrides)
-    check_target(config.run_dir)
-    check_unlocked(config.run_dir)  # before the slow imports: a locked run stops at once
+    raw = raw_config(config_path, overrides)
+    output = raw["output"].get("dir") if isinstance(raw["output"], dict) else None
+    if isinstance(output, str):
+        # Before validation, which may import pandas: a locked run stops at once.
+        check_target(Path(output))
+        check_unlocked(Path(output))
+    config = validate_config(raw, where=str(config_path))
     from .evaluation import format_table
     from .workflows import train as run_train
 

@@ -232,6 +232,12 @@ def load_config(path: str | Path, overrides: Iterable[str] = ()) -> Config:
     Raises:
         ConfigError: naming the file (or the ``--set`` item) and the key at fault.
     """
+    return validate_config(raw_config(path, overrides), where=str(path))
+
+
+def raw_config(path: str | Path, overrides: Iterable[str] = ()) -> dict[str, Any]:
+    """The config as ``load_config`` reads it (overrides applied, paths resolved,
+    ``output.dir`` filled in), not yet validated: cheap, no pandas."""
     path = Path(path)
     raw = read_yaml_mapping(path)
     raw.setdefault("name", path.stem)
@@ -242,7 +248,7 @@ def load_config(path: str | Path, overrides: Iterable[str] = ()) -> Config:
         raw["output"] = {}
     if isinstance(raw["output"], dict) and raw["output"].get("dir") is None:
         raw["output"]["dir"] = str(Path.cwd() / "runs" / str(raw["name"]))
-    return validate_config(raw, where=str(path))
+    return raw
 
 
 def validate_config(raw: Mapping[str, Any], *, where: str) -> Config:
