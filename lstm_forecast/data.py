@@ -73,8 +73,9 @@ def load_dataset(cfg: DataConfig, path: Path | None = None) -> Dataset:
     for sid, rows in groups:
         _check_order(times[rows], lines[rows], _series_prefix(sid), path)
     freq = common_freq([times[rows] for _, rows in groups], cfg.freq, path)
+    grids: dict[tuple[pd.Timestamp, pd.Timestamp], pd.DatetimeIndex] = {}
     series = tuple(
-        _build_series(sid, times[rows], values[rows], lines[rows], freq, cfg, path)
+        _build_series(sid, times[rows], values[rows], lines[rows], freq, cfg, path, grids)
         for sid, rows in groups
     )
     return Dataset(
@@ -248,10 +249,19 @@ def _build_series(
     freq: str,
     cfg: DataConfig,
     path: Path,
+    grids: dict[tuple[pd.Timestamp, pd.Timestamp], pd.DatetimeIndex],
 ) -> Series:
+    """``grids``: the time grids made so far, by first and last timestamp; series of a
+    long-format file usually share theirs, and making one costs more than the rest."""
     where = _series_prefix(sid)
-    grid = pd.date_range(times[0], times[-1], freq=to_offset(freq))
-    position = grid.get_indexer(times)
+    span = (times[0], times[-1])
+    if span not in grids:
+        grids[span] = pd.date_range(*span, freq=to_offset(freq))
+    grid = grids[span]
+    if len(grid) == len(times) and (grid.asi8 == times.asi8).all():
+        position = np.arange(len(times))  # the usual case: no gaps
+    else:
+        position = grid.get_indexer(times)
     if (position < 0).any():
         bad = int(np.flatnonzero(position < 0)[0])
         raise DataError(

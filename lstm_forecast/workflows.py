@@ -85,8 +85,20 @@ class Bundle:
 @dataclass(frozen=True)
 class Forecast:
     frame: pd.DataFrame  # [id_column,] time_column, targets...: the CSV users get
-    futures: tuple[pd.DataFrame, ...]  # per series: forecast columns by future timestamp
+    steps: tuple[pd.DatetimeIndex, ...]  # per series: its future timestamps
+    value_columns: tuple[str, ...]  # the forecast columns of ``frame``
     dataset: Dataset  # the history it continues
+
+    @property
+    def futures(self) -> tuple[pd.DataFrame, ...]:
+        """Per series: the forecast columns indexed by future timestamp (for plots)."""
+        rows = 0
+        futures = []
+        for steps in self.steps:
+            part = self.frame.iloc[rows : rows + len(steps)][list(self.value_columns)]
+            futures.append(part.set_axis(steps))
+            rows += len(steps)
+        return tuple(futures)
 
 
 def validate(config: Config) -> Summary:
@@ -224,20 +236,28 @@ def predict(run_dir: Path, data_path: Path | None = None) -> Forecast:
         _warn_if_far_outside(series, pre, dataset.path)
     predicted = bundle.forecaster(np.stack(inputs))
     data_cfg = bundle.config.data
-    futures, parts = [], []
-    for series, scaler, scaled in zip(dataset.series, scalers, predicted, strict=True):
-        steps = future_index(series.index[-1], dataset.freq, pre.horizon)
-        values = scaler.inverse_targets(np.moveaxis(scaled, 2, 1))
-        future = _forecast_frame(values, dataset.targets, bundle.config.model.quantiles, steps)
-        futures.append(future)
-        part = future.reset_index(drop=True)
-        part.insert(0, data_cfg.time_column, format_times(steps, dataset.time_format))
-        if data_cfg.id_column is not None:
-            part.insert(0, data_cfg.id_column, series.id)
-        parts.append(part)
-    return Forecast(
-        frame=pd.concat(parts, ignore_index=True), futures=tuple(futures), dataset=dataset
+    values = np.concatenate(
+        [
+            scaler.inverse_targets(np.moveaxis(scaled, 2, 1))
+            for scaler, scaled in zip(scalers, predicted, strict=True)
+        ]
     )
+    # Series usually end together: their future timestamps are made and formatted once.
+    made: dict[pd.Timestamp, tuple[pd.DatetimeIndex, list[str]]] = {}
+    steps, times = [], []
+    for series in dataset.series:
+        last = series.index[-1]
+        if last not in made:
+            future = future_index(last, dataset.freq, pre.horizon)
+            made[last] = (future, format_times(future, dataset.time_format))
+        steps.append(made[last][0])
+        times.extend(made[last][1])
+    columns = _forecast_columns(values, dataset.targets, bundle.config.model.quantiles)
+    frame = pd.DataFrame({data_cfg.time_column: times, **columns})
+    if data_cfg.id_column is not None:
+        ids = np.repeat(np.array([s.id for s in dataset.series], dtype=object), pre.horizon)
+        frame.insert(0, data_cfg.id_column, ids)
+    return Forecast(frame=frame, steps=tuple(steps), value_columns=tuple(columns), dataset=dataset)
 
 
 def _warn_if_far_outside(series: Series, pre: Preprocessing, path: Path) -> None:
@@ -259,10 +279,10 @@ def _warn_if_far_outside(series: Series, pre: Preprocessing, path: Path) -> None
             )
 
 
-def _forecast_frame(
-    values: np.ndarray, targets: Sequence[str], levels: Sequence[float], steps: pd.DatetimeIndex
-) -> pd.DataFrame:
-    """``values``: ``(horizon, n_quantiles, n_targets)`` in original units. Columns: each
+def _forecast_columns(
+    values: np.ndarray, targets: Sequence[str], levels: Sequence[float]
+) -> dict[str, np.ndarray]:
+    """``values``: ``(rows, n_quantiles, n_targets)`` in original units. Columns: each
     target (its median when there are quantiles), then ``<target>_p<level>`` for the
     other quantiles."""
     point = levels.index(0.5) if levels else 0
@@ -272,7 +292,7 @@ def _forecast_frame(
         for q, level in enumerate(levels):
             if level != 0.5:
                 columns[f"{target}_p{100 * level:g}"] = values[:, q, t]
-    return pd.DataFrame(columns, index=steps)
+    return columns
 
 
 def _bundle_config(run_dir: Path) -> Config:
