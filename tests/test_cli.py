@@ -214,3 +214,12 @@ def test_backtest_output_through_a_file_is_refused_before_training(tmp_path: Pat
 
 def test_backtest_folds_must_be_positive() -> None:
     assert run("backtest", CONFIGS / "airline.yaml", "--folds", "0")[0] == 2
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux /proc")
+def test_an_output_that_cannot_be_written_exits_4_before_training(tmp_path: Path) -> None:
+    # /proc refuses new files even to root, where a chmod-protected folder would not.
+    config = bad_config(tmp_path, output={"dir": "/proc/lstm-forecast-test/run"})
+    code, out, err = run("train", config)
+    assert_one_line_error(code, err, 4, "cannot create the lock file")
+    assert out == "" and "epoch" not in err
