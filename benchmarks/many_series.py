@@ -12,16 +12,15 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import yaml
+from _timing import quiet_env, wall_seconds  # benchmarks/ is on sys.path when run
 
 COMMAND = [sys.executable, "-m", "lstm_forecast"]
 ROWS = 48
@@ -41,19 +40,6 @@ def long_format(n_series: int, seed: int = 0) -> pd.DataFrame:
             "sales": np.round(values.ravel(), 3),
         }
     )
-
-
-def wall_seconds(argv: list[str], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        subprocess.run(argv, check=True, capture_output=True, env=_quiet_env())
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
-
-
-def _quiet_env() -> dict[str, str]:
-    return {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
 
 
 def main() -> None:
@@ -85,7 +71,7 @@ def main() -> None:
             [*COMMAND, "train", str(config), "--quiet"],
             check=True,
             capture_output=True,
-            env=_quiet_env(),
+            env=quiet_env(),
         )
         run = str(root / "run")
         seconds_one = wall_seconds([*COMMAND, "predict", run, "--data", str(one)], args.repeat)

@@ -11,28 +11,15 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from _timing import quiet_env, wall_seconds  # benchmarks/ is on sys.path when run
 
 REPO = Path(__file__).resolve().parents[1]
 COMMAND = [sys.executable, "-m", "lstm_forecast"]
-
-
-def wall_seconds(argv: list[str], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        subprocess.run(argv, check=True, capture_output=True, env=_quiet_env())
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
-
-
-def _quiet_env() -> dict[str, str]:
-    return {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
 
 
 def main() -> None:
@@ -47,7 +34,7 @@ def main() -> None:
             [*COMMAND, "train", str(config), "--quiet", *overrides],
             check=True,
             capture_output=True,
-            env=_quiet_env(),
+            env=quiet_env(),
         )
         baseline = wall_seconds([sys.executable, "-c", "import tensorflow"], args.repeat)
         rows = {

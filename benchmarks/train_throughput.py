@@ -35,9 +35,8 @@ def measure(config_path: Path, overrides: list[str], epochs: int) -> tuple[int, 
 
     from lstm_forecast.config import load_config
     from lstm_forecast.data import load_dataset
-    from lstm_forecast.model import build_model
     from lstm_forecast.prepare import part_windows, prepare
-    from lstm_forecast.train import window_dataset
+    from lstm_forecast.train import network_for, window_dataset
 
     config = load_config(config_path, overrides)
     prepared = prepare(config, load_dataset(config.data))
@@ -46,14 +45,8 @@ def measure(config_path: Path, overrides: list[str], epochs: int) -> tuple[int, 
 
     def network() -> keras.Model:
         keras.utils.set_random_seed(0)
-        model = build_model(
-            config.model,
-            lookback=config.window.lookback,
-            n_inputs=prepared.stacked.shape[1],
-            horizon=config.window.horizon,
-            n_targets=prepared.dataset.n_targets,
-        )
-        model.compile(optimizer="adam", loss="huber")
+        model = network_for(config, prepared)
+        model.compile(optimizer="adam", loss=config.training.loss)
         return model
 
     ours = network()

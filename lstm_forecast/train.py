@@ -109,13 +109,7 @@ def train_forecaster(
     for member in range(config.training.ensemble):
         training = config.training.model_copy(update={"seed": config.training.seed + member})
         seed_everything(training.seed, deterministic=training.deterministic)
-        network = build_model(
-            config.model,
-            lookback=config.window.lookback,
-            n_inputs=prepared.stacked.shape[1],
-            horizon=config.window.horizon,
-            n_targets=prepared.dataset.n_targets,
-        )
+        network = network_for(config, prepared)
         members.append(
             fit(
                 network,
@@ -134,6 +128,17 @@ def train_forecaster(
         held_out = validation_windows if validation_windows else train_windows
         coding = _calibrated(model, coding, held_out)
     return Trained(model=model, members=tuple(members), coding=coding)
+
+
+def network_for(config: Config, prepared: Prepared) -> keras.Model:
+    """A fresh, untrained network of ``config.model`` shaped for ``prepared``'s windows."""
+    return build_model(
+        config.model,
+        lookback=config.window.lookback,
+        n_inputs=prepared.stacked.shape[1],
+        horizon=config.window.horizon,
+        n_targets=prepared.dataset.n_targets,
+    )
 
 
 def _calibrated(model: keras.Model, coding: WindowCoding, windows: WindowSet) -> WindowCoding:
