@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -50,24 +50,45 @@ class WindowCoding:
                 f"({self.season_length}) that model.baseline: seasonal_naive repeats"
             )
 
-    def encode(self, windows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def encode(
+        self, windows: np.ndarray, einsum: Callable[..., Any] = np.einsum
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Split scaled windows ``(n, lookback, n_inputs)`` into network inputs (same
-        shape, float32) and the offset ``(n, horizon, n_targets)`` that the network's
-        output is added to (the window level plus the baseline forecast)."""
-        level = np.zeros((len(windows), 1, windows.shape[2]), dtype=windows.dtype)
-        levelled = slice(0, self.n_levelled)
+        shape) and the offset ``(n, horizon, n_targets)`` that the network's output is
+        added to (the window level plus the baseline forecast).
+
+        Both are linear in the window, written with ``einsum`` and slicing only, so the
+        same code runs on numpy arrays (inference) and, with ``einsum=tf.einsum``, on
+        tensors inside the training pipeline.
+        """
+        dtype = windows.dtype.name
+        levelled = (np.arange(windows.shape[2]) < self.n_levelled).astype(dtype)
+        level = einsum("ntc,t->nc", windows, self._level_weights.astype(dtype))[:, None, :]
+        inputs = windows - level * levelled  # calendar columns keep their values
+        baseline_rows = self._baseline_rows.astype(dtype)
+        baseline = einsum("ntc,ht->nhc", inputs[:, :, : self.n_targets], baseline_rows)
+        return inputs, level[:, :, : self.n_targets] + baseline
+
+    @property
+    def _level_weights(self) -> np.ndarray:
+        """``(lookback,)``: the window's level as a weighted sum over its rows."""
+        weights = np.zeros(self.lookback, dtype=np.float64)
         if self.window_norm == "last":
-            level[:, :, levelled] = windows[:, -1:, levelled]
+            weights[-1] = 1.0
         elif self.window_norm == "mean":
-            level[:, :, levelled] = windows[:, :, levelled].mean(axis=1, keepdims=True)
-        inputs = windows - level
-        offset = np.repeat(level[:, :, : self.n_targets], self.horizon, axis=1)
+            weights[:] = 1.0 / self.lookback
+        return weights
+
+    @property
+    def _baseline_rows(self) -> np.ndarray:
+        """``(horizon, lookback)``: which input row each step's baseline repeats."""
+        rows = np.zeros((self.horizon, self.lookback), dtype=np.float64)
         if self.baseline == "naive":
-            offset = offset + inputs[:, -1:, : self.n_targets]
+            rows[:, -1] = 1.0
         elif self.baseline == "seasonal_naive":
-            rows = self.lookback - self.season_length + np.arange(self.horizon) % self.season_length
-            offset = offset + inputs[:, rows, : self.n_targets]
-        return inputs.astype(np.float32), offset.astype(np.float32)
+            steps = np.arange(self.horizon)
+            rows[steps, self.lookback - self.season_length + steps % self.season_length] = 1.0
+        return rows
 
     def decode(self, outputs: np.ndarray, offset: np.ndarray) -> np.ndarray:
         """Forecasts in scaled units from network outputs ``(n, horizon, n_targets[, q])``."""
@@ -127,7 +148,8 @@ def forecaster_of(
     def forecast(windows: np.ndarray) -> np.ndarray:
         chunks = []
         for start in range(0, len(windows), batch_size):
-            inputs, offset = coding.encode(windows[start : start + batch_size])
+            chunk = np.asarray(windows[start : start + batch_size], dtype=np.float32)
+            inputs, offset = coding.encode(chunk)
             outputs = np.asarray(network(inputs), dtype=np.float64)
             forecasts = coding.decode(outputs, offset)
             chunks.append(forecasts if forecasts.ndim == 4 else forecasts[..., None])

@@ -8,6 +8,7 @@ until a batch is gathered.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -88,6 +89,13 @@ class WindowSet:
     def gather(self) -> tuple[np.ndarray, np.ndarray]:
         """Every window as arrays (for evaluation and small data)."""
         return self.gather_at(self.starts)
+
+    def spread(self, most: int) -> WindowSet:
+        """At most ``most`` of these windows, evenly spaced over them (all if fewer)."""
+        if len(self) <= most:
+            return self
+        chosen = np.unique(np.linspace(0, len(self) - 1, most).round().astype(np.int64))
+        return dataclasses.replace(self, starts=self.starts[chosen])
 
     def gather_at(self, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The windows at ``starts`` (a batch) as arrays."""

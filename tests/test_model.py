@@ -80,7 +80,13 @@ def test_steps_per_epoch_draws_that_many_batches_each_epoch(sales_config: Path) 
     from lstm_forecast.train import train_forecaster
 
     config = load_config(
-        sales_config, ["training.steps_per_epoch=3", "training.epochs=4", "training.batch_size=4"]
+        sales_config,
+        [
+            "training.steps_per_epoch=3",
+            "training.epochs=4",
+            "training.batch_size=4",
+            "training.early_stopping_patience=10",
+        ],
     )
     prepared = prepare(config, load_dataset(config.data))
     train = part_windows(config, prepared, "train")

@@ -4,7 +4,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lstm_forecast.windows import gather_windows, stack_series, window_starts
+from lstm_forecast.windows import WindowSet, gather_windows, stack_series, window_starts
 
 
 def test_windows_on_arange_are_computed_by_hand() -> None:
@@ -88,3 +88,14 @@ def test_windows_never_cross_series_or_reach_a_later_part(
             expected = max(0, (hi - max(lo, lookback)) - horizon + 1)
             if stride == 1:
                 assert len(starts) == expected
+
+
+@given(n=st.integers(0, 300), most=st.integers(1, 50))
+def test_spread_keeps_at_most_most_windows_evenly_from_first_to_last(n: int, most: int) -> None:
+    windows = WindowSet(np.zeros((400, 1), np.float32), np.arange(n) + 7, 4, 2, 1)
+    spread = windows.spread(most)
+    assert len(spread) == min(n, most)
+    assert set(spread.starts) <= set(windows.starts)
+    assert (np.diff(spread.starts) > 0).all()
+    if n and most > 1:
+        assert spread.starts[0] == 7 and spread.starts[-1] == n + 6

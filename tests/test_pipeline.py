@@ -1,0 +1,57 @@
+"""The training input pipeline: batches made by TensorFlow from window starts."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from lstm_forecast.encoding import WindowCoding
+from lstm_forecast.train import _start_batches, window_dataset
+from lstm_forecast.windows import WindowSet
+
+
+@pytest.mark.parametrize("norm", ["none", "last", "mean"])
+@pytest.mark.parametrize("baseline", ["none", "naive", "seasonal_naive"])
+def test_the_training_pipeline_encodes_as_inference_does(norm: str, baseline: str) -> None:
+    """Batches made by TensorFlow in the training pipeline equal numpy's encoding of the
+    same windows, so a network is fed at inference exactly what it was trained on."""
+    rng = np.random.default_rng(len(norm) + len(baseline))
+    values = rng.normal(size=(40, 3)).astype(np.float32)
+    windows = WindowSet(values, np.arange(0, 27, 2), lookback=8, horizon=6, n_targets=1)
+    code = WindowCoding(
+        norm, baseline, season_length=4, lookback=8, horizon=6, n_targets=1, n_levelled=2
+    )  # type: ignore[arg-type]
+    raw_inputs, targets = windows.gather()
+    inputs, offset = code.encode(raw_inputs)
+    batches = list(window_dataset(windows, code, batch_size=5).as_numpy_iterator())
+    np.testing.assert_allclose(np.concatenate([b[0] for b in batches]), inputs, atol=1e-6)
+    np.testing.assert_allclose(np.concatenate([b[1] for b in batches]), targets - offset, atol=1e-6)
+
+
+def passes(dataset: object, n: int) -> list[list[int]]:
+    iterator = iter(dataset)  # type: ignore[call-overload]
+    return [np.concatenate([next(iterator).numpy() for _ in range(3)]).tolist() for _ in range(n)]
+
+
+def test_each_pass_is_a_new_permutation_and_the_seed_repeats_them() -> None:
+    starts = np.arange(100, 110)
+    shuffled = _start_batches(starts, 4, shuffle_seed=3, repeat=True)
+    first, second = passes(shuffled, 2)
+    assert sorted(first) == sorted(second) == starts.tolist()
+    assert first != second  # reshuffled every pass
+    again = passes(_start_batches(starts, 4, shuffle_seed=3, repeat=True), 2)
+    assert again == [first, second]
+    in_order = list(_start_batches(starts, 4, shuffle_seed=None, repeat=False).as_numpy_iterator())
+    assert [b.tolist() for b in in_order] == [
+        [100, 101, 102, 103],
+        [104, 105, 106, 107],
+        [108, 109],
+    ]
+
+
+def test_a_new_iterator_starts_a_new_pass() -> None:
+    """Keras iterates a finite dataset afresh each epoch: each epoch must reshuffle."""
+    epochs = _start_batches(np.arange(50), 8, shuffle_seed=1, repeat=False)
+    orders = [np.concatenate(list(epochs.as_numpy_iterator())).tolist() for _ in range(2)]
+    assert sorted(orders[0]) == sorted(orders[1]) == list(range(50))
+    assert orders[0] != orders[1]
