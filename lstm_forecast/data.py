@@ -7,8 +7,10 @@ and value in the message. Downstream code trusts the guarantees written on ``Ser
 from __future__ import annotations
 
 import csv
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -91,7 +93,7 @@ def load_dataset(cfg: DataConfig, path: Path | None = None) -> Dataset:
 
 def _read_csv(path: Path, cfg: DataConfig) -> pd.DataFrame:
     header = _read_header(path)
-    _check_size(path, cfg)
+    facts = _scan(path, cfg)
     needed = [cfg.time_column, *cfg.value_columns]
     if cfg.id_column is not None:
         needed.insert(0, cfg.id_column)
@@ -107,29 +109,23 @@ def _read_csv(path: Path, cfg: DataConfig) -> pd.DataFrame:
     if repeated:
         raise DataError(f"column {repeated[0]!r} appears more than once in the header", where=path)
     text_columns = {c: str for c in (cfg.time_column, cfg.id_column) if c is not None}
-    try:
-        # All columns are read (not usecols): pandas only reports rows with too many
-        # fields when it parses every column.
-        frame = pd.read_csv(
-            path,
-            dtype=text_columns,
-            encoding="utf-8-sig",
-            skip_blank_lines=False,
-            keep_default_na=False,
-            na_values=["", "NA", "NaN", "nan", "N/A", "NULL", "null"],
-        )
-    except pd.errors.ParserError as exc:
-        raise DataError(f"malformed CSV: {str(exc).strip()}", where=path) from None
-    except UnicodeDecodeError:
-        raise DataError("not UTF-8 text", where=path) from None
+    fast = facts.size >= PYARROW_FROM_BYTES and not facts.blank_lines
+    frame = _parse_csv(path, text_columns, cfg.value_columns if fast else None)
     frame = _drop_trailing_blank_rows(frame[needed])
     if frame.empty:
         raise DataError("the file has a header but no data rows", where=path)
     return frame
 
 
-def _check_size(path: Path, cfg: DataConfig) -> None:
-    """Refuse a file over ``data.max_file_mb`` or ``data.max_rows`` before parsing it."""
+@dataclass(frozen=True)
+class _FileFacts:
+    size: int
+    blank_lines: bool  # an empty line anywhere
+
+
+def _scan(path: Path, cfg: DataConfig) -> _FileFacts:
+    """Refuse a file over ``data.max_file_mb`` or ``data.max_rows`` before parsing it, and
+    note whether it has blank lines (which only the C parser keeps as rows)."""
     size = path.stat().st_size
     if cfg.max_file_mb is not None and size > cfg.max_file_mb << 20:
         raise DataError(
@@ -137,18 +133,58 @@ def _check_size(path: Path, cfg: DataConfig) -> None:
             f"({cfg.max_file_mb}); raise the cap if the file is right",
             where=path,
         )
-    if cfg.max_rows is None:
-        return
     lines = 0
+    blank_lines = False
+    previous = b""
     with path.open("rb") as handle:
         while chunk := handle.read(1 << 20):
             lines += chunk.count(b"\n")
-            if lines > cfg.max_rows + 1:  # + the header
+            joined = previous + chunk  # a blank line may straddle two chunks
+            blank_lines = blank_lines or b"\n\n" in joined or b"\n\r\n" in joined
+            previous = chunk[-2:]
+            if cfg.max_rows is not None and lines > cfg.max_rows + 1:  # + the header
                 raise DataError(
                     f"the file has more than {cfg.max_rows} rows (data.max_rows); raise "
                     "the cap if the file is right",
                     where=path,
                 )
+    return _FileFacts(size=size, blank_lines=blank_lines)
+
+
+# Below this size pandas' C parser is as quick, and predict need not import pyarrow.
+PYARROW_FROM_BYTES = 8 << 20
+_NA_VALUES = ["", "NA", "NaN", "nan", "N/A", "NULL", "null"]
+
+
+def _parse_csv(
+    path: Path, text_columns: Mapping[str, type], fast_numeric: Sequence[str] | None
+) -> pd.DataFrame:
+    """The CSV as a frame. With ``fast_numeric`` (the value columns), pyarrow's parser reads
+    it first (about three times quicker on millions of rows), those columns as float64.
+    Else, or on any complaint of pyarrow's, the C parser reads it: it parses the same
+    files the same way and says what is wrong and on which line. Every column is read
+    (not ``usecols``): the C parser only reports rows with too many fields when it parses
+    every column."""
+    options: dict[str, Any] = {
+        "dtype": text_columns,
+        "encoding": "utf-8-sig",
+        "keep_default_na": False,
+        "na_values": _NA_VALUES,
+    }
+    if fast_numeric is not None:
+        numeric = dict.fromkeys(fast_numeric, "float64")
+        try:
+            return pd.read_csv(
+                path, engine="pyarrow", **{**options, "dtype": {**text_columns, **numeric}}
+            )
+        except ValueError:  # pyarrow's parse errors and UnicodeDecodeError are ValueErrors
+            pass  # the C parser below says what is wrong, with the line
+    try:
+        return pd.read_csv(path, skip_blank_lines=False, **options)
+    except pd.errors.ParserError as exc:
+        raise DataError(f"malformed CSV: {str(exc).strip()}", where=path) from None
+    except UnicodeDecodeError:
+        raise DataError("not UTF-8 text", where=path) from None
 
 
 def _read_header(path: Path) -> list[str]:

@@ -246,3 +246,60 @@ def test_calendar_columns_are_cyclic() -> None:
     np.testing.assert_allclose(month[0], month[12], atol=1e-12)  # January again
     np.testing.assert_allclose(month[:, 0] ** 2 + month[:, 1] ** 2, 1.0)
     assert calendar_columns(index, []).shape == (13, 0)
+
+
+PARSER_CASES = {
+    "bom": "\ufeffmonth,sales\n2020-01,1\n2020-02,2\n2020-03,3\n",
+    "missing": "month,sales\n2020-01,1\n2020-02,NA\n2020-03,3\n",
+    "blank line": "month,sales\n2020-01,1\n\n2020-03,3\n",
+    "crlf blank line": "month,sales\r\n2020-01,1\r\n\r\n2020-03,3\r\n",
+    "trailing blank lines": "month,sales\n2020-01,1\n2020-02,2\n2020-03,3\n\n\n",
+    "ragged": "month,sales\n2020-01,1\n2020-02,2,9\n2020-03,3\n",
+    "text value": "month,sales\n2020-01,1\n2020-02,$10\n2020-03,3\n",
+    "semicolons": "month;sales\n2020-01;1\n2020-02;2\n",
+    "too large": "month,sales\n2020-01,1\n2020-02,1e39\n2020-03,3\n",
+    "quoted newline": 'month,sales\n2020-01,1\n2020-02,"2\n"\n2020-03,3\n',
+    "offsets": "month,sales\n2020-01-01T00:00+01:00,1\n2020-01-01T01:00+00:00,2\n",
+}
+
+
+def outcome(tmp_path: Path, text: str) -> object:
+    try:
+        dataset = load_text(tmp_path, text, freq="MS" if "offsets" not in text else None)
+    except DataError as exc:
+        return exc.message
+    return [(s.index.tolist(), s.values.tolist()) for s in dataset.series]
+
+
+@pytest.mark.parametrize("case", sorted(PARSER_CASES))
+def test_the_fast_parser_reads_and_refuses_as_the_c_parser_does(
+    case: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Files from 8 MB on are read by pyarrow: same frames, same messages (big files are
+    simulated here by lowering the threshold)."""
+    import lstm_forecast.data
+
+    text = PARSER_CASES[case]
+    with_c = outcome(tmp_path, text)
+    monkeypatch.setattr(lstm_forecast.data, "PYARROW_FROM_BYTES", 0)
+    assert outcome(tmp_path, text) == with_c
+
+
+def test_files_from_the_threshold_on_are_read_by_pyarrow(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import lstm_forecast.data
+
+    engines: list[str] = []
+    read_csv = pd.read_csv
+
+    def recording(*args: object, **kwargs: object) -> pd.DataFrame:
+        engines.append(str(kwargs.get("engine", "c")))
+        return read_csv(*args, **kwargs)  # type: ignore[call-overload, no-any-return]
+
+    monkeypatch.setattr(pd, "read_csv", recording)
+    outcome(tmp_path, PARSER_CASES["missing"])
+    assert engines == ["c"]  # small: the C parser
+    monkeypatch.setattr(lstm_forecast.data, "PYARROW_FROM_BYTES", 0)
+    outcome(tmp_path, PARSER_CASES["missing"])
+    assert engines == ["c", "pyarrow"]
