@@ -7,6 +7,7 @@ and value in the message. Downstream code trusts the guarantees written on ``Ser
 from __future__ import annotations
 
 import csv
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +17,6 @@ import numpy as np
 import pandas as pd
 from pandas.tseries.frequencies import to_offset
 
-from .atomic import file_sha256
 from .config import DataConfig
 from .errors import DataError, EnvironmentFailure
 from .timeindex import MAX_GRID_GROWTH, common_freq, detect_time_format, show_time
@@ -67,7 +67,7 @@ class Dataset:
 def load_dataset(cfg: DataConfig, path: Path | None = None) -> Dataset:
     """Read and validate the CSV at ``path`` (default ``cfg.path``) as ``cfg`` describes it."""
     path = Path(path if path is not None else cfg.path)
-    frame = _read_csv(path, cfg)
+    frame, facts = _read_csv(path, cfg)
     times = _parse_times(frame[cfg.time_column], path, cfg.time_column)
     values = np.column_stack([_numeric(frame[c], path, c) for c in cfg.value_columns])
     lines = np.arange(len(frame)) + 2  # line 1 is the header
@@ -82,7 +82,7 @@ def load_dataset(cfg: DataConfig, path: Path | None = None) -> Dataset:
     )
     return Dataset(
         path=path,
-        sha256=file_sha256(path),
+        sha256=facts.sha256,
         columns=cfg.value_columns,
         n_targets=len(cfg.targets),
         freq=freq,
@@ -91,7 +91,7 @@ def load_dataset(cfg: DataConfig, path: Path | None = None) -> Dataset:
     )
 
 
-def _read_csv(path: Path, cfg: DataConfig) -> pd.DataFrame:
+def _read_csv(path: Path, cfg: DataConfig) -> tuple[pd.DataFrame, _FileFacts]:
     header = _read_header(path)
     facts = _scan(path, cfg)
     needed = [cfg.time_column, *cfg.value_columns]
@@ -114,18 +114,20 @@ def _read_csv(path: Path, cfg: DataConfig) -> pd.DataFrame:
     frame = _drop_trailing_blank_rows(frame[needed])
     if frame.empty:
         raise DataError("the file has a header but no data rows", where=path)
-    return frame
+    return frame, facts
 
 
 @dataclass(frozen=True)
 class _FileFacts:
     size: int
     blank_lines: bool  # an empty line anywhere
+    sha256: str
 
 
 def _scan(path: Path, cfg: DataConfig) -> _FileFacts:
-    """Refuse a file over ``data.max_file_mb`` or ``data.max_rows`` before parsing it, and
-    note whether it has blank lines (which only the C parser keeps as rows)."""
+    """Refuse a file over ``data.max_file_mb`` or ``data.max_rows`` before parsing it;
+    note whether it has blank lines (which only the C parser keeps as rows) and its
+    SHA-256, in the same pass over the bytes."""
     size = path.stat().st_size
     if cfg.max_file_mb is not None and size > cfg.max_file_mb << 20:
         raise DataError(
@@ -136,8 +138,10 @@ def _scan(path: Path, cfg: DataConfig) -> _FileFacts:
     lines = 0
     blank_lines = False
     previous = b""
+    digest = hashlib.sha256()
     with path.open("rb") as handle:
         while chunk := handle.read(1 << 20):
+            digest.update(chunk)
             lines += chunk.count(b"\n")
             joined = previous + chunk  # a blank line may straddle two chunks
             blank_lines = blank_lines or b"\n\n" in joined or b"\n\r\n" in joined
@@ -148,7 +152,7 @@ def _scan(path: Path, cfg: DataConfig) -> _FileFacts:
                     "the cap if the file is right",
                     where=path,
                 )
-    return _FileFacts(size=size, blank_lines=blank_lines)
+    return _FileFacts(size=size, blank_lines=blank_lines, sha256=digest.hexdigest())
 
 
 # Below this size pandas' C parser is as quick, and predict need not import pyarrow.

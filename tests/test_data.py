@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from lstm_forecast.atomic import file_sha256
 from lstm_forecast.config import DataConfig, SplitConfig, WindowConfig
 from lstm_forecast.data import load_dataset
 from lstm_forecast.errors import DataError, EnvironmentFailure
@@ -35,6 +36,7 @@ def test_airline_reads_as_one_monthly_series() -> None:
     assert series.index[0] == pd.Timestamp("1949-01-01")
     assert series.values[0, 0] == 112.0
     assert len(dataset.sha256) == 64
+    assert dataset.sha256 == file_sha256(DATA / "airline.csv")  # hashed while scanned
 
 
 def test_stocks_long_format_keeps_each_symbol_apart() -> None:
