@@ -65,6 +65,7 @@ _KERAS_CLASSES = (
             "Dropout",
             "Dense",
             "Reshape",
+            "Concatenate",
             "Average",
         )
     }
@@ -75,7 +76,7 @@ _KERAS_CLASSES = (
         (None, "__keras_tensor__"),
     }
 )
-_ACTIVATIONS = {"tanh", "sigmoid", "relu", "linear", None}
+_ACTIVATIONS = {"tanh", "sigmoid", "relu", "softplus", "linear", None}
 
 
 def is_bundle(path: Path) -> bool:

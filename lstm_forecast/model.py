@@ -45,10 +45,55 @@ def build_model(
             x = keras.layers.Dropout(cfg.dropout, name=f"dropout_{depth}")(x)
     for depth, units in enumerate(cfg.dense, start=1):
         x = keras.layers.Dense(units, activation="relu", name=f"dense_{depth}")(x)
-    shape = (horizon, n_targets, len(cfg.quantiles)) if cfg.quantiles else (horizon, n_targets)
-    x = keras.layers.Dense(int(np.prod(shape)), name="forecast")(x)
-    outputs = keras.layers.Reshape(shape, name="steps")(x)
+    if len(cfg.quantiles) > 1:
+        outputs = _quantile_head(x, cfg.quantiles, horizon=horizon, n_targets=n_targets)
+    else:
+        shape = (horizon, n_targets, 1) if cfg.quantiles else (horizon, n_targets)
+        point = keras.layers.Dense(horizon * n_targets, name="forecast")(x)
+        outputs = keras.layers.Reshape(shape, name="steps")(point)
     return keras.Model(inputs, outputs, name="lstm_forecast")
+
+
+def _quantile_head(
+    x: keras.KerasTensor, levels: Sequence[float], *, horizon: int, n_targets: int
+) -> keras.KerasTensor:
+    """Quantile outputs that cannot cross: the median, plus the gaps between neighbouring
+    quantiles, each made positive by softplus and summed outwards from the median.
+
+    Separate outputs per quantile crossed on small data (the 10 % above the 90 %), and
+    the interval calibration then stretched the crossed pair into absurd bounds. The sums
+    are one fixed, untrained Dense layer, so the network holds only Keras' own layers
+    (safe to load, exportable to ONNX).
+    """
+    n_levels = len(levels)
+    median = keras.layers.Dense(horizon * n_targets, name="forecast")(x)
+    median = keras.layers.Reshape((horizon, n_targets, 1), name="median")(median)
+    gaps = keras.layers.Dense(
+        horizon * n_targets * (n_levels - 1), activation="softplus", name="gaps"
+    )(x)
+    gaps = keras.layers.Reshape((horizon, n_targets, n_levels - 1), name="gap_steps")(gaps)
+    stacked = keras.layers.Concatenate(name="median_and_gaps")([median, gaps])
+    sums = keras.layers.Dense(n_levels, use_bias=False, trainable=False, name="steps")
+    outputs = sums(stacked)
+    # Set, not initialised: a constant initializer would put an array into the saved
+    # config, which the bundle's allowlist refuses; the weights file carries it instead.
+    sums.set_weights([_quantile_sums(levels)])
+    return outputs
+
+
+def _quantile_sums(levels: Sequence[float]) -> np.ndarray:
+    """``(n_levels, n_levels)``: from ``[median, gap_0, ..., gap_{n-2}]`` (gap ``j`` lies
+    between quantiles ``j`` and ``j + 1``) to the quantiles in increasing order."""
+    middle = list(levels).index(0.5)
+    sums = np.zeros((len(levels), len(levels)))
+    sums[0, :] = 1.0
+    for gap in range(len(levels) - 1):
+        for level in range(len(levels)):
+            if level <= gap < middle:
+                sums[1 + gap, level] = -1.0
+            elif middle <= gap < level:
+                sums[1 + gap, level] = 1.0
+    return sums
 
 
 def average(models: Sequence[keras.Model]) -> keras.Model:

@@ -43,6 +43,37 @@ def test_builder_shapes_and_its_archive_passes_the_allowlist(
     check_keras_archive(tmp_path / "model.keras")  # raises if anything is off the allowlist
 
 
+def test_quantiles_never_cross_before_or_after_training_and_loading(tmp_path: Path) -> None:
+    import keras
+
+    from lstm_forecast.model import _quantile_sums, build_model, save_model
+    from lstm_forecast.train import pinball_loss
+
+    levels = [0.05, 0.1, 0.5, 0.8, 0.95]
+    model = build_model(
+        ModelConfig(quantiles=levels), lookback=6, n_inputs=2, horizon=3, n_targets=2
+    )
+    rng = np.random.default_rng(3)
+    inputs = rng.normal(scale=50.0, size=(64, 6, 2)).astype(np.float32)
+    # Targets whose spread the network cannot learn from 64 windows: free quantile
+    # outputs cross here.
+    targets = rng.standard_cauchy(size=(64, 3, 2)).astype(np.float32)
+    model.compile(optimizer=keras.optimizers.Adam(0.05), loss=pinball_loss(levels))
+    before = model.get_layer("steps").get_weights()[0]
+    np.testing.assert_array_equal(before, _quantile_sums(levels))
+    model.fit(inputs, targets, epochs=5, batch_size=16, verbose=0)
+    np.testing.assert_array_equal(model.get_layer("steps").get_weights()[0], before)
+    save_model(model, tmp_path / "model.keras")
+    loaded = keras.saving.load_model(tmp_path / "model.keras", safe_mode=True, compile=False)
+    for network in (model, loaded):
+        outputs = np.asarray(network(inputs, training=False))
+        assert outputs.shape == (64, 3, 2, 5)
+        assert (np.diff(outputs, axis=-1) >= 0).all()
+    np.testing.assert_allclose(
+        np.asarray(loaded(inputs, training=False)), np.asarray(model(inputs, training=False))
+    )
+
+
 def test_default_layers_keep_the_fused_kernel_eligible() -> None:
     from lstm_forecast.model import build_model
 
