@@ -49,7 +49,7 @@ _data_option = click.option(
     "data_path",
     type=click.Path(path_type=Path),
     default=None,
-    help="CSV to use instead of the training CSV recorded in the bundle.",
+    help="CSV or Parquet file to use instead of the training data recorded in the bundle.",
 )
 _plot_option = click.option(
     "--plot",

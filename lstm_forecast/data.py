@@ -1,7 +1,8 @@
-"""Read a CSV into validated series (pandas and numpy; no TensorFlow).
+"""Read a CSV or Parquet file into validated series (pandas and numpy; no TensorFlow).
 
-Everything a user can get wrong in a CSV is caught here, once, with the file, column, line
-and value in the message. Downstream code trusts the guarantees written on ``Series``.
+Everything a user can get wrong in a data file is caught here, once, with the file, column,
+line (CSV) or row (Parquet) and value in the message. Downstream code trusts the guarantees
+written on ``Series``.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import numpy as np
 import pandas as pd
 from pandas.tseries.frequencies import to_offset
 
+from .atomic import file_sha256
 from .config import DataConfig
 from .errors import DataError, EnvironmentFailure
 from .timeindex import MAX_GRID_GROWTH, common_freq, detect_time_format, show_time
@@ -49,7 +51,7 @@ class Series:
 
 @dataclass(frozen=True)
 class Dataset:
-    """Every series of one CSV, sharing columns and frequency."""
+    """Every series of one data file, sharing columns and frequency."""
 
     path: Path
     sha256: str
@@ -64,25 +66,61 @@ class Dataset:
         return self.columns[: self.n_targets]
 
 
+@dataclass(frozen=True)
+class _Rows:
+    """How messages number the rows of a file: CSV lines (the header is line 1) or
+    Parquet rows (from 1)."""
+
+    word: str
+    first: int  # the number of the first data row
+
+    def numbers(self, n_rows: int) -> np.ndarray:
+        return np.arange(n_rows) + self.first
+
+    def first_of(self, mask: pd.Series) -> str:
+        """``"line 7"``: the first row where ``mask`` holds."""
+        return f"{self.word} {int(np.flatnonzero(mask.to_numpy())[0]) + self.first}"
+
+
+_CSV_LINES = _Rows("line", 2)
+_PARQUET_ROWS = _Rows("row", 1)
+
+
 def load_dataset(cfg: DataConfig, path: Path | None = None) -> Dataset:
-    """Read and validate the CSV at ``path`` (default ``cfg.path``) as ``cfg`` describes it."""
+    """Read and validate the data file at ``path`` (default ``cfg.path``) as ``cfg``
+    describes it: Parquet if its name ends in ``.parquet``, CSV otherwise."""
     path = Path(path if path is not None else cfg.path)
-    frame, facts = _read_csv(path, cfg)
-    times = _parse_times(frame[cfg.time_column], path, cfg.time_column)
-    values = np.column_stack([_numeric(frame[c], path, c) for c in cfg.value_columns])
-    lines = np.arange(len(frame)) + 2  # line 1 is the header
-    groups = _group_rows(frame, cfg, path)
-    for sid, rows in groups:
-        _check_order(times[rows], lines[rows], _series_prefix(sid), path)
-    freq = common_freq([times[rows] for _, rows in groups], cfg.freq, path)
+    if is_parquet(path):
+        frame, sha256 = _read_parquet(path, cfg)
+        rows = _PARQUET_ROWS
+    else:
+        frame, sha256 = _read_csv(path, cfg)
+        rows = _CSV_LINES
+    times = _parse_times(frame[cfg.time_column], path, cfg.time_column, rows)
+    values = np.column_stack([_numeric(frame[c], path, c, rows) for c in cfg.value_columns])
+    lines = rows.numbers(len(frame))
+    groups = _group_rows(frame, cfg, path, rows)
+    for sid, positions in groups:
+        _check_order(times[positions], lines[positions], _series_prefix(sid), path, rows)
+    freq = common_freq([times[positions] for _, positions in groups], cfg.freq, path)
     grids: dict[tuple[pd.Timestamp, pd.Timestamp], pd.DatetimeIndex] = {}
     series = tuple(
-        _build_series(sid, times[rows], values[rows], lines[rows], freq, cfg, path, grids)
-        for sid, rows in groups
+        _build_series(
+            sid,
+            times[positions],
+            values[positions],
+            lines[positions],
+            freq,
+            cfg,
+            path,
+            grids,
+            rows,
+        )
+        for sid, positions in groups
     )
     return Dataset(
         path=path,
-        sha256=facts.sha256,
+        sha256=sha256,
         columns=cfg.value_columns,
         n_targets=len(cfg.targets),
         freq=freq,
@@ -91,9 +129,12 @@ def load_dataset(cfg: DataConfig, path: Path | None = None) -> Dataset:
     )
 
 
-def _read_csv(path: Path, cfg: DataConfig) -> tuple[pd.DataFrame, _FileFacts]:
-    header = _read_header(path)
-    facts = _scan(path, cfg)
+def is_parquet(path: Path) -> bool:
+    return path.suffix.lower() == ".parquet"
+
+
+def _needed_columns(cfg: DataConfig, header: Sequence[str], path: Path) -> list[str]:
+    """The columns ``cfg`` reads, after checking the file has each of them once."""
     needed = [cfg.time_column, *cfg.value_columns]
     if cfg.id_column is not None:
         needed.insert(0, cfg.id_column)
@@ -105,16 +146,47 @@ def _read_csv(path: Path, cfg: DataConfig) -> tuple[pd.DataFrame, _FileFacts]:
             f"columns {', '.join(map(repr, header))}",
             where=path,
         )
-    repeated = sorted({c for c in header if header.count(c) > 1})
+    repeated = sorted({c for c in header if list(header).count(c) > 1})
     if repeated:
         raise DataError(f"column {repeated[0]!r} appears more than once in the header", where=path)
+    return needed
+
+
+def _read_csv(path: Path, cfg: DataConfig) -> tuple[pd.DataFrame, str]:
+    header = _read_header(path)
+    facts = _scan(path, cfg)
+    needed = _needed_columns(cfg, header, path)
     text_columns = {c: str for c in (cfg.time_column, cfg.id_column) if c is not None}
     fast = facts.size >= PYARROW_FROM_BYTES and not facts.blank_lines
     frame = _parse_csv(path, text_columns, cfg.value_columns if fast else None)
     frame = _drop_trailing_blank_rows(frame[needed])
     if frame.empty:
         raise DataError("the file has a header but no data rows", where=path)
-    return frame, facts
+    return frame, facts.sha256
+
+
+def _read_parquet(path: Path, cfg: DataConfig) -> tuple[pd.DataFrame, str]:
+    """The needed columns of a Parquet file, after the same caps as a CSV's (the row
+    count comes from the file's footer, before any data is read)."""
+    import pyarrow
+    import pyarrow.parquet
+
+    _check_is_file(path, "a Parquet file")
+    _check_size(path, cfg)
+    try:
+        parquet = pyarrow.parquet.ParquetFile(path)
+        needed = _needed_columns(cfg, parquet.schema_arrow.names, path)
+        n_rows = parquet.metadata.num_rows
+        if cfg.max_rows is not None and n_rows > cfg.max_rows:
+            raise DataError(_too_many_rows(cfg.max_rows), where=path)
+        frame = parquet.read(columns=needed).to_pandas()
+    except PermissionError:
+        raise EnvironmentFailure("permission denied reading the data file", where=path) from None
+    except (pyarrow.ArrowException, ValueError, OSError) as exc:
+        raise DataError(f"not a readable Parquet file ({exc})", where=path) from None
+    if frame.empty:
+        raise DataError("the file has columns but no data rows", where=path)
+    return frame, file_sha256(path)
 
 
 @dataclass(frozen=True)
@@ -128,13 +200,7 @@ def _scan(path: Path, cfg: DataConfig) -> _FileFacts:
     """Refuse a file over ``data.max_file_mb`` or ``data.max_rows`` before parsing it;
     note whether it has blank lines (which only the C parser keeps as rows) and its
     SHA-256, in the same pass over the bytes."""
-    size = path.stat().st_size
-    if cfg.max_file_mb is not None and size > cfg.max_file_mb << 20:
-        raise DataError(
-            f"the file is {size / (1 << 20):.0f} MB, over data.max_file_mb "
-            f"({cfg.max_file_mb}); raise the cap if the file is right",
-            where=path,
-        )
+    size = _check_size(path, cfg)
     lines = 0
     blank_lines = False
     previous = b""
@@ -147,12 +213,27 @@ def _scan(path: Path, cfg: DataConfig) -> _FileFacts:
             blank_lines = blank_lines or b"\n\n" in joined or b"\n\r\n" in joined
             previous = chunk[-2:]
             if cfg.max_rows is not None and lines > cfg.max_rows + 1:  # + the header
-                raise DataError(
-                    f"the file has more than {cfg.max_rows} rows (data.max_rows); raise "
-                    "the cap if the file is right",
-                    where=path,
-                )
+                raise DataError(_too_many_rows(cfg.max_rows), where=path)
     return _FileFacts(size=size, blank_lines=blank_lines, sha256=digest.hexdigest())
+
+
+def _check_size(path: Path, cfg: DataConfig) -> int:
+    """The file's size in bytes, after refusing one over ``data.max_file_mb``."""
+    size = path.stat().st_size
+    if cfg.max_file_mb is not None and size > cfg.max_file_mb << 20:
+        raise DataError(
+            f"the file is {size / (1 << 20):.0f} MB, over data.max_file_mb "
+            f"({cfg.max_file_mb}); raise the cap if the file is right",
+            where=path,
+        )
+    return size
+
+
+def _too_many_rows(max_rows: int) -> str:
+    return (
+        f"the file has more than {max_rows} rows (data.max_rows); raise the cap if the "
+        "file is right"
+    )
 
 
 # Below this size pandas' C parser is as quick, and predict need not import pyarrow.
@@ -191,11 +272,15 @@ def _parse_csv(
         raise DataError("not UTF-8 text", where=path) from None
 
 
-def _read_header(path: Path) -> list[str]:
+def _check_is_file(path: Path, kind: str) -> None:
     if not path.exists():
         raise DataError("data file not found", where=path)
     if path.is_dir():
-        raise DataError("is a directory, not a CSV file", where=path)
+        raise DataError(f"is a directory, not {kind}", where=path)
+
+
+def _read_header(path: Path) -> list[str]:
+    _check_is_file(path, "a CSV file")
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
             header = next(csv.reader(handle), None)
@@ -216,11 +301,18 @@ def _drop_trailing_blank_rows(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.iloc[:last]
 
 
-def _parse_times(column: pd.Series, path: Path, name: str) -> pd.DatetimeIndex:
+def _parse_times(column: pd.Series, path: Path, name: str, rows: _Rows) -> pd.DatetimeIndex:
+    if pd.api.types.is_datetime64_any_dtype(column):  # a Parquet timestamp column
+        if column.isna().any():
+            raise DataError(
+                f"column {name!r}: empty time value at {rows.first_of(column.isna())}",
+                where=path,
+            )
+        return pd.DatetimeIndex(column)
     text = column.astype("string").str.strip()
     empty = text.isna() | (text == "")
     if empty.any():
-        raise DataError(f"column {name!r}: empty time value at line {_line(empty)}", where=path)
+        raise DataError(f"column {name!r}: empty time value at {rows.first_of(empty)}", where=path)
     try:
         parsed = pd.to_datetime(text, format="ISO8601", errors="coerce")
     except ValueError:
@@ -230,43 +322,38 @@ def _parse_times(column: pd.Series, path: Path, name: str) -> pd.DatetimeIndex:
     if bad.any():
         value = text[bad].iloc[0]
         raise DataError(
-            f"column {name!r}: cannot parse time value {value!r} at line "
-            f"{_line(bad)} (expected ISO 8601, e.g. 2012-01-31 or "
+            f"column {name!r}: cannot parse time value {value!r} at "
+            f"{rows.first_of(bad)} (expected ISO 8601, e.g. 2012-01-31 or "
             "2012-01-31T13:00:00)",
             where=path,
         )
     return pd.DatetimeIndex(parsed)
 
 
-def _numeric(column: pd.Series, path: Path, name: str) -> np.ndarray:
+def _numeric(column: pd.Series, path: Path, name: str, rows: _Rows) -> np.ndarray:
     if column.dtype == bool or not pd.api.types.is_numeric_dtype(column):
         coerced = pd.to_numeric(column, errors="coerce")
         bad = coerced.isna() & column.notna()
         if bad.any() or column.dtype == bool:
             value = column[bad].iloc[0] if bad.any() else column.iloc[0]
-            line = _line(bad) if bad.any() else 2
-            raise DataError(
-                f"column {name!r}: non-numeric value {value!r} at line {line}", where=path
-            )
+            at = rows.first_of(bad if bad.any() else column.notna())
+            raise DataError(f"column {name!r}: non-numeric value {value!r} at {at}", where=path)
         column = coerced
     values = column.to_numpy(dtype=np.float64, na_value=np.nan)
     huge = np.abs(values) > FLOAT32_MAX
     if huge.any():
         first = int(np.flatnonzero(huge)[0])
         raise DataError(
-            f"column {name!r}: value {float(values[first])} at line {first + 2} is "
+            f"column {name!r}: value {float(values[first])} at {rows.word} "
+            f"{first + rows.first} is "
             "infinite or too large for float32",
             where=path,
         )
     return values
 
 
-def _line(mask: pd.Series) -> int:
-    return int(np.flatnonzero(mask.to_numpy())[0]) + 2
-
-
 def _group_rows(
-    frame: pd.DataFrame, cfg: DataConfig, path: Path
+    frame: pd.DataFrame, cfg: DataConfig, path: Path, rows: _Rows
 ) -> list[tuple[str | None, np.ndarray]]:
     """Row positions of each series, in order of first appearance."""
     if cfg.id_column is None:
@@ -274,7 +361,7 @@ def _group_rows(
     ids = frame[cfg.id_column].astype("string").str.strip()
     empty = ids.isna() | (ids == "")
     if empty.any():
-        raise DataError(f"column {cfg.id_column!r}: empty id at line {_line(empty)}", where=path)
+        raise DataError(f"column {cfg.id_column!r}: empty id at {rows.first_of(empty)}", where=path)
     codes, uniques = pd.factorize(ids)
     order = np.argsort(codes, kind="stable")
     bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
@@ -290,6 +377,7 @@ def _build_series(
     cfg: DataConfig,
     path: Path,
     grids: dict[tuple[pd.Timestamp, pd.Timestamp], pd.DatetimeIndex],
+    rows: _Rows,
 ) -> Series:
     """``grids``: the time grids made so far, by first and last timestamp; series of a
     long-format file usually share theirs, and making one costs more than the rest."""
@@ -305,7 +393,7 @@ def _build_series(
     if (position < 0).any():
         bad = int(np.flatnonzero(position < 0)[0])
         raise DataError(
-            f"{where}timestamp {show_time(times[bad])} at line {lines[bad]} is not on the "
+            f"{where}timestamp {show_time(times[bad])} at {rows.word} {lines[bad]} is not on the "
             f"grid of frequency {freq}; set data.freq to match the data",
             where=path,
         )
@@ -319,7 +407,7 @@ def _build_series(
     full[position] = values
     row_lines = np.zeros(len(grid), dtype=np.int64)  # 0: a step absent from the file
     row_lines[position] = lines
-    full, keep = _apply_missing_policy(full, row_lines, grid, cfg, where, path)
+    full, keep = _apply_missing_policy(full, row_lines, grid, cfg, where, path, rows)
     return Series(id=sid, index=grid[keep], values=full[keep])
 
 
@@ -327,20 +415,23 @@ def _series_prefix(sid: str | None) -> str:
     return f"series '{sid}': " if sid is not None else ""
 
 
-def _check_order(times: pd.DatetimeIndex, lines: np.ndarray, where: str, path: Path) -> None:
+def _check_order(
+    times: pd.DatetimeIndex, lines: np.ndarray, where: str, path: Path, rows: _Rows
+) -> None:
     steps = np.diff(times.asi8)
     if (steps > 0).all():
         return
     i = int(np.flatnonzero(steps <= 0)[0])
     if steps[i] == 0:
         raise DataError(
-            f"{where}duplicate timestamp {show_time(times[i])} at lines {lines[i]} and "
+            f"{where}duplicate timestamp {show_time(times[i])} at {rows.word}s {lines[i]} and "
             f"{lines[i + 1]}",
             where=path,
         )
     raise DataError(
-        f"{where}rows are not in time order: line {lines[i + 1]} ({show_time(times[i + 1])}) "
-        f"comes after line {lines[i]} ({show_time(times[i])}); sort the file by time",
+        f"{where}rows are not in time order: {rows.word} {lines[i + 1]} "
+        f"({show_time(times[i + 1])}) comes after {rows.word} {lines[i]} "
+        f"({show_time(times[i])}); sort the file by time",
         where=path,
     )
 
@@ -352,13 +443,14 @@ def _apply_missing_policy(
     cfg: DataConfig,
     where: str,
     path: Path,
+    rows: _Rows,
 ) -> tuple[np.ndarray, slice]:
     """Fill or mark missing values; returns the values and the rows to keep (a trim)."""
     missing = ~np.isfinite(values)
     if not missing.any():
         return values, slice(None)
     if cfg.missing == "error":
-        raise DataError(_missing_message(missing, lines, grid, cfg, where), where=path)
+        raise DataError(_missing_message(missing, lines, grid, cfg, where, rows), where=path)
     frame = pd.DataFrame(values)
     if cfg.missing == "ffill":
         frame = frame.ffill()
@@ -372,7 +464,12 @@ def _apply_missing_policy(
 
 
 def _missing_message(
-    missing: np.ndarray, lines: np.ndarray, grid: pd.DatetimeIndex, cfg: DataConfig, where: str
+    missing: np.ndarray,
+    lines: np.ndarray,
+    grid: pd.DatetimeIndex,
+    cfg: DataConfig,
+    where: str,
+    rows: _Rows,
 ) -> str:
     fix = "set data.missing to drop, ffill or interpolate"
     absent = lines == 0
@@ -383,8 +480,8 @@ def _missing_message(
             f"{show_time(grid[first])}); {fix}"
         )
     column = int(np.flatnonzero(missing.any(axis=0))[0])
-    rows = np.flatnonzero(missing[:, column])
+    missing_rows = np.flatnonzero(missing[:, column])
     return (
-        f"{where}column {cfg.value_columns[column]!r} has {len(rows)} missing values "
-        f"(first at line {lines[rows[0]]}); {fix}"
+        f"{where}column {cfg.value_columns[column]!r} has {len(missing_rows)} missing values "
+        f"(first at {rows.word} {lines[missing_rows[0]]}); {fix}"
     )

@@ -305,3 +305,107 @@ def test_files_from_the_threshold_on_are_read_by_pyarrow(
     monkeypatch.setattr(lstm_forecast.data, "PYARROW_FROM_BYTES", 0)
     outcome(tmp_path, PARSER_CASES["missing"])
     assert engines == ["c", "pyarrow"]
+
+
+def as_parquet(csv: Path, parquet: Path, **column_types: str) -> Path:
+    """The CSV's rows as a Parquet file, every column as text unless typed here."""
+    frame = pd.read_csv(csv, dtype=str, keep_default_na=False)
+    frame.astype(column_types).to_parquet(parquet, index=False)
+    return parquet
+
+
+def same_series(a, b) -> bool:  # type: ignore[no-untyped-def]
+    return a.freq == b.freq and all(
+        x.id == y.id and x.index.equals(y.index) and np.array_equal(x.values, y.values)
+        for x, y in zip(a.series, b.series, strict=True)
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "fields", "types"),
+    [
+        ("airline", {"time_column": "month", "target": "passengers"}, {"passengers": "int64"}),
+        (
+            "stocks",
+            {"time_column": "date", "target": "price", "id_column": "symbol"},
+            {"price": "float64", "date": "datetime64[ns]"},
+        ),
+        (
+            "seattle_weather",
+            {"time_column": "date", "target": "temp_max", "features": ["wind"]},
+            {"temp_max": "float64", "wind": "float64"},
+        ),
+    ],
+)
+def test_parquet_reads_as_the_csv_does(
+    name: str, fields: dict[str, object], types: dict[str, str], tmp_path: Path
+) -> None:
+    from_csv = load_dataset(config(DATA / f"{name}.csv", **fields))
+    parquet = as_parquet(DATA / f"{name}.csv", tmp_path / f"{name}.parquet", **types)
+    from_parquet = load_dataset(config(parquet, **fields))
+    assert same_series(from_csv, from_parquet)
+    assert from_parquet.sha256 == file_sha256(parquet)
+    # Text columns with numbers in them read as the CSV's do too.
+    untyped = load_dataset(
+        config(as_parquet(DATA / f"{name}.csv", tmp_path / "t.parquet"), **fields)
+    )
+    assert same_series(from_csv, untyped)
+
+
+@pytest.mark.parametrize(
+    ("frame", "message"),
+    [
+        (
+            pd.DataFrame({"month": ["2000-01", "2000-02"], "units": [1.0, 2.0]}),
+            "column 'sales' not found; the file has columns 'month', 'units'",
+        ),
+        (
+            pd.DataFrame({"month": ["2000-01", "2000-02"], "sales": ["1", "$10"]}),
+            r"column 'sales': non-numeric value '\$10' at row 2",
+        ),
+        (
+            pd.DataFrame({"month": ["2000-01", "2000-01"], "sales": [1.0, 2.0]}),
+            "duplicate timestamp 2000-01-01 at rows 1 and 2",
+        ),
+        (
+            pd.DataFrame({"month": ["2000-02", "2000-01"], "sales": [1.0, 2.0]}),
+            r"not in time order: row 2 \(2000-01-01\) comes after row 1",
+        ),
+        (
+            pd.DataFrame({"month": ["2000-01", None], "sales": [1.0, 2.0]}),
+            "empty time value at row 2",
+        ),
+        (
+            pd.DataFrame({"month": pd.to_datetime(["2000-01-01", None]), "sales": [1.0, 2.0]}),
+            "empty time value at row 2",
+        ),
+        (
+            pd.DataFrame({"month": ["2000-01", "2000-02", "2000-03"], "sales": [1.0, None, 3]}),
+            r"column 'sales' has 1 missing values \(first at row 2\)",
+        ),
+        (
+            pd.DataFrame({"month": ["2000-01", "2000-02"], "sales": [1.0, 1e39]}),
+            "value 1e[+]39 at row 2 is infinite or too large",
+        ),
+        (pd.DataFrame({"month": pd.Series([], dtype=str), "sales": []}), "no data rows"),
+    ],
+)
+def test_bad_parquet_files_name_the_row(frame: pd.DataFrame, message: str, tmp_path: Path) -> None:
+    path = tmp_path / "d.parquet"
+    frame.to_parquet(path, index=False)
+    with pytest.raises(DataError, match=message) as caught:
+        load_dataset(config(path))
+    assert str(caught.value.where) == str(path)
+
+
+def test_parquet_over_the_caps_or_not_parquet_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "d.parquet"
+    monthly_frame(30).to_parquet(path, index=False)
+    assert len(load_dataset(config(path, max_rows=30)).series[0]) == 30
+    with pytest.raises(DataError, match=r"more than 29 rows \(data.max_rows\)"):
+        load_dataset(config(path, max_rows=29))
+    path.write_text("month,sales\n2000-01,1\n")  # a CSV by another name
+    with pytest.raises(DataError, match="not a readable Parquet file"):
+        load_dataset(config(path))
+    with pytest.raises(DataError, match="data file not found"):
+        load_dataset(config(tmp_path / "absent.parquet"))

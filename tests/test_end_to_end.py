@@ -99,6 +99,17 @@ def test_predict_matches_columns_by_name(airline: tuple[Path, str], tmp_path: Pa
     assert out == invoke("predict", run_dir)[1]
 
 
+def test_predict_reads_parquet_as_it_reads_the_csv(
+    airline: tuple[Path, str], tmp_path: Path
+) -> None:
+    run_dir, _ = airline
+    parquet = tmp_path / "airline.parquet"
+    pd.read_csv(REPO / "data" / "airline.csv", dtype={"month": str}).to_parquet(parquet)
+    code, out, err = invoke("predict", run_dir, "--data", parquet)
+    assert code == 0, err
+    assert out == invoke("predict", run_dir)[1]
+
+
 def test_tampered_bundle_is_refused_with_exit_3(airline: tuple[Path, str], tmp_path: Path) -> None:
     tampered = tmp_path / "tampered"
     shutil.copytree(airline[0], tampered)
