@@ -284,6 +284,7 @@ def report(
     models: Sequence[str],
     command: str,
     seconds: float,
+    seed_seconds: dict[int, float],
 ) -> str:
     seeds = list(runs)
     first = runs[seeds[0]]
@@ -293,7 +294,9 @@ def report(
         f"Command: `{command}`  ",
         f"Run: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC on {platform.machine()}, "
         f"{os.cpu_count()} cores, Python {platform.python_version()}; "
-        f"{seconds / 60:.1f} minutes in all.",
+        f"{seconds / 60:.1f} minutes in all ("
+        + ", ".join(f"seed {s}: {t / 60:.1f}" for s, t in seed_seconds.items())
+        + "; the seedless models are fit with the first seed).",
         "",
         "Protocol: 3 origins tiling the last 3 x horizon points; neural models trained once "
         "before the first origin (own validation part, in time order), no refit; AutoETS "
@@ -371,9 +374,14 @@ def main() -> None:
     specs = [s for s in SPECS if s.name in args.datasets]
     started = time.perf_counter()
     seedless: dict[tuple[str, str], Result] = {}
-    runs = {seed: run(specs, models, seed, seedless) for seed in args.seeds}
+    runs: dict[int, dict[str, dict[str, Result]]] = {}
+    seed_seconds: dict[int, float] = {}
+    for seed in args.seeds:
+        seed_started = time.perf_counter()
+        runs[seed] = run(specs, models, seed, seedless)
+        seed_seconds[seed] = time.perf_counter() - seed_started
     command = "uv run --group bench python benchmarks/accuracy.py " + " ".join(sys.argv[1:])
-    text = report(runs, list(models), command.strip(), time.perf_counter() - started)
+    text = report(runs, list(models), command.strip(), time.perf_counter() - started, seed_seconds)
     print(text)
     if args.output is not None:
         args.output.write_text(text + "\n", encoding="utf-8")
