@@ -74,6 +74,21 @@ class Evaluation:
             for model, metrics in means[0].items()
         }
 
+    def share_beating(self, baseline: str = "seasonal_naive") -> tuple[int, int]:
+        """How many scored series the model beats ``baseline`` on (lower MASE, the mean
+        over targets), and how many series have a MASE for both (a constant train part
+        has none)."""
+        wins = compared = 0
+        for series in self.series:
+            if not len(series.origins):
+                continue
+            means = series.mean_scores()
+            model, other = means["model"]["mase"], means[baseline]["mase"]
+            if np.isfinite(model) and np.isfinite(other):
+                compared += 1
+                wins += model < other
+        return wins, compared
+
     def to_json(self) -> dict[str, Any]:
         result: dict[str, Any] = {
             "targets": list(self.targets),
@@ -84,6 +99,12 @@ class Evaluation:
             "overall": _finite_or_none(self.overall()) if self.n_origins else None,
         }
         if len(self.series) > 1 or self.series[0].id is not None:
+            wins, compared = self.share_beating("seasonal_naive")
+            result["model_beats_seasonal_naive"] = {
+                "series": wins,
+                "of": compared,
+                "share": wins / compared if compared else None,
+            }
             result["series"] = {
                 str(s.id): {"origins": len(s.origins)}
                 | (_finite_or_none(s.mean_scores()) if len(s.origins) else {})
@@ -241,6 +262,13 @@ def format_table(evaluation: Evaluation, title: str = "test") -> str:
             lines.append(
                 f"{lead}{model:16}{row['mae']:12.4g}{row['rmse']:12.4g}"
                 f"{row['smape']:10.2f}{row['mase']:9.3f}{tail}"
+            )
+    if len(evaluation.series) > 1:
+        wins, compared = evaluation.share_beating("seasonal_naive")
+        if compared:
+            lines.append(
+                f"model beats seasonal naive (MASE) on {wins} of {compared} series "
+                f"({100 * wins / compared:.0f} %)"
             )
     return "\n".join(lines)
 

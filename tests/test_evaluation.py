@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from lstm_forecast.evaluation import Evaluation, SeriesForecasts, format_table
+
+
+def scored(sid: str, model: float, snaive: float, origins: int = 2) -> SeriesForecasts:
+    """A series whose scores are given (the forecasts themselves are not looked at)."""
+    table = {"mae": 1.0, "rmse": 1.0, "smape": 1.0}
+    scores = {
+        name: {**{k: np.array([v]) for k, v in table.items()}, "mase": np.array([mase])}
+        for name, mase in (("model", model), ("naive", 1.0), ("seasonal_naive", snaive))
+    }
+    return SeriesForecasts(
+        id=sid,
+        index=pd.date_range("2000-01", periods=10, freq="MS"),
+        actual=np.zeros((10, 1)),
+        train_end=5,
+        test_start=8,
+        origins=np.arange(origins) + 8,
+        forecasts={},
+        quantiles=None,
+        scores=scores if origins else {},
+    )
+
+
+def test_share_of_series_beating_seasonal_naive_counts_only_comparable_series() -> None:
+    evaluation = Evaluation(
+        targets=("y",),
+        horizon=1,
+        season_length=12,
+        quantile_levels=(),
+        series=(
+            scored("a", 0.5, 1.0),  # beats
+            scored("b", 1.2, 1.0),  # loses
+            scored("c", 1.0, 1.0),  # a tie is not a win
+            scored("d", 0.1, float("nan")),  # constant train part: no MASE to compare
+            scored("e", 0.1, 1.0, origins=0),  # too short to score
+        ),
+    )
+    assert evaluation.share_beating() == (1, 3)
+    assert evaluation.to_json()["model_beats_seasonal_naive"] == {
+        "series": 1,
+        "of": 3,
+        "share": 1 / 3,
+    }
+    assert format_table(evaluation).splitlines()[-1] == (
+        "model beats seasonal naive (MASE) on 1 of 3 series (33 %)"
+    )
