@@ -177,6 +177,8 @@ class TrainingConfig(_Section):
     deterministic: bool = True
     # Train this many networks (seeds seed, seed+1, ...) and average their forecasts.
     ensemble: Annotated[int, Field(ge=1, le=32)] = 1
+    # Write TensorBoard logs (losses and learning rate per epoch) under this folder.
+    tensorboard: Path | None = Field(default=None, strict=False)
 
 
 class EvaluationConfig(_Section):
@@ -218,7 +220,7 @@ class Config(_Section):
 
 # Keys holding paths: relative values are resolved against the config file's folder,
 # or against the working directory when they come from --set.
-_PATH_KEYS = (("data", "path"), ("output", "dir"))
+_PATH_KEYS = (("data", "path"), ("output", "dir"), ("training", "tensorboard"))
 
 
 def load_config(path: str | Path, overrides: Iterable[str] = ()) -> Config:

@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import keras
@@ -169,7 +170,12 @@ def train_forecaster(
         callbacks = [*callbacks, EpochLines(progress, config.training.epochs)]
     members = []
     for member in range(config.training.ensemble):
-        training = config.training.model_copy(update={"seed": config.training.seed + member})
+        training = config.training.model_copy(
+            update={
+                "seed": config.training.seed + member,
+                "tensorboard": _member_logs(config.training, member),
+            }
+        )
         seed_everything(training.seed, deterministic=training.deterministic)
         network = network_for(config, prepared)
         members.append(
@@ -190,6 +196,13 @@ def train_forecaster(
         held_out = validation_windows if validation_windows else train_windows
         coding = _calibrated(model, coding, held_out)
     return Trained(model=model, members=tuple(members), coding=coding)
+
+
+def _member_logs(training: TrainingConfig, member: int) -> Path | None:
+    """Each ensemble member logs to its own run folder, which TensorBoard shows as a run."""
+    if training.tensorboard is None or training.ensemble == 1:
+        return training.tensorboard
+    return training.tensorboard / f"member_{member + 1}"
 
 
 def network_for(config: Config, prepared: Prepared) -> keras.Model:
@@ -258,6 +271,10 @@ def fit(
             monitor=monitor, patience=training.early_stopping_patience, restore_best_weights=True
         ),
     ]
+    if training.tensorboard is not None:
+        schedule.append(
+            keras.callbacks.TensorBoard(log_dir=str(training.tensorboard), write_graph=False)
+        )
     if training.reduce_lr_patience:
         schedule.append(
             keras.callbacks.ReduceLROnPlateau(

@@ -8,6 +8,7 @@ this module stay light.
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 import logging
 import platform
 from collections.abc import Callable, Sequence
@@ -106,6 +107,7 @@ def validate(config: Config) -> Summary:
     dataset = load_dataset(config.data)
     prepared = prepare(config, dataset)
     check_target(config.run_dir)
+    _check_log_folder(config)
     windows = {
         part: len(part_windows(config, prepared, part)) for part in ("train", "validation", "test")
     }
@@ -133,6 +135,7 @@ def train(
         progress: receives one line per epoch (for logs; TensorFlow is imported only
             once the bundle's lock is held, so a locked run stops at once).
     """
+    _check_log_folder(config)
     # The bundle's lock is taken first, so a second run on it stops at once.
     with staged_bundle(config.run_dir) as staging:
         prepared = prepare(config, load_dataset(config.data))
@@ -171,6 +174,23 @@ def train(
         best_epoch=first.best_epoch,
         seconds=trained.seconds,
     )
+
+
+def _check_log_folder(config: Config) -> None:
+    """Refuse a ``training.tensorboard`` folder that cannot be one, before training."""
+    folder = config.training.tensorboard
+    if folder is None:
+        return
+    if importlib.util.find_spec("tensorboard") is None:  # TensorFlow needs it to log
+        raise ConfigError(
+            "training.tensorboard needs the tensorboard package: "
+            "pip install 'lstm-forecast[tensorboard]'",
+            where=folder,
+        )
+    for parent in [folder, *folder.parents]:
+        if parent.exists() and not parent.is_dir():
+            what = "is a file" if parent == folder else f"has a parent that is a file ({parent})"
+            raise ConfigError(f"training.tensorboard {what}", where=folder)
 
 
 def load_bundle(run_dir: Path) -> Bundle:

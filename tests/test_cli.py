@@ -80,6 +80,7 @@ GOOD_ROWS = "".join(f"2000-{m:02d},{m}\n" for m in range(1, 13))
         ("not_a_bundle", ["exists and is not an lstm-forecast bundle"]),
         ("bad_set", ["--set training.epoch=3", "did you mean 'epochs'"]),
         ("drop_everything", ["no training window without missing values"]),
+        ("tensorboard_is_file", ["logs: training.tensorboard is a file"]),
     ],
 )
 def test_bad_input_exits_2_with_one_line_and_writes_nothing(
@@ -125,6 +126,9 @@ def test_bad_input_exits_2_with_one_line_and_writes_nothing(
     elif setup == "bad_set":
         config = bad_config(tmp_path)
         extra = ["--set", "training.epoch=3"]
+    elif setup == "tensorboard_is_file":
+        (tmp_path / "logs").write_text("x")
+        config = bad_config(tmp_path, training={"tensorboard": "logs"})
     before = sorted(p.name for p in tmp_path.iterdir())
     code, out, err = run("train", config, *extra)
     assert_one_line_error(code, err, 2, *fragments)
@@ -223,3 +227,24 @@ def test_an_output_that_cannot_be_written_exits_4_before_training(tmp_path: Path
     code, out, err = run("train", config)
     assert_one_line_error(code, err, 4, "cannot create the lock file")
     assert out == "" and "epoch" not in err
+
+
+def test_tensorboard_without_its_package_says_what_to_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib.util
+
+    find_spec = importlib.util.find_spec
+
+    def without_tensorboard(name: str, *args: object) -> object:
+        return None if name == "tensorboard" else find_spec(name, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(importlib.util, "find_spec", without_tensorboard)
+    config = bad_config(tmp_path, training={"tensorboard": "logs"})
+    for command in ("validate", "train"):
+        code, out, err = run(command, config)
+        assert out == ""
+        assert_one_line_error(
+            code, err, 2, "training.tensorboard needs the tensorboard package", "[tensorboard]"
+        )
+    assert not (tmp_path / "logs").exists() and not (tmp_path / "run").exists()

@@ -26,10 +26,12 @@ def test_relative_paths_resolve_against_the_config_file(tmp_path: Path) -> None:
     path.write_text(
         "data: {path: ../d.csv, time_column: t, target: y}\n"
         "window: {lookback: 3, horizon: 1}\noutput: {dir: out}\n"
+        "training: {tensorboard: ../logs}\n"
     )
     config = load_config(path)
     assert config.data.path == tmp_path / "d.csv"
     assert config.run_dir == tmp_path / "sub" / "out"
+    assert config.training.tensorboard == tmp_path / "logs"
     assert config.name == "c"
 
 

@@ -383,3 +383,36 @@ def test_predict_data_missing_a_feature_column_is_refused_by_name(tmp_path: Path
     code, out, err = invoke("predict", tmp_path / "run", "--data", without)
     assert code == 2 and out == ""
     assert "column 'promo' not found; the file has columns 'month', 'sales'" in err
+
+
+def tensorboard_scalars(folder: Path) -> dict[str, list[float]]:
+    """Every scalar in the TensorBoard event files under ``folder``, by tag."""
+    import tensorflow as tf
+
+    scalars: dict[str, list[float]] = {}
+    for events in sorted(folder.glob("events.out.tfevents.*")):
+        for event in tf.compat.v1.train.summary_iterator(str(events)):
+            for value in event.summary.value:
+                number = float(tf.make_ndarray(value.tensor))
+                scalars.setdefault(value.tag, []).append(number)
+    return scalars
+
+
+def test_tensorboard_logs_losses_and_learning_rate_per_member(tmp_path: Path) -> None:
+    logs = tmp_path / "logs"
+    train_tiny(
+        "airline",
+        tmp_path / "run",
+        "training.epochs=3",
+        "training.ensemble=2",
+        f"training.tensorboard={logs}",
+    )
+    metadata = json.loads((tmp_path / "run" / "metadata.json").read_text())
+    assert sorted(p.name for p in logs.iterdir()) == ["member_1", "member_2"]
+    for member in ("member_1", "member_2"):
+        train = tensorboard_scalars(logs / member / "train")
+        validation = tensorboard_scalars(logs / member / "validation")
+        assert len(train["epoch_loss"]) == 3 and all(np.isfinite(train["epoch_loss"]))
+        assert train["epoch_learning_rate"] == pytest.approx([0.001] * 3)
+        assert len(validation["epoch_loss"]) == 3
+    assert "tensorboard" not in json.dumps(metadata)  # logs are not part of the bundle
