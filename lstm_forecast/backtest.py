@@ -69,6 +69,11 @@ def backtest(
     by ``folds`` horizons."""
     if folds < 1:
         raise ConfigError(f"--folds must be at least 1 (got {folds})")
+    if config.training.distribute == "multi_worker":
+        raise ConfigError(
+            "training.distribute: multi_worker is for train; backtest runs in one process "
+            "(use none or mirrored)"
+        )
     dataset = load_dataset(config.data)
     horizon = config.window.horizon
     evaluations, seconds = [], 0.0

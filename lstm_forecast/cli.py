@@ -211,11 +211,15 @@ def train(config_path: Path, overrides: tuple[str, ...], quiet: bool, verbose: b
     """Train the model CONFIG describes and write its bundle (run directory)."""
     from .bundle import check_target
     from .config import raw_config, validate_config
+    from .distribute import cluster_role
     from .locking import check_unlocked
 
     raw = raw_config(config_path, overrides)
     output = raw["output"].get("dir") if isinstance(raw["output"], dict) else None
-    if isinstance(output, str):
+    training = raw.get("training")
+    distribute = training.get("distribute") if isinstance(training, dict) else None
+    role = cluster_role(distribute if isinstance(distribute, str) else "none")
+    if isinstance(output, str) and role.is_chief:
         # Before validation, which may import pandas: a locked run stops at once.
         check_target(Path(output))
         check_unlocked(Path(output))
@@ -225,9 +229,14 @@ def train(config_path: Path, overrides: tuple[str, ...], quiet: bool, verbose: b
 
     report = _run_training(lambda **kw: run_train(config, **kw), quiet)
     if not quiet:
+        written = (
+            f"bundle written to {report.run_dir}"
+            if report.run_dir is not None
+            else f"{role.describe()}: the chief writes the bundle"
+        )
         _echo_err(
             f"trained {len(report.history['loss'])} epochs in {report.seconds:.1f}s "
-            f"(best epoch {report.best_epoch}); bundle written to {report.run_dir}"
+            f"(best epoch {report.best_epoch}); {written}"
         )
     click.echo(format_table(report.evaluation))
 
@@ -422,6 +431,11 @@ def _format_summary(config_path: Path, summary: Summary) -> str:
         f"data: {dataset.path}: {count} series, {rows} rows, frequency {dataset.freq}, "
         f"columns {', '.join(dataset.columns)}",
         "split (rows): " + ", ".join(f"{k} {v}" for k, v in parts.items()),
+        *(
+            [f"skipped: {len(prepared.skipped)} series too short to train on (see the warnings)"]
+            if prepared.skipped
+            else []
+        ),
         "windows: " + ", ".join(f"{k} {v}" for k, v in summary.windows.items()),
         f"output: {summary.run_dir} "
         f"({'replaces the bundle there' if summary.replaces_bundle else 'new'})",

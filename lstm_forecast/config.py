@@ -45,6 +45,9 @@ class DataConfig(_Section):
     # exhaust the memory of the machine a cron job shares.
     max_file_mb: PositiveInt | None = 4096
     max_rows: PositiveInt | None = 50_000_000
+    # Refuse a file with a series shorter than this (null: series too short to train on
+    # are skipped with a warning, as long as one series is long enough).
+    min_series_length: PositiveInt | None = None
 
     @property
     def targets(self) -> tuple[str, ...]:
@@ -179,6 +182,9 @@ class TrainingConfig(_Section):
     ensemble: Annotated[int, Field(ge=1, le=32)] = 1
     # Write TensorBoard logs (losses and learning rate per epoch) under this folder.
     tensorboard: Path | None = Field(default=None, strict=False)
+    # none: this process only; mirrored: every local GPU (one replica per GPU);
+    # multi_worker: every machine TF_CONFIG names. batch_size is global, split over replicas.
+    distribute: Literal["none", "mirrored", "multi_worker"] = "none"
 
 
 class EvaluationConfig(_Section):

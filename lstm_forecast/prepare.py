@@ -7,6 +7,8 @@ reach a scaler or a training target: the leakage test poisons the test part to p
 
 from __future__ import annotations
 
+import dataclasses
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -18,9 +20,13 @@ from .encoding import WindowCoding, choose_baseline
 from .errors import DataError
 from .metrics import season_length_for
 from .scaling import Scaler
-from .split import SplitBounds, check_split, split_bounds
+from .split import SplitBounds, check_split, split_bounds, split_fits, too_short
 from .timeindex import calendar_columns
 from .windows import WindowSet, stack_series, window_starts
+
+_log = logging.getLogger(__name__)
+# Skipped series named one per line up to this many, then counted (all are in metrics.json).
+_NAMED_SKIPS = 10
 
 
 @dataclass(frozen=True)
@@ -33,6 +39,8 @@ class Prepared:
     coding: WindowCoding
     stacked: np.ndarray  # (total rows, n_inputs), model inputs; series i starts at offsets[i]
     offsets: np.ndarray
+    # Series of the file left out as too short to train on: id -> why (``dataset`` lacks them).
+    skipped: dict[str, str] = dataclasses.field(default_factory=dict)
 
     @property
     def scaled(self) -> tuple[np.ndarray, ...]:
@@ -49,12 +57,18 @@ def prepare(
     scalers: Sequence[Scaler] | None = None,
     coding: WindowCoding | None = None,
 ) -> Prepared:
-    """Split and scale every series; refuses a series too short for the split.
+    """Split and scale every series.
 
-    ``scalers`` (one per series) and ``coding``, from a bundle, are used as given;
-    otherwise each series' scaler is fit on its own train part and the coding follows the
-    config (``baseline: auto`` decided on the train parts).
+    ``scalers`` (one per series) and ``coding``, from a bundle, are used as given, and a
+    series too short for the split is refused. Otherwise (training) each series' scaler
+    is fit on its own train part and the coding follows the config (``baseline: auto``
+    decided on the train parts); of several series, one too short for the split is left
+    out with a warning (``skipped``), unless shorter than ``data.min_series_length``,
+    which refuses it.
     """
+    skipped: dict[str, str] = {}
+    if scalers is None:
+        dataset, skipped = _trainable(config, dataset)
     bounds = []
     for series in dataset.series:
         part = split_bounds(len(series), config.split, config.window.horizon)
@@ -83,7 +97,39 @@ def prepare(
         coding=coding or window_coding(config, dataset, bounds, rows),
         stacked=stacked,
         offsets=offsets,
+        skipped=skipped,
     )
+
+
+def _trainable(config: Config, dataset: Dataset) -> tuple[Dataset, dict[str, str]]:
+    """The dataset without the series too short to train on, and why each was left out."""
+    floor = config.data.min_series_length
+    short = [s for s in dataset.series if floor is not None and len(s) < floor]
+    if short:
+        name = "the series" if short[0].id is None else f"series '{short[0].id}'"
+        raise DataError(
+            f"{name} has {len(short[0])} rows, fewer than data.min_series_length ({floor})"
+            + (f"; so have {len(short) - 1} more" if len(short) > 1 else ""),
+            where=dataset.path,
+        )
+    if len(dataset.series) == 1:
+        return dataset, {}  # one series: refused below if too short, never skipped
+    skipped = {}
+    for series in dataset.series:
+        bounds = split_bounds(len(series), config.split, config.window.horizon)
+        if not split_fits(bounds, config.window):
+            skipped[str(series.id)] = too_short(series, config.window, config.split)
+    if not skipped or len(skipped) == len(dataset.series):
+        return dataset, {}  # none to skip, or all too short: the first is refused below
+    for reason in list(skipped.values())[:_NAMED_SKIPS]:
+        _log.warning(f"{dataset.path}: {reason}; skipped")
+    if len(skipped) > _NAMED_SKIPS:
+        _log.warning(
+            f"{dataset.path}: {len(skipped) - _NAMED_SKIPS} more series too short to train "
+            "on were skipped (all are listed in metrics.json)"
+        )
+    kept = tuple(s for s in dataset.series if str(s.id) not in skipped)
+    return dataclasses.replace(dataset, series=kept), skipped
 
 
 def model_rows(series: Series, scaler: Scaler, calendar_features: Sequence[str]) -> np.ndarray:

@@ -30,6 +30,8 @@ class Preprocessing:
     # Lowest and highest value of each column in each series' train part (predict warns
     # when its inputs are far outside them).
     train_ranges: dict[str | None, tuple[np.ndarray, np.ndarray]]
+    # Series of the training file left out as too short (no forecast for them).
+    skipped: frozenset[str] = frozenset()
 
     @property
     def lookback(self) -> int:
@@ -63,6 +65,7 @@ class Preprocessing:
                 )
                 for s, b in zip(dataset.series, prepared.bounds, strict=True)
             },
+            skipped=frozenset(prepared.skipped),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -93,6 +96,7 @@ class Preprocessing:
                 }
                 for sid, scaler in self.scalers.items()
             ],
+            "skipped_series": sorted(self.skipped),
         }
 
     @classmethod
@@ -131,6 +135,8 @@ class Preprocessing:
                 _id(s["id"]): (_row(s["train_min"], columns), _row(s["train_max"], columns))
                 for s in series
             },
+            # Absent from bundles written before series could be skipped.
+            skipped=frozenset(str(s) for s in data.get("skipped_series", [])),
         )
 
 

@@ -44,20 +44,28 @@ def check_split(
     series: Series, bounds: SplitBounds, window: WindowConfig, split: SplitConfig, where: Path
 ) -> None:
     """Refuse a series too short for one training window and whole validation/test horizons."""
-    if _split_fits(bounds, window):
+    if split_fits(bounds, window):
         return
-    needed = _rows_needed(len(series), window, split)
-    name = f"series '{series.id}'" if series.id is not None else "the series"
     raise DataError(
-        f"{name} has {len(series)} rows but needs at least {needed}: lookback "
-        f"{window.lookback} + horizon {window.horizon} for training, then validation "
-        f"{_describe_part(split.validation)} and test {_describe_part(split.test)}, each "
-        f"at least one horizon long; shorten window.lookback or the split",
-        where=where,
+        f"{too_short(series, window, split)}; shorten window.lookback or the split", where=where
     )
 
 
-def _split_fits(bounds: SplitBounds, window: WindowConfig) -> bool:
+def too_short(series: Series, window: WindowConfig, split: SplitConfig) -> str:
+    """Why ``series`` cannot be split and windowed (for a series where it cannot)."""
+    needed = _rows_needed(len(series), window, split)
+    name = f"series '{series.id}'" if series.id is not None else "the series"
+    return (
+        f"{name} has {len(series)} rows but needs at least {needed}: lookback "
+        f"{window.lookback} + horizon {window.horizon} for training, then validation "
+        f"{_describe_part(split.validation)} and test {_describe_part(split.test)}, each "
+        f"at least one horizon long"
+    )
+
+
+def split_fits(bounds: SplitBounds, window: WindowConfig) -> bool:
+    """Whether the parts hold one training window and whole validation/test horizons."""
+
     def holds_horizons(size: int) -> bool:
         return size == 0 or size >= window.horizon
 
@@ -70,7 +78,7 @@ def _split_fits(bounds: SplitBounds, window: WindowConfig) -> bool:
 
 def _rows_needed(length: int, window: WindowConfig, split: SplitConfig) -> int:
     for candidate in range(window.lookback + window.horizon, 100 * (length + 1) + 10_000):
-        if _split_fits(split_bounds(candidate, split, window.horizon), window):
+        if split_fits(split_bounds(candidate, split, window.horizon), window):
             return candidate
     raise DataError("the split leaves no room for a training window")  # pragma: no cover
 

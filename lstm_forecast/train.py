@@ -168,6 +168,8 @@ def train_forecaster(
     average them into one model. ``progress``, if given, receives one line per epoch."""
     if progress is not None:
         callbacks = [*callbacks, EpochLines(progress, config.training.epochs)]
+    # First: a multi-worker strategy must exist before TensorFlow runs anything.
+    strategy = strategy_for(config.training.distribute)
     members = []
     for member in range(config.training.ensemble):
         training = config.training.model_copy(
@@ -177,25 +179,37 @@ def train_forecaster(
             }
         )
         seed_everything(training.seed, deterministic=training.deterministic)
-        network = network_for(config, prepared)
-        members.append(
-            fit(
-                network,
-                training,
-                train_windows,
-                validation_windows,
-                prepared.coding,
-                quantiles=config.model.quantiles,
-                verbose=verbose,
-                callbacks=callbacks,
+        with strategy.scope():  # variables made here are mirrored on every replica
+            network = network_for(config, prepared)
+            members.append(
+                fit(
+                    network,
+                    training,
+                    train_windows,
+                    validation_windows,
+                    prepared.coding,
+                    quantiles=config.model.quantiles,
+                    verbose=verbose,
+                    callbacks=callbacks,
+                )
             )
-        )
     model = average([m.model for m in members])
     coding = prepared.coding
     if len(config.model.quantiles) > 1:
         held_out = validation_windows if validation_windows else train_windows
         coding = _calibrated(model, coding, held_out)
     return Trained(model=model, members=tuple(members), coding=coding)
+
+
+def strategy_for(distribute: str) -> tf.distribute.Strategy:
+    """TensorFlow's strategy for ``training.distribute``. Batches stay global: each step's
+    batch of ``batch_size`` windows is split over the replicas."""
+    if distribute == "mirrored":
+        return tf.distribute.MirroredStrategy()
+    if distribute == "multi_worker":
+        # Reads TF_CONFIG and waits for every worker it names.
+        return tf.distribute.MultiWorkerMirroredStrategy()
+    return tf.distribute.get_strategy()  # the default: one device, scope() changes nothing
 
 
 def _member_logs(training: TrainingConfig, member: int) -> Path | None:
@@ -257,6 +271,8 @@ def fit(
     loss = pinball_loss(quantiles) if quantiles else _LOSSES[training.loss]()
     optimizer = _OPTIMIZERS[training.optimizer](learning_rate=training.learning_rate)
     model.compile(optimizer=optimizer, loss=loss)
+    if isinstance(tf.distribute.get_strategy(), tf.distribute.MultiWorkerMirroredStrategy):
+        _fit_across_workers(model)
     validated = validation_windows is not None and len(validation_windows) > 0
     if validation_windows is not None and training.steps_per_epoch is not None:
         # A long series' validation part would otherwise cost far more than the capped
@@ -317,6 +333,47 @@ def fit(
     return TrainResult(
         model=model, history=history, best_epoch=best, seconds=time.perf_counter() - started
     )
+
+
+def _fit_across_workers(model: keras.Model) -> None:
+    """Make ``model.fit`` work under MultiWorkerMirroredStrategy with Keras 3 (3.15), which
+    fails there twice (keras-team/keras#20585; TensorFlow's multi-worker tutorial fails the
+    same way). Only this model instance changes.
+
+    - Before the first step, ``fit`` averages the first batch over the replicas to build
+      the model from its shapes, a reduction that fails eagerly ("Attempt to convert a
+      value (PerReplica...)"). This worker's own part of the batch has the same shapes,
+      so the model builds from that.
+    - It averages each step's logs over the replicas along axis 0, which a scalar loss
+      lacks ("Invalid reduction dimension 0"). The steps here return each figure as a
+      one-element vector, whose mean over the replicas is the scalar Keras expects, the
+      same on every worker (an all-reduce), so early stopping decides the same on all.
+    """
+
+    strategy = model.distribute_strategy
+
+    def first_local(value: Any) -> Any:
+        if isinstance(value, tf.distribute.DistributedValues):
+            return strategy.experimental_local_results(value)[0]
+        return value
+
+    def build(iterator: Any = None, data_batch: Any = None) -> None:
+        if iterator is not None:
+            for _, _, batches in iterator:
+                data_batch = tf.nest.map_structure(first_local, next(batches))
+                break
+        with strategy.scope():
+            model._symbolic_build(data_batch=data_batch)
+
+    def as_vectors(step: Callable[[Any], dict[str, Any]]) -> Callable[[Any], dict[str, Any]]:
+        def vector_step(data: Any) -> dict[str, Any]:
+            return {name: tf.reshape(value, [1]) for name, value in step(data).items()}
+
+        return vector_step
+
+    model._maybe_symbolic_build = build
+    model.train_step = as_vectors(model.train_step)
+    model.test_step = as_vectors(model.test_step)
 
 
 def pinball_loss(quantiles: Sequence[float]) -> Callable[[tf.Tensor, tf.Tensor], tf.Tensor]:
@@ -390,4 +447,9 @@ def window_dataset(
 
     dataset = _start_batches(windows.starts, batch_size, shuffle_seed, repeat=repeat)
     batches = dataset.map(batch, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
-    return batches.prefetch(tf.data.AUTOTUNE)
+    # Under a multi-worker strategy each worker keeps its share of every batch (DATA
+    # sharding: there are no files to shard by); the order is the same on every worker,
+    # which has the same seed.
+    options = tf.data.Options()
+    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+    return batches.prefetch(tf.data.AUTOTUNE).with_options(options)

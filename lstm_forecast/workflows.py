@@ -7,6 +7,7 @@ this module stay light.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import importlib.util
 import logging
@@ -32,6 +33,7 @@ from .bundle import (
 )
 from .config import Config, validate_config
 from .data import Dataset, Series, load_dataset
+from .distribute import cluster_role
 from .encoding import forecaster_of
 from .errors import BundleError, ConfigError, DataError
 from .evaluation import Evaluation, Forecaster, evaluate_at, test_origins
@@ -65,7 +67,7 @@ class Summary:
 
 @dataclass(frozen=True)
 class TrainReport:
-    run_dir: Path
+    run_dir: Path | None  # None: a worker of a multi-worker run, which writes nothing
     evaluation: Evaluation
     history: dict[str, list[float]]  # of the first ensemble member
     best_epoch: int
@@ -108,6 +110,7 @@ def validate(config: Config) -> Summary:
     prepared = prepare(config, dataset)
     check_target(config.run_dir)
     _check_log_folder(config)
+    cluster_role(config.training.distribute)  # TF_CONFIG must be usable
     windows = {
         part: len(part_windows(config, prepared, part)) for part in ("train", "validation", "test")
     }
@@ -129,6 +132,10 @@ def train(
 ) -> TrainReport:
     """Train on the config's data, score the test part and write the bundle atomically.
 
+    Under ``training.distribute: multi_worker`` every worker trains, and only the chief
+    writes (the bundle, and TensorBoard logs); the others return a report with no
+    ``run_dir``.
+
     Args:
         verbose: Keras' verbosity for ``fit`` (0 silent, 1 bar, 2 a line per epoch).
         callbacks: extra Keras callbacks.
@@ -136,44 +143,82 @@ def train(
             once the bundle's lock is held, so a locked run stops at once).
     """
     _check_log_folder(config)
-    # The bundle's lock is taken first, so a second run on it stops at once.
-    with staged_bundle(config.run_dir) as staging:
-        prepared = prepare(config, load_dataset(config.data))
-        train_windows = training_windows(config, prepared)
-        from . import model as model_lib
-        from . import train as train_lib
-
-        validation = part_windows(config, prepared, "validation")
-        trained = train_lib.train_forecaster(
-            config,
-            prepared,
-            train_windows,
-            validation,
+    role = cluster_role(config.training.distribute)
+    if not role.is_chief:
+        logless = config.training.model_copy(update={"tensorboard": None})
+        fitted = _fit(
+            config.model_copy(update={"training": logless}),
             verbose=verbose,
             callbacks=callbacks,
             progress=progress,
         )
-        evaluation = evaluate_at(
-            prepared,
-            model_lib.as_forecaster(trained.model, trained.coding),
-            test_origins(prepared, config.window.lookback, config.window.horizon),
-            quantile_levels=config.model.quantiles,
-        )
-        model_lib.save_model(trained.model, staging / MODEL_FILE)
+        return fitted.report(None)
+    # The bundle's lock is taken first, so a second run on it stops at once.
+    with staged_bundle(config.run_dir) as staging:
+        fitted = _fit(config, verbose=verbose, callbacks=callbacks, progress=progress)
+        from . import model as model_lib
+
+        model_lib.save_model(fitted.trained.model, staging / MODEL_FILE)
         onnx = model_lib.export_onnx(
-            trained.model,
+            fitted.trained.model,
             staging / ONNX_FILE,
-            _onnx_check_inputs(prepared, validation, train_windows),
+            _onnx_check_inputs(fitted.prepared, fitted.validation, fitted.train_windows),
         )
-        _write_bundle_body(staging, config, prepared, evaluation, trained, onnx)
-    first = trained.members[0]
-    return TrainReport(
-        run_dir=config.run_dir,
-        evaluation=evaluation,
-        history=first.history,
-        best_epoch=first.best_epoch,
-        seconds=trained.seconds,
+        _write_bundle_body(
+            staging, config, fitted.prepared, fitted.evaluation, fitted.trained, onnx
+        )
+    return fitted.report(config.run_dir)
+
+
+@dataclass(frozen=True)
+class _Fitted:
+    prepared: Prepared
+    train_windows: WindowSet
+    validation: WindowSet
+    trained: Trained
+    evaluation: Evaluation
+
+    def report(self, run_dir: Path | None) -> TrainReport:
+        first = self.trained.members[0]
+        return TrainReport(
+            run_dir=run_dir,
+            evaluation=self.evaluation,
+            history=first.history,
+            best_epoch=first.best_epoch,
+            seconds=self.trained.seconds,
+        )
+
+
+def _fit(
+    config: Config,
+    *,
+    verbose: int,
+    callbacks: Sequence[keras.callbacks.Callback],
+    progress: Callable[[str], None] | None,
+) -> _Fitted:
+    """Prepare the data, train, and score the test part (nothing written)."""
+    prepared = prepare(config, load_dataset(config.data))
+    train_windows = training_windows(config, prepared)
+    from . import model as model_lib
+    from . import train as train_lib
+
+    validation = part_windows(config, prepared, "validation")
+    trained = train_lib.train_forecaster(
+        config,
+        prepared,
+        train_windows,
+        validation,
+        verbose=verbose,
+        callbacks=callbacks,
+        progress=progress,
     )
+    evaluation = evaluate_at(
+        prepared,
+        model_lib.as_forecaster(trained.model, trained.coding),
+        test_origins(prepared, config.window.lookback, config.window.horizon),
+        quantile_levels=config.model.quantiles,
+    )
+    return _Fitted(prepared, train_windows, validation, trained, evaluation)
 
 
 def _check_log_folder(config: Config) -> None:
@@ -335,6 +380,21 @@ def _load_for_bundle(bundle: Bundle, data_path: Path | None) -> Dataset:
             where=data_cfg.path,
         )
     dataset = load_dataset(data_cfg, data_path)
+    left_out = [s.id for s in dataset.series if s.id in pre.skipped]
+    if left_out:
+        # Too short at training time: the model has no scaler for them (see metrics.json).
+        _log.warning(
+            f"{dataset.path}: {len(left_out)} series left out of training as too short "
+            f"have no forecast: {', '.join(map(repr, left_out[:10]))}"
+            + (" ..." if len(left_out) > 10 else "")
+        )
+        kept = tuple(s for s in dataset.series if s.id not in pre.skipped)
+        if not kept:
+            raise DataError(
+                "every series in the file was left out of training as too short",
+                where=dataset.path,
+            )
+        dataset = dataclasses.replace(dataset, series=kept)
     if dataset.columns != pre.columns:
         raise BundleError(
             f"config.yaml and preprocessing.json disagree on columns "
@@ -385,7 +445,8 @@ def _write_bundle_body(
     write_json(
         staging / "preprocessing.json", Preprocessing.of(config, prepared, trained.coding).to_json()
     )
-    write_json(staging / "metrics.json", evaluation.to_json())
+    skipped = {"skipped_series": prepared.skipped} if prepared.skipped else {}
+    write_json(staging / "metrics.json", {**evaluation.to_json(), **skipped})
     write_json(
         staging / "metadata.json",
         {

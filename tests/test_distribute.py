@@ -1,0 +1,180 @@
+"""training.distribute: who writes in a multi-worker run, and two workers on localhost."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from lstm_forecast.distribute import cluster_role
+from lstm_forecast.errors import ConfigError
+
+from .conftest import monthly_frame, write_config, write_csv
+
+
+def tf_config(task_type: str, index: int, **cluster: list[str]) -> dict[str, str]:
+    return {
+        "TF_CONFIG": json.dumps({"cluster": cluster, "task": {"type": task_type, "index": index}})
+    }
+
+
+HOSTS = ["127.0.0.1:1", "127.0.0.1:2"]
+
+
+def test_without_multi_worker_this_process_writes_whatever_tf_config_says() -> None:
+    role = cluster_role("mirrored", tf_config("worker", 1, worker=HOSTS))
+    assert role.is_chief and role.n_workers == 1
+
+
+@pytest.mark.parametrize(
+    ("environ", "chief", "workers"),
+    [
+        (tf_config("worker", 0, worker=HOSTS), True, 2),
+        (tf_config("worker", 1, worker=HOSTS), False, 2),
+        (tf_config("chief", 0, chief=["127.0.0.1:3"], worker=HOSTS), True, 3),
+        (tf_config("worker", 0, chief=["127.0.0.1:3"], worker=HOSTS), False, 3),
+    ],
+)
+def test_the_chief_is_the_chief_task_or_else_worker_0(
+    environ: dict[str, str], chief: bool, workers: int
+) -> None:
+    role = cluster_role("multi_worker", environ)
+    assert role.is_chief is chief and role.n_workers == workers
+
+
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        ({}, "TF_CONFIG: training.distribute is multi_worker but TF_CONFIG is not set"),
+        ({"TF_CONFIG": "{not json"}, "TF_CONFIG: not a TF_CONFIG of the form"),
+        ({"TF_CONFIG": '{"cluster": {}}'}, "KeyError: 'task'"),
+        (tf_config("worker", 2, worker=HOSTS), "task worker 2 is not in the cluster"),
+        (tf_config("ps", 0, ps=HOSTS), "runs as a chief or worker task"),
+    ],
+)
+def test_an_unusable_tf_config_is_a_config_error(environ: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        cluster_role("multi_worker", environ)
+    assert message in caught.value.message
+
+
+def free_ports(n: int) -> list[int]:
+    sockets = [socket.socket() for _ in range(n)]
+    for s in sockets:
+        s.bind(("127.0.0.1", 0))
+    ports = [s.getsockname()[1] for s in sockets]
+    for s in sockets:
+        s.close()
+    return ports
+
+
+def epoch_losses(stderr: str) -> list[float]:
+    """The training loss of each epoch, from train's progress lines."""
+    return [float(line.split()[3]) for line in stderr.splitlines() if line.startswith("epoch ")]
+
+
+def lstm_forecast(*args: str | Path, env: dict[str, str]) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "lstm_forecast", *map(str, args)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_validate_refuses_multi_worker_without_tf_config(tmp_path: Path) -> None:
+    config = write_config(
+        tmp_path,
+        write_csv(tmp_path / "sales.csv", monthly_frame()),
+        training={"distribute": "multi_worker"},
+    )
+    env = {k: v for k, v in os.environ.items() if k != "TF_CONFIG"}
+    for command in ("validate", "train"):
+        done = lstm_forecast(command, config, env=env)
+        out, err = done.communicate(timeout=120)
+        assert done.returncode == 2 and out == ""
+        assert err.strip().splitlines() == [
+            "lstm-forecast: error: TF_CONFIG: training.distribute is multi_worker but "
+            "TF_CONFIG is not set; it must name the cluster and this task, e.g. "
+            '{"cluster": {"worker": ["host1:12345", "host2:12345"]}, "task": {"type": '
+            '"worker", "index": 0}}'
+        ]
+    assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.slow
+def test_two_workers_on_localhost_train_one_model_and_only_the_chief_writes(
+    tmp_path: Path,
+) -> None:
+    csv = write_csv(tmp_path / "sales.csv", monthly_frame(96))
+    config = write_config(
+        tmp_path,
+        csv,
+        training={"distribute": "multi_worker", "epochs": 3, "batch_size": 8},
+    )
+    hosts = [f"127.0.0.1:{port}" for port in free_ports(2)]
+    workers = []
+    for index in range(2):
+        env = {**os.environ, **tf_config("worker", index, worker=hosts)}
+        env["TF_CPP_MIN_LOG_LEVEL"] = "3"
+        # Worker 1 is pointed at its own output folder: it must leave it unmade.
+        output = tmp_path / ("run" if index == 0 else "worker_run")
+        workers.append(lstm_forecast("train", config, "--set", f"output.dir={output}", env=env))
+    results = []
+    try:
+        for worker in workers:
+            results.append(worker.communicate(timeout=300))
+    finally:
+        for worker in workers:
+            worker.kill()
+    for worker, (out, err) in zip(workers, results, strict=True):
+        assert worker.returncode == 0, err
+        assert "model" in out and "seasonal_naive" in out  # both print the test table
+    assert "worker 1 of 2: the chief writes the bundle" in results[1][1]
+    assert "bundle written to" in results[0][1]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["config.yaml", "run", "sales.csv"]
+    # Both trained the same network: their test tables and losses agree.
+    assert results[0][0] == results[1][0]
+    losses = [epoch_losses(err) for _, err in results]
+    assert losses[0] == losses[1] and len(losses[0]) == 3
+    # The batch is global (8 windows, 4 per worker): one process with batch 8 follows
+    # nearly the same path (the sums run in another order).
+    env = {k: v for k, v in os.environ.items() if k != "TF_CONFIG"}
+    single = lstm_forecast(
+        "train",
+        config,
+        "--set",
+        "training.distribute=none",
+        "--set",
+        f"output.dir={tmp_path / 'single'}",
+        env=env,
+    )
+    _, err = single.communicate(timeout=300)
+    assert single.returncode == 0, err
+    assert epoch_losses(err) == pytest.approx(losses[0], rel=0.02)
+    shutil.rmtree(tmp_path / "single")
+    predict = lstm_forecast("predict", tmp_path / "run", env=env)
+    out, err = predict.communicate(timeout=120)
+    assert predict.returncode == 0, err
+    assert len(out.strip().splitlines()) == 1 + 6  # header and the horizon
+
+
+@pytest.mark.slow
+def test_mirrored_trains_on_the_local_devices(tmp_path: Path) -> None:
+    from lstm_forecast.config import load_config
+    from lstm_forecast.workflows import train
+
+    config = write_config(
+        tmp_path,
+        write_csv(tmp_path / "sales.csv", monthly_frame()),
+        training={"distribute": "mirrored"},
+    )
+    report = train(load_config(config))
+    assert report.run_dir == tmp_path / "run" and (report.run_dir / "model.onnx").is_file()
