@@ -234,9 +234,13 @@ def train(config_path: Path, overrides: tuple[str, ...], quiet: bool, verbose: b
             if report.run_dir is not None
             else f"{role.describe()}: the chief writes the bundle"
         )
+        validation = report.history.get("val_loss")
+        best = f"best epoch {report.best_epoch}" + (
+            f", val_loss {validation[report.best_epoch - 1]:.6g}" if validation else ""
+        )
         _echo_err(
             f"trained {len(report.history['loss'])} epochs in {report.seconds:.1f}s "
-            f"(best epoch {report.best_epoch}); {written}"
+            f"({best}); {written}"
         )
     click.echo(format_table(report.evaluation))
 
@@ -356,6 +360,52 @@ def backtest(
             f"{folder / 'backtest.png'}"
         )
     click.echo(format_backtest(result))
+
+
+@cli.command()
+@click.argument("config_path", metavar="CONFIG", type=click.Path(path_type=Path))
+@click.option(
+    "--trials",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Configs to try [default: tuning.max_trials].",
+)
+@click.option(
+    "--output",
+    "-o",
+    "output_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Folder for best.yaml and trials.csv [default: <output.dir>-tune].",
+)
+@_set_option
+@_quiet_option
+@_verbose_option
+@_handles_errors
+def tune(
+    config_path: Path,
+    trials: int | None,
+    output_dir: Path | None,
+    overrides: tuple[str, ...],
+    quiet: bool,
+    verbose: bool,
+) -> None:
+    """Search the tuning space of CONFIG; write the best config and a table of trials."""
+    from .atomic import locked_target
+    from .config import load_config
+    from .tune import check_tunable, format_tune, write_results
+    from .tune import tune as run_tune
+
+    config = load_config(config_path, overrides)
+    check_tunable(config)
+    folder = output_dir or config.run_dir.with_name(f"{config.run_dir.name}-tune")
+    _check_output_path(folder / "best.yaml", may_create_folder=True)
+    with locked_target(folder):
+        result = _run_training(lambda **kw: run_tune(config, max_trials=trials, **kw), quiet)
+        best, table = write_results(result, folder)
+    if not quiet:
+        _echo_err(f"wrote {best} and {table}")
+    click.echo(format_tune(result, best))
 
 
 def main() -> None:

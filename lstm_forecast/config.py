@@ -191,6 +191,26 @@ class EvaluationConfig(_Section):
     season_length: Literal["auto"] | PositiveInt = "auto"
 
 
+Fraction = Annotated[float, Field(ge=0.0, lt=1.0)]
+LearningRate = Annotated[float, Field(gt=0.0, le=10.0)]
+
+
+class TuningConfig(_Section):
+    """What ``lstm-forecast tune`` searches: each list holds the values to try (an empty
+    list keeps the config's own value). The config's own values are always tried first."""
+
+    max_trials: PositiveInt = 10
+    # val_loss: the best validation loss of the trial's training. backtest_mase: the mean
+    # model MASE of a backtest over `folds` horizons (one training per trial, as backtest).
+    objective: Literal["val_loss", "backtest_mase"] = "val_loss"
+    folds: PositiveInt = 3
+    layers: list[PositiveInt] = [1, 2]  # how many recurrent layers
+    units: list[PositiveInt] = [32, 64, 128]  # units in each of them
+    dropout: list[Fraction] = [0.0, 0.1, 0.2]
+    learning_rate: list[LearningRate] = [0.0003, 0.001, 0.003]
+    lookback: list[PositiveInt] = []
+
+
 class OutputConfig(_Section):
     dir: Path | None = Field(default=None, strict=False)
 
@@ -204,6 +224,7 @@ class Config(_Section):
     model: ModelConfig = ModelConfig()
     training: TrainingConfig = TrainingConfig()
     evaluation: EvaluationConfig = EvaluationConfig()
+    tuning: TuningConfig = TuningConfig()
     output: OutputConfig = OutputConfig()
 
     @field_validator("name")

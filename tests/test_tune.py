@@ -1,0 +1,133 @@
+"""lstm-forecast tune: the search space, the config's own values first, and a best
+config that train reproduces."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from lstm_forecast.cli import cli
+from lstm_forecast.config import load_config
+from lstm_forecast.tune import search_space, with_values
+
+from .conftest import CONFIGS, TINY
+
+
+def sets(*items: str) -> list[str]:
+    return [part for item in items for part in ("--set", item)]
+
+
+def test_the_space_puts_the_configs_own_values_first_and_skips_empty_lists() -> None:
+    config = load_config(
+        CONFIGS / "airline.yaml",
+        ["tuning.units=[16, 64, 128]", "tuning.dropout=[]", "tuning.lookback=[12, 36]"],
+    )
+    space = search_space(config)
+    assert space["units"] == [64, 16, 128]  # the config's 64 first, not repeated
+    assert space["layers"] == [2, 1]
+    assert space["lookback"] == [24, 12, 36]
+    assert "dropout" not in space
+
+
+def test_values_land_in_their_sections_and_are_validated() -> None:
+    config = load_config(CONFIGS / "airline.yaml")
+    changed = with_values(config, {"layers": 3, "units": 8, "learning_rate": 0.01, "lookback": 36})
+    assert changed.model.layers == [8, 8, 8]
+    assert changed.training.learning_rate == 0.01 and changed.window.lookback == 36
+    assert changed.data == config.data and changed.model.dropout == config.model.dropout
+
+
+def test_a_space_that_tunes_nothing_is_refused(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        cli,
+        [
+            "tune",
+            str(CONFIGS / "airline.yaml"),
+            *sets(
+                f"output.dir={tmp_path / 'run'}",
+                "tuning.layers=[]",
+                "tuning.units=[]",
+                "tuning.dropout=[]",
+                "tuning.learning_rate=[]",
+            ),
+        ],
+    )
+    assert result.exit_code == 2
+    assert "the tuning section tunes nothing" in result.stderr
+    assert not any(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize(
+    ("item", "message"),
+    [
+        ("tuning.dropout=[0.5, 1.0]", "tuning.dropout: input should be less than 1 (got 1.0)"),
+        ("tuning.units=[0]", "tuning.units: input should be greater than 0 (got 0)"),
+        ("tuning.objective=mape", "tuning.objective"),
+    ],
+)
+def test_bad_tuning_values_name_the_key(item: str, message: str) -> None:
+    result = CliRunner().invoke(cli, ["validate", str(CONFIGS / "airline.yaml"), "--set", item])
+    assert result.exit_code == 2 and message in result.stderr
+
+
+@pytest.mark.slow
+def test_tune_writes_a_best_config_that_train_reproduces(tmp_path: Path) -> None:
+    folder = tmp_path / "tuned"
+    tiny = [*TINY, "training.epochs=3", f"output.dir={tmp_path / 'run'}"]
+    result = CliRunner().invoke(
+        cli,
+        ["tune", str(CONFIGS / "airline.yaml"), "--trials", "3", "-o", str(folder), *sets(*tiny)],
+    )
+    assert result.exit_code == 0, result.stderr
+    trials = pd.read_csv(folder / "trials.csv")
+    assert list(trials["trial"]) == [1, 2, 3]
+    first = trials.iloc[0]  # the config's own values (TINY: one layer of 4 units)
+    assert (first["layers"], first["units"], first["dropout"]) == (1, 4, 0.0)
+    best = trials.loc[trials["val_loss"].idxmin()]
+    assert f"best: trial {int(best['trial'])}, val_loss {best['val_loss']:.6g}" in result.stdout
+    assert best["val_loss"] <= first["val_loss"]  # never worse than the config itself
+    trained = CliRunner().invoke(cli, ["train", str(folder / "best.yaml")])
+    assert trained.exit_code == 0, trained.stderr
+    assert f"val_loss {best['val_loss']:.6g})" in trained.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run", "tuned"]
+
+
+@pytest.mark.slow
+def test_tune_by_backtest_mase(tmp_path: Path) -> None:
+    tiny = [*TINY, "tuning.objective=backtest_mase", "tuning.folds=2"]
+    result = CliRunner().invoke(
+        cli,
+        [
+            "tune",
+            str(CONFIGS / "airline.yaml"),
+            "--trials",
+            "2",
+            *sets(*tiny, f"output.dir={tmp_path / 'run'}"),
+        ],
+    )
+    assert result.exit_code == 0, result.stderr
+    trials = pd.read_csv(tmp_path / "run-tune" / "trials.csv")
+    assert len(trials) == 2 and (trials["backtest_mase"] > 0).all()
+    assert "lstm-forecast backtest" in result.stdout
+
+
+def test_tune_without_keras_tuner_says_what_to_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib.util
+
+    find_spec = importlib.util.find_spec
+
+    def without(name: str, *args: object) -> object:
+        return None if name == "keras_tuner" else find_spec(name, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(importlib.util, "find_spec", without)
+    result = CliRunner().invoke(
+        cli, ["tune", str(CONFIGS / "airline.yaml"), "--set", f"output.dir={tmp_path / 'r'}"]
+    )
+    assert result.exit_code == 2
+    assert "tune needs the keras-tuner package: pip install 'lstm-forecast[tune]'" in result.stderr
+    assert not any(tmp_path.iterdir())
