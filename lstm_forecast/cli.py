@@ -51,6 +51,19 @@ _data_option = click.option(
     default=None,
     help="CSV or Parquet file to use instead of the training data recorded in the bundle.",
 )
+
+
+def _output_folder_option(files: str, suffix: str) -> Callable[[F], F]:
+    return click.option(
+        "--output",
+        "-o",
+        "output_dir",
+        type=click.Path(path_type=Path),
+        default=None,
+        help=f"Folder for {files} [default: <output.dir>-{suffix}].",
+    )
+
+
 _plot_option = click.option(
     "--plot",
     "plot_path",
@@ -316,14 +329,7 @@ def predict(
 @click.option(
     "--refit", is_flag=True, help="Train a fresh model for each fold on the data before its origin."
 )
-@click.option(
-    "--output",
-    "-o",
-    "output_dir",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Folder for backtest.csv and backtest.png [default: <output.dir>-backtest].",
-)
+@_output_folder_option("backtest.csv and backtest.png", "backtest")
 @_set_option
 @_quiet_option
 @_verbose_option
@@ -370,14 +376,7 @@ def backtest(
     default=None,
     help="Configs to try [default: tuning.max_trials].",
 )
-@click.option(
-    "--output",
-    "-o",
-    "output_dir",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Folder for best.yaml and trials.csv [default: <output.dir>-tune].",
-)
+@_output_folder_option("best.yaml and trials.csv", "tune")
 @_set_option
 @_quiet_option
 @_verbose_option

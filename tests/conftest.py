@@ -61,3 +61,15 @@ def sales_csv(tmp_path: Path) -> Path:
 @pytest.fixture
 def sales_config(tmp_path: Path, sales_csv: Path) -> Path:
     return write_config(tmp_path, sales_csv)
+
+
+def hide_module(monkeypatch: pytest.MonkeyPatch, hidden: str) -> None:
+    """Make ``importlib.util.find_spec`` say ``hidden`` is not installed."""
+    import importlib.util
+
+    find_spec = importlib.util.find_spec
+
+    def without(name: str, *args: Any) -> Any:
+        return None if name == hidden else find_spec(name, *args)
+
+    monkeypatch.setattr(importlib.util, "find_spec", without)

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from lstm_forecast.cli import cli
 
-from .conftest import CONFIGS, REPO, monthly_frame, write_config, write_csv
+from .conftest import CONFIGS, REPO, hide_module, monthly_frame, write_config, write_csv
 
 
 def run(*args: str | Path) -> tuple[int, str, str]:
@@ -232,14 +232,7 @@ def test_an_output_that_cannot_be_written_exits_4_before_training(tmp_path: Path
 def test_tensorboard_without_its_package_says_what_to_install(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import importlib.util
-
-    find_spec = importlib.util.find_spec
-
-    def without_tensorboard(name: str, *args: object) -> object:
-        return None if name == "tensorboard" else find_spec(name, *args)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(importlib.util, "find_spec", without_tensorboard)
+    hide_module(monkeypatch, "tensorboard")
     config = bad_config(tmp_path, training={"tensorboard": "logs"})
     for command in ("validate", "train"):
         code, out, err = run(command, config)

@@ -13,7 +13,7 @@ from lstm_forecast.cli import cli
 from lstm_forecast.config import load_config
 from lstm_forecast.tune import search_space, with_values
 
-from .conftest import CONFIGS, TINY
+from .conftest import CONFIGS, TINY, hide_module
 
 
 def sets(*items: str) -> list[str]:
@@ -117,14 +117,7 @@ def test_tune_by_backtest_mase(tmp_path: Path) -> None:
 def test_tune_without_keras_tuner_says_what_to_install(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import importlib.util
-
-    find_spec = importlib.util.find_spec
-
-    def without(name: str, *args: object) -> object:
-        return None if name == "keras_tuner" else find_spec(name, *args)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(importlib.util, "find_spec", without)
+    hide_module(monkeypatch, "keras_tuner")
     result = CliRunner().invoke(
         cli, ["tune", str(CONFIGS / "airline.yaml"), "--set", f"output.dir={tmp_path / 'r'}"]
     )
