@@ -55,6 +55,16 @@ class Backtest:
         mean = mean.reset_index().assign(fold="mean", origin="")
         return pd.concat([frame, mean], ignore_index=True)
 
+    def share_beating(self, baseline: str = "seasonal_naive") -> tuple[int, int]:
+        """On how many series the model's MASE, averaged over folds, is below
+        ``baseline``'s, and how many series have both."""
+        table = self.table()
+        mean = table[table["fold"] == "mean"].pivot_table(
+            index="series", columns="model", values="mase", dropna=False
+        )
+        both = mean[["model", baseline]].dropna()
+        return int((both["model"] < both[baseline]).sum()), len(both)
+
 
 def backtest(
     config: Config,
@@ -123,6 +133,12 @@ def format_backtest(result: Backtest) -> str:
             for m in metrics
         )
         lines.append(f"{row.fold:6}{row.origin:12}{row.model:16}{values}")
+    wins, compared = result.share_beating()
+    if len(result.folds[0].series) > 1 and compared:
+        lines.append(
+            f"model beats seasonal naive (MASE, mean over folds) on {wins} of {compared} "
+            f"series ({100 * wins / compared:.0f} %)"
+        )
     return "\n".join(lines)
 
 

@@ -49,3 +49,24 @@ def test_share_of_series_beating_seasonal_naive_counts_only_comparable_series() 
     assert format_table(evaluation).splitlines()[-1] == (
         "model beats seasonal naive (MASE) on 1 of 3 series (33 %)"
     )
+
+
+def test_backtest_counts_series_beating_seasonal_naive_over_the_mean_of_folds() -> None:
+    from lstm_forecast.backtest import Backtest, format_backtest
+
+    def fold(*series: SeriesForecasts) -> Evaluation:
+        return Evaluation(("y",), 1, 12, (), series)
+
+    result = Backtest(
+        folds=(
+            fold(scored("a", 0.5, 1.0), scored("b", 2.0, 1.0)),
+            fold(scored("a", 1.4, 1.0), scored("b", 0.2, 1.0)),  # a: mean 0.95, b: 1.1
+        ),
+        origins=(pd.Timestamp("2001-01-01"), pd.Timestamp("2001-02-01")),
+        refit=False,
+        seconds=0.0,
+    )
+    assert result.share_beating() == (1, 2)
+    assert format_backtest(result).splitlines()[-1] == (
+        "model beats seasonal naive (MASE, mean over folds) on 1 of 2 series (50 %)"
+    )
