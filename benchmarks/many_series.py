@@ -126,14 +126,14 @@ def scale(repeat: int) -> None:
             )
     small, large = figures[100], figures[10_000]
     print(f"one global model, {SCALE_ROWS} steps per series, {os.cpu_count()} cores")
-    print(f"{'':32}{'100 series':>12}{'10,000 series':>15}{'ratio':>8}")
+    print(f"{'':42}{'100 series':>12}{'10,000 series':>15}{'ratio':>8}")
     rows = (
         ("peak RSS, read + train (GiB)", 0, 1 / 2**30),
         ("seconds per training step", 1, 1.0),
         (f"predict every series (s, median of {repeat})", 2, 1.0),
     )
     for name, k, unit in rows:
-        print(f"{name:32}{small[k] * unit:12.3f}{large[k] * unit:15.3f}{large[k] / small[k]:8.2f}")
+        print(f"{name:42}{small[k] * unit:12.3f}{large[k] * unit:15.3f}{large[k] / small[k]:8.2f}")
 
 
 def predict_many(n_series: int, repeat: int) -> None:
