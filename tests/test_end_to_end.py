@@ -416,3 +416,33 @@ def test_tensorboard_logs_losses_and_learning_rate_per_member(tmp_path: Path) ->
         assert train["epoch_learning_rate"] == pytest.approx([0.001] * 3)
         assert len(validation["epoch_loss"]) == 3
     assert "tensorboard" not in json.dumps(metadata)  # logs are not part of the bundle
+
+
+def test_one_global_model_over_a_thousand_series(tmp_path: Path) -> None:
+    """1,000 generated series train as one network; predict forecasts every one of them in
+    one run; metrics.json has each series and the share beating seasonal naive."""
+    frames = [
+        monthly_frame(40, seed=k).assign(item=f"item{k:04d}", sales=lambda f, k=k: f.sales + k)
+        for k in range(1000)
+    ]
+    data = tmp_path / "items.csv"
+    pd.concat(frames)[["item", "month", "sales"]].to_csv(data, index=False)
+    config = write_config(
+        tmp_path,
+        data,
+        data={"id_column": "item"},
+        window={"lookback": 12, "horizon": 3},
+        split={"validation": 3, "test": 6},
+        training={"epochs": 1, "batch_size": 256},
+    )
+    code, out, err = invoke("train", config, "--quiet")
+    assert code == 0, err
+    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    assert len(metrics["series"]) == 1000
+    share = metrics["model_beats_seasonal_naive"]
+    assert share["of"] == 1000 and share["share"] == share["series"] / 1000
+    code, out, err = invoke("predict", tmp_path / "run")
+    assert code == 0, err
+    forecast = pd.read_csv(pd.io.common.StringIO(out))
+    assert forecast["item"].nunique() == 1000 and len(forecast) == 3000
+    assert forecast.groupby("item")["month"].first().eq("2003-05").all()
