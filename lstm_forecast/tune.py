@@ -24,8 +24,8 @@ import pandas as pd
 
 from .backtest import backtest
 from .config import Config, validate_config
-from .data import load_dataset
-from .errors import ConfigError, TrainingDiverged
+from .data import Dataset, load_dataset
+from .errors import ConfigError, UserError
 from .prepare import part_windows, prepare, training_windows
 
 if TYPE_CHECKING:
@@ -39,6 +39,7 @@ class Trial:
     objective: float  # lower is better; inf when the trial failed to train
     best_epoch: int
     seconds: float
+    failure: str = ""  # why the trial could not be scored (then objective is inf)
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,7 @@ class TuneResult:
                 self.objective: t.objective,
                 "best_epoch": t.best_epoch,
                 "seconds": round(t.seconds, 2),
+                "failure": t.failure,
             }
             for t in self.trials
         ]
@@ -120,14 +122,16 @@ def tune(
     verbose: int = 0,
     callbacks: Sequence[keras.callbacks.Callback] = (),
 ) -> TuneResult:
-    """Try up to ``max_trials`` (default ``tuning.max_trials``) configs from the space,
-    the config's own values first, and return every trial and the best config."""
+    """Try up to ``max_trials`` (default ``tuning.max_trials``; at most every combination
+    once) configs from the space, the config's own values first, and return every trial
+    and the best config."""
     space = check_tunable(config)
     import keras_tuner
 
     trials_wanted = max_trials if max_trials is not None else config.tuning.max_trials
     if trials_wanted < 1:
         raise ConfigError(f"--trials must be at least 1 (got {trials_wanted})")
+    trials_wanted = min(trials_wanted, math.prod(len(values) for values in space.values()))
     objective = config.tuning.objective
     dataset = load_dataset(config.data)
     hyperparameters = keras_tuner.HyperParameters()
@@ -148,13 +152,23 @@ def tune(
                 figure, best_epoch = float(rows["mase"].mean()), 0
             else:
                 figure, best_epoch = _validation_loss(trial_config, dataset, verbose, callbacks)
-        except TrainingDiverged:  # a learning rate too high, say: this trial ranks last
-            figure, best_epoch = math.inf, 0
-        trial = Trial(len(trials) + 1, values, figure, best_epoch, time.perf_counter() - started)
+        except UserError as exc:  # diverged, or a lookback the data is too short for
+            figure, best_epoch, failure = math.inf, 0, exc.message
+        else:
+            failure = ""
+        trial = Trial(
+            len(trials) + 1,
+            values,
+            figure,
+            best_epoch,
+            time.perf_counter() - started,
+            failure,
+        )
         trials.append(trial)
         if progress is not None:
             shown = ", ".join(f"{k} {v}" for k, v in values.items())
-            progress(f"trial {trial.number}/{trials_wanted}: {shown}: {objective} {figure:.6g}")
+            outcome = f"failed: {failure}" if failure else f"{objective} {figure:.6g}"
+            progress(f"trial {trial.number}/{trials_wanted}: {shown}: {outcome}")
         return trial
 
     class Search(keras_tuner.engine.base_tuner.BaseTuner):
@@ -188,11 +202,13 @@ def tune(
         search = Search(oracle=oracle, directory=folder, project_name="search", overwrite=True)
         search.search(verbose=0)
     best = min(trials, key=lambda t: (t.objective, t.number))
+    if best.failure:
+        raise ConfigError(f"every trial failed; the first: {trials[0].failure}")
     return TuneResult(objective, tuple(trials), best, with_values(config, best.values))
 
 
 def _validation_loss(
-    config: Config, dataset: Any, verbose: int, callbacks: Sequence[keras.callbacks.Callback]
+    config: Config, dataset: Dataset, verbose: int, callbacks: Sequence[keras.callbacks.Callback]
 ) -> tuple[float, int]:
     """The best validation loss of training ``config`` as ``train`` does, and its epoch."""
     from .train import train_forecaster
@@ -241,6 +257,8 @@ def _best_yaml(result: TuneResult) -> str:
 def format_tune(result: TuneResult, best_path: Path) -> str:
     """Every trial, then the best one and how to reproduce it."""
     table = result.table()
+    if not table["failure"].any():
+        table = table.drop(columns="failure")
     lines = [table.to_string(index=False, float_format=lambda v: f"{v:.6g}")]
     best = result.best
     lines.append(

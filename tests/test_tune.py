@@ -124,3 +124,35 @@ def test_tune_without_keras_tuner_says_what_to_install(
     assert result.exit_code == 2
     assert "tune needs the keras-tuner package: pip install 'lstm-forecast[tune]'" in result.stderr
     assert not any(tmp_path.iterdir())
+
+
+@pytest.mark.slow
+def test_a_trial_the_data_cannot_hold_fails_alone_and_all_failing_is_refused(
+    tmp_path: Path,
+) -> None:
+    only_lookback = ["tuning.layers=[]", "tuning.units=[]", "tuning.dropout=[]"]
+    only_lookback += ["tuning.learning_rate=[]", f"output.dir={tmp_path / 'run'}"]
+    result = CliRunner().invoke(
+        cli,
+        [
+            "tune",
+            str(CONFIGS / "airline.yaml"),
+            *sets(*TINY, *only_lookback, "tuning.lookback=[24, 200]"),
+        ],
+    )
+    assert result.exit_code == 0, result.stderr
+    trials = pd.read_csv(tmp_path / "run-tune" / "trials.csv", keep_default_na=False)
+    assert list(trials["lookback"]) == [24, 200]
+    assert trials["failure"][0] == "" and "needs at least" in trials["failure"][1]
+    assert "trial 2/2: lookback 200: failed: " in result.stderr
+    assert "best: trial 1" in result.stdout
+    failing = CliRunner().invoke(
+        cli,
+        [
+            "tune",
+            str(CONFIGS / "airline.yaml"),
+            *sets(*TINY, *only_lookback, "window.lookback=200", "tuning.lookback=[300]"),
+        ],
+    )
+    assert failing.exit_code == 2
+    assert "every trial failed; the first: " in failing.stderr
