@@ -37,6 +37,9 @@ class DataConfig(_Section):
     target: str | list[str]
     features: list[str] = []
     id_column: str | None = None
+    # Numeric columns constant within each series (store size, region code...): every
+    # window of the series carries them as inputs, so one global model can tell series apart.
+    static_features: list[str] = []
     freq: str | None = None
     missing: Literal["error", "drop", "ffill", "interpolate"] = "error"
     # Cyclic (sin, cos) encodings of the timestamps, added as input columns.
@@ -82,14 +85,14 @@ class DataConfig(_Section):
 
     @model_validator(mode="after")
     def _columns_distinct(self) -> DataConfig:
-        names = [self.time_column, *self.value_columns]
+        names = [self.time_column, *self.value_columns, *self.static_features]
         if self.id_column is not None:
             names.append(self.id_column)
         repeated = sorted({n for n in names if names.count(n) > 1})
         if repeated:
             raise ValueError(
                 f"column {repeated[0]!r} is named more than once across "
-                "time_column, target, features and id_column"
+                "time_column, target, features, static_features and id_column"
             )
         return self
 

@@ -8,9 +8,10 @@ written on ``Series``.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,8 @@ class Series:
     id: str | None
     index: pd.DatetimeIndex
     values: np.ndarray
+    # The series' value of each ``data.static_features`` column (constant within it).
+    static: np.ndarray = field(default_factory=lambda: np.empty(0))
 
     def __len__(self) -> int:
         return len(self.index)
@@ -98,6 +101,10 @@ def load_dataset(cfg: DataConfig, path: Path | None = None) -> Dataset:
         rows = _CSV_LINES
     times = _parse_times(frame[cfg.time_column], path, cfg.time_column, rows)
     values = np.column_stack([_numeric(frame[c], path, c, rows) for c in cfg.value_columns])
+    static = np.column_stack(
+        [_numeric(frame[c], path, c, rows) for c in cfg.static_features]
+        or [np.empty((len(frame), 0))]
+    )
     lines = rows.numbers(len(frame))
     groups = _group_rows(frame, cfg, path, rows)
     for sid, positions in groups:
@@ -118,6 +125,13 @@ def load_dataset(cfg: DataConfig, path: Path | None = None) -> Dataset:
         )
         for sid, positions in groups
     )
+    if cfg.static_features:
+        series = tuple(
+            dataclasses.replace(
+                s, static=_constant(static[positions], lines[positions], sid, cfg, path, rows)
+            )
+            for s, (sid, positions) in zip(series, groups, strict=True)
+        )
     return Dataset(
         path=path,
         sha256=sha256,
@@ -135,7 +149,7 @@ def is_parquet(path: Path) -> bool:
 
 def _needed_columns(cfg: DataConfig, header: Sequence[str], path: Path) -> list[str]:
     """The columns ``cfg`` reads, after checking the file has each of them once."""
-    needed = [cfg.time_column, *cfg.value_columns]
+    needed = [cfg.time_column, *cfg.value_columns, *cfg.static_features]
     if cfg.id_column is not None:
         needed.insert(0, cfg.id_column)
     missing = [c for c in needed if c not in header]
@@ -409,6 +423,36 @@ def _build_series(
     row_lines[position] = lines
     full, keep = _apply_missing_policy(full, row_lines, grid, cfg, where, path, rows)
     return Series(id=sid, index=grid[keep], values=full[keep])
+
+
+def _constant(
+    static: np.ndarray,
+    lines: np.ndarray,
+    sid: str | None,
+    cfg: DataConfig,
+    path: Path,
+    rows: _Rows,
+) -> np.ndarray:
+    """The one value per static column of a series' rows (each must hold the same one)."""
+    where = _series_prefix(sid)
+    for column, name in enumerate(cfg.static_features):
+        values = static[:, column]
+        missing = ~np.isfinite(values)
+        if missing.any():
+            line = lines[int(np.flatnonzero(missing)[0])]
+            raise DataError(
+                f"{where}static feature {name!r} is missing at {rows.word} {line}", where=path
+            )
+        differs = values != values[0]
+        if differs.any():
+            line = lines[int(np.flatnonzero(differs)[0])]
+            raise DataError(
+                f"{where}static feature {name!r} changes within the series: "
+                f"{values[0]:g}, then {values[differs][0]:g} at {rows.word} {line}; a static "
+                "feature holds one value per series (use data.features for values that change)",
+                where=path,
+            )
+    return static[0].copy()
 
 
 def _series_prefix(sid: str | None) -> str:

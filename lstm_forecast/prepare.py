@@ -39,6 +39,8 @@ class Prepared:
     coding: WindowCoding
     stacked: np.ndarray  # (total rows, n_inputs), model inputs; series i starts at offsets[i]
     offsets: np.ndarray
+    # Standardises data.static_features across the training series (their one value each).
+    static_scaler: Scaler
     # Series of the file left out as too short to train on: id -> why (``dataset`` lacks them).
     skipped: dict[str, str] = dataclasses.field(default_factory=dict)
 
@@ -56,10 +58,12 @@ def prepare(
     dataset: Dataset,
     scalers: Sequence[Scaler] | None = None,
     coding: WindowCoding | None = None,
+    static_scaler: Scaler | None = None,
 ) -> Prepared:
     """Split and scale every series.
 
-    ``scalers`` (one per series) and ``coding``, from a bundle, are used as given, and a
+    ``scalers`` (one per series), ``coding`` and ``static_scaler``, from a bundle, are
+    used as given, and a
     series too short for the split is refused. Otherwise (training) each series' scaler
     is fit on its own train part and the coding follows the config (``baseline: auto``
     decided on the train parts); of several series, one too short for the split is left
@@ -87,8 +91,14 @@ def prepare(
         ]
     elif any(s.n_logged for s in scalers):
         check_positive(dataset)  # the model works in log units: new data must allow it
+    if static_scaler is None:
+        statics = np.stack([s.static for s in dataset.series])  # (n_series, n_static)
+        static_scaler = Scaler.fit("standard", statics)
     features = config.data.calendar_features
-    rows = [model_rows(s, sc, features) for s, sc in zip(dataset.series, scalers, strict=True)]
+    rows = [
+        model_rows(s, sc, features, static_scaler)
+        for s, sc in zip(dataset.series, scalers, strict=True)
+    ]
     stacked, offsets = stack_series(rows)
     return Prepared(
         dataset=dataset,
@@ -97,6 +107,7 @@ def prepare(
         coding=coding or window_coding(config, dataset, bounds, rows),
         stacked=stacked,
         offsets=offsets,
+        static_scaler=static_scaler,
         skipped=skipped,
     )
 
@@ -132,11 +143,16 @@ def _trainable(config: Config, dataset: Dataset) -> tuple[Dataset, dict[str, str
     return dataclasses.replace(dataset, series=kept), skipped
 
 
-def model_rows(series: Series, scaler: Scaler, calendar_features: Sequence[str]) -> np.ndarray:
-    """The rows a window is cut from: scaled columns, then calendar columns (float32)."""
+def model_rows(
+    series: Series, scaler: Scaler, calendar_features: Sequence[str], static_scaler: Scaler
+) -> np.ndarray:
+    """The rows a window is cut from: scaled columns, then calendar columns, then the
+    series' scaled static features repeated on every row (float32)."""
     scaled = scaler.transform(series.values)
     calendar = calendar_columns(series.index, calendar_features)
-    return np.concatenate([scaled, calendar], axis=1).astype(np.float32)
+    static = static_scaler.transform(series.static)
+    repeated = np.broadcast_to(static, (len(series), len(static)))
+    return np.concatenate([scaled, calendar, repeated], axis=1).astype(np.float32)
 
 
 def season_length(config: Config, freq: str) -> int:

@@ -4,7 +4,7 @@ plain numbers and names only (no TensorFlow)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -30,6 +30,9 @@ class Preprocessing:
     # Lowest and highest value of each column in each series' train part (predict warns
     # when its inputs are far outside them).
     train_ranges: dict[str | None, tuple[np.ndarray, np.ndarray]]
+    # data.static_features and how they are standardised (across the training series).
+    static_features: tuple[str, ...] = ()
+    static_scaler: Scaler = field(default_factory=lambda: Scaler("none", np.zeros(0), np.ones(0)))
     # Series of the training file left out as too short (no forecast for them).
     skipped: frozenset[str] = frozenset()
 
@@ -42,7 +45,7 @@ class Preprocessing:
         return self.coding.horizon
 
     def rows(self, series: Series, scaler: Scaler) -> np.ndarray:
-        return model_rows(series, scaler, self.calendar_features)
+        return model_rows(series, scaler, self.calendar_features, self.static_scaler)
 
     @classmethod
     def of(cls, config: Config, prepared: Prepared, coding: WindowCoding) -> Preprocessing:
@@ -65,6 +68,8 @@ class Preprocessing:
                 )
                 for s, b in zip(dataset.series, prepared.bounds, strict=True)
             },
+            static_features=tuple(config.data.static_features),
+            static_scaler=prepared.static_scaler,
             skipped=frozenset(prepared.skipped),
         )
 
@@ -96,6 +101,8 @@ class Preprocessing:
                 }
                 for sid, scaler in self.scalers.items()
             ],
+            "static_features": list(self.static_features),
+            "static_scaler": self.static_scaler.to_json(),
             "skipped_series": sorted(self.skipped),
         }
 
@@ -135,9 +142,20 @@ class Preprocessing:
                 _id(s["id"]): (_row(s["train_min"], columns), _row(s["train_max"], columns))
                 for s in series
             },
-            # Absent from bundles written before series could be skipped.
+            # Absent from bundles written before static features and skipped series.
+            **_static(data),
             skipped=frozenset(str(s) for s in data.get("skipped_series", [])),
         )
+
+
+def _static(data: dict[str, Any]) -> dict[str, Any]:
+    names = tuple(str(n) for n in data.get("static_features", []))
+    if not names:
+        return {}
+    scaler = Scaler.from_json(data["static_scaler"])
+    if len(scaler.center) != len(names):
+        raise ValueError("static_scaler does not have one number per static feature")
+    return {"static_features": names, "static_scaler": scaler}
 
 
 def _id(value: Any) -> str | None:

@@ -270,7 +270,11 @@ def evaluate(run_dir: Path, data_path: Path | None = None) -> Evaluation:
     dataset = _load_for_bundle(bundle, data_path)
     pre = bundle.preprocessing
     prepared = prepare(
-        bundle.config, dataset, scalers=_scalers_for(bundle, dataset), coding=pre.coding
+        bundle.config,
+        dataset,
+        scalers=_scalers_for(bundle, dataset),
+        coding=pre.coding,
+        static_scaler=pre.static_scaler,
     )
     return evaluate_at(
         prepared,
