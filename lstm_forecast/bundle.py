@@ -66,10 +66,16 @@ _KERAS_CLASSES = (
             "Dense",
             "Reshape",
             "Concatenate",
+            "Cropping1D",
+            "Embedding",
+            "Flatten",
             "Average",
         )
     }
-    | {("keras.initializers", name) for name in ("GlorotUniform", "Orthogonal", "Zeros")}
+    | {
+        ("keras.initializers", name)
+        for name in ("GlorotUniform", "Orthogonal", "Zeros", "RandomUniform")
+    }
     | {
         ("keras", "DTypePolicy"),
         ("keras.src.models.functional", "Functional"),

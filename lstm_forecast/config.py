@@ -151,6 +151,9 @@ class ModelConfig(_Section):
     baseline: Literal["auto", "none", "naive", "seasonal_naive"] = "auto"
     # Quantiles to predict with the pinball loss (must include 0.5, the point forecast).
     quantiles: list[float] = []
+    # Width of a learned vector per series (long format), joined to the recurrent layers'
+    # output: one global model can learn what sets each series apart. 0: none.
+    series_embedding: NonNegativeInt = 0
 
     @field_validator("quantiles")
     @classmethod

@@ -18,7 +18,13 @@ from .errors import BundleError
 
 
 def build_model(
-    cfg: ModelConfig, *, lookback: int, n_inputs: int, horizon: int, n_targets: int
+    cfg: ModelConfig,
+    *,
+    lookback: int,
+    n_inputs: int,
+    horizon: int,
+    n_targets: int,
+    n_series: int = 1,
 ) -> keras.Model:
     """Stacked recurrent layers, optional hidden Dense layers, then one Dense layer that
     predicts every step at once (direct multi-step).
@@ -31,6 +37,8 @@ def build_model(
     cell = keras.layers.LSTM if cfg.cell == "lstm" else keras.layers.GRU
     inputs = keras.Input(shape=(lookback, n_inputs), name="history")
     x = inputs
+    if cfg.series_embedding:
+        x, embedded = _split_series_index(inputs, lookback, n_inputs, n_series, cfg)
     for depth, units in enumerate(cfg.layers, start=1):
         layer = cell(
             units,
@@ -43,6 +51,8 @@ def build_model(
         x = layer(x)
         if cfg.dropout > 0:
             x = keras.layers.Dropout(cfg.dropout, name=f"dropout_{depth}")(x)
+    if cfg.series_embedding:
+        x = keras.layers.Concatenate(name="with_series")([x, embedded])
     for depth, units in enumerate(cfg.dense, start=1):
         x = keras.layers.Dense(units, activation="relu", name=f"dense_{depth}")(x)
     if len(cfg.quantiles) > 1:
@@ -52,6 +62,27 @@ def build_model(
         point = keras.layers.Dense(horizon * n_targets, name="forecast")(x)
         outputs = keras.layers.Reshape(shape, name="steps")(point)
     return keras.Model(inputs, outputs, name="lstm_forecast")
+
+
+def _split_series_index(
+    inputs: keras.KerasTensor, lookback: int, n_inputs: int, n_series: int, cfg: ModelConfig
+) -> tuple[keras.KerasTensor, keras.KerasTensor]:
+    """The input rows without their last column, and the learned vector of the series
+    whose index that column holds (``prepare.model_rows`` puts it there).
+
+    Both selections are fixed, untrained Dense layers, so the network holds only Keras'
+    own layers and stays one input (the pipeline, ONNX and ensembles need nothing else).
+    """
+    columns = keras.layers.Dense(n_inputs - 1, use_bias=False, trainable=False, name="columns")
+    history = columns(inputs)
+    columns.set_weights([np.eye(n_inputs)[:, :-1]])
+    last_row = keras.layers.Cropping1D((lookback - 1, 0), name="last_row")(inputs)
+    pick = keras.layers.Dense(1, use_bias=False, trainable=False, name="series_index")
+    index = keras.layers.Reshape((1,), name="index")(pick(last_row))
+    pick.set_weights([np.eye(n_inputs)[:, -1:]])
+    vectors = keras.layers.Embedding(n_series, cfg.series_embedding, name="series_embedding")
+    embedded = keras.layers.Flatten(name="series_vector")(vectors(index))
+    return history, embedded
 
 
 def _quantile_head(

@@ -59,11 +59,13 @@ def prepare(
     scalers: Sequence[Scaler] | None = None,
     coding: WindowCoding | None = None,
     static_scaler: Scaler | None = None,
+    series_index: Sequence[int] | None = None,
 ) -> Prepared:
     """Split and scale every series.
 
     ``scalers`` (one per series), ``coding`` and ``static_scaler``, from a bundle, are
-    used as given, and a
+    used as given, as is ``series_index`` (each series' row in the model's series
+    embedding; by default their order here), and a
     series too short for the split is refused. Otherwise (training) each series' scaler
     is fit on its own train part and the coding follows the config (``baseline: auto``
     decided on the train parts); of several series, one too short for the split is left
@@ -95,9 +97,12 @@ def prepare(
         statics = np.stack([s.static for s in dataset.series])  # (n_series, n_static)
         static_scaler = Scaler.fit("standard", statics)
     features = config.data.calendar_features
+    if series_index is None:
+        series_index = range(len(dataset.series))
+    embedded = config.model.series_embedding > 0
     rows = [
-        model_rows(s, sc, features, static_scaler)
-        for s, sc in zip(dataset.series, scalers, strict=True)
+        model_rows(s, sc, features, static_scaler, k if embedded else None)
+        for s, sc, k in zip(dataset.series, scalers, series_index, strict=True)
     ]
     stacked, offsets = stack_series(rows)
     return Prepared(
@@ -144,15 +149,22 @@ def _trainable(config: Config, dataset: Dataset) -> tuple[Dataset, dict[str, str
 
 
 def model_rows(
-    series: Series, scaler: Scaler, calendar_features: Sequence[str], static_scaler: Scaler
+    series: Series,
+    scaler: Scaler,
+    calendar_features: Sequence[str],
+    static_scaler: Scaler,
+    series_index: int | None = None,
 ) -> np.ndarray:
     """The rows a window is cut from: scaled columns, then calendar columns, then the
-    series' scaled static features repeated on every row (float32)."""
+    series' scaled static features repeated on every row, then (with a series embedding)
+    the series' index in it on every row (float32; exact for any index below 2**24)."""
     scaled = scaler.transform(series.values)
     calendar = calendar_columns(series.index, calendar_features)
     static = static_scaler.transform(series.static)
-    repeated = np.broadcast_to(static, (len(series), len(static)))
-    return np.concatenate([scaled, calendar, repeated], axis=1).astype(np.float32)
+    columns = [scaled, calendar, np.broadcast_to(static, (len(series), len(static)))]
+    if series_index is not None:
+        columns.append(np.full((len(series), 1), float(series_index)))
+    return np.concatenate(columns, axis=1).astype(np.float32)
 
 
 def season_length(config: Config, freq: str) -> int:

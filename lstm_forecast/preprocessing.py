@@ -3,6 +3,7 @@ plain numbers and names only (no TensorFlow)."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,6 +36,8 @@ class Preprocessing:
     static_scaler: Scaler = field(default_factory=lambda: Scaler("none", np.zeros(0), np.ones(0)))
     # Series of the training file left out as too short (no forecast for them).
     skipped: frozenset[str] = frozenset()
+    # model.series_embedding: each series' row in it is its place in ``scalers``.
+    series_embedding: int = 0
 
     @property
     def lookback(self) -> int:
@@ -45,7 +48,17 @@ class Preprocessing:
         return self.coding.horizon
 
     def rows(self, series: Series, scaler: Scaler) -> np.ndarray:
-        return model_rows(series, scaler, self.calendar_features, self.static_scaler)
+        return model_rows(
+            series, scaler, self.calendar_features, self.static_scaler, self.series_index(series.id)
+        )
+
+    def series_index(self, sid: str | None) -> int | None:
+        """The series' row in the model's series embedding (None without one)."""
+        return self._positions[sid] if self.series_embedding else None
+
+    @functools.cached_property
+    def _positions(self) -> dict[str | None, int]:
+        return {sid: k for k, sid in enumerate(self.scalers)}
 
     @classmethod
     def of(cls, config: Config, prepared: Prepared, coding: WindowCoding) -> Preprocessing:
@@ -71,6 +84,7 @@ class Preprocessing:
             static_features=tuple(config.data.static_features),
             static_scaler=prepared.static_scaler,
             skipped=frozenset(prepared.skipped),
+            series_embedding=config.model.series_embedding,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -104,6 +118,7 @@ class Preprocessing:
             "static_features": list(self.static_features),
             "static_scaler": self.static_scaler.to_json(),
             "skipped_series": sorted(self.skipped),
+            "series_embedding": self.series_embedding,
         }
 
     @classmethod
@@ -145,6 +160,7 @@ class Preprocessing:
             # Absent from bundles written before static features and skipped series.
             **_static(data),
             skipped=frozenset(str(s) for s in data.get("skipped_series", [])),
+            series_embedding=_non_negative(data.get("series_embedding", 0)),
         )
 
 
@@ -160,6 +176,10 @@ def _static(data: dict[str, Any]) -> dict[str, Any]:
 
 def _id(value: Any) -> str | None:
     return None if value is None else str(value)
+
+
+def _non_negative(value: Any) -> int:
+    return 0 if value == 0 and not isinstance(value, bool) else _positive(value)
 
 
 def _positive(value: Any) -> int:

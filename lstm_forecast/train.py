@@ -227,6 +227,7 @@ def network_for(config: Config, prepared: Prepared) -> keras.Model:
         n_inputs=prepared.stacked.shape[1],
         horizon=config.window.horizon,
         n_targets=prepared.dataset.n_targets,
+        n_series=len(prepared.dataset.series),
     )
 
 

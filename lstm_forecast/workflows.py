@@ -275,6 +275,7 @@ def evaluate(run_dir: Path, data_path: Path | None = None) -> Evaluation:
         scalers=_scalers_for(bundle, dataset),
         coding=pre.coding,
         static_scaler=pre.static_scaler,
+        series_index=[pre.series_index(s.id) or 0 for s in dataset.series],
     )
     return evaluate_at(
         prepared,

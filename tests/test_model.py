@@ -144,3 +144,29 @@ def test_steps_per_epoch_draws_that_many_batches_each_epoch(sales_config: Path) 
     )
     assert counter.per_epoch == [3, 3, 3, 3]
     assert len(trained.members[0].history["loss"]) == 4
+
+
+def test_series_embedding_reads_the_index_column_of_the_last_row_only(tmp_path: Path) -> None:
+    from lstm_forecast.model import build_model, export_onnx, save_model
+
+    model = build_model(
+        ModelConfig(series_embedding=3, layers=[8]),
+        lookback=6,
+        n_inputs=3,
+        horizon=2,
+        n_targets=1,
+        n_series=5,
+    )
+    rng = np.random.default_rng(0)
+    inputs = rng.normal(size=(10, 6, 3)).astype(np.float32)
+    inputs[:, :, -1] = (np.arange(10) % 5)[:, None]  # the series index, on every row
+    outputs = np.asarray(model(inputs))
+    elsewhere = inputs.copy()
+    elsewhere[:, :-1, -1] = 99.0  # the column is not an input of the recurrent layers
+    np.testing.assert_array_equal(np.asarray(model(elsewhere)), outputs)
+    other = inputs.copy()
+    other[:, -1, -1] = (other[:, -1, -1] + 1) % 5  # another series' vector
+    assert not np.allclose(np.asarray(model(other)), outputs)
+    save_model(model, tmp_path / "model.keras")
+    check_keras_archive(tmp_path / "model.keras")
+    assert export_onnx(model, tmp_path / "model.onnx", inputs).shipped

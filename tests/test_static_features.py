@@ -124,3 +124,42 @@ def test_train_and_predict_use_the_static_values_of_the_data_given(tmp_path: Pat
     before, after = (pd.read_csv(pd.io.common.StringIO(r.stdout)) for r in (first, second))
     changed = (before["sales"] != after["sales"]).groupby(before["shop"]).any()
     assert changed.to_dict() == {"a": True, "b": False, "c": False}
+
+
+@pytest.mark.slow
+def test_series_embedding_trains_and_predicts_each_series_by_its_id(tmp_path: Path) -> None:
+    """The embedding row of a series comes from the bundle, not from where the series
+    sits in the data given to predict."""
+    from click.testing import CliRunner
+
+    from lstm_forecast.cli import cli
+
+    csv = shops(tmp_path, {"a": 100.0, "b": 300.0, "c": 200.0})
+    config = write_config(
+        tmp_path,
+        csv,
+        data={"id_column": "shop"},
+        model={"series_embedding": 2},
+        training={"epochs": 3},
+    )
+    trained = CliRunner().invoke(cli, ["train", str(config), "--quiet"])
+    assert trained.exit_code == 0, trained.stderr
+    assert (
+        json.loads((tmp_path / "run" / "preprocessing.json").read_text())["series_embedding"] == 2
+    )
+    assert (tmp_path / "run" / "model.onnx").is_file()
+    first = CliRunner().invoke(cli, ["predict", str(tmp_path / "run")])
+    assert first.exit_code == 0, first.stderr
+    frame = pd.read_csv(csv)
+    reordered = tmp_path / "reordered.csv"
+    frame[frame["shop"] != "a"].to_csv(reordered, index=False)  # b first, a gone
+    second = CliRunner().invoke(cli, ["predict", str(tmp_path / "run"), "--data", str(reordered)])
+    assert second.exit_code == 0, second.stderr
+    before, after = (pd.read_csv(pd.io.common.StringIO(r.stdout)) for r in (first, second))
+    pd.testing.assert_frame_equal(
+        before[before["shop"] != "a"].reset_index(drop=True), after.reset_index(drop=True)
+    )
+    evaluated = CliRunner().invoke(
+        cli, ["evaluate", str(tmp_path / "run"), "--data", str(reordered)]
+    )
+    assert evaluated.exit_code == 0, evaluated.stderr
