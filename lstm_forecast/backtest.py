@@ -74,9 +74,10 @@ def backtest(
     verbose: int = 0,
     callbacks: Sequence[keras.callbacks.Callback] = (),
     progress: Callable[[str], None] | None = None,
+    dataset: Dataset | None = None,
 ) -> Backtest:
-    """Run the rolling-origin protocol on the config's data; ``split.test`` is replaced
-    by ``folds`` horizons."""
+    """Run the rolling-origin protocol on the config's data (``dataset``, when the caller
+    has read it already); ``split.test`` is replaced by ``folds`` horizons."""
     if folds < 1:
         raise ConfigError(f"--folds must be at least 1 (got {folds})")
     if config.training.distribute == "multi_worker":
@@ -84,7 +85,8 @@ def backtest(
             "training.distribute: multi_worker is for train; backtest runs in one process "
             "(use none or mirrored)"
         )
-    dataset = load_dataset(config.data)
+    if dataset is None:
+        dataset = load_dataset(config.data)
     horizon = config.window.horizon
     evaluations, seconds = [], 0.0
     fitted: tuple[Prepared, Forecaster] | None = None

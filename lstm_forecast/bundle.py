@@ -89,13 +89,21 @@ def is_bundle(path: Path) -> bool:
     return (path / MANIFEST).is_file()
 
 
+def file_in_the_way(folder: Path) -> str | None:
+    """Why ``folder`` cannot be (made) a folder: it "is a file", or it "has a parent that
+    is a file (...)"; None when it can."""
+    for parent in [folder, *folder.parents]:
+        if parent.exists() and not parent.is_dir():
+            return "is a file" if parent == folder else f"has a parent that is a file ({parent})"
+    return None
+
+
 def check_target(target: Path) -> None:
     """Refuse an output directory we must not replace: one that holds something that is not
     a bundle, or a path through a file. Called before any training starts."""
-    for parent in [target, *target.parents]:
-        if parent.exists() and not parent.is_dir():
-            what = "is a file" if parent == target else f"has a parent that is a file ({parent})"
-            raise UserError(f"output directory {what}", where=target)
+    blocked = file_in_the_way(target)
+    if blocked:
+        raise UserError(f"output directory {blocked}", where=target)
     if target.is_dir() and any(target.iterdir()) and not is_bundle(target):
         raise UserError(
             "output directory exists and is not an lstm-forecast bundle (no "

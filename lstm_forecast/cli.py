@@ -26,6 +26,7 @@ from . import __version__
 from .errors import LstmForecastError, Terminated, UserError
 
 if TYPE_CHECKING:
+    from .config import Config
     from .workflows import Summary
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -350,8 +351,7 @@ def backtest(
     from .config import load_config
 
     config = load_config(config_path, overrides)
-    folder = output_dir or config.run_dir.with_name(f"{config.run_dir.name}-backtest")
-    _check_output_path(folder / "backtest.csv", may_create_folder=True)
+    folder = _output_folder(config, output_dir, "backtest", "backtest.csv")
     with locked_target(folder):
         result = _run_training(lambda **kw: run_backtest(config, folds, refit=refit, **kw), quiet)
         write_text_atomically(
@@ -397,8 +397,7 @@ def tune(
 
     config = load_config(config_path, overrides)
     check_tunable(config)
-    folder = output_dir or config.run_dir.with_name(f"{config.run_dir.name}-tune")
-    _check_output_path(folder / "best.yaml", may_create_folder=True)
+    folder = _output_folder(config, output_dir, "tune", "best.yaml")
     with locked_target(folder):
         result = _run_training(lambda **kw: run_tune(config, max_trials=trials, **kw), quiet)
         best, table = write_results(result, folder)
@@ -425,6 +424,13 @@ def _run_training(work: Callable[..., T], quiet: bool) -> T:
 
 def _echo_err(line: str) -> None:
     click.echo(line, err=True)
+
+
+def _output_folder(config: Config, given: Path | None, suffix: str, first_file: str) -> Path:
+    """``--output``, or ``<output.dir>-<suffix>``, checked to take ``first_file``."""
+    folder = given or config.run_dir.with_name(f"{config.run_dir.name}-{suffix}")
+    _check_output_path(folder / first_file, may_create_folder=True)
+    return folder
 
 
 def _check_output_path(path: Path | None, may_create_folder: bool = False) -> None:

@@ -73,13 +73,10 @@ def _split_series_index(
     Both selections are fixed, untrained Dense layers, so the network holds only Keras'
     own layers and stays one input (the pipeline, ONNX and ensembles need nothing else).
     """
-    columns = keras.layers.Dense(n_inputs - 1, use_bias=False, trainable=False, name="columns")
-    history = columns(inputs)
-    columns.set_weights([np.eye(n_inputs)[:, :-1]])
+    history = _fixed_matrix(inputs, np.eye(n_inputs)[:, :-1], name="columns")
     last_row = keras.layers.Cropping1D((lookback - 1, 0), name="last_row")(inputs)
-    pick = keras.layers.Dense(1, use_bias=False, trainable=False, name="series_index")
-    index = keras.layers.Reshape((1,), name="index")(pick(last_row))
-    pick.set_weights([np.eye(n_inputs)[:, -1:]])
+    picked = _fixed_matrix(last_row, np.eye(n_inputs)[:, -1:], name="series_index")
+    index = keras.layers.Reshape((1,), name="index")(picked)
     vectors = keras.layers.Embedding(n_series, cfg.series_embedding, name="series_embedding")
     embedded = keras.layers.Flatten(name="series_vector")(vectors(index))
     return history, embedded
@@ -104,11 +101,18 @@ def _quantile_head(
     )(x)
     gaps = keras.layers.Reshape((horizon, n_targets, n_levels - 1), name="gap_steps")(gaps)
     stacked = keras.layers.Concatenate(name="median_and_gaps")([median, gaps])
-    sums = keras.layers.Dense(n_levels, use_bias=False, trainable=False, name="steps")
-    outputs = sums(stacked)
-    # Set, not initialised: a constant initializer would put an array into the saved
-    # config, which the bundle's allowlist refuses; the weights file carries it instead.
-    sums.set_weights([_quantile_sums(levels)])
+    return _fixed_matrix(stacked, _quantile_sums(levels), name="steps")
+
+
+def _fixed_matrix(x: keras.KerasTensor, matrix: np.ndarray, *, name: str) -> keras.KerasTensor:
+    """``x`` times a constant ``matrix`` on its last axis: an untrained Dense layer.
+
+    Set, not initialised: a constant initializer would put the array into the saved
+    config, which the bundle's allowlist refuses; the weights file carries it instead.
+    """
+    layer = keras.layers.Dense(matrix.shape[1], use_bias=False, trainable=False, name=name)
+    outputs = layer(x)
+    layer.set_weights([matrix])
     return outputs
 
 

@@ -59,13 +59,13 @@ def prepare(
     scalers: Sequence[Scaler] | None = None,
     coding: WindowCoding | None = None,
     static_scaler: Scaler | None = None,
-    series_index: Sequence[int] | None = None,
+    series_index: Sequence[int | None] | None = None,
 ) -> Prepared:
     """Split and scale every series.
 
     ``scalers`` (one per series), ``coding`` and ``static_scaler``, from a bundle, are
     used as given, as is ``series_index`` (each series' row in the model's series
-    embedding; by default their order here), and a
+    embedding, None without one; by default their order here), and a
     series too short for the split is refused. Otherwise (training) each series' scaler
     is fit on its own train part and the coding follows the config (``baseline: auto``
     decided on the train parts); of several series, one too short for the split is left
@@ -98,10 +98,10 @@ def prepare(
         static_scaler = Scaler.fit("standard", statics)
     features = config.data.calendar_features
     if series_index is None:
-        series_index = range(len(dataset.series))
-    embedded = config.model.series_embedding > 0
+        embedded = config.model.series_embedding > 0
+        series_index = [k if embedded else None for k in range(len(dataset.series))]
     rows = [
-        model_rows(s, sc, features, static_scaler, k if embedded else None)
+        model_rows(s, sc, features, static_scaler, k)
         for s, sc, k in zip(dataset.series, scalers, series_index, strict=True)
     ]
     stacked, offsets = stack_series(rows)

@@ -145,7 +145,11 @@ def tune(
         try:
             if objective == "backtest_mase":
                 result = backtest(
-                    trial_config, config.tuning.folds, verbose=verbose, callbacks=callbacks
+                    trial_config,
+                    config.tuning.folds,
+                    verbose=verbose,
+                    callbacks=callbacks,
+                    dataset=dataset,  # read once for every trial
                 )
                 table = result.table()
                 rows = table[(table["fold"] == "mean") & (table["model"] == "model")]

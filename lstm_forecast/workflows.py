@@ -24,6 +24,7 @@ from . import __version__
 from .bundle import (
     MODEL_FILE,
     check_target,
+    file_in_the_way,
     is_bundle,
     load_keras_model,
     read_json,
@@ -232,10 +233,9 @@ def _check_log_folder(config: Config) -> None:
             "pip install 'lstm-forecast[tensorboard]'",
             where=folder,
         )
-    for parent in [folder, *folder.parents]:
-        if parent.exists() and not parent.is_dir():
-            what = "is a file" if parent == folder else f"has a parent that is a file ({parent})"
-            raise ConfigError(f"training.tensorboard {what}", where=folder)
+    blocked = file_in_the_way(folder)
+    if blocked:
+        raise ConfigError(f"training.tensorboard {blocked}", where=folder)
 
 
 def load_bundle(run_dir: Path) -> Bundle:
@@ -275,7 +275,7 @@ def evaluate(run_dir: Path, data_path: Path | None = None) -> Evaluation:
         scalers=_scalers_for(bundle, dataset),
         coding=pre.coding,
         static_scaler=pre.static_scaler,
-        series_index=[pre.series_index(s.id) or 0 for s in dataset.series],
+        series_index=[pre.series_index(s.id) for s in dataset.series],
     )
     return evaluate_at(
         prepared,
