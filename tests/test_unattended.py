@@ -38,6 +38,21 @@ def cli(*args: object, **kwargs: object) -> subprocess.Popen[str]:
     )
 
 
+def cli_with_sigint_default(*args: object) -> subprocess.Popen[str]:
+    """``cli``, with SIGINT not ignored in the child, as under a terminal.
+
+    A test run started in the background (``./.ci/run &`` in a script) ignores SIGINT and
+    its children inherit that, so the training would rightly ignore the SIGINT a test sends
+    (measured: the SIGINT test then fails every time). A handled signal is reset to its
+    default when the child starts, so handling it here for the moment of the spawn suffices.
+    """
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        return cli(*args)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def hold_lock(target: Path) -> subprocess.Popen[str]:
     holder = subprocess.Popen(
         [sys.executable, "-c", HOLD_LOCK, str(target)], stdout=subprocess.PIPE, text=True
@@ -186,7 +201,7 @@ def test_a_signal_stops_training_and_keeps_the_previous_bundle(
 ) -> None:
     run = bundle_dir / "run"
     before = snapshot(run)
-    training = cli("train", bundle_dir / "config.yaml")
+    training = cli_with_sigint_default("train", bundle_dir / "config.yaml")
     wait_for_training(training, run)
     signalled = time.monotonic()
     training.send_signal(signum)
