@@ -175,7 +175,8 @@ class TrainingConfig(_Section):
     steps_per_epoch: PositiveInt | None = None
     optimizer: Literal["adam", "adamw", "rmsprop", "sgd"] = "adam"
     learning_rate: Annotated[float, Field(gt=0.0, le=10.0)] = 0.001
-    # huber: measured best on sunspots, level elsewhere (benchmarks/RESULTS.md).
+    # huber: level with mse on the accuracy benchmark (geometric mean at three seeds,
+    # benchmarks/README.md), and a few outliers do not dominate the gradient.
     loss: Literal["mse", "mae", "huber"] = "huber"
     early_stopping_patience: NonNegativeInt = 20
     # Halve the learning rate after this many epochs without improvement (0: never).
