@@ -295,8 +295,25 @@ def run(
 def geometric_mean_relative(
     results: dict[str, dict[str, Result]], model: str, baseline: str
 ) -> float:
+    """NaN when the model's MASE is not finite on some dataset (see ``failures``)."""
     ratios = [r[model].mase / r[baseline].mase for r in results.values()]
     return float(np.exp(np.mean(np.log(ratios))))
+
+
+def failures(runs: dict[int, dict[str, dict[str, Result]]], model: str) -> list[str]:
+    """Where ``model`` forecast NaN or infinity (a network whose training diverged), as
+    "dataset at seed N"."""
+    return [
+        f"{dataset} at seed {seed}"
+        for seed, results in runs.items()
+        for dataset, by_model in results.items()
+        if not np.isfinite(by_model[model].mase)
+    ]
+
+
+def figure(value: float) -> str:
+    """A MASE or ratio for the report: "failed" rather than "nan" for a diverged model."""
+    return f"{value:.3f}" if np.isfinite(value) else "failed"
 
 
 def report(
@@ -331,13 +348,17 @@ def report(
         values = [geometric_mean_relative(runs[s], model, "seasonal_naive") for s in seeds]
         lines.append(
             f"| {model} | "
-            + " | ".join(f"{v:.3f}" for v in values)
-            + f" | {max(values) - min(values):.3f} |"
+            + " | ".join(figure(v) for v in values)
+            + f" | {figure(max(values) - min(values))} |"
         )
+    failed = {model: failures(runs, model) for model in models}
+    if any(failed.values()):
+        lines += ["", "Failed: non-finite forecasts (the network's training diverged):", ""]
+        lines += [f"- {model}: {', '.join(where)}" for model, where in failed.items() if where]
     lines += ["", "Relative to naive instead (for reference):", ""]
     for model in models:
         values = [geometric_mean_relative(runs[s], model, "naive") for s in seeds]
-        lines.append(f"- {model}: " + ", ".join(f"{v:.3f}" for v in values))
+        lines.append(f"- {model}: " + ", ".join(figure(v) for v in values))
     with_intervals = [m for m in models if first[next(iter(first))][m].coverage is not None]
     if with_intervals:
         lines += [
@@ -358,10 +379,10 @@ def report(
         ]
         for model in models:
             r = by_model[model]
-            by_seed = ", ".join(f"{runs[s][dataset][model].mase:.3f}" for s in seeds)
+            by_seed = ", ".join(figure(runs[s][dataset][model].mase) for s in seeds)
             cover = "" if r.coverage is None else f"{100 * r.coverage:.0f} %"
             lines.append(
-                f"| {model} | {r.mase:.3f} | {r.smape:.2f} | {r.rmse:.4g} | "
+                f"| {model} | {figure(r.mase)} | {r.smape:.2f} | {r.rmse:.4g} | "
                 f"{r.fit_seconds:.1f} | {cover} | {by_seed} |"
             )
         lines.append("")
