@@ -92,11 +92,16 @@ def backtest(
     fitted: tuple[Prepared, Forecaster] | None = None
     for k in range(folds):
         if refit or fitted is None:
-            prepared = prepare(_with_test(config, (folds - k) * horizon), dataset)
+            # Later folds hold out fewer rows, so a series they skip as too short was
+            # skipped, and named, at the first: warn once, not once per fold.
+            prepared = prepare(
+                _with_test(config, (folds - k) * horizon), dataset, warn_skipped=k == 0
+            )
             forecaster, took = _fit(config, prepared, verbose, callbacks, progress)
             fitted, seconds = (prepared, forecaster), seconds + took
         prepared, forecaster = fitted
-        origins = [np.array([len(s) - (folds - k) * horizon]) for s in dataset.series]
+        # The prepared series: those too short to train on are skipped, not scored.
+        origins = [np.array([len(s) - (folds - k) * horizon]) for s in prepared.dataset.series]
         evaluations.append(
             evaluate_at(prepared, forecaster, origins, quantile_levels=config.model.quantiles)
         )

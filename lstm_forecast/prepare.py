@@ -60,6 +60,8 @@ def prepare(
     coding: WindowCoding | None = None,
     static_scaler: Scaler | None = None,
     series_index: Sequence[int | None] | None = None,
+    *,
+    warn_skipped: bool = True,
 ) -> Prepared:
     """Split and scale every series.
 
@@ -69,12 +71,12 @@ def prepare(
     series too short for the split is refused. Otherwise (training) each series' scaler
     is fit on its own train part and the coding follows the config (``baseline: auto``
     decided on the train parts); of several series, one too short for the split is left
-    out with a warning (``skipped``), unless shorter than ``data.min_series_length``,
-    which refuses it.
+    out with a warning (``skipped``; no warning without ``warn_skipped``), unless
+    shorter than ``data.min_series_length``, which refuses it.
     """
     skipped: dict[str, str] = {}
     if scalers is None:
-        dataset, skipped = _trainable(config, dataset)
+        dataset, skipped = _trainable(config, dataset, warn_skipped)
     bounds = []
     for series in dataset.series:
         part = split_bounds(len(series), config.split, config.window.horizon)
@@ -117,7 +119,9 @@ def prepare(
     )
 
 
-def _trainable(config: Config, dataset: Dataset) -> tuple[Dataset, dict[str, str]]:
+def _trainable(
+    config: Config, dataset: Dataset, warn: bool = True
+) -> tuple[Dataset, dict[str, str]]:
     """The dataset without the series too short to train on, and why each was left out."""
     floor = config.data.min_series_length
     short = [s for s in dataset.series if floor is not None and len(s) < floor]
@@ -137,6 +141,13 @@ def _trainable(config: Config, dataset: Dataset) -> tuple[Dataset, dict[str, str
             skipped[str(series.id)] = too_short(series, config.window, config.split)
     if not skipped or len(skipped) == len(dataset.series):
         return dataset, {}  # none to skip, or all too short: the first is refused below
+    if warn:
+        _warn_skipped(dataset, skipped)
+    kept = tuple(s for s in dataset.series if str(s.id) not in skipped)
+    return dataclasses.replace(dataset, series=kept), skipped
+
+
+def _warn_skipped(dataset: Dataset, skipped: dict[str, str]) -> None:
     for reason in list(skipped.values())[:_NAMED_SKIPS]:
         _log.warning(f"{dataset.path}: {reason}; skipped")
     if len(skipped) > _NAMED_SKIPS:
@@ -144,8 +155,6 @@ def _trainable(config: Config, dataset: Dataset) -> tuple[Dataset, dict[str, str
             f"{dataset.path}: {len(skipped) - _NAMED_SKIPS} more series too short to train "
             "on were skipped (all are listed in metrics.json)"
         )
-    kept = tuple(s for s in dataset.series if str(s.id) not in skipped)
-    return dataclasses.replace(dataset, series=kept), skipped
 
 
 def model_rows(

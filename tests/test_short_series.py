@@ -108,3 +108,19 @@ def test_train_evaluate_and_predict_go_on_without_the_short_series(tmp_path: Pat
         assert "1 series left out of training as too short have no forecast: 'b'" in done.stderr
     forecast = pd.read_csv(pd.io.common.StringIO(done.stdout))
     assert sorted(forecast["shop"].unique()) == ["a", "c"] and len(forecast) == 2 * 6
+
+
+@pytest.mark.parametrize("refit", [False, True])
+def test_backtest_scores_the_other_series_and_names_a_skipped_one_once(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, refit: bool
+) -> None:
+    from lstm_forecast.backtest import backtest
+
+    config = load_config(shops_config(tmp_path, {"a": 72, "b": 20, "c": 48}))
+    with caplog.at_level(logging.WARNING, logger="lstm_forecast"):
+        result = backtest(config, folds=2, refit=refit)
+    # Named once, as the first fold (12 test rows, 36 rows needed) found it; with --refit
+    # the second fold (6 test rows) skips it too, silently.
+    (warning,) = [m for m in caplog.messages if "series 'b'" in m]
+    assert "series 'b' has 20 rows but needs at least 36" in warning
+    assert [[s.id for s in fold.series] for fold in result.folds] == [["a", "c"], ["a", "c"]]
