@@ -314,6 +314,11 @@ def failures(runs: dict[int, dict[str, dict[str, Result]]], model: str) -> list[
     ]
 
 
+def _spread(values: Sequence[float]) -> float:
+    """Largest minus smallest; NaN when any is (max and min would skip a NaN silently)."""
+    return max(values) - min(values) if np.all(np.isfinite(values)) else float("nan")
+
+
 def figure(value: float) -> str:
     """A MASE or ratio for the report: "failed" rather than "nan" for a diverged model."""
     return f"{value:.3f}" if np.isfinite(value) else "failed"
@@ -354,7 +359,7 @@ def report(
         lines.append(
             f"| {model} | "
             + " | ".join(figure(v) for v in values)
-            + f" | {figure(max(values) - min(values))} |"
+            + f" | {figure(_spread(values))} |"
         )
     failed = {model: failures(runs, model) for model in models}
     if any(failed.values()):
