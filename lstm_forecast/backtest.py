@@ -100,6 +100,9 @@ def backtest(
             forecaster, took = _fit(config, prepared, verbose, callbacks, progress)
             fitted, seconds = (prepared, forecaster), seconds + took
         prepared, forecaster = fitted
+        if k == 0:
+            # Fold labels come from a series every fold scores (later folds keep it too).
+            labelled = prepared.dataset
         # The prepared series: those too short to train on are skipped, not scored.
         origins = [np.array([len(s) - (folds - k) * horizon]) for s in prepared.dataset.series]
         evaluations.append(
@@ -107,7 +110,7 @@ def backtest(
         )
     return Backtest(
         folds=tuple(evaluations),
-        origins=tuple(_origin_times(dataset, folds, horizon)),
+        origins=tuple(_origin_times(labelled, folds, horizon)),
         refit=refit,
         seconds=seconds,
     )

@@ -124,3 +124,12 @@ def test_backtest_scores_the_other_series_and_names_a_skipped_one_once(
     (warning,) = [m for m in caplog.messages if "series 'b'" in m]
     assert "series 'b' has 20 rows but needs at least 36" in warning
     assert [[s.id for s in fold.series] for fold in result.folds] == [["a", "c"], ["a", "c"]]
+
+
+def test_backtest_labels_its_folds_with_the_dates_of_a_series_it_scores(tmp_path: Path) -> None:
+    from lstm_forecast.backtest import backtest
+
+    # 'a' comes first in the file and is skipped: its dates (2000-09, 2001-03) are no fold's.
+    config = load_config(shops_config(tmp_path, {"a": 20, "b": 72}))
+    result = backtest(config, folds=2)
+    assert [t.strftime("%Y-%m") for t in result.origins] == ["2005-01", "2005-07"]
