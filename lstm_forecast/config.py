@@ -182,7 +182,8 @@ class TrainingConfig(_Section):
     # Halve the learning rate after this many epochs without improvement (0: never).
     reduce_lr_patience: NonNegativeInt = 0
     seed: NonNegativeInt = 42
-    # TensorFlow's deterministic kernels: the same seed and data give the same weights.
+    # TensorFlow's deterministic kernels: the same seed and data give the same weights
+    # on the same kind of CPU (kernels, and so rounding, differ between CPUs).
     # Off, training may run faster (on GPUs especially) but repeat runs differ slightly.
     deterministic: bool = True
     # Train this many networks (seeds seed, seed+1, ...) and average their forecasts.
