@@ -345,9 +345,9 @@ def report(
         + "; the seedless models are fit with the first seed).",
         "",
         f"Protocol: {n_origins} origins tiling the last {n_origins} x horizon points; "
-        "neural models trained once "
-        "before the first origin (own validation part, in time order), no refit; AutoETS "
-        "refit per origin. Metrics per origin in original units, averaged.",
+        "neural models trained once before the first origin (own validation part, in time "
+        "order), no refit; AutoETS refit per origin. Metrics per origin in original units, "
+        "averaged.",
         "",
         "## Summary: geometric mean over datasets of MASE relative to seasonal naive",
         "",

@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from lstm_forecast.backtest import backtest
 from lstm_forecast.config import load_config
 from lstm_forecast.data import load_dataset
 from lstm_forecast.errors import DataError
@@ -114,8 +115,6 @@ def test_train_evaluate_and_predict_go_on_without_the_short_series(tmp_path: Pat
 def test_backtest_scores_the_other_series_and_names_a_skipped_one_once(
     tmp_path: Path, caplog: pytest.LogCaptureFixture, refit: bool
 ) -> None:
-    from lstm_forecast.backtest import backtest
-
     config = load_config(shops_config(tmp_path, {"a": 72, "b": 20, "c": 48}))
     with caplog.at_level(logging.WARNING, logger="lstm_forecast"):
         result = backtest(config, folds=2, refit=refit)
@@ -127,8 +126,6 @@ def test_backtest_scores_the_other_series_and_names_a_skipped_one_once(
 
 
 def test_backtest_labels_its_folds_with_the_dates_of_a_series_it_scores(tmp_path: Path) -> None:
-    from lstm_forecast.backtest import backtest
-
     # 'a' comes first in the file and is skipped: its dates (2000-09, 2001-03) are no fold's.
     config = load_config(shops_config(tmp_path, {"a": 20, "b": 72}))
     result = backtest(config, folds=2)
