@@ -26,24 +26,29 @@ from .prepare import Prepared, part_windows, prepare, training_windows
 if TYPE_CHECKING:
     import keras
 
+# The printed table's origin for a fold whose series have different origins.
+BY_SERIES = "by series"
+
 
 @dataclass(frozen=True)
 class Backtest:
     folds: tuple[Evaluation, ...]  # fold k: one origin per series
-    origins: tuple[pd.Timestamp, ...]  # first forecast step of each fold (first series)
     refit: bool
     seconds: float  # training time in all
 
     def table(self) -> pd.DataFrame:
-        """One row per fold, series and model, plus the mean over folds (fold "mean")."""
+        """One row per fold, series and model, plus the mean over folds (fold "mean").
+        ``origin`` is the series' own first forecast step: series that end at different
+        times have different origins in the same fold."""
         rows = []
-        for k, (fold, origin) in enumerate(zip(self.folds, self.origins, strict=True), 1):
+        for k, fold in enumerate(self.folds, 1):
             for series in fold.series:
+                (origin,) = series.origins
                 for model, scores in series.mean_scores().items():
                     rows.append(
                         {
                             "fold": str(k),
-                            "origin": str(origin.date()),
+                            "origin": str(series.index[origin].date()),
                             "series": series.id,
                             "model": model,
                             **scores,
@@ -100,20 +105,12 @@ def backtest(
             forecaster, took = _fit(config, prepared, verbose, callbacks, progress)
             fitted, seconds = (prepared, forecaster), seconds + took
         prepared, forecaster = fitted
-        if k == 0:
-            # Fold labels come from a series every fold scores (later folds keep it too).
-            labelled = prepared.dataset
         # The prepared series: those too short to train on are skipped, not scored.
         origins = [np.array([len(s) - (folds - k) * horizon]) for s in prepared.dataset.series]
         evaluations.append(
             evaluate_at(prepared, forecaster, origins, quantile_levels=config.model.quantiles)
         )
-    return Backtest(
-        folds=tuple(evaluations),
-        origins=tuple(_origin_times(labelled, folds, horizon)),
-        refit=refit,
-        seconds=seconds,
-    )
+    return Backtest(folds=tuple(evaluations), refit=refit, seconds=seconds)
 
 
 def format_backtest(result: Backtest) -> str:
@@ -122,7 +119,13 @@ def format_backtest(result: Backtest) -> str:
     metrics = [
         c for c in ("mae", "rmse", "smape", "mase", "coverage", "pinball") if c in table.columns
     ]
-    table = table.groupby(["fold", "origin", "model"], sort=False)[metrics].mean().reset_index()
+    # A fold's origin date, or a mark where its series' origins differ (they end at
+    # different times); backtest.csv holds each series' own.
+    origins = table.groupby("fold", sort=False)["origin"].agg(
+        lambda dates: dates.iloc[0] if dates.nunique() == 1 else BY_SERIES
+    )
+    table = table.groupby(["fold", "model"], sort=False)[metrics].mean().reset_index()
+    table.insert(1, "origin", table["fold"].map(origins))
     names = {
         "mae": "MAE",
         "rmse": "RMSE",
@@ -143,6 +146,11 @@ def format_backtest(result: Backtest) -> str:
             for m in metrics
         )
         lines.append(f"{row.fold:6}{row.origin:12}{row.model:16}{values}")
+    if (origins == BY_SERIES).any():
+        lines.append(
+            f"{BY_SERIES}: the series end at different times, so each has its own origins "
+            "(backtest.csv gives them)"
+        )
     wins, compared = result.share_beating()
     if len(result.folds[0].series) > 1 and compared:
         lines.append(
@@ -176,8 +184,3 @@ def _fit(
 
 def _with_test(config: Config, test_rows: int) -> Config:
     return config.model_copy(update={"split": config.split.model_copy(update={"test": test_rows})})
-
-
-def _origin_times(dataset: Dataset, folds: int, horizon: int) -> list[pd.Timestamp]:
-    series = dataset.series[0]
-    return [series.index[len(series) - (folds - k) * horizon] for k in range(folds)]

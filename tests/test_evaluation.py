@@ -59,10 +59,10 @@ def test_backtest_counts_series_beating_seasonal_naive_over_the_mean_of_folds() 
 
     result = Backtest(
         folds=(
-            fold(scored("a", 0.5, 1.0), scored("b", 2.0, 1.0)),
-            fold(scored("a", 1.4, 1.0), scored("b", 0.2, 1.0)),  # a: mean 0.95, b: 1.1
+            fold(scored("a", 0.5, 1.0, origins=1), scored("b", 2.0, 1.0, origins=1)),
+            # a: mean 0.95, b: 1.1
+            fold(scored("a", 1.4, 1.0, origins=1), scored("b", 0.2, 1.0, origins=1)),
         ),
-        origins=(pd.Timestamp("2001-01-01"), pd.Timestamp("2001-02-01")),
         refit=False,
         seconds=0.0,
     )

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from lstm_forecast.backtest import backtest
+from lstm_forecast.backtest import backtest, format_backtest
 from lstm_forecast.config import load_config
 from lstm_forecast.data import load_dataset
 from lstm_forecast.errors import DataError
@@ -125,8 +125,37 @@ def test_backtest_scores_the_other_series_and_names_a_skipped_one_once(
     assert [[s.id for s in fold.series] for fold in result.folds] == [["a", "c"], ["a", "c"]]
 
 
-def test_backtest_labels_its_folds_with_the_dates_of_a_series_it_scores(tmp_path: Path) -> None:
-    # 'a' comes first in the file and is skipped: its dates (2000-09, 2001-03) are no fold's.
-    config = load_config(shops_config(tmp_path, {"a": 20, "b": 72}))
+def test_backtest_labels_each_series_with_its_own_origins(tmp_path: Path) -> None:
+    # All start in 2000-01; 'a' (72 rows) ends in 2005-12, 'c' (48 rows) in 2003-12, and
+    # 'b' (20 rows) is skipped as too short: its dates are no fold's.
+    config = load_config(shops_config(tmp_path, {"a": 72, "b": 20, "c": 48}))
     result = backtest(config, folds=2)
-    assert [t.strftime("%Y-%m") for t in result.origins] == ["2005-01", "2005-07"]
+    table = result.table()
+    model = table[(table["model"] == "model") & (table["fold"] != "mean")]
+    origins = {(row.fold, row.series): row.origin[:7] for row in model.itertuples()}
+    assert origins == {
+        ("1", "a"): "2005-01",
+        ("2", "a"): "2005-07",
+        ("1", "c"): "2003-01",
+        ("2", "c"): "2003-07",
+    }
+    printed = format_backtest(result).splitlines()
+    assert [line.split()[:3] for line in printed[2:8]] == [
+        ["1", "by", "series"],
+        ["1", "by", "series"],
+        ["1", "by", "series"],
+        ["2", "by", "series"],
+        ["2", "by", "series"],
+        ["2", "by", "series"],
+    ]
+    assert printed[-2].startswith("by series: the series end at different times")
+
+
+def test_backtest_prints_the_shared_origin_when_the_series_end_together(tmp_path: Path) -> None:
+    config = load_config(shops_config(tmp_path, {"a": 48, "c": 48}))  # both 2000-01 to 2003-12
+    printed = format_backtest(backtest(config, folds=2))
+    assert "by series" not in printed
+    assert [line.split()[:2] for line in printed.splitlines()[2:8:3]] == [
+        ["1", "2003-01-01"],
+        ["2", "2003-07-01"],
+    ]
