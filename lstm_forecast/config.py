@@ -137,6 +137,11 @@ class PreprocessingConfig(_Section):
     # Subtract each input window's own level (its last value or its mean) from the window
     # and its targets: the network sees shapes, not levels, so trends extrapolate.
     window_norm: Literal["none", "last", "mean"] = "last"
+    # Divide each window's targets by their standard deviation over the typical training
+    # window's (std), so cycles taller than the train part's look like the ones learned.
+    # Off by default: it helps sunspots and the stocks but costs airline, whose season
+    # is as tall in every window once logged (benchmarks/README.md).
+    window_scale: Literal["none", "std"] = "none"
 
 
 class ModelConfig(_Section):

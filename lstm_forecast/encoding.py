@@ -3,8 +3,11 @@
 A network forecasts a series better when it sees shapes rather than levels, and when it
 only has to learn what a simple forecast gets wrong. So each input window is shifted by
 its own level (``window_norm``), and the network predicts a correction to a baseline
-forecast made from the same window (``baseline``). Training and inference both go
-through ``WindowCoding``, so the two can never disagree.
+forecast made from the same window (``baseline``). With ``window_scale``, a window's
+targets are also divided by how widely they vary (relative to the typical training
+window): a cycle twice as tall as any in the train part looks like the ones the network
+learned from. Training and inference both go through ``WindowCoding``, so the two can
+never disagree.
 """
 
 from __future__ import annotations
@@ -17,7 +20,12 @@ from typing import Any, Literal
 import numpy as np
 
 WindowNorm = Literal["none", "last", "mean"]
+WindowScale = Literal["none", "std"]
 Baseline = Literal["none", "naive", "seasonal_naive"]
+
+# A window's scale is its targets' standard deviation over the typical training window's,
+# but never below this: a nearly flat window is not blown up into noise.
+SMALLEST_SCALE = 0.25
 
 
 @dataclass(frozen=True)
@@ -35,6 +43,10 @@ class WindowCoding:
     horizon: int
     n_targets: int
     n_levelled: int
+    window_scale: WindowScale = "none"
+    # The median standard deviation of the targets over the training windows (scaled
+    # units): a window that varies this much keeps its size (see ``typical_spread``).
+    typical_spread: float = 1.0
     # With quantiles: the factor, per target, by which every quantile's distance from the
     # median is multiplied, so intervals cover as promised on data the network was not
     # fit to (see ``calibrate``). None: no calibration.
@@ -52,14 +64,15 @@ class WindowCoding:
 
     def encode(
         self, windows: np.ndarray, einsum: Callable[..., Any] = np.einsum
-    ) -> tuple[np.ndarray, np.ndarray]:
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Split scaled windows ``(n, lookback, n_inputs)`` into network inputs (same
-        shape) and the offset ``(n, horizon, n_targets)`` that the network's output is
-        added to (the window level plus the baseline forecast).
+        shape), the offset ``(n, horizon, n_targets)`` and the scale ``(n, 1, 1)``: the
+        network's output times the scale, plus the offset (the window level plus the
+        baseline forecast), is the forecast (``decode``; ``targets`` goes the other way).
 
-        Both are linear in the window, written with ``einsum`` and slicing only, so the
-        same code runs on numpy arrays (inference) and, with ``einsum=tf.einsum``, on
-        tensors inside the training pipeline.
+        Written with ``einsum``, slicing and arithmetic only, so the same code runs on
+        numpy arrays (inference) and, with ``einsum=tf.einsum``, on tensors inside the
+        training pipeline.
         """
         dtype = windows.dtype.name
         levelled = (np.arange(windows.shape[2]) < self.n_levelled).astype(dtype)
@@ -67,7 +80,30 @@ class WindowCoding:
         inputs = windows - level * levelled  # calendar columns keep their values
         baseline_rows = self._baseline_rows.astype(dtype)
         baseline = einsum("ntc,ht->nhc", inputs[:, :, : self.n_targets], baseline_rows)
-        return inputs, level[:, :, : self.n_targets] + baseline
+        offset = level[:, :, : self.n_targets] + baseline
+        if self.window_scale == "none":
+            return inputs, offset, windows[:, :1, :1] * 0 + 1  # ones, for numpy and TensorFlow
+        scale = self._scale(inputs[:, :, : self.n_targets], einsum)
+        # Only the targets' columns are divided: features keep their own units.
+        targets = (np.arange(windows.shape[2]) < self.n_targets).astype(dtype)
+        return inputs * (1 + (1 / scale - 1) * targets), offset, scale
+
+    def _scale(self, targets: Any, einsum: Callable[..., Any]) -> Any:
+        """``(n, 1, 1)``: each window's targets' standard deviation over the typical
+        training window's, at least ``SMALLEST_SCALE``."""
+        size = targets.shape[1] * targets.shape[2]
+        mean = einsum("ntc->n", targets)[:, None, None] / size
+        centred = targets - mean
+        spread = (einsum("ntc,ntc->n", centred, centred) / size) ** 0.5 / self.typical_spread
+        # max(spread, SMALLEST_SCALE) with arithmetic only, for numpy and TensorFlow alike.
+        scale = (spread + SMALLEST_SCALE + abs(spread - SMALLEST_SCALE)) / 2
+        return scale[:, None, None]
+
+    @staticmethod
+    def targets(actual: np.ndarray, offset: np.ndarray, scale: np.ndarray) -> np.ndarray:
+        """What the network learns to output for ``actual`` ``(n, horizon, n_targets)``
+        (scaled units), the inverse of ``decode``."""
+        return (actual - offset) / scale
 
     @property
     def _level_weights(self) -> np.ndarray:
@@ -90,11 +126,11 @@ class WindowCoding:
             rows[steps, self.lookback - self.season_length + steps % self.season_length] = 1.0
         return rows
 
-    def decode(self, outputs: np.ndarray, offset: np.ndarray) -> np.ndarray:
+    def decode(self, outputs: np.ndarray, offset: np.ndarray, scale: np.ndarray) -> np.ndarray:
         """Forecasts in scaled units from network outputs ``(n, horizon, n_targets[, q])``."""
         if outputs.ndim == 3:
-            return outputs + offset
-        forecasts = outputs + offset[..., None]
+            return outputs * scale + offset
+        forecasts = outputs * scale[..., None] + offset[..., None]
         if self.interval_stretch is not None:
             # A stretch is never negative, so no quantile crosses the median.
             median = forecasts[..., self._median_index, None]
@@ -149,9 +185,9 @@ def forecaster_of(
         chunks = []
         for start in range(0, len(windows), batch_size):
             chunk = np.asarray(windows[start : start + batch_size], dtype=np.float32)
-            inputs, offset = coding.encode(chunk)
+            inputs, offset, scale = coding.encode(chunk)
             outputs = np.asarray(network(inputs), dtype=np.float64)
-            forecasts = coding.decode(outputs, offset)
+            forecasts = coding.decode(outputs, offset, scale)
             chunks.append(forecasts if forecasts.ndim == 4 else forecasts[..., None])
         return np.concatenate(chunks)
 

@@ -194,9 +194,17 @@ def window_coding(
         baseline = choose_baseline(
             train_parts, config.window.lookback, config.window.horizon, season
         )
+    typical = 1.0
+    if config.preprocessing.window_scale != "none":
+        typical = typical_spread(
+            [s[: b.train_end, : dataset.n_targets] for s, b in zip(scaled, bounds, strict=True)],
+            config.window.lookback,
+        )
     try:
         return WindowCoding(
             window_norm=config.preprocessing.window_norm,
+            window_scale=config.preprocessing.window_scale,
+            typical_spread=typical,
             baseline=baseline,
             season_length=season,
             lookback=config.window.lookback,
@@ -207,6 +215,33 @@ def window_coding(
         )
     except ValueError as exc:
         raise DataError(f"{exc}; raise the lookback or set evaluation.season_length") from None
+
+
+def typical_spread(train_parts: Sequence[np.ndarray], lookback: int) -> float:
+    """The median, over every input window of the train parts (``(rows, n_targets)``
+    each, scaled), of the window's standard deviation; 1 when there is none to measure
+    (windows with missing values are left out)."""
+    spreads = []
+    for values in train_parts:
+        if len(values) < lookback:
+            continue
+        # Running sums give every window's variance in one pass, without the windows;
+        # a running count of missing rows leaves out the windows that hold one.
+        missing = ~np.isfinite(values).all(axis=1)
+        known = np.where(missing[:, None], 0.0, values).astype(np.float64)
+
+        def window_sums(rows: np.ndarray) -> np.ndarray:
+            running = np.concatenate([[0.0], np.cumsum(rows)])
+            return running[lookback:] - running[:-lookback]
+
+        size = lookback * values.shape[1]
+        mean = window_sums(known.sum(axis=1)) / size
+        variance = window_sums((known**2).sum(axis=1)) / size - mean**2
+        complete = window_sums(missing.astype(np.float64)) == 0
+        spreads.append(np.sqrt(np.maximum(variance[complete], 0.0)))
+    pooled = np.concatenate(spreads) if spreads else np.array([])
+    pooled = pooled[pooled > 0]
+    return float(np.median(pooled)) if len(pooled) else 1.0
 
 
 def part_windows(config: Config, prepared: Prepared, part: str) -> WindowSet:

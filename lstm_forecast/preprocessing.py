@@ -97,6 +97,8 @@ class Preprocessing:
             "lookback": self.lookback,
             "horizon": self.horizon,
             "window_norm": self.coding.window_norm,
+            "window_scale": self.coding.window_scale,
+            "typical_spread": self.coding.typical_spread,
             "baseline": self.coding.baseline,
             "season_length": self.coding.season_length,
             "quantiles": list(self.coding.quantile_levels),
@@ -132,6 +134,9 @@ class Preprocessing:
         n_targets = _positive(data["n_targets"])
         coding = WindowCoding(
             window_norm=_choice(data["window_norm"], ("none", "last", "mean")),
+            # Absent from bundles written before window scaling, which had none.
+            window_scale=_choice(data.get("window_scale", "none"), ("none", "std")),
+            typical_spread=_positive_number(data.get("typical_spread", 1.0)),
             baseline=_choice(data["baseline"], ("none", "naive", "seasonal_naive")),
             season_length=_positive(data["season_length"]),
             lookback=_positive(data["lookback"]),
@@ -186,6 +191,12 @@ def _positive(value: Any) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
         raise ValueError(f"expected a positive integer, got {value!r}")
     return value
+
+
+def _positive_number(value: Any) -> float:
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 < value < np.inf:
+        raise ValueError(f"expected a positive number, got {value!r}")
+    return float(value)
 
 
 def _choice(value: Any, allowed: Sequence[str]) -> Any:

@@ -443,8 +443,8 @@ def window_dataset(
         # Pure TensorFlow ops, so batches are made in parallel outside Python's lock.
         raw_inputs = tf.gather(values, starts[:, None] + input_rows)
         targets = tf.gather(values, starts[:, None] + target_rows)[:, :, : windows.n_targets]
-        inputs, offset = coding.encode(raw_inputs, einsum=tf.einsum)
-        return inputs, targets - offset
+        inputs, offset, scale = coding.encode(raw_inputs, einsum=tf.einsum)
+        return inputs, coding.targets(targets, offset, scale)
 
     dataset = _start_batches(windows.starts, batch_size, shuffle_seed, repeat=repeat)
     batches = dataset.map(batch, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)

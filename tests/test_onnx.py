@@ -79,6 +79,26 @@ def test_onnx_agrees_for_every_layer_kind(tmp_path: Path) -> None:
     assert_onnx_matches_keras(tmp_path / "run")
 
 
+def test_window_scale_is_kept_in_the_bundle_and_predict_uses_it(tmp_path: Path) -> None:
+    csv = write_csv(tmp_path / "sales.csv", monthly_frame(72))
+    config = write_config(
+        tmp_path,
+        csv,
+        preprocessing={"window_scale": "std"},
+        model={"layers": [4], "quantiles": [0.1, 0.5, 0.9]},
+        training={"epochs": 1},
+    )
+    train(config)
+    run_dir = tmp_path / "run"
+    record = json.loads((run_dir / "preprocessing.json").read_text())
+    assert record["window_scale"] == "std" and record["typical_spread"] > 0
+    assert_onnx_matches_keras(run_dir)
+    forecast = predict(run_dir).frame
+    assert len(forecast) == 6 and np.isfinite(forecast["sales"]).all()
+    assert (forecast["sales_p10"] <= forecast["sales"]).all()
+    assert (forecast["sales"] <= forecast["sales_p90"]).all()
+
+
 @pytest.fixture(scope="module")
 def sales_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("onnx")

@@ -10,22 +10,35 @@ from lstm_forecast.train import _start_batches, window_dataset
 from lstm_forecast.windows import WindowSet
 
 
+@pytest.mark.parametrize("window_scale", ["none", "std"])
 @pytest.mark.parametrize("norm", ["none", "last", "mean"])
 @pytest.mark.parametrize("baseline", ["none", "naive", "seasonal_naive"])
-def test_the_training_pipeline_encodes_as_inference_does(norm: str, baseline: str) -> None:
+def test_the_training_pipeline_encodes_as_inference_does(
+    norm: str, baseline: str, window_scale: str
+) -> None:
     """Batches made by TensorFlow in the training pipeline equal numpy's encoding of the
     same windows, so a network is fed at inference exactly what it was trained on."""
     rng = np.random.default_rng(len(norm) + len(baseline))
     values = rng.normal(size=(40, 3)).astype(np.float32)
     windows = WindowSet(values, np.arange(0, 27, 2), lookback=8, horizon=6, n_targets=1)
     code = WindowCoding(
-        norm, baseline, season_length=4, lookback=8, horizon=6, n_targets=1, n_levelled=2
-    )  # type: ignore[arg-type]
+        norm,  # type: ignore[arg-type]
+        baseline,  # type: ignore[arg-type]
+        season_length=4,
+        lookback=8,
+        horizon=6,
+        n_targets=1,
+        n_levelled=2,
+        window_scale=window_scale,  # type: ignore[arg-type]
+        typical_spread=0.8,
+    )
     raw_inputs, targets = windows.gather()
-    inputs, offset = code.encode(raw_inputs)
+    inputs, offset, scale = code.encode(raw_inputs)
     batches = list(window_dataset(windows, code, batch_size=5).as_numpy_iterator())
     np.testing.assert_allclose(np.concatenate([b[0] for b in batches]), inputs, atol=1e-6)
-    np.testing.assert_allclose(np.concatenate([b[1] for b in batches]), targets - offset, atol=1e-6)
+    np.testing.assert_allclose(
+        np.concatenate([b[1] for b in batches]), code.targets(targets, offset, scale), atol=1e-5
+    )
 
 
 def passes(dataset: object, n: int) -> list[list[int]]:

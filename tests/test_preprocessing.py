@@ -15,7 +15,12 @@ from lstm_forecast.preprocessing import Preprocessing
 
 def record(sales_config: Path) -> Preprocessing:
     config = load_config(
-        sales_config, ["model.quantiles=[0.1, 0.5, 0.9]", "data.calendar_features=[month]"]
+        sales_config,
+        [
+            "model.quantiles=[0.1, 0.5, 0.9]",
+            "data.calendar_features=[month]",
+            "preprocessing.window_scale=std",
+        ],
     )
     prepared = prepare(config, load_dataset(config.data))
     coding = dataclasses.replace(prepared.coding, interval_stretch=np.array([1.25]))
@@ -34,12 +39,24 @@ def test_round_trip_through_json(sales_config: Path) -> None:
     low, high = again.train_ranges[None]
     np.testing.assert_array_equal(low, original.train_ranges[None][0])
     assert low[0] < high[0]
+    assert again.coding.window_scale == "std" and again.coding.typical_spread > 0
+
+
+def test_a_record_from_before_window_scaling_reads_as_none(sales_config: Path) -> None:
+    data = record(sales_config).to_json()
+    del data["window_scale"], data["typical_spread"]
+    coding = Preprocessing.from_json(data).coding
+    assert coding.window_scale == "none" and coding.typical_spread == 1.0
 
 
 @pytest.mark.parametrize(
     ("key", "value"),
     [
         ("window_norm", "median"),
+        ("window_scale", "mad"),
+        ("typical_spread", 0),
+        ("typical_spread", float("inf")),
+        ("typical_spread", "1"),
         ("lookback", 0),
         ("calendar_features", ["week_of_moon"]),
         ("interval_stretch", [[1.0]]),

@@ -55,7 +55,7 @@ def test_windows_carry_the_scaled_static_column_and_it_is_not_levelled(tmp_path:
     np.testing.assert_allclose(a[:, 1], -1.0)
     np.testing.assert_allclose(b[:, 1], 1.0)
     inputs, _ = part_windows(config, prepared, "train").gather()
-    encoded, _ = prepared.coding.encode(inputs)
+    encoded, _, _ = prepared.coding.encode(inputs)
     assert set(np.unique(encoded[:, :, 1])) == {-1.0, 1.0}  # the window norm left it alone
 
 
