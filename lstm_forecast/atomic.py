@@ -68,6 +68,14 @@ def write_bytes_atomically(path: Path, data: bytes) -> None:
         ) from None
 
 
+def make_folder(folder: Path) -> None:
+    """Create ``folder`` and its parents if missing (an output folder, before the work)."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise EnvironmentFailure(f"cannot create the folder: {reason(exc)}", where=folder) from None
+
+
 def write_text_atomically(path: Path, text: str) -> None:
     write_bytes_atomically(path, text.encode("utf-8"))
 

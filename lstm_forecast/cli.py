@@ -345,7 +345,7 @@ def backtest(
     verbose: bool,
 ) -> None:
     """Rolling-origin evaluation of CONFIG: per-fold metrics of the model and baselines."""
-    from .atomic import locked_target, write_text_atomically
+    from .atomic import locked_target, make_folder, write_text_atomically
     from .backtest import backtest as run_backtest
     from .backtest import format_backtest
     from .config import load_config
@@ -353,6 +353,7 @@ def backtest(
     config = load_config(config_path, overrides)
     folder = _output_folder(config, output_dir, "backtest", "backtest.csv")
     with locked_target(folder):
+        make_folder(folder)  # before training, so a folder we cannot make costs nothing
         result = _run_training(lambda **kw: run_backtest(config, folds, refit=refit, **kw), quiet)
         write_text_atomically(
             folder / "backtest.csv", result.table().to_csv(index=False, float_format="%.6g")
@@ -390,7 +391,7 @@ def tune(
     verbose: bool,
 ) -> None:
     """Search the tuning space of CONFIG; write the best config and a table of trials."""
-    from .atomic import locked_target
+    from .atomic import locked_target, make_folder
     from .config import load_config
     from .tune import check_tunable, format_tune, write_results
     from .tune import tune as run_tune
@@ -399,6 +400,7 @@ def tune(
     check_tunable(config)
     folder = _output_folder(config, output_dir, "tune", "best.yaml")
     with locked_target(folder):
+        make_folder(folder)
         result = _run_training(lambda **kw: run_tune(config, max_trials=trials, **kw), quiet)
         best, table = write_results(result, folder)
     if not quiet:

@@ -239,9 +239,9 @@ def _validation_loss(
 
 def write_results(result: TuneResult, folder: Path) -> tuple[Path, Path]:
     """Write ``best.yaml`` and ``trials.csv`` into ``folder`` (atomically, each)."""
-    from .atomic import write_text_atomically
+    from .atomic import make_folder, write_text_atomically
 
-    folder.mkdir(parents=True, exist_ok=True)
+    make_folder(folder)
     best, trials = folder / "best.yaml", folder / "trials.csv"
     write_text_atomically(best, _best_yaml(result))
     write_text_atomically(trials, result.table().to_csv(index=False, float_format="%.8g"))

@@ -309,6 +309,20 @@ def test_backtest_prints_folds_for_model_and_baselines(tmp_path: Path, refit: bo
     assert snaive["mae"] == pytest.approx(abs(y[108:120] - y[96:108]).mean(), rel=1e-5)
 
 
+def test_backtest_creates_its_default_output_folder(tmp_path: Path) -> None:
+    # <output.dir>-backtest does not exist before the first backtest of a config.
+    sets = [
+        item
+        for s in [*TINY, f"output.dir={tmp_path / 'runs' / 'airline'}"]
+        for item in ("--set", s)
+    ]
+    code, _, err = invoke("backtest", CONFIGS / "airline.yaml", "--folds", "1", *sets)
+    assert code == 0, err
+    folder = tmp_path / "runs" / "airline-backtest"
+    assert len(pd.read_csv(folder / "backtest.csv")) == 2 * 3  # fold 1 + mean, 3 models
+    assert (folder / "backtest.png").read_bytes()[:4] == b"\x89PNG"
+
+
 def test_backtest_needs_room_for_its_folds(tmp_path: Path) -> None:
     code, _, err = invoke("backtest", CONFIGS / "airline.yaml", "--folds", "9")
     assert code == 2 and "needs at least" in err
