@@ -75,7 +75,8 @@ class WindowCoding:
         training pipeline.
         """
         dtype = windows.dtype.name
-        levelled = (np.arange(windows.shape[2]) < self.n_levelled).astype(dtype)
+        columns = np.arange(windows.shape[2])
+        levelled = (columns < self.n_levelled).astype(dtype)
         level = einsum("ntc,t->nc", windows, self._level_weights.astype(dtype))[:, None, :]
         inputs = windows - level * levelled  # calendar columns keep their values
         baseline_rows = self._baseline_rows.astype(dtype)
@@ -85,7 +86,7 @@ class WindowCoding:
             return inputs, offset, windows[:, :1, :1] * 0 + 1  # ones, for numpy and TensorFlow
         scale = self._scale(inputs[:, :, : self.n_targets], einsum)
         # Only the targets' columns are divided: features keep their own units.
-        targets = (np.arange(windows.shape[2]) < self.n_targets).astype(dtype)
+        targets = (columns < self.n_targets).astype(dtype)
         return inputs * (1 + (1 / scale - 1) * targets), offset, scale
 
     def _scale(self, targets: Any, einsum: Callable[..., Any]) -> Any:

@@ -186,20 +186,17 @@ def window_coding(
 ) -> WindowCoding:
     """The coding of the config, with ``baseline: auto`` decided on the train parts."""
     season = season_length(config, dataset.freq)
+    train_parts = [
+        s[: b.train_end, : dataset.n_targets] for s, b in zip(scaled, bounds, strict=True)
+    ]  # views, no copies
     baseline = config.model.baseline
     if baseline == "auto":
-        train_parts = [
-            s[: b.train_end, : dataset.n_targets] for s, b in zip(scaled, bounds, strict=True)
-        ]
         baseline = choose_baseline(
             train_parts, config.window.lookback, config.window.horizon, season
         )
     typical = 1.0
     if config.preprocessing.window_scale != "none":
-        typical = typical_spread(
-            [s[: b.train_end, : dataset.n_targets] for s, b in zip(scaled, bounds, strict=True)],
-            config.window.lookback,
-        )
+        typical = typical_spread(train_parts, config.window.lookback)
     try:
         return WindowCoding(
             window_norm=config.preprocessing.window_norm,
@@ -221,6 +218,11 @@ def typical_spread(train_parts: Sequence[np.ndarray], lookback: int) -> float:
     """The median, over every input window of the train parts (``(rows, n_targets)``
     each, scaled), of the window's standard deviation; 1 when there is none to measure
     (windows with missing values are left out)."""
+
+    def window_sums(rows: np.ndarray) -> np.ndarray:
+        running = np.concatenate([[0.0], np.cumsum(rows)])
+        return running[lookback:] - running[:-lookback]
+
     spreads = []
     for values in train_parts:
         if len(values) < lookback:
@@ -229,11 +231,6 @@ def typical_spread(train_parts: Sequence[np.ndarray], lookback: int) -> float:
         # a running count of missing rows leaves out the windows that hold one.
         missing = ~np.isfinite(values).all(axis=1)
         known = np.where(missing[:, None], 0.0, values).astype(np.float64)
-
-        def window_sums(rows: np.ndarray) -> np.ndarray:
-            running = np.concatenate([[0.0], np.cumsum(rows)])
-            return running[lookback:] - running[:-lookback]
-
         size = lookback * values.shape[1]
         mean = window_sums(known.sum(axis=1)) / size
         variance = window_sums((known**2).sum(axis=1)) / size - mean**2
