@@ -14,10 +14,10 @@ import json
 import os
 import shutil
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .atomic import (
     ENVIRONMENT_ERRNOS,
@@ -83,6 +83,10 @@ _KERAS_CLASSES = (
     }
 )
 _ACTIVATIONS = {"tanh", "sigmoid", "relu", "softplus", "linear", None}
+# How many bundles may be swapped in while one read is under way before the reader gives up.
+READ_ATTEMPTS = 5
+
+Loaded = TypeVar("Loaded")
 
 
 def is_bundle(path: Path) -> bool:
@@ -229,6 +233,41 @@ def read_json(run_dir: Path, name: str) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise BundleError("not a JSON object", where=path)
     return data
+
+
+def read_one_bundle(run_dir: Path, read: Callable[[Path], Loaded]) -> Loaded:
+    """``read(run_dir)``, repeated until everything it read came from one bundle.
+
+    A retrain (a cron job beside a predict job) swaps its new bundle into place in one
+    rename. A reader that straddles the swap opens some files of the old bundle and some
+    of the new: the manifest of one and a file of the other fail the checksum (a spurious
+    exit 3), and files read after ``verify`` are not checked again, so an old scaler
+    could be paired with a new network without a word. The swap gives ``run_dir`` a new
+    directory inode, so a read during which the inode stayed put saw one bundle, and one
+    during which it changed is repeated on the new bundle, its errors included.
+    """
+    for _ in range(READ_ATTEMPTS):
+        before = _identity(run_dir)
+        try:
+            loaded = read(run_dir)
+        except BundleError:
+            if before is None or _identity(run_dir) == before:
+                raise
+            continue
+        if before is None or _identity(run_dir) == before:
+            return loaded
+    raise BundleError(
+        f"replaced by a newer bundle {READ_ATTEMPTS} times while being read; try again",
+        where=run_dir,
+    )
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    try:
+        status = path.stat()
+    except OSError:
+        return None
+    return status.st_dev, status.st_ino
 
 
 def check_keras_archive(path: Path) -> None:

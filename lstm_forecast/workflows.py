@@ -28,6 +28,7 @@ from .bundle import (
     is_bundle,
     load_keras_model,
     read_json,
+    read_one_bundle,
     staged_bundle,
     verify,
     write_json,
@@ -240,7 +241,12 @@ def _check_log_folder(config: Config) -> None:
 
 def load_bundle(run_dir: Path) -> Bundle:
     """Verify a run directory and load its network (checks first, then ONNX Runtime when
-    the bundle has ``model.onnx``, else Keras)."""
+    the bundle has ``model.onnx``, else Keras), all from one bundle even when a retrain
+    swaps a new one in meanwhile."""
+    return read_one_bundle(run_dir, _load_bundle_once)
+
+
+def _load_bundle_once(run_dir: Path) -> Bundle:
     files = verify(run_dir)
     config = _bundle_config(run_dir)
     try:

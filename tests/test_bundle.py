@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import zipfile
 from pathlib import Path
 
 import pytest
 
+from lstm_forecast import bundle as bundle_module
 from lstm_forecast.atomic import write_bytes_atomically
 from lstm_forecast.bundle import (
+    READ_ATTEMPTS,
     check_keras_archive,
+    read_one_bundle,
     staged_bundle,
     verify,
     write_manifest,
@@ -251,3 +256,82 @@ def test_disk_full_while_saving_is_an_environment_failure(
     assert EnvironmentFailure.exit_code == 4
     assert (target / "manifest.json").read_bytes() == old
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]  # no lock, no staging
+
+
+def swap_in(new: Path, target: Path) -> None:
+    """What a retrain does to ``target``: a new directory in its place, the old one gone."""
+    old = target.with_name(target.name + ".old")
+    os.rename(target, old)
+    os.rename(new, target)
+    shutil.rmtree(old)
+
+
+def second_bundle(tmp_path: Path, name: str = "new") -> Path:
+    new = fake_bundle(tmp_path / name)
+    (new / "config.yaml").write_text(f"the config of bundle {name}\n")
+    write_manifest(new)
+    return new
+
+
+def test_a_read_straddling_a_swap_is_repeated_on_the_new_bundle(tmp_path: Path) -> None:
+    target, new = fake_bundle(tmp_path / "run"), second_bundle(tmp_path)
+    reads = []
+
+    def read(run_dir: Path) -> tuple[str, str]:
+        manifest = (run_dir / "manifest.json").read_text()
+        if not reads:
+            swap_in(new, target)  # between this reader's two files
+        reads.append(run_dir)
+        return manifest, (run_dir / "config.yaml").read_text()
+
+    manifest, config = read_one_bundle(target, read)
+    assert len(reads) == 2
+    assert config == "the config of bundle new\n"
+    assert json.loads(manifest)["files"]["config.yaml"] == verify(target)["config.yaml"]
+
+
+def test_a_checksum_failure_caused_by_a_swap_is_not_reported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target, new = fake_bundle(tmp_path / "run"), second_bundle(tmp_path)
+    hash_file = bundle_module.file_sha256
+
+    def swap_then_hash(path: Path) -> str:
+        if new.exists():
+            swap_in(new, target)  # after verify read the old manifest
+        return hash_file(path)
+
+    monkeypatch.setattr(bundle_module, "file_sha256", swap_then_hash)
+    with pytest.raises(BundleError, match="SHA-256 does not match"):
+        verify(target)  # what a reader without the repeat would report
+    new = second_bundle(tmp_path, "newer")
+    files = read_one_bundle(target, verify)
+    assert files == json.loads((target / "manifest.json").read_text())["files"]
+    assert files["config.yaml"] == verify(target)["config.yaml"] and not new.exists()
+
+
+def test_a_refused_bundle_is_reported_at_once_when_nothing_was_swapped(tmp_path: Path) -> None:
+    target = fake_bundle(tmp_path / "run")
+    (target / "config.yaml").write_text("changed by hand\n")
+    reads = []
+
+    def read(run_dir: Path) -> dict[str, str]:
+        reads.append(run_dir)
+        return verify(run_dir)
+
+    with pytest.raises(BundleError, match="SHA-256 does not match"):
+        read_one_bundle(target, read)
+    assert len(reads) == 1
+
+
+def test_a_reader_gives_up_when_every_read_straddles_a_swap(tmp_path: Path) -> None:
+    target = fake_bundle(tmp_path / "run")
+    reads = []
+
+    def read(run_dir: Path) -> None:
+        reads.append(run_dir)
+        swap_in(second_bundle(tmp_path, f"new{len(reads)}"), target)
+
+    with pytest.raises(BundleError, match=f"replaced by a newer bundle {READ_ATTEMPTS} times"):
+        read_one_bundle(target, read)
+    assert len(reads) == READ_ATTEMPTS

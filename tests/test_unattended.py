@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -11,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from lstm_forecast import workflows
 from lstm_forecast.atomic import locked_target
-from lstm_forecast.bundle import verify
+from lstm_forecast.bundle import verify, write_manifest
 from lstm_forecast.errors import LockHeld
 from lstm_forecast.locking import exclusive_lock, lock_path
 
@@ -181,6 +184,33 @@ def test_predict_output_locked_exits_75(bundle_dir: Path, tmp_path: Path) -> Non
         stop(holder)
     assert second.returncode == 75 and "lstm-forecast: error: " in err
     assert output.read_text() == "previous forecast\n"
+
+
+def test_a_predict_straddling_a_retrain_loads_the_new_bundle_whole(
+    bundle_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Cron's predict reads the bundle file by file while cron's retrain swaps in a new
+    one: the forecast must come from one bundle, never the old scaler with the new network."""
+    run, new = tmp_path / "run", tmp_path / "new"
+    shutil.copytree(bundle_dir / "run", run)
+    shutil.copytree(bundle_dir / "run", new)
+    preprocessing = json.loads((new / "preprocessing.json").read_text())
+    preprocessing["typical_spread"] = 2.0  # marks the new bundle
+    (new / "preprocessing.json").write_text(json.dumps(preprocessing))
+    write_manifest(new)
+    read_json = workflows.read_json
+
+    def read_then_swap(run_dir: Path, name: str) -> dict[str, object]:
+        data = read_json(run_dir, name)
+        if name == "preprocessing.json" and new.exists():
+            os.rename(run, tmp_path / "old")
+            os.rename(new, run)
+        return data
+
+    monkeypatch.setattr(workflows, "read_json", read_then_swap)
+    loaded = workflows.load_bundle(run)
+    assert loaded.preprocessing.coding.typical_spread == 2.0
+    assert loaded.metadata == json.loads((run / "metadata.json").read_text())
 
 
 def wait_for_training(process: subprocess.Popen[str], run: Path, epochs: int = 3) -> None:
