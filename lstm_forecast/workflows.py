@@ -396,8 +396,7 @@ def _load_for_bundle(bundle: Bundle, data_path: Path | None) -> Dataset:
         # Too short at training time: the model has no scaler for them (see metrics.json).
         _log.warning(
             f"{dataset.path}: {len(left_out)} series left out of training as too short "
-            f"have no forecast: {', '.join(map(repr, left_out[:10]))}"
-            + (" ..." if len(left_out) > 10 else "")
+            f"have no forecast: {_first_few(left_out)}"
         )
         kept = tuple(s for s in dataset.series if s.id not in pre.skipped)
         if not kept:
@@ -419,12 +418,23 @@ def _scalers_for(bundle: Bundle, dataset: Dataset) -> list[Scaler]:
     scalers = bundle.preprocessing.scalers
     unknown = [s.id for s in dataset.series if s.id not in scalers]
     if unknown:
+        # A global model's file may hold thousands of series: name a few of each side.
+        which = (
+            f"series {unknown[0]!r} was"
+            if len(unknown) == 1
+            else f"{len(unknown)} series ({_first_few(unknown)}) were"
+        )
         raise DataError(
-            f"series {unknown[0]!r} was not in the model's training data "
-            f"(known: {', '.join(map(str, scalers))})",
+            f"{which} not in the model's training data, which held {len(scalers)}: "
+            f"{_first_few(list(scalers))}; a model forecasts only the series it was trained on",
             where=dataset.path,
         )
     return [scalers[s.id] for s in dataset.series]
+
+
+def _first_few(names: Sequence[str | None], most: int = 10) -> str:
+    shown = ", ".join(map(repr, names[:most]))
+    return shown + (f" and {len(names) - most} more" if len(names) > most else "")
 
 
 def _onnx_check_inputs(
