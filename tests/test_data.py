@@ -104,8 +104,10 @@ def test_missing_policies(tmp_path: Path) -> None:
         (
             "month;sales\n2000-01;1\n",
             r"columns 'month', 'sales' not found; the file has columns "
-            r"'month;sales'",
+            r"'month;sales' \(the header seems separated by semicolons: lstm-forecast reads "
+            "comma-separated files",
         ),
+        ("month\tsales\n2000-01\t1\n", r"'month\\tsales' \(the header seems separated by tabs"),
         ("month,sales,sales\n2000-01,1,2\n", "column 'sales' appears more than once"),
         ("month,sales\n2000-01,1\n2000-02,2,3\n", r"malformed CSV: .*line 3"),
         (
@@ -144,6 +146,14 @@ def test_missing_column_lists_what_the_file_has(tmp_path: Path) -> None:
         r"'month', 'sales'",
     ):
         load_text(tmp_path, "month,sales\n2000-01,1\n", target="units")
+
+
+def test_no_separator_hint_when_another_separator_would_not_find_the_column(
+    tmp_path: Path,
+) -> None:
+    with pytest.raises(DataError) as caught:
+        load_text(tmp_path, "month;units,sales\n2000-01;1,1\n", target="price")
+    assert caught.value.what.endswith("'month;units', 'sales'")
 
 
 def test_missing_file_and_directory(tmp_path: Path) -> None:
