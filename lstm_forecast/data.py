@@ -7,6 +7,7 @@ written on ``Series``.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import dataclasses
 import hashlib
@@ -296,7 +297,25 @@ def _parse_csv(
     except pd.errors.ParserError as exc:
         raise DataError(f"malformed CSV: {str(exc).strip()}", where=path) from None
     except UnicodeDecodeError:
-        raise DataError("not UTF-8 text", where=path) from None
+        raise DataError(_not_utf8(path), where=path) from None
+
+
+def _not_utf8(path: Path) -> str:
+    """Where a file stops being UTF-8 (line and byte), for the user who must re-save it."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    line, where = 1, ""
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 16):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                # exc.object is the chunk after the bytes of an unfinished character held
+                # over from the last one: never a newline, so the count holds.
+                line += exc.object.count(b"\n", 0, exc.start)
+                where = f": byte 0x{exc.object[exc.start]:02x} at line {line}"
+                break
+            line += chunk.count(b"\n")
+    return f"not UTF-8 text{where}; save the file as UTF-8 (a spreadsheet's 'CSV UTF-8')"
 
 
 def _check_is_file(path: Path, kind: str) -> None:
@@ -314,7 +333,7 @@ def _read_header(path: Path) -> list[str]:
     except PermissionError:
         raise EnvironmentFailure("permission denied reading the data file", where=path) from None
     except UnicodeDecodeError:
-        raise DataError("not UTF-8 text", where=path) from None
+        raise DataError(_not_utf8(path), where=path) from None
     except OSError as exc:
         raise EnvironmentFailure(f"cannot read the data file: {exc.strerror}", where=path) from None
     if not header or not any(h.strip() for h in header):

@@ -156,6 +156,26 @@ def test_no_separator_hint_when_another_separator_would_not_find_the_column(
     assert caught.value.what.endswith("'month;units', 'sales'")
 
 
+@pytest.mark.parametrize("rows_before", [0, 3, 7000])
+def test_a_file_that_is_not_utf8_names_the_line_and_byte(tmp_path: Path, rows_before: int) -> None:
+    # Valid two-byte characters ("é" in UTF-8) on every row, then a Latin-1 "é" (0xe9).
+    rows = "".join(
+        f"2000-01-{1 + k % 28:02d} 00:{k // 28 % 60:02d}:{k % 60:02d},1,café\n"
+        for k in range(rows_before)
+    )
+    text = b"month,sales,notes\n" + rows.encode() + b"2001-01,2,caf\xe9\n"
+    if rows_before == 7000:  # one "é" straddles the first 64 KiB block the check reads
+        assert text[(1 << 16) - 1 : (1 << 16) + 1] == "é".encode()
+    path = tmp_path / "d.csv"
+    path.write_bytes(text)
+    with pytest.raises(DataError) as caught:
+        load_dataset(config(path))
+    assert caught.value.what == (
+        f"not UTF-8 text: byte 0xe9 at line {rows_before + 2}; save the file as UTF-8 "
+        "(a spreadsheet's 'CSV UTF-8')"
+    )
+
+
 def test_missing_file_and_directory(tmp_path: Path) -> None:
     with pytest.raises(DataError, match="data file not found"):
         load_dataset(config(tmp_path / "nope.csv"))
