@@ -65,12 +65,15 @@ def _output_folder_option(files: str, suffix: str) -> Callable[[F], F]:
     )
 
 
+# What ``--plot`` writes, by the file's suffix (matplotlib's Agg backend draws each).
+PLOT_FORMATS = ("png", "svg", "pdf")
+
 _plot_option = click.option(
     "--plot",
     "plot_path",
     type=click.Path(path_type=Path),
     default=None,
-    help="Also draw a PNG figure to this file.",
+    help="Also draw the figure to this file: .png, .svg or .pdf.",
 )
 
 
@@ -270,7 +273,7 @@ def evaluate(run_dir: Path, data_path: Path | None, plot_path: Path | None, verb
     from .evaluation import format_table
     from .workflows import evaluate as run_evaluate
 
-    with _locked_outputs(plot_path):
+    with _locked_outputs(plot=plot_path):
         evaluation = run_evaluate(run_dir, data_path)
         if plot_path is not None:
             from . import plots
@@ -301,7 +304,7 @@ def predict(
     verbose: bool,
 ) -> None:
     """Forecast the next horizon steps of every series with the bundle in RUN_DIR."""
-    with _locked_outputs(output_path, plot_path):
+    with _locked_outputs(output=output_path, plot=plot_path):
         from .atomic import write_text_atomically
         from .workflows import predict as run_predict
 
@@ -453,24 +456,42 @@ def _check_output_path(path: Path | None, may_create_folder: bool = False) -> No
 
 
 @contextlib.contextmanager
-def _locked_outputs(*paths: Path | None) -> Iterator[None]:
-    """Check each output file can be written, then hold its lock for the block."""
+def _locked_outputs(output: Path | None = None, plot: Path | None = None) -> Iterator[None]:
+    """Check the ``--output`` and ``--plot`` files can be written, then hold their locks
+    for the block."""
     from .atomic import locked_target
 
-    chosen = [p for p in paths if p is not None]
+    chosen = [p for p in (output, plot) if p is not None]
     for path in chosen:
         _check_output_path(path)
+    if plot is not None:
+        _plot_format(plot)
+        if output is not None and os.path.realpath(output) == os.path.realpath(plot):
+            raise UserError("--output and --plot name the same file", where=plot)
     with contextlib.ExitStack() as stack:
         for path in chosen:
             stack.enter_context(locked_target(path))
         yield
 
 
+def _plot_format(path: Path) -> str:
+    """The figure format ``path``'s suffix names; any other suffix is refused, so that a
+    slip such as ``--plot forecast.csv`` never overwrites a CSV with an image."""
+    suffix = path.suffix.lower().lstrip(".")
+    if suffix not in PLOT_FORMATS:
+        raise UserError(
+            f"--plot: a figure is written as {', '.join('.' + f for f in PLOT_FORMATS)}; "
+            + (f"this name ends in {path.suffix!r}" if path.suffix else "this name has no suffix"),
+            where=path,
+        )
+    return suffix
+
+
 def _save_figure(figure: Any, path: Path) -> None:
     from .atomic import write_bytes_atomically
 
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=100)
+    figure.savefig(buffer, format=_plot_format(path), dpi=100)
     write_bytes_atomically(path, buffer.getvalue())
 
 

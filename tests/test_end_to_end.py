@@ -191,6 +191,37 @@ def sales_bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder / "run"
 
 
+@pytest.mark.parametrize(
+    ("names", "message"),
+    [
+        (
+            ("--plot", "forecast.csv"),
+            "--plot: a figure is written as .png, .svg, .pdf; this name ends in '.csv'",
+        ),
+        (("--plot", "forecast"), "this name has no suffix"),
+        (("--output", "f.png", "--plot", "./f.png"), "--output and --plot name the same file"),
+    ],
+)
+def test_predict_refuses_a_plot_it_cannot_draw_before_touching_anything(
+    sales_bundle: Path, tmp_path: Path, names: tuple[str, ...], message: str
+) -> None:
+    # A slip such as --plot forecast.csv must not overwrite yesterday's forecast with an image.
+    (tmp_path / "forecast.csv").write_text("yesterday's forecast\n")
+    paths = [tmp_path / n if not n.startswith("--") else n for n in names]
+    code, out, err = invoke("predict", sales_bundle, *paths)
+    assert code == 2 and out == "" and message in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["forecast.csv"]
+    assert (tmp_path / "forecast.csv").read_text() == "yesterday's forecast\n"
+
+
+@pytest.mark.parametrize("suffix", ["svg", "pdf"])
+def test_plot_format_follows_the_suffix(sales_bundle: Path, tmp_path: Path, suffix: str) -> None:
+    plot = tmp_path / f"test.{suffix}"
+    code, _, err = invoke("evaluate", sales_bundle, "--plot", plot)
+    assert code == 0, err
+    assert plot.read_bytes()[:5] == {"svg": b"<?xml", "pdf": b"%PDF-"}[suffix]
+
+
 def test_predict_needs_lookback_complete_rows(sales_bundle: Path, tmp_path: Path) -> None:
     short = write_csv(tmp_path / "short.csv", monthly_frame(11))
     code, _, err = invoke("predict", sales_bundle, "--data", short)
