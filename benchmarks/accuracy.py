@@ -166,26 +166,17 @@ def make_ours(overrides: Sequence[str]) -> Model:
         the data before the first origin (split.test covers the 3 horizons)."""
         from lstm_forecast.config import load_config
         from lstm_forecast.data import load_dataset
-        from lstm_forecast.evaluation import evaluate_at
-        from lstm_forecast.model import as_forecaster
-        from lstm_forecast.prepare import part_windows, prepare
-        from lstm_forecast.train import train_forecaster
+        from lstm_forecast.scoring.evaluation import evaluate_at
+        from lstm_forecast.workflows.fitting import fit_forecaster
 
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / f"{spec.name}.yaml"
             path.write_text(yaml.safe_dump(_our_config(spec, folder, len(origins))))
             config = load_config(path, [*overrides, f"training.seed={seed}"])
-        dataset = _only_series(load_dataset(config.data), spec.symbol)
-        prepared = prepare(config, dataset)
-        trained = train_forecaster(
-            config,
-            prepared,
-            part_windows(config, prepared, "train"),
-            part_windows(config, prepared, "validation"),
-        )
+        fitted = fit_forecaster(config, _only_series(load_dataset(config.data), spec.symbol))
         evaluation = evaluate_at(
-            prepared,
-            as_forecaster(trained.model, trained.coding),
+            fitted.prepared,
+            fitted.forecaster,
             [np.array(origins)],
             quantile_levels=config.model.quantiles,
         )
@@ -195,7 +186,7 @@ def make_ours(overrides: Sequence[str]) -> Model:
         interval = None
         if series.quantiles is not None:
             interval = (series.quantiles[:, :, 0, 0], series.quantiles[:, :, 0, -1])
-        return Forecasts(series.forecasts["model"][:, :, 0], trained.seconds, interval)
+        return Forecasts(series.forecasts["model"][:, :, 0], fitted.trained.seconds, interval)
 
     return ours
 

@@ -37,8 +37,8 @@ from pathlib import Path
 import keras
 from lstm_forecast.config import load_config
 from lstm_forecast.data import load_dataset
-from lstm_forecast.prepare import part_windows, prepare
-from lstm_forecast.train import fit, network_for
+from lstm_forecast.features import Preprocessing
+from lstm_forecast.nn.training import fit, network_for
 
 class EpochSeconds(keras.callbacks.Callback):
     seconds = []
@@ -48,9 +48,9 @@ class EpochSeconds(keras.callbacks.Callback):
         self.seconds.append(time.perf_counter() - self.started)
 
 config = load_config(Path(sys.argv[1]))
-prepared = prepare(config, load_dataset(config.data))
-train = part_windows(config, prepared, "train")
-validation = part_windows(config, prepared, "validation")
+_, prepared = Preprocessing.fit_transform(config, load_dataset(config.data))
+train = prepared.windows("train", config.window.stride)
+validation = prepared.windows("validation")
 timer = EpochSeconds()
 fit(network_for(config, prepared), config.training, train, validation, prepared.coding,
     callbacks=[timer])

@@ -35,13 +35,13 @@ import resource, sys
 from pathlib import Path
 from lstm_forecast.config import load_config
 from lstm_forecast.data import load_dataset
-from lstm_forecast.prepare import part_windows, prepare
-from lstm_forecast.train import fit, network_for
+from lstm_forecast.features import Preprocessing
+from lstm_forecast.nn.training import fit, network_for
 
 config = load_config(Path(sys.argv[1]))
-prepared = prepare(config, load_dataset(config.data))
-train = part_windows(config, prepared, "train")
-validation = part_windows(config, prepared, "validation")
+_, prepared = Preprocessing.fit_transform(config, load_dataset(config.data))
+train = prepared.windows("train", config.window.stride)
+validation = prepared.windows("validation")
 fit(network_for(config, prepared), config.training, train, validation, prepared.coding)
 print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
 """

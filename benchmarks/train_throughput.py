@@ -32,12 +32,12 @@ def measure(config_path: Path, epochs: int, rounds: int) -> tuple[int, float, fl
 
     from lstm_forecast.config import load_config
     from lstm_forecast.data import load_dataset
-    from lstm_forecast.prepare import part_windows, prepare
-    from lstm_forecast.train import fit, network_for
+    from lstm_forecast.features import Preprocessing
+    from lstm_forecast.nn.training import fit, network_for
 
     config = load_config(config_path)
-    prepared = prepare(config, load_dataset(config.data))
-    train = part_windows(config, prepared, "train")
+    _, prepared = Preprocessing.fit_transform(config, load_dataset(config.data))
+    train = prepared.windows("train", config.window.stride)
     training = config.training.model_copy(
         update={"epochs": 1 + epochs, "early_stopping_patience": 1 + epochs}
     )
@@ -58,8 +58,8 @@ def measure(config_path: Path, epochs: int, rounds: int) -> tuple[int, float, fl
         return network_for(config, prepared)
 
     raw_inputs, targets = train.gather()
-    x, offset = prepared.coding.encode(raw_inputs)
-    y = targets - offset
+    x, offset, scale = prepared.coding.encode(raw_inputs)
+    y = prepared.coding.targets(targets, offset, scale)
     plain_model = network()
     plain_model.compile(
         optimizer=keras.optimizers.Adam(learning_rate=training.learning_rate),

@@ -7,6 +7,7 @@ wrong, so the user can fix it without reading our code. The CLI prints
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from os import PathLike
 
 
@@ -64,3 +65,10 @@ class LockHeld(LstmForecastError):
 class Terminated(KeyboardInterrupt):
     """SIGTERM arrived. Raised like Ctrl-C, so every ``finally`` and staging clean-up runs;
     the CLI exits 143 (128 + SIGTERM) instead of 130."""
+
+
+def first_few(names: Sequence[object], most: int = 10) -> str:
+    """``'a', 'b' and 3 more``: a list for a message that stays one short line, however
+    many series a global model has."""
+    shown = ", ".join(map(repr, names[:most]))
+    return shown + (f" and {len(names) - most} more" if len(names) > most else "")

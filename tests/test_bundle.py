@@ -10,18 +10,22 @@ from pathlib import Path
 
 import pytest
 
-from lstm_forecast import bundle as bundle_module
-from lstm_forecast.atomic import write_bytes_atomically
-from lstm_forecast.bundle import (
+from lstm_forecast.bundle import store
+from lstm_forecast.bundle.atomic import write_bytes_atomically
+from lstm_forecast.bundle.layout import REQUIRED_FILES
+from lstm_forecast.bundle.store import (
     READ_ATTEMPTS,
-    check_keras_archive,
     read_one_bundle,
     staged_bundle,
     verify,
     write_manifest,
 )
+from lstm_forecast.bundle.trust import check_keras_archive
 from lstm_forecast.errors import BundleError, UserError
 
+from .helpers import run_cli, train_tiny
+
+# Spelled out, not imported: a renamed bundle file must fail this test.
 REQUIRED = (
     "model.keras",
     "preprocessing.json",
@@ -42,7 +46,7 @@ def fake_bundle(directory: Path) -> Path:
 
 def test_manifest_round_trip(tmp_path: Path) -> None:
     files = verify(fake_bundle(tmp_path / "b"))
-    assert set(files) == set(REQUIRED)
+    assert set(files) == set(REQUIRED) == set(REQUIRED_FILES)
 
 
 @pytest.mark.parametrize(
@@ -205,11 +209,6 @@ def test_lambda_payload_in_a_resigned_bundle_never_runs(tmp_path: Path) -> None:
     """A real Keras Lambda payload (it creates a marker file when deserialized unsafely),
     placed in a bundle whose manifest the attacker re-signed, is refused before it runs."""
     import keras
-    from click.testing import CliRunner
-
-    from lstm_forecast.cli import cli
-
-    from .test_end_to_end import train_tiny
 
     run_dir = tmp_path / "run"
     train_tiny("airline", run_dir)
@@ -230,9 +229,9 @@ def test_lambda_payload_in_a_resigned_bundle_never_runs(tmp_path: Path) -> None:
     (run_dir / "model.onnx").unlink()  # so that predict falls back to the Keras file
     (run_dir / "manifest.json").unlink()
     write_manifest(run_dir)
-    result = CliRunner().invoke(cli, ["predict", str(run_dir)])
-    assert result.exit_code == 3
-    assert "model.keras: refusing Keras object 'Lambda'" in result.stderr
+    ran = run_cli("predict", run_dir)
+    assert ran.code == 3
+    assert "model.keras: refusing Keras object 'Lambda'" in ran.err
     assert not marker.exists()
 
 
@@ -249,7 +248,7 @@ def test_disk_full_while_saving_is_an_environment_failure(
     def full_disk(directory: Path) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr("lstm_forecast.bundle.write_manifest", full_disk)
+    monkeypatch.setattr(store, "write_manifest", full_disk)
     refused = pytest.raises(EnvironmentFailure, match="no space left on device; the previous")
     with refused, staged_bundle(target) as staging:
         (staging / "model.keras").write_text("new")
@@ -294,14 +293,14 @@ def test_a_checksum_failure_caused_by_a_swap_is_not_reported(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     target, new = fake_bundle(tmp_path / "run"), second_bundle(tmp_path)
-    hash_file = bundle_module.file_sha256
+    hash_file = store.file_sha256
 
     def swap_then_hash(path: Path) -> str:
         if new.exists():
             swap_in(new, target)  # after verify read the old manifest
         return hash_file(path)
 
-    monkeypatch.setattr(bundle_module, "file_sha256", swap_then_hash)
+    monkeypatch.setattr(store, "file_sha256", swap_then_hash)
     with pytest.raises(BundleError, match="SHA-256 does not match"):
         verify(target)  # what a reader without the repeat would report
     new = second_bundle(tmp_path, "newer")

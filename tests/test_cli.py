@@ -2,35 +2,27 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from lstm_forecast.cli import cli
+from lstm_forecast.cli.app import COMMANDS, cli
 
-from .conftest import CONFIGS, REPO, hide_module, monthly_frame, write_config, write_csv
-
-
-def run(*args: str | Path) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, [str(a) for a in args])
-    return result.exit_code, result.stdout, result.stderr
-
-
-def assert_one_line_error(code: int, stderr: str, expected_code: int, *fragments: str) -> None:
-    assert code == expected_code, stderr
-    lines = stderr.strip().splitlines()
-    assert len(lines) == 1, stderr
-    assert lines[0].startswith("lstm-forecast: error: ")
-    assert "Traceback" not in stderr
-    for fragment in fragments:
-        assert fragment in lines[0]
+from .helpers import (
+    CONFIGS,
+    assert_one_line_error,
+    hide_module,
+    monthly_frame,
+    run_cli,
+    run_process,
+    run_python,
+    write_config,
+    write_csv,
+)
 
 
 def test_validate_prints_a_summary(sales_config: Path) -> None:
-    code, out, _ = run("validate", sales_config)
+    code, out, _ = run_cli("validate", sales_config)
     assert code == 0
     assert "1 series, 72 rows, frequency MS" in out
     assert "split (rows): train 54, validation 6, test 12" in out
@@ -39,7 +31,7 @@ def test_validate_prints_a_summary(sales_config: Path) -> None:
 
 def test_validate_shipped_configs() -> None:
     for path in sorted(CONFIGS.glob("*.yaml")):
-        code, out, err = run("validate", path, "--set", "output.dir=/nonexistent/run")
+        code, out, err = run_cli("validate", path, "--set", "output.dir=/nonexistent/run")
         assert code == 0, err
         assert f"{path}: ok" in out
 
@@ -130,7 +122,7 @@ def test_bad_input_exits_2_with_one_line_and_writes_nothing(
         (tmp_path / "logs").write_text("x")
         config = bad_config(tmp_path, training={"tensorboard": "logs"})
     before = sorted(p.name for p in tmp_path.iterdir())
-    code, out, err = run("train", config, *extra)
+    code, out, err = run_cli("train", config, *extra)
     assert_one_line_error(code, err, 2, *fragments)
     assert out == ""
     assert sorted(p.name for p in tmp_path.iterdir()) == before  # nothing written
@@ -139,28 +131,17 @@ def test_bad_input_exits_2_with_one_line_and_writes_nothing(
 
 
 def test_predict_without_a_bundle_exits_2(tmp_path: Path) -> None:
-    code, _, err = run("predict", tmp_path / "nowhere")
+    code, _, err = run_cli("predict", tmp_path / "nowhere")
     assert_one_line_error(code, err, 2, "run directory not found")
 
 
 def test_predict_on_a_directory_that_is_not_a_bundle_exits_3(tmp_path: Path) -> None:
-    code, _, err = run("predict", tmp_path)
+    code, _, err = run_cli("predict", tmp_path)
     assert_one_line_error(code, err, 3, "manifest.json", "missing")
 
 
 def test_unknown_command_is_a_usage_error() -> None:
-    assert run("fly")[0] == 2
-
-
-def python(code: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        timeout=120,
-        check=False,
-    )
+    assert run_cli("fly")[0] == 2
 
 
 @pytest.mark.parametrize(
@@ -171,60 +152,55 @@ def python(code: str) -> subprocess.CompletedProcess[str]:
     ],
 )
 def test_help_and_validate_never_import_tensorflow(args: list[str]) -> None:
-    result = python(
+    ran = run_python(
         "import sys\n"
         "from lstm_forecast.cli import cli\n"
         "try:\n"
         f"    cli({args!r}, standalone_mode=False)\n"
         "except SystemExit:\n"
         "    pass\n"
-        "heavy = sorted(m for m in ('tensorflow', 'keras') if m in sys.modules)\n"
-        "print('heavy:', heavy)\n"
+        "heavy = ('tensorflow', 'keras', 'matplotlib', 'tf2onnx', 'keras_tuner')\n"
+        "print('heavy:', sorted(m for m in heavy if m in sys.modules))\n"
     )
-    assert result.returncode == 0, result.stderr
-    assert "heavy: []" in result.stdout
+    assert ran.code == 0, ran.err
+    assert "heavy: []" in ran.out
 
 
 def test_exit_code_of_the_installed_command(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "lstm_forecast", "train", str(tmp_path / "absent.yaml")],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 2
-    assert result.stderr.strip() == (
+    ran = run_process("train", tmp_path / "absent.yaml")
+    assert ran.code == 2
+    assert ran.err.strip() == (
         f"lstm-forecast: error: {tmp_path / 'absent.yaml'}: config file not found"
     )
 
 
 def test_predict_output_into_a_missing_folder_is_refused_first(tmp_path: Path) -> None:
-    code, _, err = run("predict", tmp_path / "no-bundle", "--output", tmp_path / "no" / "f.csv")
+    code, _, err = run_cli("predict", tmp_path / "no-bundle", "--output", tmp_path / "no" / "f.csv")
     assert_one_line_error(code, err, 2, "the output's folder", "does not exist")
 
 
 def test_predict_output_that_is_a_directory_is_refused(tmp_path: Path) -> None:
-    code, _, err = run("predict", tmp_path / "no-bundle", "--output", tmp_path)
+    code, _, err = run_cli("predict", tmp_path / "no-bundle", "--output", tmp_path)
     assert_one_line_error(code, err, 2, "is a directory; give a file name")
 
 
 def test_backtest_output_through_a_file_is_refused_before_training(tmp_path: Path) -> None:
     (tmp_path / "file").write_text("x")
-    code, _, err = run("backtest", CONFIGS / "airline.yaml", "--output", tmp_path / "file" / "bt")
+    code, _, err = run_cli(
+        "backtest", CONFIGS / "airline.yaml", "--output", tmp_path / "file" / "bt"
+    )
     assert_one_line_error(code, err, 2, "has a file in its path")
 
 
 def test_backtest_folds_must_be_positive() -> None:
-    assert run("backtest", CONFIGS / "airline.yaml", "--folds", "0")[0] == 2
+    assert run_cli("backtest", CONFIGS / "airline.yaml", "--folds", "0")[0] == 2
 
 
 @pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux /proc")
 def test_an_output_that_cannot_be_written_exits_4_before_training(tmp_path: Path) -> None:
     # /proc refuses new files even to root, where a chmod-protected folder would not.
     config = bad_config(tmp_path, output={"dir": "/proc/lstm-forecast-test/run"})
-    code, out, err = run("train", config)
+    code, out, err = run_cli("train", config)
     assert_one_line_error(code, err, 4, "cannot create the lock file")
     assert out == "" and "epoch" not in err
 
@@ -235,9 +211,18 @@ def test_tensorboard_without_its_package_says_what_to_install(
     hide_module(monkeypatch, "tensorboard")
     config = bad_config(tmp_path, training={"tensorboard": "logs"})
     for command in ("validate", "train"):
-        code, out, err = run(command, config)
+        code, out, err = run_cli(command, config)
         assert out == ""
         assert_one_line_error(
             code, err, 2, "training.tensorboard needs the tensorboard package", "[tensorboard]"
         )
     assert not (tmp_path / "logs").exists() and not (tmp_path / "run").exists()
+
+
+def test_the_command_list_matches_each_commands_own_help() -> None:
+    """``--help`` lists the commands from a table, without importing them: each summary
+    there must be the first line of the command's own help."""
+    for name, entry in COMMANDS.items():
+        command = cli.get_command(None, name)  # type: ignore[arg-type]
+        assert command is not None and command.help is not None, name
+        assert command.help.strip().splitlines()[0] == entry.summary, name

@@ -9,7 +9,7 @@ import yaml
 from lstm_forecast.config import Config, load_config, validate_config
 from lstm_forecast.errors import ConfigError
 
-from .conftest import CONFIGS
+from .helpers import CONFIGS
 
 
 @pytest.mark.parametrize("path", sorted(CONFIGS.glob("*.yaml")), ids=lambda p: p.stem)

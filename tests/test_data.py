@@ -6,14 +6,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lstm_forecast.atomic import file_sha256
 from lstm_forecast.config import DataConfig, SplitConfig, WindowConfig
 from lstm_forecast.data import load_dataset
+from lstm_forecast.data.split import check_split, split_bounds
+from lstm_forecast.data.timeindex import format_times, future_index
 from lstm_forecast.errors import DataError, EnvironmentFailure
-from lstm_forecast.split import check_split, split_bounds
-from lstm_forecast.timeindex import format_times, future_index
+from lstm_forecast.files import file_sha256
 
-from .conftest import DATA, monthly_frame, write_csv
+from .helpers import DATA, monthly_frame, write_csv
 
 
 def config(path: Path, **kw: object) -> DataConfig:
@@ -270,7 +270,7 @@ def test_future_timestamps_continue_the_frequency() -> None:
 
 
 def test_calendar_columns_are_cyclic() -> None:
-    from lstm_forecast.timeindex import calendar_columns
+    from lstm_forecast.features.calendar import calendar_columns
 
     index = pd.date_range("2001-01-01", periods=13, freq="MS")
     month = calendar_columns(index, ["month"])
@@ -309,18 +309,18 @@ def test_the_fast_parser_reads_and_refuses_as_the_c_parser_does(
 ) -> None:
     """Files from 8 MB on are read by pyarrow: same frames, same messages (big files are
     simulated here by lowering the threshold)."""
-    import lstm_forecast.data
+    import lstm_forecast.data.read
 
     text = PARSER_CASES[case]
     with_c = outcome(tmp_path, text)
-    monkeypatch.setattr(lstm_forecast.data, "PYARROW_FROM_BYTES", 0)
+    monkeypatch.setattr(lstm_forecast.data.read, "PYARROW_FROM_BYTES", 0)
     assert outcome(tmp_path, text) == with_c
 
 
 def test_files_from_the_threshold_on_are_read_by_pyarrow(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import lstm_forecast.data
+    import lstm_forecast.data.read
 
     engines: list[str] = []
     read_csv = pd.read_csv
@@ -332,7 +332,7 @@ def test_files_from_the_threshold_on_are_read_by_pyarrow(
     monkeypatch.setattr(pd, "read_csv", recording)
     outcome(tmp_path, PARSER_CASES["missing"])
     assert engines == ["c"]  # small: the C parser
-    monkeypatch.setattr(lstm_forecast.data, "PYARROW_FROM_BYTES", 0)
+    monkeypatch.setattr(lstm_forecast.data.read, "PYARROW_FROM_BYTES", 0)
     outcome(tmp_path, PARSER_CASES["missing"])
     assert engines == ["c", "pyarrow"]
 

@@ -6,16 +6,17 @@ import json
 import os
 import shutil
 import socket
-import subprocess
-import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from lstm_forecast.distribute import cluster_role
 from lstm_forecast.errors import ConfigError
+from lstm_forecast.nn import compat
+from lstm_forecast.nn.compat import check_keras_for_multi_worker, check_keras_tuner
+from lstm_forecast.workflows.cluster import cluster_role
 
-from .conftest import monthly_frame, write_config, write_csv
+from .helpers import monthly_frame, start_process, write_config, write_csv
 
 
 def tf_config(task_type: str, index: int, **cluster: list[str]) -> dict[str, str]:
@@ -79,16 +80,6 @@ def epoch_losses(stderr: str) -> list[float]:
     return [float(line.split()[3]) for line in stderr.splitlines() if line.startswith("epoch ")]
 
 
-def lstm_forecast(*args: str | Path, env: dict[str, str]) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "lstm_forecast", *map(str, args)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
 def test_validate_refuses_multi_worker_without_tf_config(tmp_path: Path) -> None:
     config = write_config(
         tmp_path,
@@ -97,7 +88,7 @@ def test_validate_refuses_multi_worker_without_tf_config(tmp_path: Path) -> None
     )
     env = {k: v for k, v in os.environ.items() if k != "TF_CONFIG"}
     for command in ("validate", "train"):
-        done = lstm_forecast(command, config, env=env)
+        done = start_process(command, config, env=env)
         out, err = done.communicate(timeout=120)
         assert done.returncode == 2 and out == ""
         assert err.strip().splitlines() == [
@@ -126,7 +117,7 @@ def test_two_workers_on_localhost_train_one_model_and_only_the_chief_writes(
         env["TF_CPP_MIN_LOG_LEVEL"] = "3"
         # Worker 1 is pointed at its own output folder: it must leave it unmade.
         output = tmp_path / ("run" if index == 0 else "worker_run")
-        workers.append(lstm_forecast("train", config, "--set", f"output.dir={output}", env=env))
+        workers.append(start_process("train", config, "--set", f"output.dir={output}", env=env))
     results = []
     try:
         for worker in workers:
@@ -147,7 +138,7 @@ def test_two_workers_on_localhost_train_one_model_and_only_the_chief_writes(
     # The batch is global (8 windows, 4 per worker): one process with batch 8 follows
     # nearly the same path (the sums run in another order).
     env = {k: v for k, v in os.environ.items() if k != "TF_CONFIG"}
-    single = lstm_forecast(
+    single = start_process(
         "train",
         config,
         "--set",
@@ -160,7 +151,7 @@ def test_two_workers_on_localhost_train_one_model_and_only_the_chief_writes(
     assert single.returncode == 0, err
     assert epoch_losses(err) == pytest.approx(losses[0], rel=0.02)
     shutil.rmtree(tmp_path / "single")
-    predict = lstm_forecast("predict", tmp_path / "run", env=env)
+    predict = start_process("predict", tmp_path / "run", env=env)
     out, err = predict.communicate(timeout=120)
     assert predict.returncode == 0, err
     assert len(out.strip().splitlines()) == 1 + 6  # header and the horizon
@@ -169,7 +160,7 @@ def test_two_workers_on_localhost_train_one_model_and_only_the_chief_writes(
 @pytest.mark.slow
 def test_mirrored_trains_on_the_local_devices(tmp_path: Path) -> None:
     from lstm_forecast.config import load_config
-    from lstm_forecast.workflows import train
+    from lstm_forecast.workflows.train import train
 
     config = write_config(
         tmp_path,
@@ -178,3 +169,26 @@ def test_mirrored_trains_on_the_local_devices(tmp_path: Path) -> None:
     )
     report = train(load_config(config))
     assert report.run_dir == tmp_path / "run" and (report.run_dir / "model.onnx").is_file()
+
+
+@pytest.mark.parametrize(
+    ("check", "distribution", "setting"),
+    [
+        (check_keras_for_multi_worker, "keras", "training.distribute"),
+        (check_keras_tuner, "keras-tuner", "keras-tuner=="),
+    ],
+)
+def test_a_work_around_refuses_a_release_it_was_not_written_for(
+    monkeypatch: pytest.MonkeyPatch, check: Callable[[], None], distribution: str, setting: str
+) -> None:
+    """multi_worker and tune replace private methods of one Keras (KerasTuner) release."""
+    check()  # the locked releases pass
+    version = compat.metadata.version
+
+    def newer(name: str) -> str:
+        return "99.1.0" if name == distribution else version(name)
+
+    monkeypatch.setattr(compat.metadata, "version", newer)
+    with pytest.raises(ConfigError, match=r"this is .*99\.1\.0") as refused:
+        check()
+    assert setting in refused.value.message

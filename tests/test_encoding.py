@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lstm_forecast.encoding import SMALLEST_SCALE, WindowCoding
+from lstm_forecast.features.coding import SMALLEST_SCALE, WindowCoding
 
 
 def coding(norm: str = "last", baseline: str = "seasonal_naive", **kw: object) -> WindowCoding:
@@ -113,7 +113,7 @@ def test_a_taller_window_looks_the_same_to_the_network(factor: float, seed: int)
 
 
 def test_auto_baseline_picks_seasonal_naive_for_a_seasonal_series() -> None:
-    from lstm_forecast.encoding import choose_baseline
+    from lstm_forecast.features.coding import choose_baseline
 
     t = np.arange(120.0)
     seasonal = (10 * np.sin(2 * np.pi * t / 12))[:, None]
@@ -121,7 +121,7 @@ def test_auto_baseline_picks_seasonal_naive_for_a_seasonal_series() -> None:
 
 
 def test_auto_baseline_picks_naive_for_a_random_walk() -> None:
-    from lstm_forecast.encoding import choose_baseline
+    from lstm_forecast.features.coding import choose_baseline
 
     walk = np.cumsum(np.random.default_rng(1).normal(size=(200, 1)), axis=0)
     assert choose_baseline([walk], 24, 6, 12) == "naive"
@@ -176,7 +176,7 @@ def test_quantiles_without_a_median_are_refused() -> None:
 def test_typical_spread_is_the_median_window_standard_deviation(
     lengths: list[int], n_targets: int, seed: int
 ) -> None:
-    from lstm_forecast.prepare import typical_spread
+    from lstm_forecast.features.coding import typical_spread
 
     rng = np.random.default_rng(seed)
     parts = [rng.normal(size=(n, n_targets)) * rng.uniform(0.5, 3) for n in lengths]

@@ -4,35 +4,28 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from click.testing import CliRunner
 
-from lstm_forecast.bundle import REQUIRED_FILES
-from lstm_forecast.cli import cli
+from lstm_forecast.bundle.layout import REQUIRED_FILES
 
-from .conftest import CONFIGS, REPO, TINY, monthly_frame, write_config, write_csv
+from .helpers import (
+    CONFIGS,
+    REPO,
+    TINY,
+    monthly_frame,
+    run_cli,
+    run_process,
+    sets,
+    train_tiny,
+    write_config,
+    write_csv,
+)
 
 pytestmark = pytest.mark.slow
-
-
-def invoke(*args: str | Path) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, [str(a) for a in args])
-    return result.exit_code, result.stdout, result.stderr
-
-
-def train_tiny(config: str, run_dir: Path, *extra: str) -> str:
-    sets = [item for pair in (("--set", s) for s in (*TINY, *extra)) for item in pair]
-    code, out, err = invoke(
-        "train", CONFIGS / f"{config}.yaml", "--set", f"output.dir={run_dir}", *sets
-    )
-    assert code == 0, err
-    return out
 
 
 @pytest.fixture(scope="module")
@@ -64,10 +57,10 @@ def test_train_writes_every_bundle_file_and_prints_the_table(airline: tuple[Path
 
 def test_evaluate_reproduces_the_training_metrics(airline: tuple[Path, str]) -> None:
     run_dir, train_out = airline
-    code, out, _ = invoke("evaluate", run_dir)
+    code, out, _ = run_cli("evaluate", run_dir)
     assert code == 0
     assert out.strip() == train_out.strip()
-    assert invoke("evaluate", run_dir, "--data", REPO / "data" / "airline.csv")[1] == out
+    assert run_cli("evaluate", run_dir, "--data", REPO / "data" / "airline.csv")[1] == out
     metrics = json.loads((run_dir / "metrics.json").read_text())
     assert set(metrics["overall"]) == {"model", "naive", "seasonal_naive"}
     assert metrics["origins"] == 13 and metrics["season_length"] == 12
@@ -75,13 +68,13 @@ def test_evaluate_reproduces_the_training_metrics(airline: tuple[Path, str]) -> 
 
 def test_predict_prints_the_next_twelve_months(airline: tuple[Path, str], tmp_path: Path) -> None:
     run_dir, _ = airline
-    code, out, _ = invoke("predict", run_dir)
+    code, out, _ = run_cli("predict", run_dir)
     assert code == 0
     lines = out.strip().splitlines()
     assert lines[0] == "month,passengers"
     assert [line.split(",")[0] for line in lines[1:]] == [f"1961-{m:02d}" for m in range(1, 13)]
     output, plot = tmp_path / "forecast.csv", tmp_path / "forecast.png"
-    code, out, _ = invoke("predict", run_dir, "--output", output, "--plot", plot)
+    code, out, _ = run_cli("predict", run_dir, "--output", output, "--plot", plot)
     assert code == 0 and out == ""
     assert output.read_text().strip().splitlines() == lines
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -94,9 +87,9 @@ def test_predict_matches_columns_by_name(airline: tuple[Path, str], tmp_path: Pa
     frame["extra"] = 1
     reordered = tmp_path / "reordered.csv"
     frame[["extra", "passengers", "month"]].to_csv(reordered, index=False)
-    code, out, _ = invoke("predict", run_dir, "--data", reordered)
+    code, out, _ = run_cli("predict", run_dir, "--data", reordered)
     assert code == 0
-    assert out == invoke("predict", run_dir)[1]
+    assert out == run_cli("predict", run_dir)[1]
 
 
 def test_predict_reads_parquet_as_it_reads_the_csv(
@@ -105,9 +98,9 @@ def test_predict_reads_parquet_as_it_reads_the_csv(
     run_dir, _ = airline
     parquet = tmp_path / "airline.parquet"
     pd.read_csv(REPO / "data" / "airline.csv", dtype={"month": str}).to_parquet(parquet)
-    code, out, err = invoke("predict", run_dir, "--data", parquet)
+    code, out, err = run_cli("predict", run_dir, "--data", parquet)
     assert code == 0, err
-    assert out == invoke("predict", run_dir)[1]
+    assert out == run_cli("predict", run_dir)[1]
 
 
 def test_tampered_bundle_is_refused_with_exit_3(airline: tuple[Path, str], tmp_path: Path) -> None:
@@ -115,16 +108,10 @@ def test_tampered_bundle_is_refused_with_exit_3(airline: tuple[Path, str], tmp_p
     shutil.copytree(airline[0], tampered)
     path = tampered / "preprocessing.json"
     path.write_text(path.read_text().replace('"lookback": 24', '"lookback": 25'))
-    result = subprocess.run(
-        [sys.executable, "-m", "lstm_forecast", "predict", str(tampered)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 3
-    assert result.stdout == ""
-    assert result.stderr.strip() == (
+    ran = run_process("predict", tampered)
+    assert ran.code == 3
+    assert ran.out == ""
+    assert ran.err.strip() == (
         f"lstm-forecast: error: {path}: SHA-256 does not match "
         "manifest.json: the file was changed after the bundle was "
         "written"
@@ -141,8 +128,8 @@ def test_retraining_replaces_the_bundle_only_when_complete(
     def broken_fit(*args: object, **kwargs: object) -> None:
         raise RuntimeError("simulated crash in the middle of training")
 
-    monkeypatch.setattr("lstm_forecast.train.fit", broken_fit)
-    code, _, err = invoke("train", CONFIGS / "airline.yaml", "--set", f"output.dir={run_dir}")
+    monkeypatch.setattr("lstm_forecast.nn.training.fit", broken_fit)
+    code, _, err = run_cli("train", CONFIGS / "airline.yaml", "--set", f"output.dir={run_dir}")
     assert code == 1 and "internal error: RuntimeError" in err
     assert (run_dir / "manifest.json").read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["airline"]  # no staging left
@@ -161,7 +148,7 @@ def test_stocks_forecasts_each_symbol_after_its_own_last_date(tmp_path: Path) ->
     wins = sum(s["model"]["mase"] < s["seasonal_naive"]["mase"] for s in metrics["series"].values())
     assert metrics["model_beats_seasonal_naive"] == {"series": wins, "of": 5, "share": wins / 5}
     assert f"model beats seasonal naive (MASE) on {wins} of 5 series" in out
-    code, out, _ = invoke("predict", run_dir)
+    code, out, _ = run_cli("predict", run_dir)
     assert code == 0
     forecast = pd.read_csv(pd.io.common.StringIO(out))
     history = pd.read_csv(REPO / "data" / "stocks.csv", parse_dates=["date"])
@@ -176,8 +163,8 @@ def test_stocks_forecasts_each_symbol_after_its_own_last_date(tmp_path: Path) ->
 def test_other_shipped_configs_train_evaluate_and_predict(config: str, tmp_path: Path) -> None:
     run_dir = tmp_path / config
     train_tiny(config, run_dir, "training.epochs=1")
-    assert invoke("evaluate", run_dir)[0] == 0
-    code, out, _ = invoke("predict", run_dir)
+    assert run_cli("evaluate", run_dir)[0] == 0
+    code, out, _ = run_cli("predict", run_dir)
     horizon = 12 if config == "sunspots" else 7
     assert code == 0 and len(out.strip().splitlines()) == horizon + 1
 
@@ -186,7 +173,7 @@ def test_other_shipped_configs_train_evaluate_and_predict(config: str, tmp_path:
 def sales_bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("sales")
     csv = write_csv(folder / "sales.csv", monthly_frame(72))
-    code, _, err = invoke("train", write_config(folder, csv), "--quiet")
+    code, _, err = run_cli("train", write_config(folder, csv), "--quiet")
     assert code == 0, err
     return folder / "run"
 
@@ -208,7 +195,7 @@ def test_predict_refuses_a_plot_it_cannot_draw_before_touching_anything(
     # A slip such as --plot forecast.csv must not overwrite yesterday's forecast with an image.
     (tmp_path / "forecast.csv").write_text("yesterday's forecast\n")
     paths = [tmp_path / n if not n.startswith("--") else n for n in names]
-    code, out, err = invoke("predict", sales_bundle, *paths)
+    code, out, err = run_cli("predict", sales_bundle, *paths)
     assert code == 2 and out == "" and message in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["forecast.csv"]
     assert (tmp_path / "forecast.csv").read_text() == "yesterday's forecast\n"
@@ -217,14 +204,14 @@ def test_predict_refuses_a_plot_it_cannot_draw_before_touching_anything(
 @pytest.mark.parametrize("suffix", ["svg", "pdf"])
 def test_plot_format_follows_the_suffix(sales_bundle: Path, tmp_path: Path, suffix: str) -> None:
     plot = tmp_path / f"test.{suffix}"
-    code, _, err = invoke("evaluate", sales_bundle, "--plot", plot)
+    code, _, err = run_cli("evaluate", sales_bundle, "--plot", plot)
     assert code == 0, err
     assert plot.read_bytes()[:5] == {"svg": b"<?xml", "pdf": b"%PDF-"}[suffix]
 
 
 def test_predict_needs_lookback_complete_rows(sales_bundle: Path, tmp_path: Path) -> None:
     short = write_csv(tmp_path / "short.csv", monthly_frame(11))
-    code, _, err = invoke("predict", sales_bundle, "--data", short)
+    code, _, err = run_cli("predict", sales_bundle, "--data", short)
     assert code == 2
     assert "needs 12 complete rows at its end to forecast from (window.lookback)" in err
 
@@ -232,7 +219,7 @@ def test_predict_needs_lookback_complete_rows(sales_bundle: Path, tmp_path: Path
 def test_predict_refuses_data_of_another_frequency(sales_bundle: Path, tmp_path: Path) -> None:
     daily = monthly_frame(40)
     daily["month"] = pd.date_range("2001-01-01", periods=40, freq="D").strftime("%Y-%m-%d")
-    code, _, err = invoke("predict", sales_bundle, "--data", write_csv(tmp_path / "d.csv", daily))
+    code, _, err = run_cli("predict", sales_bundle, "--data", write_csv(tmp_path / "d.csv", daily))
     assert code == 2 and "not on the grid of frequency MS" in err
 
 
@@ -243,15 +230,15 @@ def test_predict_refuses_a_series_it_was_not_trained_on(sales_bundle: Path, tmp_
     folder = tmp_path / "long"
     folder.mkdir()
     config = write_config(folder, data, data={"id_column": "store"}, split={"test": 0})
-    code, _, err = invoke("train", config, "--quiet")
+    code, _, err = run_cli("train", config, "--quiet")
     assert code == 0, err
     frame["store"] = "south"
-    code, _, err = invoke("predict", folder / "run", "--data", write_csv(data, frame))
+    code, _, err = run_cli("predict", folder / "run", "--data", write_csv(data, frame))
     assert code == 2
     assert "series 'south' was not in the model's training data, which held 1: 'north'" in err
     # Thousands of unknown series make one short line, not a list of every id.
     many = pd.concat([frame.assign(store=f"s{k}") for k in range(2000)])
-    code, _, err = invoke("predict", folder / "run", "--data", write_csv(data, many))
+    code, _, err = run_cli("predict", folder / "run", "--data", write_csv(data, many))
     assert code == 2 and len(err.strip().splitlines()) == 1 and len(err) < 400
     assert (
         "2000 series ('s0', 's1', 's2', 's3', 's4', 's5', 's6', 's7', 's8', 's9' and 1990 more)"
@@ -266,11 +253,11 @@ def test_predict_when_the_training_csv_moved(sales_bundle: Path, tmp_path: Path)
     saved = original.read_bytes()
     original.unlink()
     try:
-        code, _, err = invoke("predict", moved)
+        code, _, err = run_cli("predict", moved)
         assert code == 2 and "not here; pass the data with --data" in err
         elsewhere = tmp_path / "sales.csv"
         elsewhere.write_bytes(saved)
-        code, out, _ = invoke("predict", moved, "--data", elsewhere)
+        code, out, _ = run_cli("predict", moved, "--data", elsewhere)
         assert code == 0 and len(out.splitlines()) == 7
     finally:
         original.write_bytes(saved)
@@ -280,14 +267,14 @@ def test_constant_series_gives_finite_forecasts(tmp_path: Path) -> None:
     frame = monthly_frame(60)
     frame["sales"] = 5.0
     config = write_config(tmp_path, write_csv(tmp_path / "c.csv", frame))
-    code, out, err = invoke("train", config, "--quiet")
+    code, out, err = run_cli("train", config, "--quiet")
     assert code == 0 and err == ""
     assert "nan" in out  # MASE is undefined when the train part never changes
     assert (
         json.loads((tmp_path / "run" / "metrics.json").read_text())["overall"]["model"]["mase"]
         is None
     )
-    code, out, _ = invoke("predict", tmp_path / "run")
+    code, out, _ = run_cli("predict", tmp_path / "run")
     values = pd.read_csv(pd.io.common.StringIO(out))["sales"]
     assert code == 0 and values.notna().all() and (values.abs() < 1e6).all()
 
@@ -301,7 +288,7 @@ def test_quantiles_calendar_log_and_ensemble_together(tmp_path: Path) -> None:
         preprocessing={"log": True},
         training={"ensemble": 2, "reduce_lr_patience": 1},
     )
-    code, out, err = invoke("train", config, "--quiet")
+    code, out, err = run_cli("train", config, "--quiet")
     assert code == 0, err
     assert "cover%" in out and "pinball" in out
     metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
@@ -309,7 +296,7 @@ def test_quantiles_calendar_log_and_ensemble_together(tmp_path: Path) -> None:
     assert metrics["quantiles"] == [0.1, 0.5, 0.9]
     history = pd.read_csv(tmp_path / "run" / "history.csv")
     assert sorted(history["member"].unique()) == [0, 1]
-    code, out, _ = invoke("predict", tmp_path / "run")
+    code, out, _ = run_cli("predict", tmp_path / "run")
     forecast = pd.read_csv(pd.io.common.StringIO(out))
     assert list(forecast.columns) == ["month", "sales", "sales_p10", "sales_p90"]
     assert len(forecast) == 6 and (forecast["sales"] > 0).all()
@@ -321,16 +308,23 @@ def test_log_needs_positive_targets(tmp_path: Path) -> None:
     config = write_config(
         tmp_path, write_csv(tmp_path / "s.csv", frame), preprocessing={"log": True}
     )
-    code, _, err = invoke("train", config)
+    code, _, err = run_cli("train", config)
     assert code == 2
     assert "preprocessing.log needs positive targets, but 'sales' is 0" in err
 
 
 @pytest.mark.parametrize("refit", [False, True], ids=["once", "refit"])
 def test_backtest_prints_folds_for_model_and_baselines(tmp_path: Path, refit: bool) -> None:
-    sets = [item for s in TINY for item in ("--set", s)]
-    args = ["backtest", CONFIGS / "airline.yaml", "--folds", "3", "--output", tmp_path, *sets]
-    code, out, err = invoke(*args, *(["--refit"] if refit else []))
+    args = [
+        "backtest",
+        CONFIGS / "airline.yaml",
+        "--folds",
+        "3",
+        "--output",
+        tmp_path,
+        *sets(*TINY),
+    ]
+    code, out, err = run_cli(*args, *(["--refit"] if refit else []))
     assert code == 0, err
     lines = out.strip().splitlines()
     assert lines[0].startswith("backtest: 3 folds x 12 steps")
@@ -351,12 +345,8 @@ def test_backtest_prints_folds_for_model_and_baselines(tmp_path: Path, refit: bo
 
 def test_backtest_creates_its_default_output_folder(tmp_path: Path) -> None:
     # <output.dir>-backtest does not exist before the first backtest of a config.
-    sets = [
-        item
-        for s in [*TINY, f"output.dir={tmp_path / 'runs' / 'airline'}"]
-        for item in ("--set", s)
-    ]
-    code, _, err = invoke("backtest", CONFIGS / "airline.yaml", "--folds", "1", *sets)
+    tiny = sets(*TINY, f"output.dir={tmp_path / 'runs' / 'airline'}")
+    code, _, err = run_cli("backtest", CONFIGS / "airline.yaml", "--folds", "1", *tiny)
     assert code == 0, err
     folder = tmp_path / "runs" / "airline-backtest"
     assert len(pd.read_csv(folder / "backtest.csv")) == 2 * 3  # fold 1 + mean, 3 models
@@ -364,7 +354,7 @@ def test_backtest_creates_its_default_output_folder(tmp_path: Path) -> None:
 
 
 def test_backtest_needs_room_for_its_folds(tmp_path: Path) -> None:
-    code, _, err = invoke("backtest", CONFIGS / "airline.yaml", "--folds", "9")
+    code, _, err = run_cli("backtest", CONFIGS / "airline.yaml", "--folds", "9")
     assert code == 2 and "needs at least" in err
 
 
@@ -373,7 +363,7 @@ def test_predict_refuses_non_positive_targets_for_a_log_model(
 ) -> None:
     frame = monthly_frame(72)
     frame.loc[70, "sales"] = -1.0
-    code, _, err = invoke("predict", sales_bundle, "--data", write_csv(tmp_path / "n.csv", frame))
+    code, _, err = run_cli("predict", sales_bundle, "--data", write_csv(tmp_path / "n.csv", frame))
     assert code == 2 and "preprocessing.log needs positive targets" in err
 
 
@@ -387,7 +377,7 @@ def test_divergence_stops_writes_nothing_and_suggests_a_fix(tmp_path: Path) -> N
         model={"baseline": "none"},
         training={"epochs": 5, "loss": "mse"},  # huber grows only linearly
     )
-    code, out, err = invoke("train", config, "--quiet")
+    code, out, err = run_cli("train", config, "--quiet")
     assert code == 2 and out == ""
     assert "the training loss became inf" in err and "lower training.learning_rate" in err
     assert not (tmp_path / "run").exists()
@@ -399,13 +389,13 @@ def test_same_seed_and_data_give_identical_metrics_and_forecast_bytes(tmp_path: 
     for attempt in ("a", "b"):
         folder = tmp_path / attempt
         folder.mkdir()
-        code, _, err = invoke("train", write_config(folder, csv), "--quiet")
+        code, _, err = run_cli("train", write_config(folder, csv), "--quiet")
         assert code == 0, err
         forecast = folder / "forecast.csv"
-        code, _, err = invoke("predict", folder / "run", "--output", forecast)
+        code, _, err = run_cli("predict", folder / "run", "--output", forecast)
         assert code == 0, err
         again = folder / "again.csv"
-        assert invoke("predict", folder / "run", "--output", again)[0] == 0
+        assert run_cli("predict", folder / "run", "--output", again)[0] == 0
         assert again.read_bytes() == forecast.read_bytes()
         metrics = json.loads((folder / "run" / "metrics.json").read_text())
         outputs.append((metrics, forecast.read_bytes()))
@@ -416,10 +406,12 @@ def test_predict_warns_when_inputs_are_far_outside_the_training_range(
     sales_bundle: Path, tmp_path: Path
 ) -> None:
     frame = monthly_frame(72)
-    code, _, err = invoke("predict", sales_bundle, "--data", write_csv(tmp_path / "n.csv", frame))
+    code, _, err = run_cli("predict", sales_bundle, "--data", write_csv(tmp_path / "n.csv", frame))
     assert code == 0 and "far outside" not in err
     frame.loc[71, "sales"] = 10_000.0  # the train part spans about 100 to 160
-    code, out, err = invoke("predict", sales_bundle, "--data", write_csv(tmp_path / "f.csv", frame))
+    code, out, err = run_cli(
+        "predict", sales_bundle, "--data", write_csv(tmp_path / "f.csv", frame)
+    )
     assert code == 0 and len(out.splitlines()) == 7
     assert "lstm-forecast: WARNING: " in err
     assert "column 'sales' has 10000 in the last 12 rows, far outside the training range" in err
@@ -429,12 +421,12 @@ def test_predict_data_missing_a_feature_column_is_refused_by_name(tmp_path: Path
     frame = monthly_frame(72)
     frame["promo"] = np.arange(72) % 3
     csv = write_csv(tmp_path / "sales.csv", frame)
-    code, _, err = invoke(
+    code, _, err = run_cli(
         "train", write_config(tmp_path, csv, data={"features": ["promo"]}), "--quiet"
     )
     assert code == 0, err
     without = write_csv(tmp_path / "without.csv", frame.drop(columns="promo"))
-    code, out, err = invoke("predict", tmp_path / "run", "--data", without)
+    code, out, err = run_cli("predict", tmp_path / "run", "--data", without)
     assert code == 2 and out == ""
     assert "column 'promo' not found; the file has columns 'month', 'sales'" in err
 
@@ -489,13 +481,13 @@ def test_one_global_model_over_a_thousand_series(tmp_path: Path) -> None:
         split={"validation": 3, "test": 6},
         training={"epochs": 1, "batch_size": 256},
     )
-    code, out, err = invoke("train", config, "--quiet")
+    code, out, err = run_cli("train", config, "--quiet")
     assert code == 0, err
     metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
     assert len(metrics["series"]) == 1000
     share = metrics["model_beats_seasonal_naive"]
     assert share["of"] == 1000 and share["share"] == share["series"] / 1000
-    code, out, err = invoke("predict", tmp_path / "run")
+    code, out, err = run_cli("predict", tmp_path / "run")
     assert code == 0, err
     forecast = pd.read_csv(pd.io.common.StringIO(out))
     assert forecast["item"].nunique() == 1000 and len(forecast) == 3000

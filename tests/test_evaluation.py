@@ -3,7 +3,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from lstm_forecast.evaluation import Evaluation, SeriesForecasts, format_table
+from lstm_forecast.report.tables import format_table
+from lstm_forecast.scoring.evaluation import Evaluation, SeriesForecasts
 
 
 def scored(sid: str, model: float, snaive: float, origins: int = 2) -> SeriesForecasts:
@@ -52,7 +53,8 @@ def test_share_of_series_beating_seasonal_naive_counts_only_comparable_series() 
 
 
 def test_backtest_counts_series_beating_seasonal_naive_over_the_mean_of_folds() -> None:
-    from lstm_forecast.backtest import Backtest, format_backtest
+    from lstm_forecast.report.tables import format_backtest
+    from lstm_forecast.scoring.backtest import Backtest
 
     def fold(*series: SeriesForecasts) -> Evaluation:
         return Evaluation(("y",), 1, 12, (), series)

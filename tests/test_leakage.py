@@ -10,9 +10,9 @@ import pytest
 
 from lstm_forecast.config import load_config
 from lstm_forecast.data import load_dataset
-from lstm_forecast.prepare import part_windows, prepare
+from lstm_forecast.features import Preprocessing
 
-from .conftest import monthly_frame, write_config, write_csv
+from .helpers import monthly_frame, write_config, write_csv
 
 TEST_ROWS = 12
 
@@ -39,13 +39,13 @@ def poisoned_pair(tmp_path: Path) -> tuple[Path, Path]:
 
 def test_scaler_and_training_windows_ignore_the_test_part(tmp_path: Path) -> None:
     clean_cfg, poisoned_cfg = (load_config(p) for p in poisoned_pair(tmp_path))
-    clean = prepare(clean_cfg, load_dataset(clean_cfg.data))
-    poisoned = prepare(poisoned_cfg, load_dataset(poisoned_cfg.data))
+    _, clean = Preprocessing.fit_transform(clean_cfg, load_dataset(clean_cfg.data))
+    _, poisoned = Preprocessing.fit_transform(poisoned_cfg, load_dataset(poisoned_cfg.data))
     np.testing.assert_array_equal(clean.scalers[0].center, poisoned.scalers[0].center)
     np.testing.assert_array_equal(clean.scalers[0].scale, poisoned.scalers[0].scale)
     for part in ("train", "validation"):
-        x_clean, y_clean = part_windows(clean_cfg, clean, part).gather()
-        x_poisoned, y_poisoned = part_windows(poisoned_cfg, poisoned, part).gather()
+        x_clean, y_clean = clean.windows(part).gather()
+        x_poisoned, y_poisoned = poisoned.windows(part).gather()
         np.testing.assert_array_equal(x_clean, x_poisoned)
         np.testing.assert_array_equal(y_clean, y_poisoned)
 
@@ -54,13 +54,13 @@ def test_scaler_and_training_windows_ignore_the_test_part(tmp_path: Path) -> Non
 def test_trained_weights_ignore_the_test_part(tmp_path: Path) -> None:
     import keras
 
-    from lstm_forecast import workflows
+    import lstm_forecast as lf
 
     weights = []
     scalers = []
     for path in poisoned_pair(tmp_path):
         config = load_config(path)
-        report = workflows.train(config)
+        report = lf.train(config)
         model = keras.saving.load_model(report.run_dir / "model.keras", compile=False)
         weights.append(model.get_weights())
         scalers.append(json.loads((report.run_dir / "preprocessing.json").read_text())["series"])
@@ -79,5 +79,6 @@ def test_log_auto_follows_the_sign_of_the_targets(tmp_path: Path) -> None:
         folder = tmp_path / name
         folder.mkdir()
         config = load_config(write_config(folder, write_csv(folder / "s.csv", frame)))
-        logged.append(prepare(config, load_dataset(config.data)).scalers[0].n_logged)
+        _, prepared = Preprocessing.fit_transform(config, load_dataset(config.data))
+        logged.append(prepared.scalers[0].n_logged)
     assert logged == [1, 0]

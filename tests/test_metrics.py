@@ -3,11 +3,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lstm_forecast.metrics import (
+from lstm_forecast.data.timeindex import season_length_for
+from lstm_forecast.scoring.metrics import (
     mase_scale,
     naive_forecasts,
     score,
-    season_length_for,
     seasonal_naive_forecasts,
 )
 

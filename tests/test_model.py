@@ -5,9 +5,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lstm_forecast.bundle import check_keras_archive
+from lstm_forecast.bundle.trust import check_keras_archive
 from lstm_forecast.config import ModelConfig
-from lstm_forecast.encoding import WindowCoding
+from lstm_forecast.features.coding import WindowCoding
 
 pytestmark = pytest.mark.slow
 
@@ -26,7 +26,8 @@ pytestmark = pytest.mark.slow
 def test_builder_shapes_and_its_archive_passes_the_allowlist(
     options: dict[str, object], tmp_path: Path
 ) -> None:
-    from lstm_forecast.model import as_forecaster, build_model, save_model
+    from lstm_forecast.nn.keras_file import as_forecaster, save_model
+    from lstm_forecast.nn.network import build_model
 
     model = build_model(
         ModelConfig.model_validate(options), lookback=10, n_inputs=3, horizon=4, n_targets=2
@@ -46,8 +47,9 @@ def test_builder_shapes_and_its_archive_passes_the_allowlist(
 def test_quantiles_never_cross_before_or_after_training_and_loading(tmp_path: Path) -> None:
     import keras
 
-    from lstm_forecast.model import _quantile_sums, build_model, save_model
-    from lstm_forecast.train import pinball_loss
+    from lstm_forecast.nn.keras_file import save_model
+    from lstm_forecast.nn.network import build_model, quantile_sums
+    from lstm_forecast.nn.training import pinball_loss
 
     levels = [0.05, 0.1, 0.5, 0.8, 0.95]
     model = build_model(
@@ -60,7 +62,7 @@ def test_quantiles_never_cross_before_or_after_training_and_loading(tmp_path: Pa
     targets = rng.standard_cauchy(size=(64, 3, 2)).astype(np.float32)
     model.compile(optimizer=keras.optimizers.Adam(0.05), loss=pinball_loss(levels))
     before = model.get_layer("steps").get_weights()[0]
-    np.testing.assert_array_equal(before, _quantile_sums(levels))
+    np.testing.assert_array_equal(before, quantile_sums(levels))
     model.fit(inputs, targets, epochs=5, batch_size=16, verbose=0)
     np.testing.assert_array_equal(model.get_layer("steps").get_weights()[0], before)
     save_model(model, tmp_path / "model.keras")
@@ -75,7 +77,7 @@ def test_quantiles_never_cross_before_or_after_training_and_loading(tmp_path: Pa
 
 
 def test_default_layers_keep_the_fused_kernel_eligible() -> None:
-    from lstm_forecast.model import build_model
+    from lstm_forecast.nn.network import build_model
 
     model = build_model(ModelConfig(), lookback=10, n_inputs=1, horizon=2, n_targets=1)
     for layer in model.layers:
@@ -88,7 +90,8 @@ def test_default_layers_keep_the_fused_kernel_eligible() -> None:
 
 
 def test_an_ensemble_averages_its_members_and_passes_the_allowlist(tmp_path: Path) -> None:
-    from lstm_forecast.model import average, build_model, save_model
+    from lstm_forecast.nn.keras_file import save_model
+    from lstm_forecast.nn.network import average, build_model
 
     members = [
         build_model(ModelConfig(layers=[3]), lookback=6, n_inputs=1, horizon=2, n_targets=1)
@@ -107,8 +110,8 @@ def test_steps_per_epoch_draws_that_many_batches_each_epoch(sales_config: Path) 
 
     from lstm_forecast.config import load_config
     from lstm_forecast.data import load_dataset
-    from lstm_forecast.prepare import part_windows, prepare
-    from lstm_forecast.train import train_forecaster
+    from lstm_forecast.features import Preprocessing
+    from lstm_forecast.nn.training import train_forecaster
 
     config = load_config(
         sales_config,
@@ -119,8 +122,8 @@ def test_steps_per_epoch_draws_that_many_batches_each_epoch(sales_config: Path) 
             "training.early_stopping_patience=10",
         ],
     )
-    prepared = prepare(config, load_dataset(config.data))
-    train = part_windows(config, prepared, "train")
+    _, prepared = Preprocessing.fit_transform(config, load_dataset(config.data))
+    train = prepared.windows("train")
     assert len(train) > 3 * 4  # one pass would be more batches than 3
 
     class CountBatches(keras.callbacks.Callback):
@@ -139,7 +142,7 @@ def test_steps_per_epoch_draws_that_many_batches_each_epoch(sales_config: Path) 
         config,
         prepared,
         train,
-        part_windows(config, prepared, "validation"),
+        prepared.windows("validation"),
         callbacks=[counter],
     )
     assert counter.per_epoch == [3, 3, 3, 3]
@@ -147,7 +150,8 @@ def test_steps_per_epoch_draws_that_many_batches_each_epoch(sales_config: Path) 
 
 
 def test_series_embedding_reads_the_index_column_of_the_last_row_only(tmp_path: Path) -> None:
-    from lstm_forecast.model import build_model, export_onnx, save_model
+    from lstm_forecast.nn.keras_file import export_onnx, save_model
+    from lstm_forecast.nn.network import build_model
 
     model = build_model(
         ModelConfig(series_embedding=3, layers=[8]),

@@ -5,26 +5,22 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 
-from lstm_forecast import model as model_lib
-from lstm_forecast.bundle import load_keras_model, write_manifest
-from lstm_forecast.cli import cli
-from lstm_forecast.workflows import load_bundle, predict
+from lstm_forecast.bundle.store import load_bundle, write_manifest
+from lstm_forecast.bundle.trust import check_keras_archive
+from lstm_forecast.nn import keras_file
+from lstm_forecast.workflows.predict import predict
 
-from .conftest import CONFIGS, monthly_frame, write_config, write_csv
+from .helpers import CONFIGS, monthly_frame, run_cli, run_python, sets, write_config, write_csv
 
 
 def train(config: Path, *overrides: str) -> None:
-    sets = [item for o in overrides for item in ("--set", o)]
-    result = CliRunner().invoke(cli, ["train", str(config), "--quiet", *sets])
-    assert result.exit_code == 0, result.stderr
+    ran = run_cli("train", config, "--quiet", *sets(*overrides))
+    assert ran.code == 0, ran.err
 
 
 def all_windows(run_dir: Path) -> np.ndarray:
@@ -46,8 +42,9 @@ def assert_onnx_matches_keras(run_dir: Path) -> None:
     assert metadata["onnx"]["shipped"] is True, metadata["onnx"]
     assert metadata["onnx"]["max_abs_difference"] < 1e-4
     bundle = load_bundle(run_dir)  # ONNX Runtime
-    keras_model = load_keras_model(run_dir, metadata["keras"])
-    keras_forecaster = model_lib.as_forecaster(keras_model, bundle.preprocessing.coding)
+    check_keras_archive(run_dir / "model.keras")
+    keras_model = keras_file.load_keras_model(run_dir / "model.keras", metadata["keras"])
+    keras_forecaster = keras_file.as_forecaster(keras_model, bundle.preprocessing.coding)
     windows = all_windows(run_dir)
     difference = np.abs(bundle.forecaster(windows) - keras_forecaster(windows)).max()
     assert difference < 1e-4  # scaled units
@@ -121,9 +118,9 @@ def test_predict_never_imports_tensorflow_keras_sklearn_or_matplotlib(
         "heavy = ('tensorflow', 'keras', 'sklearn', 'matplotlib', 'tf2onnx')\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy))\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "[]"
+    ran = run_python(code)
+    assert ran.code == 0, ran.err
+    assert ran.out.strip() == "[]"
     assert len((tmp_path / "f.csv").read_text().splitlines()) == 7
 
 
@@ -147,15 +144,15 @@ def test_a_corrupt_onnx_file_is_refused_with_exit_3(sales_run: Path, tmp_path: P
     shutil.copytree(sales_run, corrupt)
     (corrupt / "model.onnx").write_bytes(b"\x08\x07not a graph")
     write_manifest(corrupt)
-    result = CliRunner().invoke(cli, ["predict", str(corrupt)])
-    assert result.exit_code == 3
-    assert "model.onnx: ONNX Runtime refused it" in result.stderr
+    ran = run_cli("predict", corrupt)
+    assert ran.code == 3
+    assert "model.onnx: ONNX Runtime refused it" in ran.err
 
 
 def test_onnx_that_disagrees_is_not_shipped(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(model_lib, "ONNX_TOLERANCE", -1.0)  # nothing agrees that well
+    monkeypatch.setattr(keras_file, "ONNX_TOLERANCE", -1.0)  # nothing agrees that well
     train(write_config(tmp_path, write_csv(tmp_path / "sales.csv", monthly_frame(72))))
     run_dir = tmp_path / "run"
     onnx = json.loads((run_dir / "metadata.json").read_text())["onnx"]

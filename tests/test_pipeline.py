@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lstm_forecast.encoding import WindowCoding
-from lstm_forecast.train import _start_batches, window_dataset
-from lstm_forecast.windows import WindowSet
+from lstm_forecast.data.windows import WindowSet
+from lstm_forecast.features.coding import WindowCoding
+from lstm_forecast.nn.batches import start_batches, window_dataset
 
 
 @pytest.mark.parametrize("window_scale", ["none", "std"])
@@ -48,13 +48,13 @@ def passes(dataset: object, n: int) -> list[list[int]]:
 
 def test_each_pass_is_a_new_permutation_and_the_seed_repeats_them() -> None:
     starts = np.arange(100, 110)
-    shuffled = _start_batches(starts, 4, shuffle_seed=3, repeat=True)
+    shuffled = start_batches(starts, 4, shuffle_seed=3, repeat=True)
     first, second = passes(shuffled, 2)
     assert sorted(first) == sorted(second) == starts.tolist()
     assert first != second  # reshuffled every pass
-    again = passes(_start_batches(starts, 4, shuffle_seed=3, repeat=True), 2)
+    again = passes(start_batches(starts, 4, shuffle_seed=3, repeat=True), 2)
     assert again == [first, second]
-    in_order = list(_start_batches(starts, 4, shuffle_seed=None, repeat=False).as_numpy_iterator())
+    in_order = list(start_batches(starts, 4, shuffle_seed=None, repeat=False).as_numpy_iterator())
     assert [b.tolist() for b in in_order] == [
         [100, 101, 102, 103],
         [104, 105, 106, 107],
@@ -64,7 +64,7 @@ def test_each_pass_is_a_new_permutation_and_the_seed_repeats_them() -> None:
 
 def test_a_new_iterator_starts_a_new_pass() -> None:
     """Keras iterates a finite dataset afresh each epoch: each epoch must reshuffle."""
-    epochs = _start_batches(np.arange(50), 8, shuffle_seed=1, repeat=False)
+    epochs = start_batches(np.arange(50), 8, shuffle_seed=1, repeat=False)
     orders = [np.concatenate(list(epochs.as_numpy_iterator())).tolist() for _ in range(2)]
     assert sorted(orders[0]) == sorted(orders[1]) == list(range(50))
     assert orders[0] != orders[1]

@@ -9,8 +9,7 @@ import pytest
 
 from lstm_forecast.config import load_config
 from lstm_forecast.data import load_dataset
-from lstm_forecast.prepare import prepare
-from lstm_forecast.preprocessing import Preprocessing
+from lstm_forecast.features import Preprocessing
 
 
 def record(sales_config: Path) -> Preprocessing:
@@ -22,9 +21,8 @@ def record(sales_config: Path) -> Preprocessing:
             "preprocessing.window_scale=std",
         ],
     )
-    prepared = prepare(config, load_dataset(config.data))
-    coding = dataclasses.replace(prepared.coding, interval_stretch=np.array([1.25]))
-    return Preprocessing.of(config, prepared, coding)
+    fitted, _ = Preprocessing.fit_transform(config, load_dataset(config.data))
+    return fitted.with_coding(dataclasses.replace(fitted.coding, interval_stretch=np.array([1.25])))
 
 
 def test_round_trip_through_json(sales_config: Path) -> None:
@@ -77,3 +75,31 @@ def test_malformed_train_range_is_refused(sales_config: Path) -> None:
     data["series"][0]["train_max"] = [float("nan")]
     with pytest.raises(ValueError, match="train_min and train_max"):
         Preprocessing.from_json(data)
+
+
+def test_a_record_read_back_prepares_the_data_as_training_did(sales_config: Path) -> None:
+    """Evaluate (``transform``) and predict (``forecast_inputs``) go through the record
+    read from preprocessing.json; both must see the rows training saw."""
+    config = load_config(sales_config, ["data.calendar_features=[month]"])
+    dataset = load_dataset(config.data)
+    fitted, trained_on = Preprocessing.fit_transform(config, dataset)
+    again = Preprocessing.from_json(json.loads(json.dumps(fitted.to_json())))
+    evaluated = again.transform(config, dataset)
+    np.testing.assert_array_equal(evaluated.stacked, trained_on.stacked)
+    assert evaluated.bounds == trained_on.bounds
+    inputs, scalers = again.forecast_inputs(dataset)
+    np.testing.assert_array_equal(inputs[0], trained_on.stacked[-again.lookback :])
+    assert scalers == [again.scalers[None]]
+
+
+def test_a_series_the_record_was_not_fit_on_is_refused_by_name(sales_config: Path) -> None:
+    from lstm_forecast.errors import DataError
+
+    config = load_config(sales_config)
+    dataset = load_dataset(config.data)
+    fitted, _ = Preprocessing.fit_transform(config, dataset)
+    stranger = dataclasses.replace(
+        dataset, series=(dataclasses.replace(dataset.series[0], id="store 9"),)
+    )
+    with pytest.raises(DataError, match="series 'store 9' was not in the model's training"):
+        fitted.transform(config, stranger)

@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from lstm_forecast.scaling import Scaler
+from lstm_forecast.features.scaling import Scaler
 
 finite = st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False)
 

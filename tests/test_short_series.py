@@ -9,14 +9,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from lstm_forecast.backtest import backtest, format_backtest
 from lstm_forecast.config import load_config
 from lstm_forecast.data import load_dataset
 from lstm_forecast.errors import DataError
-from lstm_forecast.prepare import prepare
-from lstm_forecast.preprocessing import Preprocessing
+from lstm_forecast.features import Preprocessing
+from lstm_forecast.report.tables import format_backtest
+from lstm_forecast.workflows.backtest import backtest
 
-from .conftest import monthly_frame, write_config
+from .helpers import monthly_frame, run_process, write_config
 
 
 def long_csv(path: Path, lengths: dict[str, int]) -> Path:
@@ -38,7 +38,7 @@ def test_a_short_series_is_skipped_with_a_warning_naming_it(
 ) -> None:
     config = load_config(shops_config(tmp_path, {"a": 72, "b": 20, "c": 48}))
     with caplog.at_level(logging.WARNING, logger="lstm_forecast"):
-        prepared = prepare(config, load_dataset(config.data))
+        fitted, prepared = Preprocessing.fit_transform(config, load_dataset(config.data))
     assert [s.id for s in prepared.dataset.series] == ["a", "c"]
     assert list(prepared.skipped) == ["b"]
     assert "series 'b' has 20 rows but needs at least 36" in prepared.skipped["b"]
@@ -46,7 +46,7 @@ def test_a_short_series_is_skipped_with_a_warning_naming_it(
     assert warning.startswith(f"{tmp_path / 'shops.csv'}: series 'b' has 20 rows")
     assert warning.endswith("; skipped")
     assert len(prepared.bounds) == len(prepared.scalers) == 2
-    assert Preprocessing.of(config, prepared, prepared.coding).to_json()["skipped_series"] == ["b"]
+    assert fitted.to_json()["skipped_series"] == ["b"]
 
 
 def test_many_skipped_series_are_named_up_to_ten_then_counted(
@@ -55,7 +55,7 @@ def test_many_skipped_series_are_named_up_to_ten_then_counted(
     lengths = {"long": 72, **{f"s{k:02d}": 20 for k in range(13)}}
     config = load_config(shops_config(tmp_path, lengths))
     with caplog.at_level(logging.WARNING, logger="lstm_forecast"):
-        prepared = prepare(config, load_dataset(config.data))
+        _, prepared = Preprocessing.fit_transform(config, load_dataset(config.data))
     assert len(prepared.skipped) == 13 and len(prepared.dataset.series) == 1
     assert len(caplog.messages) == 11
     assert "3 more series too short to train on were skipped" in caplog.messages[-1]
@@ -67,47 +67,36 @@ def test_min_series_length_refuses_instead_of_skipping(tmp_path: Path) -> None:
         DataError,
         match=r"series 'b' has 20 rows, fewer than data.min_series_length \(36\); so have 1 more",
     ):
-        prepare(config, load_dataset(config.data))
+        Preprocessing.fit_transform(config, load_dataset(config.data))
     long_enough = load_config(shops_config(tmp_path, {"a": 72, "b": 40}, min_series_length=36))
-    assert len(prepare(long_enough, load_dataset(long_enough.data)).dataset.series) == 2
+    _, prepared = Preprocessing.fit_transform(long_enough, load_dataset(long_enough.data))
+    assert len(prepared.dataset.series) == 2
 
 
 def test_when_every_series_is_too_short_the_first_is_refused(tmp_path: Path) -> None:
     config = load_config(shops_config(tmp_path, {"a": 20, "b": 30}))
     with pytest.raises(DataError, match="series 'a' has 20 rows but needs at least 36"):
-        prepare(config, load_dataset(config.data))
+        Preprocessing.fit_transform(config, load_dataset(config.data))
 
 
 @pytest.mark.slow
 def test_train_evaluate_and_predict_go_on_without_the_short_series(tmp_path: Path) -> None:
-    import subprocess
-    import sys
-
     config = shops_config(tmp_path, {"a": 72, "b": 20, "c": 48})
-
-    def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "lstm_forecast", *map(str, args)],
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-
-    validated = run("validate", config)
-    assert validated.returncode == 0, validated.stderr
-    assert "skipped: 1 series too short to train on" in validated.stdout
-    trained = run("train", config)
-    assert trained.returncode == 0, trained.stderr
-    assert "lstm-forecast: WARNING: " in trained.stderr
-    assert "series 'b' has 20 rows" in trained.stderr
+    validated = run_process("validate", config)
+    assert validated.code == 0, validated.err
+    assert "skipped: 1 series too short to train on" in validated.out
+    trained = run_process("train", config)
+    assert trained.code == 0, trained.err
+    assert "lstm-forecast: WARNING: " in trained.err
+    assert "series 'b' has 20 rows" in trained.err
     metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
     assert set(metrics["series"]) == {"a", "c"}
     assert list(metrics["skipped_series"]) == ["b"]
     for command in ("evaluate", "predict"):
-        done = run(command, tmp_path / "run")
-        assert done.returncode == 0, done.stderr
-        assert "1 series left out of training as too short have no forecast: 'b'" in done.stderr
-    forecast = pd.read_csv(pd.io.common.StringIO(done.stdout))
+        done = run_process(command, tmp_path / "run")
+        assert done.code == 0, done.err
+        assert "1 series left out of training as too short have no forecast: 'b'" in done.err
+    forecast = pd.read_csv(pd.io.common.StringIO(done.out))
     assert sorted(forecast["shop"].unique()) == ["a", "c"] and len(forecast) == 2 * 6
 
 

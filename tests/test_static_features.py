@@ -12,9 +12,9 @@ import pytest
 from lstm_forecast.config import load_config
 from lstm_forecast.data import load_dataset
 from lstm_forecast.errors import DataError
-from lstm_forecast.prepare import part_windows, prepare
+from lstm_forecast.features import Preprocessing
 
-from .conftest import monthly_frame, write_config
+from .helpers import monthly_frame, run_cli, write_config
 
 
 def shops(tmp_path: Path, sizes: dict[str, float], rows: int = 48) -> Path:
@@ -47,14 +47,14 @@ def test_each_series_gets_its_one_value(tmp_path: Path) -> None:
 
 def test_windows_carry_the_scaled_static_column_and_it_is_not_levelled(tmp_path: Path) -> None:
     config = load_config(shops_config(tmp_path, shops(tmp_path, {"a": 100.0, "b": 300.0})))
-    prepared = prepare(config, load_dataset(config.data))
+    _, prepared = Preprocessing.fit_transform(config, load_dataset(config.data))
     assert prepared.stacked.shape[1] == 2  # sales, then size
     assert prepared.coding.n_levelled == 1
     # Standardised across the series: -1 for a, +1 for b, on every row.
     a, b = prepared.scaled
     np.testing.assert_allclose(a[:, 1], -1.0)
     np.testing.assert_allclose(b[:, 1], 1.0)
-    inputs, _ = part_windows(config, prepared, "train").gather()
+    inputs, _ = prepared.windows("train").gather()
     encoded, _, _ = prepared.coding.encode(inputs)
     assert set(np.unique(encoded[:, :, 1])) == {-1.0, 1.0}  # the window norm left it alone
 
@@ -101,27 +101,24 @@ def test_a_static_feature_cannot_also_be_a_value_column(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_train_and_predict_use_the_static_values_of_the_data_given(tmp_path: Path) -> None:
-    from click.testing import CliRunner
-
-    from lstm_forecast.cli import cli
 
     csv = shops(tmp_path, {"a": 100.0, "b": 300.0, "c": 200.0})
     config = shops_config(tmp_path, csv, epochs=3)
-    trained = CliRunner().invoke(cli, ["train", str(config), "--quiet"])
-    assert trained.exit_code == 0, trained.stderr
+    trained = run_cli(*["train", str(config), "--quiet"])
+    assert trained.code == 0, trained.err
     record = json.loads((tmp_path / "run" / "preprocessing.json").read_text())
     assert record["static_features"] == ["size"]
     assert record["static_scaler"]["center"] == [200.0]
-    first = CliRunner().invoke(cli, ["predict", str(tmp_path / "run")])
-    assert first.exit_code == 0, first.stderr
+    first = run_cli(*["predict", str(tmp_path / "run")])
+    assert first.code == 0, first.err
     # The same history with another size for shop a: only a's forecast moves.
     frame = pd.read_csv(csv)
     frame.loc[frame["shop"] == "a", "size"] = 900.0
     moved = tmp_path / "moved.csv"
     frame.to_csv(moved, index=False)
-    second = CliRunner().invoke(cli, ["predict", str(tmp_path / "run"), "--data", str(moved)])
-    assert second.exit_code == 0, second.stderr
-    before, after = (pd.read_csv(pd.io.common.StringIO(r.stdout)) for r in (first, second))
+    second = run_cli(*["predict", str(tmp_path / "run"), "--data", str(moved)])
+    assert second.code == 0, second.err
+    before, after = (pd.read_csv(pd.io.common.StringIO(r.out)) for r in (first, second))
     changed = (before["sales"] != after["sales"]).groupby(before["shop"]).any()
     assert changed.to_dict() == {"a": True, "b": False, "c": False}
 
@@ -130,9 +127,6 @@ def test_train_and_predict_use_the_static_values_of_the_data_given(tmp_path: Pat
 def test_series_embedding_trains_and_predicts_each_series_by_its_id(tmp_path: Path) -> None:
     """The embedding row of a series comes from the bundle, not from where the series
     sits in the data given to predict."""
-    from click.testing import CliRunner
-
-    from lstm_forecast.cli import cli
 
     csv = shops(tmp_path, {"a": 100.0, "b": 300.0, "c": 200.0})
     config = write_config(
@@ -142,24 +136,22 @@ def test_series_embedding_trains_and_predicts_each_series_by_its_id(tmp_path: Pa
         model={"series_embedding": 2},
         training={"epochs": 3},
     )
-    trained = CliRunner().invoke(cli, ["train", str(config), "--quiet"])
-    assert trained.exit_code == 0, trained.stderr
+    trained = run_cli(*["train", str(config), "--quiet"])
+    assert trained.code == 0, trained.err
     assert (
         json.loads((tmp_path / "run" / "preprocessing.json").read_text())["series_embedding"] == 2
     )
     assert (tmp_path / "run" / "model.onnx").is_file()
-    first = CliRunner().invoke(cli, ["predict", str(tmp_path / "run")])
-    assert first.exit_code == 0, first.stderr
+    first = run_cli(*["predict", str(tmp_path / "run")])
+    assert first.code == 0, first.err
     frame = pd.read_csv(csv)
     reordered = tmp_path / "reordered.csv"
     frame[frame["shop"] != "a"].to_csv(reordered, index=False)  # b first, a gone
-    second = CliRunner().invoke(cli, ["predict", str(tmp_path / "run"), "--data", str(reordered)])
-    assert second.exit_code == 0, second.stderr
-    before, after = (pd.read_csv(pd.io.common.StringIO(r.stdout)) for r in (first, second))
+    second = run_cli(*["predict", str(tmp_path / "run"), "--data", str(reordered)])
+    assert second.code == 0, second.err
+    before, after = (pd.read_csv(pd.io.common.StringIO(r.out)) for r in (first, second))
     pd.testing.assert_frame_equal(
         before[before["shop"] != "a"].reset_index(drop=True), after.reset_index(drop=True)
     )
-    evaluated = CliRunner().invoke(
-        cli, ["evaluate", str(tmp_path / "run"), "--data", str(reordered)]
-    )
-    assert evaluated.exit_code == 0, evaluated.stderr
+    evaluated = run_cli(*["evaluate", str(tmp_path / "run"), "--data", str(reordered)])
+    assert evaluated.code == 0, evaluated.err

@@ -7,17 +7,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from click.testing import CliRunner
 
-from lstm_forecast.cli import cli
 from lstm_forecast.config import load_config
-from lstm_forecast.tune import search_space, with_values
+from lstm_forecast.workflows.tune import search_space, with_values
 
-from .conftest import CONFIGS, TINY, hide_module
-
-
-def sets(*items: str) -> list[str]:
-    return [part for item in items for part in ("--set", item)]
+from .helpers import CONFIGS, TINY, hide_module, run_cli, sets
 
 
 def test_the_space_puts_the_configs_own_values_first_and_skips_empty_lists() -> None:
@@ -41,9 +35,8 @@ def test_values_land_in_their_sections_and_are_validated() -> None:
 
 
 def test_a_space_that_tunes_nothing_is_refused(tmp_path: Path) -> None:
-    result = CliRunner().invoke(
-        cli,
-        [
+    result = run_cli(
+        *[
             "tune",
             str(CONFIGS / "airline.yaml"),
             *sets(
@@ -55,8 +48,8 @@ def test_a_space_that_tunes_nothing_is_refused(tmp_path: Path) -> None:
             ),
         ],
     )
-    assert result.exit_code == 2
-    assert "the tuning section tunes nothing" in result.stderr
+    assert result.code == 2
+    assert "the tuning section tunes nothing" in result.err
     assert not any(tmp_path.iterdir())
 
 
@@ -69,38 +62,36 @@ def test_a_space_that_tunes_nothing_is_refused(tmp_path: Path) -> None:
     ],
 )
 def test_bad_tuning_values_name_the_key(item: str, message: str) -> None:
-    result = CliRunner().invoke(cli, ["validate", str(CONFIGS / "airline.yaml"), "--set", item])
-    assert result.exit_code == 2 and message in result.stderr
+    result = run_cli(*["validate", str(CONFIGS / "airline.yaml"), "--set", item])
+    assert result.code == 2 and message in result.err
 
 
 @pytest.mark.slow
 def test_tune_writes_a_best_config_that_train_reproduces(tmp_path: Path) -> None:
     folder = tmp_path / "tuned"
     tiny = [*TINY, "training.epochs=3", f"output.dir={tmp_path / 'run'}"]
-    result = CliRunner().invoke(
-        cli,
-        ["tune", str(CONFIGS / "airline.yaml"), "--trials", "3", "-o", str(folder), *sets(*tiny)],
+    result = run_cli(
+        *["tune", str(CONFIGS / "airline.yaml"), "--trials", "3", "-o", str(folder), *sets(*tiny)],
     )
-    assert result.exit_code == 0, result.stderr
+    assert result.code == 0, result.err
     trials = pd.read_csv(folder / "trials.csv")
     assert list(trials["trial"]) == [1, 2, 3]
     first = trials.iloc[0]  # the config's own values (TINY: one layer of 4 units)
     assert (first["layers"], first["units"], first["dropout"]) == (1, 4, 0.0)
     best = trials.loc[trials["val_loss"].idxmin()]
-    assert f"best: trial {int(best['trial'])}, val_loss {best['val_loss']:.6g}" in result.stdout
+    assert f"best: trial {int(best['trial'])}, val_loss {best['val_loss']:.6g}" in result.out
     assert best["val_loss"] <= first["val_loss"]  # never worse than the config itself
-    trained = CliRunner().invoke(cli, ["train", str(folder / "best.yaml")])
-    assert trained.exit_code == 0, trained.stderr
-    assert f"val_loss {best['val_loss']:.6g})" in trained.stderr
+    trained = run_cli(*["train", str(folder / "best.yaml")])
+    assert trained.code == 0, trained.err
+    assert f"val_loss {best['val_loss']:.6g})" in trained.err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run", "tuned"]
 
 
 @pytest.mark.slow
 def test_tune_by_backtest_mase(tmp_path: Path) -> None:
     tiny = [*TINY, "tuning.objective=backtest_mase", "tuning.folds=2"]
-    result = CliRunner().invoke(
-        cli,
-        [
+    result = run_cli(
+        *[
             "tune",
             str(CONFIGS / "airline.yaml"),
             "--trials",
@@ -108,21 +99,21 @@ def test_tune_by_backtest_mase(tmp_path: Path) -> None:
             *sets(*tiny, f"output.dir={tmp_path / 'run'}"),
         ],
     )
-    assert result.exit_code == 0, result.stderr
+    assert result.code == 0, result.err
     trials = pd.read_csv(tmp_path / "run-tune" / "trials.csv")
     assert len(trials) == 2 and (trials["backtest_mase"] > 0).all()
-    assert "lstm-forecast backtest" in result.stdout
+    assert "lstm-forecast backtest" in result.out
 
 
 def test_tune_without_keras_tuner_says_what_to_install(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     hide_module(monkeypatch, "keras_tuner")
-    result = CliRunner().invoke(
-        cli, ["tune", str(CONFIGS / "airline.yaml"), "--set", f"output.dir={tmp_path / 'r'}"]
+    result = run_cli(
+        *["tune", str(CONFIGS / "airline.yaml"), "--set", f"output.dir={tmp_path / 'r'}"]
     )
-    assert result.exit_code == 2
-    assert "tune needs the keras-tuner package: pip install 'lstm-forecast[tune]'" in result.stderr
+    assert result.code == 2
+    assert "tune needs the keras-tuner package: pip install 'lstm-forecast[tune]'" in result.err
     assert not any(tmp_path.iterdir())
 
 
@@ -132,27 +123,25 @@ def test_a_trial_the_data_cannot_hold_fails_alone_and_all_failing_is_refused(
 ) -> None:
     only_lookback = ["tuning.layers=[]", "tuning.units=[]", "tuning.dropout=[]"]
     only_lookback += ["tuning.learning_rate=[]", f"output.dir={tmp_path / 'run'}"]
-    result = CliRunner().invoke(
-        cli,
-        [
+    result = run_cli(
+        *[
             "tune",
             str(CONFIGS / "airline.yaml"),
             *sets(*TINY, *only_lookback, "tuning.lookback=[24, 200]"),
         ],
     )
-    assert result.exit_code == 0, result.stderr
+    assert result.code == 0, result.err
     trials = pd.read_csv(tmp_path / "run-tune" / "trials.csv", keep_default_na=False)
     assert list(trials["lookback"]) == [24, 200]
     assert trials["failure"][0] == "" and "needs at least" in trials["failure"][1]
-    assert "trial 2/2: lookback 200: failed: " in result.stderr
-    assert "best: trial 1" in result.stdout
-    failing = CliRunner().invoke(
-        cli,
-        [
+    assert "trial 2/2: lookback 200: failed: " in result.err
+    assert "best: trial 1" in result.out
+    failing = run_cli(
+        *[
             "tune",
             str(CONFIGS / "airline.yaml"),
             *sets(*TINY, *only_lookback, "window.lookback=200", "tuning.lookback=[300]"),
         ],
     )
-    assert failing.exit_code == 2
-    assert "every trial failed; the first: " in failing.stderr
+    assert failing.code == 2
+    assert "every trial failed; the first: " in failing.err

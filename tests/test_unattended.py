@@ -13,32 +13,30 @@ from pathlib import Path
 
 import pytest
 
-from lstm_forecast import workflows
-from lstm_forecast.atomic import locked_target
-from lstm_forecast.bundle import verify, write_manifest
+from lstm_forecast.bundle import layout
+from lstm_forecast.bundle.atomic import locked_target
+from lstm_forecast.bundle.locking import exclusive_lock, lock_path
+from lstm_forecast.bundle.store import load_bundle, verify, write_manifest
 from lstm_forecast.errors import LockHeld
-from lstm_forecast.locking import exclusive_lock, lock_path
 
-from .conftest import monthly_frame, write_config, write_csv
+from .helpers import (
+    Ran,
+    cron_env,
+    monthly_frame,
+    run_process,
+    start_process,
+    write_config,
+    write_csv,
+)
 
 HOLD_LOCK = """
 import sys, time
 from pathlib import Path
-from lstm_forecast.locking import exclusive_lock
+from lstm_forecast.bundle.locking import exclusive_lock
 with exclusive_lock(Path(sys.argv[1])):
     print("held", flush=True)
     time.sleep(120)
 """
-
-
-def cli(*args: object, **kwargs: object) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "lstm_forecast", *map(str, args)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        **kwargs,  # type: ignore[call-overload]
-    )
 
 
 def cli_with_sigint_default(*args: object) -> subprocess.Popen[str]:
@@ -51,7 +49,7 @@ def cli_with_sigint_default(*args: object) -> subprocess.Popen[str]:
     """
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
-        return cli(*args)
+        return start_process(*args)
     finally:
         signal.signal(signal.SIGINT, previous)
 
@@ -80,16 +78,9 @@ def leftovers(target: Path) -> list[str]:
     return sorted(p.name for p in target.parent.iterdir() if p.name.startswith(f".{target.name}."))
 
 
-def run_as_cron(*args: object) -> subprocess.CompletedProcess[str]:
+def run_as_cron(*args: object) -> Ran:
     """Run the command as cron does: no HOME, DISPLAY or terminal; stdin closed."""
-    return subprocess.run(
-        [sys.executable, "-m", "lstm_forecast", *map(str, args)],
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        env={k: v for k, v in os.environ.items() if k not in ("HOME", "DISPLAY", "TERM")},
-        timeout=300,
-    )
+    return run_process(*args, env=cron_env(), stdin=subprocess.DEVNULL)
 
 
 @pytest.fixture(scope="module")
@@ -100,7 +91,7 @@ def bundle_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     csv = write_csv(folder / "sales.csv", monthly_frame(72))
     config = write_config(folder, csv)
     done = run_as_cron("train", config, "--quiet")
-    assert done.returncode == 0, done.stderr
+    assert done.code == 0, done.err
     # Many epochs, no early stop: the retraining is still running when the signal comes.
     write_config(
         folder,
@@ -154,7 +145,7 @@ def test_train_on_a_locked_output_exits_75_and_touches_nothing(bundle_dir: Path)
     before = snapshot(run)
     holder = hold_lock(run)
     try:
-        second = cli("train", bundle_dir / "config.yaml")
+        second = start_process("train", bundle_dir / "config.yaml")
         out, err = second.communicate(timeout=60)
     finally:
         stop(holder)
@@ -168,8 +159,8 @@ def test_train_on_a_locked_output_exits_75_and_touches_nothing(bundle_dir: Path)
 def test_predict_runs_as_cron_runs_it(bundle_dir: Path, tmp_path: Path) -> None:
     output, plot = tmp_path / "forecast.csv", tmp_path / "forecast.png"
     done = run_as_cron("predict", bundle_dir / "run", "--output", output, "--plot", plot)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout == "" and len(output.read_text().splitlines()) == 7
+    assert done.code == 0, done.err
+    assert done.out == "" and len(output.read_text().splitlines()) == 7
     assert leftovers(output) == [] and leftovers(plot) == [] and plot.stat().st_size > 0
 
 
@@ -178,7 +169,7 @@ def test_predict_output_locked_exits_75(bundle_dir: Path, tmp_path: Path) -> Non
     output.write_text("previous forecast\n")
     holder = hold_lock(output)
     try:
-        second = cli("predict", bundle_dir / "run", "--output", output)
+        second = start_process("predict", bundle_dir / "run", "--output", output)
         _, err = second.communicate(timeout=60)
     finally:
         stop(holder)
@@ -198,7 +189,7 @@ def test_a_predict_straddling_a_retrain_loads_the_new_bundle_whole(
     preprocessing["typical_spread"] = 2.0  # marks the new bundle
     (new / "preprocessing.json").write_text(json.dumps(preprocessing))
     write_manifest(new)
-    read_json = workflows.read_json
+    read_json = layout.read_json
 
     def read_then_swap(run_dir: Path, name: str) -> dict[str, object]:
         data = read_json(run_dir, name)
@@ -207,8 +198,8 @@ def test_a_predict_straddling_a_retrain_loads_the_new_bundle_whole(
             os.rename(new, run)
         return data
 
-    monkeypatch.setattr(workflows, "read_json", read_then_swap)
-    loaded = workflows.load_bundle(run)
+    monkeypatch.setattr(layout, "read_json", read_then_swap)
+    loaded = load_bundle(run)
     assert loaded.preprocessing.coding.typical_spread == 2.0
     assert loaded.metadata == json.loads((run / "metadata.json").read_text())
 
@@ -245,13 +236,15 @@ def test_a_signal_stops_training_and_keeps_the_previous_bundle(
 def test_sigkill_leaves_the_old_bundle_and_the_next_run_cleans_up(bundle_dir: Path) -> None:
     run = bundle_dir / "run"
     before = snapshot(run)
-    training = cli("train", bundle_dir / "config.yaml")
+    training = start_process("train", bundle_dir / "config.yaml")
     wait_for_training(training, run)
     stop(training)
     assert snapshot(run) == before
     verify(run)
     assert leftovers(run), "the killed run's staging directory should still be there"
-    quick = cli("train", bundle_dir / "config.yaml", "--set", "training.epochs=1", "--quiet")
+    quick = start_process(
+        "train", bundle_dir / "config.yaml", "--set", "training.epochs=1", "--quiet"
+    )
     _, err = quick.communicate(timeout=120)
     assert quick.returncode == 0, err
     verify(run)

@@ -4,7 +4,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lstm_forecast.windows import WindowSet, gather_windows, stack_series, window_starts
+from lstm_forecast.data.windows import WindowSet, gather_windows, stack_series, window_starts
 
 
 def test_windows_on_arange_are_computed_by_hand() -> None:

@@ -1,0 +1,236 @@
+"""What a bundle holds: every file name, and the one place the body is written (after
+training) and read back (evaluate, predict). ``store`` stages, checks and swaps the whole.
+
+TensorFlow is imported only to save a trained network, or to load ``model.keras`` from a
+bundle without ``model.onnx``; a bundle with it is read with ONNX Runtime alone.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import logging
+import platform
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any, Protocol
+
+import numpy as np
+import pandas as pd
+
+from .. import __version__
+from ..config import Config, validate_config
+from ..config.safe_yaml import parse_yaml
+from ..data import Dataset, load_dataset
+from ..errors import BundleError, ConfigError, DataError, first_few
+from ..features import Prepared, Preprocessing
+from ..features.coding import forecaster_of
+from ..nn.onnx_runtime import load_onnx_network
+from ..scoring.evaluation import Evaluation, Forecaster
+from .trust import check_keras_archive
+
+if TYPE_CHECKING:
+    from ..nn.training import Trained
+
+_log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+MANIFEST = "manifest.json"  # written last, by ``store``: the SHA-256 of every other file
+MODEL_FILE = "model.keras"
+ONNX_FILE = "model.onnx"  # written when ONNX Runtime reproduces Keras' outputs
+PREPROCESSING_FILE = "preprocessing.json"
+CONFIG_FILE = "config.yaml"
+METADATA_FILE = "metadata.json"
+METRICS_FILE = "metrics.json"
+HISTORY_FILE = "history.csv"
+PLOTS_FOLDER = "plots"
+LOSS_PLOT = f"{PLOTS_FOLDER}/loss.png"
+TEST_PLOT = f"{PLOTS_FOLDER}/test_forecast.png"
+REQUIRED_FILES = (
+    MODEL_FILE,
+    PREPROCESSING_FILE,
+    CONFIG_FILE,
+    METADATA_FILE,
+    METRICS_FILE,
+    HISTORY_FILE,
+)
+OPTIONAL_FILES = (ONNX_FILE,)
+MAX_JSON_BYTES = 64 << 20
+
+
+class Figure(Protocol):
+    """A figure the body draws into a plot file (``report.plots`` makes them)."""
+
+    def savefig(self, fname: Path, *, dpi: int) -> None: ...
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """A verified run directory, ready to forecast."""
+
+    run_dir: Path
+    config: Config
+    preprocessing: Preprocessing
+    metadata: dict[str, Any]
+    forecaster: Forecaster
+
+    def read_data(self, data_path: Path | None = None) -> Dataset:
+        """The training data recorded in the bundle, or ``data_path``, read as the bundle
+        was trained: same columns, missing-value policy and frequency, without the series
+        left out of training."""
+        pre = self.preprocessing
+        data_cfg = self.config.data.model_copy(update={"freq": pre.freq})
+        if data_path is None and not data_cfg.path.is_file():
+            raise DataError(
+                "the training CSV recorded in the bundle is not here; pass the data with --data",
+                where=data_cfg.path,
+            )
+        dataset = _without_skipped(load_dataset(data_cfg, data_path), pre.skipped)
+        if dataset.columns != pre.columns:
+            raise BundleError(
+                f"{CONFIG_FILE} and {PREPROCESSING_FILE} disagree on columns "
+                f"({list(dataset.columns)} vs {list(pre.columns)})",
+                where=self.run_dir,
+            )
+        return dataset
+
+
+def is_member_name(name: str) -> bool:
+    """Whether ``name`` (relative, POSIX) is a file a bundle may hold."""
+    pure = PurePosixPath(name)
+    is_plot = len(pure.parts) == 2 and pure.parts[0] == PLOTS_FOLDER and pure.suffix == ".png"
+    return name in (*REQUIRED_FILES, *OPTIONAL_FILES) or is_plot
+
+
+def write_body(
+    staging: Path,
+    *,
+    config: Config,
+    prepared: Prepared,
+    preprocessing: Preprocessing,
+    evaluation: Evaluation,
+    trained: Trained,
+    check_inputs: np.ndarray,
+    plots: Mapping[str, Figure],
+) -> None:
+    """Write every file of a trained bundle but the manifest into ``staging``.
+
+    ``check_inputs``: encoded windows on which ONNX Runtime must reproduce Keras for
+    ``model.onnx`` to be shipped; ``plots``: figures by their name in the bundle.
+    """
+    from ..nn import keras_file
+
+    keras_file.save_model(trained.model, staging / MODEL_FILE)
+    onnx = keras_file.export_onnx(trained.model, staging / ONNX_FILE, check_inputs)
+    (staging / CONFIG_FILE).write_text(config.to_yaml(), encoding="utf-8")
+    write_json(staging / PREPROCESSING_FILE, preprocessing.to_json())
+    skipped = {"skipped_series": prepared.skipped} if prepared.skipped else {}
+    write_json(staging / METRICS_FILE, {**evaluation.to_json(), **skipped})
+    write_json(
+        staging / METADATA_FILE,
+        {
+            "schema": SCHEMA_VERSION,
+            "lstm_forecast": __version__,
+            **keras_file.framework_versions(),
+            "python": platform.python_version(),
+            "data_path": str(prepared.dataset.path),
+            "data_sha256": prepared.dataset.sha256,
+            "seed": config.training.seed,
+            "ensemble": len(trained.members),
+            "epochs_run": [m.epochs_run for m in trained.members],
+            "best_epoch": [m.best_epoch for m in trained.members],
+            "train_seconds": round(trained.seconds, 3),
+            "onnx": onnx.to_json(),
+            "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        },
+    )
+    _history(trained).to_csv(staging / HISTORY_FILE, index=False)
+    for name, figure in plots.items():
+        path = staging / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        figure.savefig(path, dpi=100)
+
+
+def read_body(run_dir: Path, files: Mapping[str, str]) -> Bundle:
+    """The bundle in ``run_dir``, whose ``files`` (from its manifest) ``store`` verified:
+    its network through ONNX Runtime when it has ``model.onnx``, else through Keras."""
+    config = _read_config(run_dir / CONFIG_FILE)
+    try:
+        preprocessing = Preprocessing.from_json(read_json(run_dir, PREPROCESSING_FILE))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise BundleError(f"malformed ({exc!r})", where=run_dir / PREPROCESSING_FILE) from None
+    metadata = read_json(run_dir, METADATA_FILE)
+    if ONNX_FILE in files:  # no TensorFlow or Keras on this path
+        network = load_onnx_network(run_dir / ONNX_FILE)
+    else:
+        check_keras_archive(run_dir / MODEL_FILE)  # before Keras reads any of it
+        from ..nn import keras_file
+
+        model = keras_file.load_keras_model(run_dir / MODEL_FILE, str(metadata.get("keras", "")))
+        network = keras_file.keras_network(model)
+    return Bundle(
+        run_dir=run_dir,
+        config=config,
+        preprocessing=preprocessing,
+        metadata=metadata,
+        forecaster=forecaster_of(network, preprocessing.coding),
+    )
+
+
+def write_json(path: Path, data: Any) -> None:
+    path.write_text(json.dumps(data, indent=2, allow_nan=False) + "\n", encoding="utf-8")
+
+
+def read_json(run_dir: Path, name: str) -> dict[str, Any]:
+    path = run_dir / name
+    try:
+        if path.stat().st_size > MAX_JSON_BYTES:
+            raise BundleError(f"larger than {MAX_JSON_BYTES} bytes", where=path)
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise BundleError("missing: not a complete bundle", where=path) from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BundleError(f"not valid JSON ({exc})", where=path) from None
+    if not isinstance(data, dict):
+        raise BundleError("not a JSON object", where=path)
+    return data
+
+
+def _history(trained: Trained) -> pd.DataFrame:
+    """Loss per epoch of every ensemble member."""
+    return pd.concat(
+        [
+            pd.DataFrame({"member": k, "epoch": np.arange(1, m.epochs_run + 1), **m.history})
+            for k, m in enumerate(trained.members)
+        ]
+    )
+
+
+def _read_config(path: Path) -> Config:
+    try:
+        return validate_config(parse_yaml(path.read_text(encoding="utf-8")), where=str(path))
+    except ConfigError as exc:
+        raise BundleError(f"invalid config ({exc.what})", where=path) from None
+    except (OSError, ValueError) as exc:
+        raise BundleError(f"unreadable config ({exc})", where=path) from None
+
+
+def _without_skipped(dataset: Dataset, skipped: frozenset[str]) -> Dataset:
+    """``dataset`` without the series left out of training as too short (the model has no
+    scaler for them; metrics.json lists them)."""
+    left_out = [s.id for s in dataset.series if s.id in skipped]
+    if not left_out:
+        return dataset
+    _log.warning(
+        f"{dataset.path}: {len(left_out)} series left out of training as too short "
+        f"have no forecast: {first_few(left_out)}"
+    )
+    kept = tuple(s for s in dataset.series if s.id not in skipped)
+    if not kept:
+        raise DataError(
+            "every series in the file was left out of training as too short",
+            where=dataset.path,
+        )
+    return dataclasses.replace(dataset, series=kept)

@@ -1,0 +1,243 @@
+"""Bundles on disk as wholes: staged beside the target and swapped in atomically, with a
+manifest of every file's SHA-256 written last; verified and read as one bundle even while
+a retrain swaps a new one in.
+
+Saving writes into a staging directory, writes ``manifest.json`` last, and swaps the
+staging directory into place: a crash leaves the previous bundle as it was. Loading
+trusts nothing: the manifest and every checksum are checked, and ``trust`` checks the
+content before anything is deserialised.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TypeVar
+
+from ..errors import BundleError, EnvironmentFailure, UserError
+from ..files import file_in_the_way, file_sha256
+from .atomic import (
+    ENVIRONMENT_ERRNOS,
+    PREVIOUS,
+    STAGING,
+    fsync_path,
+    fsync_tree,
+    locked_target,
+    reason,
+    sibling,
+)
+from .layout import (
+    MANIFEST,
+    MODEL_FILE,
+    OPTIONAL_FILES,
+    REQUIRED_FILES,
+    SCHEMA_VERSION,
+    Bundle,
+    is_member_name,
+    read_body,
+    read_json,
+    write_json,
+)
+from .trust import member_path
+
+# Formats that run code when loaded, or that we never write: a bundle holding one is refused
+# outright, listed in the manifest or not, so nobody is led to load it by hand.
+_FOREIGN_SUFFIXES = {".h5", ".hdf5", ".pkl", ".pickle", ".joblib", ".dill", ".pb", ".pt", ".pth"}
+
+
+# How many bundles may be swapped in while one read is under way before the reader gives up.
+READ_ATTEMPTS = 5
+
+
+Loaded = TypeVar("Loaded")
+
+
+def is_bundle(path: Path) -> bool:
+    return (path / MANIFEST).is_file()
+
+
+def check_target(target: Path) -> None:
+    """Refuse an output directory we must not replace: one that holds something that is not
+    a bundle, or a path through a file. Called before any training starts."""
+    blocked = file_in_the_way(target)
+    if blocked:
+        raise UserError(f"output directory {blocked}", where=target)
+    if target.is_dir() and any(target.iterdir()) and not is_bundle(target):
+        raise UserError(
+            "output directory exists and is not an lstm-forecast bundle (no "
+            "manifest.json); refusing to overwrite it: choose another output.dir "
+            "or remove it",
+            where=target,
+        )
+
+
+@contextmanager
+def staged_bundle(target: Path) -> Iterator[Path]:
+    """Yield an empty staging directory; on success, make it the bundle at ``target``.
+
+    The target's lock is held throughout (a second run on it exits 75 at once), and what
+    a killed run left beside it is cleaned up first. The manifest is written after the
+    body, everything is fsynced, then the staging directory replaces the target in one
+    rename. On any failure or interruption the staging directory is removed and the
+    previous bundle is untouched.
+    """
+    check_target(target)
+    with locked_target(target):
+        check_target(target)  # again, now that no other run can change it
+        staging = sibling(target, STAGING)
+        try:
+            staging.mkdir()
+        except OSError as exc:
+            raise _environment_failure(exc, target) from None
+        try:
+            yield staging
+            write_manifest(staging)
+            fsync_tree(staging)
+            _swap_into_place(staging, target)
+        except OSError as exc:
+            shutil.rmtree(staging, ignore_errors=True)
+            if exc.errno in ENVIRONMENT_ERRNOS:
+                raise _environment_failure(exc, target) from None
+            raise
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+
+
+def write_manifest(directory: Path) -> None:
+    files = {
+        p.relative_to(directory).as_posix(): file_sha256(p)
+        for p in sorted(directory.rglob("*"))
+        if p.is_file() and p.name != MANIFEST
+    }
+    write_json(directory / MANIFEST, {"schema": SCHEMA_VERSION, "files": files})
+
+
+def verify(run_dir: Path) -> dict[str, str]:
+    """Check the manifest and every file's checksum; returns ``{name: sha256}``."""
+    if not run_dir.is_dir():
+        raise UserError("run directory not found", where=run_dir)
+    manifest = read_json(run_dir, MANIFEST)
+    files = manifest.get("files")
+    if manifest.get("schema") != SCHEMA_VERSION:
+        raise BundleError(
+            f"bundle schema {manifest.get('schema')!r}; this version of "
+            f"lstm-forecast reads schema {SCHEMA_VERSION}",
+            where=run_dir / MANIFEST,
+        )
+    if not isinstance(files, dict) or not all(isinstance(v, str) for v in files.values()):
+        raise BundleError(
+            "malformed: 'files' must map names to SHA-256 digests", where=run_dir / MANIFEST
+        )
+    _refuse_foreign_files(run_dir)
+    for name in REQUIRED_FILES:
+        if name not in files:
+            raise BundleError(
+                f"{name} is not listed: the bundle is incomplete", where=run_dir / MANIFEST
+            )
+    for name, digest in files.items():
+        path = member_path(run_dir, name, run_dir / MANIFEST)
+        if not is_member_name(name):
+            raise BundleError(
+                f"unexpected file {name!r} listed: a bundle holds only "
+                f"{', '.join((*REQUIRED_FILES, *OPTIONAL_FILES))} and plots/*.png",
+                where=run_dir / MANIFEST,
+            )
+        if path.is_symlink() or not path.is_file():
+            raise BundleError("missing or not a regular file (listed in manifest.json)", where=path)
+        if file_sha256(path) != digest:
+            raise BundleError(
+                "SHA-256 does not match manifest.json: the file was changed "
+                "after the bundle was written",
+                where=path,
+            )
+    return files
+
+
+def read_one_bundle(run_dir: Path, read: Callable[[Path], Loaded]) -> Loaded:
+    """``read(run_dir)``, repeated until everything it read came from one bundle.
+
+    A retrain (a cron job beside a predict job) swaps its new bundle into place in one
+    rename. A reader that straddles the swap opens some files of the old bundle and some
+    of the new: the manifest of one and a file of the other fail the checksum (a spurious
+    exit 3), and files read after ``verify`` are not checked again, so an old scaler
+    could be paired with a new network without a word. The swap gives ``run_dir`` a new
+    directory inode, so a read during which the inode stayed put saw one bundle, and one
+    during which it changed is repeated on the new bundle, its errors included.
+    """
+    for _ in range(READ_ATTEMPTS):
+        before = _identity(run_dir)
+        try:
+            loaded = read(run_dir)
+        except BundleError:
+            if before is None or _identity(run_dir) == before:
+                raise
+            continue
+        if before is None or _identity(run_dir) == before:
+            return loaded
+    raise BundleError(
+        f"replaced by a newer bundle {READ_ATTEMPTS} times while being read; try again",
+        where=run_dir,
+    )
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    try:
+        status = path.stat()
+    except OSError:
+        return None
+    return status.st_dev, status.st_ino
+
+
+def _swap_into_place(staging: Path, target: Path) -> None:
+    """Make ``staging`` the directory at ``target``; the old bundle goes only afterwards."""
+    if not target.exists():
+        os.rename(staging, target)
+    elif _exchange(staging, target):
+        shutil.rmtree(staging)  # now holds the previous bundle
+    else:
+        previous = sibling(target, PREVIOUS)
+        os.rename(target, previous)
+        os.rename(staging, target)
+        shutil.rmtree(previous)
+    fsync_path(target.parent)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one atomic step (Linux renameat2 RENAME_EXCHANGE), if available."""
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (AttributeError, OSError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    done = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
+    return bool(done == 0)
+
+
+def _environment_failure(exc: OSError, target: Path) -> EnvironmentFailure:
+    return EnvironmentFailure(
+        f"cannot write the bundle: {reason(exc)}; the previous bundle, if any, is intact",
+        where=target,
+    )
+
+
+def load_bundle(run_dir: Path) -> Bundle:
+    """Verify a run directory and read its bundle (checks first, then ONNX Runtime when
+    the bundle has ``model.onnx``, else Keras), all from one bundle even when a retrain
+    swaps a new one in meanwhile."""
+    return read_one_bundle(run_dir, lambda folder: read_body(folder, verify(folder)))
+
+
+def _refuse_foreign_files(run_dir: Path) -> None:
+    for path in sorted(run_dir.rglob("*")):
+        foreign = path.suffix.lower() in _FOREIGN_SUFFIXES or path.name == "variables"
+        if foreign:
+            raise BundleError(
+                "refusing a pickle, joblib, HDF5 or SavedModel file in a bundle: "
+                f"lstm-forecast writes and loads only {MODEL_FILE}, after checks",
+                where=path,
+            )

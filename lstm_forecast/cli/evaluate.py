@@ -1,0 +1,24 @@
+"""``lstm-forecast evaluate``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .options import data_option, plot_option, verbose_option
+from .process import handles_errors
+
+
+@click.command()
+@click.argument("run_dir", metavar="RUN_DIR", type=click.Path(path_type=Path))
+@data_option
+@plot_option
+@verbose_option
+@handles_errors
+def evaluate(run_dir: Path, data_path: Path | None, plot_path: Path | None, verbose: bool) -> None:
+    """Score the bundle in RUN_DIR on the test part against naive baselines."""
+    from ..report.tables import format_table
+    from ..workflows.evaluate import evaluate as run_evaluate
+
+    click.echo(format_table(run_evaluate(run_dir, data_path, plot=plot_path)))

@@ -1,0 +1,56 @@
+"""Options several commands share, defined once so they read the same everywhere."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+set_option = click.option(
+    "--set",
+    "overrides",
+    multiple=True,
+    metavar="SECTION.KEY=VALUE",
+    help="Override a config key, e.g. --set training.epochs=5 (repeatable).",
+)
+
+
+verbose_option = click.option(
+    "--verbose", "-v", is_flag=True, help="Show TensorFlow's logs, and a traceback on errors."
+)
+
+
+quiet_option = click.option("--quiet", "-q", is_flag=True, help="No progress output.")
+
+
+data_option = click.option(
+    "--data",
+    "data_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="CSV or Parquet file to use instead of the training data recorded in the bundle.",
+)
+
+
+def output_folder_option(files: str, suffix: str) -> Callable[[F], F]:
+    return click.option(
+        "--output",
+        "-o",
+        "output_dir",
+        type=click.Path(path_type=Path),
+        default=None,
+        help=f"Folder for {files} [default: <output.dir>-{suffix}].",
+    )
+
+
+plot_option = click.option(
+    "--plot",
+    "plot_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Also draw the figure to this file: .png, .svg or .pdf.",
+)

@@ -1,0 +1,41 @@
+"""``lstm-forecast train``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .options import quiet_option, set_option, verbose_option
+from .process import echo_err, handles_errors, run_training
+
+
+@click.command()
+@click.argument("config_path", metavar="CONFIG", type=click.Path(path_type=Path))
+@set_option
+@quiet_option
+@verbose_option
+@handles_errors
+def train(config_path: Path, overrides: tuple[str, ...], quiet: bool, verbose: bool) -> None:
+    """Train the model CONFIG describes and write its bundle (run directory)."""
+    from ..config import load_config
+    from ..report.tables import format_table
+    from ..workflows.train import train as run_train
+
+    config = load_config(config_path, overrides)
+    report = run_training(lambda **kw: run_train(config, **kw), quiet)
+    if not quiet:
+        written = (
+            f"bundle written to {report.run_dir}"
+            if report.run_dir is not None
+            else f"{report.worker}: the chief writes the bundle"
+        )
+        validation = report.history.get("val_loss")
+        best = f"best epoch {report.best_epoch}" + (
+            f", val_loss {validation[report.best_epoch - 1]:.6g}" if validation else ""
+        )
+        echo_err(
+            f"trained {len(report.history['loss'])} epochs in {report.seconds:.1f}s "
+            f"({best}); {written}"
+        )
+    click.echo(format_table(report.evaluation))

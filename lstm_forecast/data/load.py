@@ -1,0 +1,165 @@
+"""Turn a data file into validated series: parse times and numbers, group long format
+by id, check the order, put each series on its frequency's grid (pandas, numpy; no
+TensorFlow).
+
+Everything a user can get wrong in a data file is caught here or in ``read``, once, with
+the file, column, line (CSV) or row (Parquet) and value in the message. Downstream code
+trusts the guarantees written on ``Series``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..config import DataConfig
+from ..errors import DataError
+from .grid import build_series, constant_per_series, series_prefix
+from .read import RowNumbers, read_frame
+from .series import Dataset
+from .timeindex import common_freq, detect_time_format, show_time
+
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def load_dataset(cfg: DataConfig, path: Path | None = None) -> Dataset:
+    """Read and validate the data file at ``path`` (default ``cfg.path``) as ``cfg``
+    describes it: Parquet if its name ends in ``.parquet``, CSV otherwise."""
+    path = Path(path if path is not None else cfg.path)
+    frame, sha256, rows = read_frame(path, cfg)
+    times = _parse_times(frame[cfg.time_column], path, cfg.time_column, rows)
+    values = np.column_stack([_numeric(frame[c], path, c, rows) for c in cfg.value_columns])
+    static = np.column_stack(
+        [_numeric(frame[c], path, c, rows) for c in cfg.static_features]
+        or [np.empty((len(frame), 0))]
+    )
+    lines = rows.numbers(len(frame))
+    groups = _group_rows(frame, cfg, path, rows)
+    for sid, positions in groups:
+        _check_order(times[positions], lines[positions], series_prefix(sid), path, rows)
+    freq = common_freq([times[positions] for _, positions in groups], cfg.freq, path)
+    grids: dict[tuple[pd.Timestamp, pd.Timestamp], pd.DatetimeIndex] = {}
+    series = tuple(
+        build_series(
+            sid,
+            times[positions],
+            values[positions],
+            lines[positions],
+            freq,
+            cfg,
+            path,
+            grids,
+            rows,
+        )
+        for sid, positions in groups
+    )
+    if cfg.static_features:
+        series = tuple(
+            dataclasses.replace(
+                s,
+                static=constant_per_series(
+                    static[positions], lines[positions], sid, cfg, path, rows
+                ),
+            )
+            for s, (sid, positions) in zip(series, groups, strict=True)
+        )
+    return Dataset(
+        path=path,
+        sha256=sha256,
+        columns=cfg.value_columns,
+        n_targets=len(cfg.targets),
+        freq=freq,
+        time_format=detect_time_format(frame[cfg.time_column], times),
+        series=series,
+    )
+
+
+def _parse_times(column: pd.Series, path: Path, name: str, rows: RowNumbers) -> pd.DatetimeIndex:
+    if pd.api.types.is_datetime64_any_dtype(column):  # a Parquet timestamp column
+        if column.isna().any():
+            raise DataError(
+                f"column {name!r}: empty time value at {rows.first_of(column.isna())}",
+                where=path,
+            )
+        return pd.DatetimeIndex(column)
+    text = column.astype("string").str.strip()
+    empty = text.isna() | (text == "")
+    if empty.any():
+        raise DataError(f"column {name!r}: empty time value at {rows.first_of(empty)}", where=path)
+    try:
+        parsed = pd.to_datetime(text, format="ISO8601", errors="coerce")
+    except ValueError:
+        # Mixed UTC offsets: normalise to UTC rather than keep text or guess a local zone.
+        parsed = pd.to_datetime(text, format="ISO8601", errors="coerce", utc=True)
+    bad = parsed.isna()
+    if bad.any():
+        value = text[bad].iloc[0]
+        raise DataError(
+            f"column {name!r}: cannot parse time value {value!r} at "
+            f"{rows.first_of(bad)} (expected ISO 8601, e.g. 2012-01-31 or "
+            "2012-01-31T13:00:00)",
+            where=path,
+        )
+    return pd.DatetimeIndex(parsed)
+
+
+def _numeric(column: pd.Series, path: Path, name: str, rows: RowNumbers) -> np.ndarray:
+    if column.dtype == bool or not pd.api.types.is_numeric_dtype(column):
+        coerced = pd.to_numeric(column, errors="coerce")
+        bad = coerced.isna() & column.notna()
+        if bad.any() or column.dtype == bool:
+            value = column[bad].iloc[0] if bad.any() else column.iloc[0]
+            at = rows.first_of(bad if bad.any() else column.notna())
+            raise DataError(f"column {name!r}: non-numeric value {value!r} at {at}", where=path)
+        column = coerced
+    values = column.to_numpy(dtype=np.float64, na_value=np.nan)
+    huge = np.abs(values) > FLOAT32_MAX
+    if huge.any():
+        first = int(np.flatnonzero(huge)[0])
+        raise DataError(
+            f"column {name!r}: value {float(values[first])} at {rows.word} "
+            f"{first + rows.first} is "
+            "infinite or too large for float32",
+            where=path,
+        )
+    return values
+
+
+def _group_rows(
+    frame: pd.DataFrame, cfg: DataConfig, path: Path, rows: RowNumbers
+) -> list[tuple[str | None, np.ndarray]]:
+    """Row positions of each series, in order of first appearance."""
+    if cfg.id_column is None:
+        return [(None, np.arange(len(frame)))]
+    ids = frame[cfg.id_column].astype("string").str.strip()
+    empty = ids.isna() | (ids == "")
+    if empty.any():
+        raise DataError(f"column {cfg.id_column!r}: empty id at {rows.first_of(empty)}", where=path)
+    codes, uniques = pd.factorize(ids)
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
+    return [(str(uniques[i]), order[bounds[i] : bounds[i + 1]]) for i in range(len(uniques))]
+
+
+def _check_order(
+    times: pd.DatetimeIndex, lines: np.ndarray, where: str, path: Path, rows: RowNumbers
+) -> None:
+    steps = np.diff(times.asi8)
+    if (steps > 0).all():
+        return
+    i = int(np.flatnonzero(steps <= 0)[0])
+    if steps[i] == 0:
+        raise DataError(
+            f"{where}duplicate timestamp {show_time(times[i])} at {rows.word}s {lines[i]} and "
+            f"{lines[i + 1]}",
+            where=path,
+        )
+    raise DataError(
+        f"{where}rows are not in time order: {rows.word} {lines[i + 1]} "
+        f"({show_time(times[i + 1])}) comes after {rows.word} {lines[i]} "
+        f"({show_time(times[i])}); sort the file by time",
+        where=path,
+    )

@@ -1,0 +1,257 @@
+"""Read a CSV or Parquet file into a frame of the columns a config names, after the size
+and row caps, with the file, line (CSV) or row (Parquet) in every message."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..config import DataConfig
+from ..errors import DataError, EnvironmentFailure
+from ..files import file_sha256
+
+
+@dataclass(frozen=True)
+class RowNumbers:
+    """How messages number the rows of a file: CSV lines (the header is line 1) or
+    Parquet rows (from 1)."""
+
+    word: str
+    first: int  # the number of the first data row
+
+    def numbers(self, n_rows: int) -> np.ndarray:
+        return np.arange(n_rows) + self.first
+
+    def first_of(self, mask: pd.Series) -> str:
+        """``"line 7"``: the first row where ``mask`` holds."""
+        return f"{self.word} {int(np.flatnonzero(mask.to_numpy())[0]) + self.first}"
+
+
+CSV_LINES = RowNumbers("line", 2)
+
+
+PARQUET_ROWS = RowNumbers("row", 1)
+
+
+def read_frame(path: Path, cfg: DataConfig) -> tuple[pd.DataFrame, str, RowNumbers]:
+    """The columns ``cfg`` names, as text (time and id) or parsed (the rest), the file's
+    SHA-256, and how messages number its rows: Parquet if the name ends in ``.parquet``,
+    CSV otherwise."""
+    if is_parquet(path):
+        frame, sha256 = _read_parquet(path, cfg)
+        return frame, sha256, PARQUET_ROWS
+    frame, sha256 = _read_csv(path, cfg)
+    return frame, sha256, CSV_LINES
+
+
+def is_parquet(path: Path) -> bool:
+    return path.suffix.lower() == ".parquet"
+
+
+def _needed_columns(cfg: DataConfig, header: Sequence[str], path: Path) -> list[str]:
+    """The columns ``cfg`` reads, after checking the file has each of them once."""
+    needed = [cfg.time_column, *cfg.value_columns, *cfg.static_features]
+    if cfg.id_column is not None:
+        needed.insert(0, cfg.id_column)
+    missing = [c for c in needed if c not in header]
+    if missing:
+        kind = "column" if len(missing) == 1 else "columns"
+        raise DataError(
+            f"{kind} {', '.join(map(repr, missing))} not found; the file has "
+            f"columns {', '.join(map(repr, header))}{_separator_hint(header, missing)}",
+            where=path,
+        )
+    repeated = sorted({c for c in header if list(header).count(c) > 1})
+    if repeated:
+        raise DataError(f"column {repeated[0]!r} appears more than once in the header", where=path)
+    return needed
+
+
+def _separator_hint(header: Sequence[str], missing: Sequence[str]) -> str:
+    """A hint when the header reads as one column that another separator would split
+    into the missing ones (a spreadsheet's export with ';' or tabs, say)."""
+    for separator, name in ((";", "semicolons"), ("\t", "tabs"), ("|", "'|'")):
+        names = {part.strip() for cell in header for part in cell.split(separator)}
+        if any(separator in cell for cell in header) and names.issuperset(missing):
+            return (
+                f" (the header seems separated by {name}: lstm-forecast reads "
+                "comma-separated files; export the file as CSV with commas)"
+            )
+    return ""
+
+
+def _read_csv(path: Path, cfg: DataConfig) -> tuple[pd.DataFrame, str]:
+    header = _read_header(path)
+    facts = _scan(path, cfg)
+    needed = _needed_columns(cfg, header, path)
+    text_columns = {c: str for c in (cfg.time_column, cfg.id_column) if c is not None}
+    fast = facts.size >= PYARROW_FROM_BYTES and not facts.blank_lines
+    frame = _parse_csv(path, text_columns, cfg.value_columns if fast else None)
+    frame = _drop_trailing_blank_rows(frame[needed])
+    if frame.empty:
+        raise DataError("the file has a header but no data rows", where=path)
+    return frame, facts.sha256
+
+
+def _read_parquet(path: Path, cfg: DataConfig) -> tuple[pd.DataFrame, str]:
+    """The needed columns of a Parquet file, after the same caps as a CSV's (the row
+    count comes from the file's footer, before any data is read)."""
+    import pyarrow
+    import pyarrow.parquet
+
+    _check_is_file(path, "a Parquet file")
+    _check_size(path, cfg)
+    try:
+        parquet = pyarrow.parquet.ParquetFile(path)
+        needed = _needed_columns(cfg, parquet.schema_arrow.names, path)
+        n_rows = parquet.metadata.num_rows
+        if cfg.max_rows is not None and n_rows > cfg.max_rows:
+            raise DataError(_too_many_rows(cfg.max_rows), where=path)
+        frame = parquet.read(columns=needed).to_pandas()
+    except PermissionError:
+        raise EnvironmentFailure("permission denied reading the data file", where=path) from None
+    except (pyarrow.ArrowException, ValueError, OSError) as exc:
+        raise DataError(f"not a readable Parquet file ({exc})", where=path) from None
+    if frame.empty:
+        raise DataError("the file has columns but no data rows", where=path)
+    return frame, file_sha256(path)
+
+
+@dataclass(frozen=True)
+class _FileFacts:
+    size: int
+    blank_lines: bool  # an empty line anywhere
+    sha256: str
+
+
+def _scan(path: Path, cfg: DataConfig) -> _FileFacts:
+    """Refuse a file over ``data.max_file_mb`` or ``data.max_rows`` before parsing it;
+    note whether it has blank lines (which only the C parser keeps as rows) and its
+    SHA-256, in the same pass over the bytes."""
+    size = _check_size(path, cfg)
+    lines = 0
+    blank_lines = False
+    previous = b""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+            lines += chunk.count(b"\n")
+            joined = previous + chunk  # a blank line may straddle two chunks
+            blank_lines = blank_lines or b"\n\n" in joined or b"\n\r\n" in joined
+            previous = chunk[-2:]
+            if cfg.max_rows is not None and lines > cfg.max_rows + 1:  # + the header
+                raise DataError(_too_many_rows(cfg.max_rows), where=path)
+    return _FileFacts(size=size, blank_lines=blank_lines, sha256=digest.hexdigest())
+
+
+def _check_size(path: Path, cfg: DataConfig) -> int:
+    """The file's size in bytes, after refusing one over ``data.max_file_mb``."""
+    size = path.stat().st_size
+    if cfg.max_file_mb is not None and size > cfg.max_file_mb << 20:
+        raise DataError(
+            f"the file is {size / (1 << 20):.0f} MB, over data.max_file_mb "
+            f"({cfg.max_file_mb}); raise the cap if the file is right",
+            where=path,
+        )
+    return size
+
+
+def _too_many_rows(max_rows: int) -> str:
+    return (
+        f"the file has more than {max_rows} rows (data.max_rows); raise the cap if the "
+        "file is right"
+    )
+
+
+# Below this size pandas' C parser is as quick, and predict need not import pyarrow.
+PYARROW_FROM_BYTES = 8 << 20
+
+
+_NA_VALUES = ["", "NA", "NaN", "nan", "N/A", "NULL", "null"]
+
+
+def _parse_csv(
+    path: Path, text_columns: Mapping[str, type], fast_numeric: Sequence[str] | None
+) -> pd.DataFrame:
+    """The CSV as a frame. With ``fast_numeric`` (the value columns), pyarrow's parser reads
+    it first (about three times quicker on millions of rows), those columns as float64.
+    Else, or on any complaint of pyarrow's, the C parser reads it: it parses the same
+    files the same way and says what is wrong and on which line. Every column is read
+    (not ``usecols``): the C parser only reports rows with too many fields when it parses
+    every column."""
+    options: dict[str, Any] = {
+        "dtype": text_columns,
+        "encoding": "utf-8-sig",
+        "keep_default_na": False,
+        "na_values": _NA_VALUES,
+    }
+    if fast_numeric is not None:
+        numeric = dict.fromkeys(fast_numeric, "float64")
+        try:
+            return pd.read_csv(
+                path, engine="pyarrow", **{**options, "dtype": {**text_columns, **numeric}}
+            )
+        except ValueError:  # pyarrow's parse errors and UnicodeDecodeError are ValueErrors
+            pass  # the C parser below says what is wrong, with the line
+    try:
+        return pd.read_csv(path, skip_blank_lines=False, **options)
+    except pd.errors.ParserError as exc:
+        raise DataError(f"malformed CSV: {str(exc).strip()}", where=path) from None
+    except UnicodeDecodeError:
+        raise DataError(_not_utf8(path), where=path) from None
+
+
+def _not_utf8(path: Path) -> str:
+    """Where a file stops being UTF-8 (line and byte), for the user who must re-save it."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    line, where = 1, ""
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 16):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                # exc.object is the chunk after the bytes of an unfinished character held
+                # over from the last one: never a newline, so the count holds.
+                line += exc.object.count(b"\n", 0, exc.start)
+                where = f": byte 0x{exc.object[exc.start]:02x} at line {line}"
+                break
+            line += chunk.count(b"\n")
+    return f"not UTF-8 text{where}; save the file as UTF-8 (a spreadsheet's 'CSV UTF-8')"
+
+
+def _check_is_file(path: Path, kind: str) -> None:
+    if not path.exists():
+        raise DataError("data file not found", where=path)
+    if path.is_dir():
+        raise DataError(f"is a directory, not {kind}", where=path)
+
+
+def _read_header(path: Path) -> list[str]:
+    _check_is_file(path, "a CSV file")
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            header = next(csv.reader(handle), None)
+    except PermissionError:
+        raise EnvironmentFailure("permission denied reading the data file", where=path) from None
+    except UnicodeDecodeError:
+        raise DataError(_not_utf8(path), where=path) from None
+    except OSError as exc:
+        raise EnvironmentFailure(f"cannot read the data file: {exc.strerror}", where=path) from None
+    if not header or not any(h.strip() for h in header):
+        raise DataError("the file is empty (no header row)", where=path)
+    return [h.strip() for h in header]
+
+
+def _drop_trailing_blank_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    filled = frame.notna().any(axis=1).to_numpy()
+    last = int(np.flatnonzero(filled)[-1]) + 1 if filled.any() else 0
+    return frame.iloc[:last]

@@ -1,0 +1,52 @@
+"""The series container downstream code trusts: what ``load_dataset`` guarantees about
+every series it returns (numpy and pandas; no TensorFlow)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class Series:
+    """One time series.
+
+    Guaranteed: ``index`` strictly increasing and regular at the dataset's frequency (every
+    step present; gaps in the file are rows here). ``values`` is float64 of shape
+    ``(len(index), n_columns)``, finite, except that ``missing: drop`` leaves NaN in the
+    rows it drops (no window ever touches them). The first and last rows are complete.
+    """
+
+    id: str | None
+    index: pd.DatetimeIndex
+    values: np.ndarray
+    # The series' value of each ``data.static_features`` column (constant within it).
+    static: np.ndarray = field(default_factory=lambda: np.empty(0))
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    @property
+    def complete(self) -> np.ndarray:
+        """Bool per row: every column present."""
+        return np.isfinite(self.values).all(axis=1)
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Every series of one data file, sharing columns and frequency."""
+
+    path: Path
+    sha256: str
+    columns: tuple[str, ...]  # targets first, then features
+    n_targets: int
+    freq: str  # pandas offset alias
+    time_format: str | None  # strftime format of the input's time column, if one matched
+    series: tuple[Series, ...]
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        return self.columns[: self.n_targets]

@@ -1,0 +1,111 @@
+"""Frequencies and timestamps: infer the step of a series, its season, continue it, and
+write it back the way the input wrote it (pandas; no TensorFlow)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from pandas.tseries.frequencies import to_offset
+
+from ..errors import DataError
+
+# Output formats tried, in order, to write forecast timestamps the way the input wrote them.
+_TIME_FORMATS = (
+    "%Y-%m",
+    "%Y-%m-%d",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%dT%H:%M",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y",
+)
+# A grid this many times longer than the rows observed means the spacing was misread.
+MAX_GRID_GROWTH = 10
+# Seasonal period by the kind of step (evaluation.season_length: auto).
+_SEASONS = {"MS": 12, "ME": 12, "QS": 4, "QE": 4, "D": 7, "h": 24, "W": 52}
+
+
+def future_index(last: pd.Timestamp, freq: str, steps: int) -> pd.DatetimeIndex:
+    """The ``steps`` timestamps after ``last`` on the grid of ``freq``."""
+    return pd.date_range(last, periods=steps + 1, freq=to_offset(freq))[1:]
+
+
+def format_times(index: pd.DatetimeIndex, time_format: str | None) -> list[str]:
+    if time_format is not None:
+        return list(index.strftime(time_format))
+    return [t.isoformat() for t in index]
+
+
+def common_freq(indexes: Sequence[pd.DatetimeIndex], given: str | None, path: Path) -> str:
+    if given is not None:
+        return to_offset(given).freqstr
+    found = {f for f in map(_infer_freq, indexes) if f is not None}
+    if len(found) > 1:
+        raise DataError(
+            f"series have different frequencies ({', '.join(sorted(found))}); set data.freq",
+            where=path,
+        )
+    if not found:
+        raise DataError(
+            "cannot infer the frequency of the time column (irregular spacing "
+            "or too few rows); set data.freq (e.g. D, h, MS)",
+            where=path,
+        )
+    return found.pop()
+
+
+def _infer_freq(index: pd.DatetimeIndex) -> str | None:
+    if len(index) < 2 or not index.is_monotonic_increasing or index.has_duplicates:
+        return None  # reported with line numbers when the series is built
+    if len(index) >= 3:
+        inferred = pd.DatetimeIndex(index, freq="infer").freq
+        if inferred is not None:
+            return str(inferred.freqstr)
+    # Gaps defeat pandas' inference: guess from the smallest step, keep the guess that
+    # puts every timestamp on its grid.
+    step = pd.Timedelta(np.diff(index.asi8).min(), unit=index.unit)
+    for candidate in _candidate_freqs(step, index[0]):
+        grid = pd.date_range(index[0], index[-1], freq=candidate)
+        if len(grid) <= MAX_GRID_GROWTH * len(index) and index.isin(grid).all():
+            return to_offset(candidate).freqstr
+    return None
+
+
+def _candidate_freqs(step: pd.Timedelta, first: pd.Timestamp) -> list[str]:
+    days = step / pd.Timedelta(days=1)
+    month = first.strftime("%b").upper()
+    if 28 <= days <= 31:
+        return ["MS", "ME"]
+    if 89 <= days <= 92:
+        return [f"QS-{month}", f"QE-{month}"]
+    if 365 <= days <= 366:
+        return [f"YS-{month}", f"YE-{month}"]
+    if days == 7:
+        return [f"W-{first.strftime('%a').upper()}"]
+    return [to_offset(step).freqstr]
+
+
+def show_time(stamp: pd.Timestamp) -> str:
+    """A timestamp as users write it: the date alone at midnight."""
+    return str(stamp.date()) if stamp == stamp.normalize() and stamp.tz is None else str(stamp)
+
+
+def detect_time_format(column: pd.Series, times: pd.DatetimeIndex) -> str | None:
+    sample = column.astype("string").str.strip().iloc[:50].tolist()
+    for fmt in _TIME_FORMATS:
+        if list(times[: len(sample)].strftime(fmt)) == sample:
+            return fmt
+    return None
+
+
+def season_length_for(freq: str) -> int:
+    """12 monthly, 4 quarterly, 7 daily, 24 hourly, 48 half-hourly, 52 weekly, else 1."""
+    offset = to_offset(freq)
+    if offset.n == 30 and offset.name == "min":
+        return 48
+    if offset.n != 1:
+        return 1
+    return _SEASONS.get(offset.name.split("-")[0], 1)

@@ -1,0 +1,254 @@
+"""Window coding: network inputs and targets from scaled windows, and forecasts back
+(numpy only).
+
+A network forecasts a series better when it sees shapes rather than levels, and when it
+only has to learn what a simple forecast gets wrong. So each input window is shifted by
+its own level (``window_norm``), and the network predicts a correction to a baseline
+forecast made from the same window (``baseline``). With ``window_scale``, a window's
+targets are also divided by how widely they vary (relative to the typical training
+window): a cycle twice as tall as any in the train part looks like the ones the network
+learned from. Training and inference both go through ``WindowCoding``, so the two can
+never disagree.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+WindowNorm = Literal["none", "last", "mean"]
+WindowScale = Literal["none", "std"]
+Baseline = Literal["none", "naive", "seasonal_naive"]
+
+# A window's scale is its targets' standard deviation over the typical training window's,
+# but never below this: a nearly flat window is not blown up into noise.
+SMALLEST_SCALE = 0.25
+
+
+@dataclass(frozen=True)
+class WindowCoding:
+    """How scaled windows become network inputs, and network outputs forecasts.
+
+    Columns of a window: ``n_targets`` targets, then features, then calendar columns;
+    the first ``n_levelled`` (targets and features) are shifted by the window's level.
+    """
+
+    window_norm: WindowNorm
+    baseline: Baseline
+    season_length: int
+    lookback: int
+    horizon: int
+    n_targets: int
+    n_levelled: int
+    window_scale: WindowScale = "none"
+    # The median standard deviation of the targets over the training windows (scaled
+    # units): a window that varies this much keeps its size (see ``typical_spread``).
+    typical_spread: float = 1.0
+    # With quantiles: the factor, per target, by which every quantile's distance from the
+    # median is multiplied, so intervals cover as promised on data the network was not
+    # fit to (see ``calibrate``). None: no calibration.
+    quantile_levels: tuple[float, ...] = ()
+    interval_stretch: np.ndarray | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.quantile_levels and 0.5 not in self.quantile_levels:
+            raise ValueError("the quantiles must include 0.5 (the point forecast)")
+        if self.baseline == "seasonal_naive" and self.lookback < self.season_length:
+            raise ValueError(
+                f"window.lookback {self.lookback} is shorter than the season "
+                f"({self.season_length}) that model.baseline: seasonal_naive repeats"
+            )
+
+    def encode(
+        self, windows: np.ndarray, einsum: Callable[..., Any] = np.einsum
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Split scaled windows ``(n, lookback, n_inputs)`` into network inputs (same
+        shape), the offset ``(n, horizon, n_targets)`` and the scale ``(n, 1, 1)``: the
+        network's output times the scale, plus the offset (the window level plus the
+        baseline forecast), is the forecast (``decode``; ``targets`` goes the other way).
+
+        Written with ``einsum``, slicing and arithmetic only, so the same code runs on
+        numpy arrays (inference) and, with ``einsum=tf.einsum``, on tensors inside the
+        training pipeline.
+        """
+        dtype = windows.dtype.name
+        columns = np.arange(windows.shape[2])
+        levelled = (columns < self.n_levelled).astype(dtype)
+        level = einsum("ntc,t->nc", windows, self._level_weights.astype(dtype))[:, None, :]
+        inputs = windows - level * levelled  # calendar columns keep their values
+        baseline_rows = self._baseline_rows.astype(dtype)
+        baseline = einsum("ntc,ht->nhc", inputs[:, :, : self.n_targets], baseline_rows)
+        offset = level[:, :, : self.n_targets] + baseline
+        if self.window_scale == "none":
+            return inputs, offset, windows[:, :1, :1] * 0 + 1  # ones, for numpy and TensorFlow
+        scale = self._scale(inputs[:, :, : self.n_targets], einsum)
+        # Only the targets' columns are divided: features keep their own units.
+        targets = (columns < self.n_targets).astype(dtype)
+        return inputs * (1 + (1 / scale - 1) * targets), offset, scale
+
+    def _scale(self, targets: Any, einsum: Callable[..., Any]) -> Any:
+        """``(n, 1, 1)``: each window's targets' standard deviation over the typical
+        training window's, at least ``SMALLEST_SCALE``."""
+        size = targets.shape[1] * targets.shape[2]
+        mean = einsum("ntc->n", targets)[:, None, None] / size
+        centred = targets - mean
+        spread = (einsum("ntc,ntc->n", centred, centred) / size) ** 0.5 / self.typical_spread
+        # max(spread, SMALLEST_SCALE) with arithmetic only, for numpy and TensorFlow alike.
+        scale = (spread + SMALLEST_SCALE + abs(spread - SMALLEST_SCALE)) / 2
+        return scale[:, None, None]
+
+    @staticmethod
+    def targets(actual: np.ndarray, offset: np.ndarray, scale: np.ndarray) -> np.ndarray:
+        """What the network learns to output for ``actual`` ``(n, horizon, n_targets)``
+        (scaled units), the inverse of ``decode``."""
+        return (actual - offset) / scale
+
+    @property
+    def _level_weights(self) -> np.ndarray:
+        """``(lookback,)``: the window's level as a weighted sum over its rows."""
+        weights = np.zeros(self.lookback, dtype=np.float64)
+        if self.window_norm == "last":
+            weights[-1] = 1.0
+        elif self.window_norm == "mean":
+            weights[:] = 1.0 / self.lookback
+        return weights
+
+    @property
+    def _baseline_rows(self) -> np.ndarray:
+        """``(horizon, lookback)``: which input row each step's baseline repeats."""
+        rows = np.zeros((self.horizon, self.lookback), dtype=np.float64)
+        if self.baseline == "naive":
+            rows[:, -1] = 1.0
+        elif self.baseline == "seasonal_naive":
+            steps = np.arange(self.horizon)
+            rows[steps, self.lookback - self.season_length + steps % self.season_length] = 1.0
+        return rows
+
+    def decode(self, outputs: np.ndarray, offset: np.ndarray, scale: np.ndarray) -> np.ndarray:
+        """Forecasts in scaled units from network outputs ``(n, horizon, n_targets[, q])``."""
+        if outputs.ndim == 3:
+            return outputs * scale + offset
+        forecasts = outputs * scale[..., None] + offset[..., None]
+        if self.interval_stretch is not None:
+            # A stretch is never negative, so no quantile crosses the median.
+            median = forecasts[..., self._median_index, None]
+            forecasts = median + (forecasts - median) * self.interval_stretch[:, None]
+        return forecasts
+
+    @property
+    def _median_index(self) -> int:
+        return self.quantile_levels.index(0.5)
+
+    def calibrate(self, forecasts: np.ndarray, targets: np.ndarray) -> WindowCoding:
+        """This coding with intervals calibrated on held-out windows.
+
+        Conformal calibration of the outer quantile pair, pooled over windows and steps:
+        each held-out value needs the interval stretched around the median by some
+        factor to fall inside it; the stretch is the conformal quantile of those factors
+        at the interval's nominal coverage. Pooling the steps (each keeps the width the
+        network gave it) gives ``horizon`` times more scores than a per-step calibration,
+        which matters when the validation part holds only a window or two.
+
+        ``forecasts``: ``(n, horizon, n_targets, n_quantiles)`` decoded without a stretch;
+        ``targets``: ``(n, horizon, n_targets)``, both scaled.
+        """
+        levels = np.asarray(self.quantile_levels)
+        median = forecasts[..., self._median_index]
+        below = np.maximum(median - forecasts[..., 0], _TINY)
+        above = np.maximum(forecasts[..., -1] - median, _TINY)
+        needed = np.maximum((median - targets) / below, (targets - median) / above)
+        scores = needed.reshape(-1, self.n_targets)
+        nominal = levels[-1] - levels[0]
+        n = len(scores)
+        level = min(1.0, nominal * (n + 1) / n)
+        # Widen only: the held-out windows are few and also chose the early-stopping epoch,
+        # so they flatter the network; narrowing on their word would make intervals too
+        # tight on later data (benchmarks/README.md).
+        stretch = np.maximum(np.quantile(scores, level, axis=0), 1.0)
+        return dataclasses.replace(self, interval_stretch=stretch)
+
+
+def forecaster_of(
+    network: Callable[[np.ndarray], np.ndarray], coding: WindowCoding, batch_size: int = 4096
+) -> Callable[[np.ndarray], np.ndarray]:
+    """A plain function from scaled windows ``(n, lookback, n_inputs)`` to scaled forecasts
+    ``(n, horizon, n_targets, n_quantiles)`` (``n_quantiles`` is 1 for a point forecast).
+
+    ``network`` maps encoded inputs to raw outputs in inference mode: Keras or ONNX
+    Runtime, whichever the caller loaded. Windows go through it in batches of
+    ``batch_size``, so memory stays bounded for any number of series.
+    """
+
+    def forecast(windows: np.ndarray) -> np.ndarray:
+        chunks = []
+        for start in range(0, len(windows), batch_size):
+            chunk = np.asarray(windows[start : start + batch_size], dtype=np.float32)
+            inputs, offset, scale = coding.encode(chunk)
+            outputs = np.asarray(network(inputs), dtype=np.float64)
+            forecasts = coding.decode(outputs, offset, scale)
+            chunks.append(forecasts if forecasts.ndim == 4 else forecasts[..., None])
+        return np.concatenate(chunks)
+
+    return forecast
+
+
+_TINY = 1e-6  # scaled units: an interval narrower than this counts as this wide
+
+
+def choose_baseline(
+    train_parts: Sequence[np.ndarray], lookback: int, horizon: int, season_length: int
+) -> Baseline:
+    """The more accurate of naive and seasonal naive over every training origin.
+
+    ``train_parts``: each series' train rows, target columns only. Errors are pooled over
+    series, steps and targets; NaN rows (``missing: drop``) are skipped.
+    """
+    if lookback < season_length or season_length == 1:
+        return "naive"
+    steps = np.arange(horizon)
+    errors: dict[Baseline, list[np.ndarray]] = {"naive": [], "seasonal_naive": []}
+    for values in train_parts:
+        origins = np.arange(lookback, len(values) - horizon + 1)
+        if not len(origins):
+            continue
+        actual = values[origins[:, None] + steps]
+        naive = values[origins - 1][:, None]
+        seasonal = values[origins[:, None] + steps - season_length * (steps // season_length + 1)]
+        errors["naive"].append(np.abs(actual - naive).ravel())
+        errors["seasonal_naive"].append(np.abs(actual - seasonal).ravel())
+    if not errors["naive"]:
+        return "naive"
+    naive_error = np.nanmean(np.concatenate(errors["naive"]))
+    seasonal_error = np.nanmean(np.concatenate(errors["seasonal_naive"]))
+    return "seasonal_naive" if seasonal_error < naive_error else "naive"
+
+
+def typical_spread(train_parts: Sequence[np.ndarray], lookback: int) -> float:
+    """The median, over every input window of the train parts (``(rows, n_targets)``
+    each, scaled), of the window's standard deviation; 1 when there is none to measure
+    (windows with missing values are left out)."""
+
+    def window_sums(rows: np.ndarray) -> np.ndarray:
+        running = np.concatenate([[0.0], np.cumsum(rows)])
+        return running[lookback:] - running[:-lookback]
+
+    spreads = []
+    for values in train_parts:
+        if len(values) < lookback:
+            continue
+        # Running sums give every window's variance in one pass, without the windows;
+        # a running count of missing rows leaves out the windows that hold one.
+        missing = ~np.isfinite(values).all(axis=1)
+        known = np.where(missing[:, None], 0.0, values).astype(np.float64)
+        size = lookback * values.shape[1]
+        mean = window_sums(known.sum(axis=1)) / size
+        variance = window_sums((known**2).sum(axis=1)) / size - mean**2
+        complete = window_sums(missing.astype(np.float64)) == 0
+        spreads.append(np.sqrt(np.maximum(variance[complete], 0.0)))
+    pooled = np.concatenate(spreads) if spreads else np.array([])
+    pooled = pooled[pooled > 0]
+    return float(np.median(pooled)) if len(pooled) else 1.0

@@ -1,0 +1,244 @@
+"""Fitted preprocessing: how a dataset's rows become network inputs and forecasts return
+to original units, learned on the train parts only (numpy; no TensorFlow).
+
+``Preprocessing.fit_transform`` learns it while training; evaluate and predict rebuild it
+from ``preprocessing.json`` (``to_json`` / ``from_json``) and go through the same
+``transform`` or ``forecast_inputs``, so training and inference cannot disagree.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..config import Config
+from ..data import Dataset, Series
+from ..data.split import SplitBounds, check_split, split_bounds, trainable_series
+from ..data.timeindex import season_length_for
+from ..errors import DataError, first_few
+from . import record
+from .coding import WindowCoding, choose_baseline, typical_spread
+from .prepared import Prepared, model_rows, stacked_rows
+from .scaling import Scaler, check_positive
+
+
+@dataclass(frozen=True)
+class Preprocessing:
+    """What training learned about the data, in plain numbers and names."""
+
+    columns: tuple[str, ...]  # data columns: targets, then features
+    n_targets: int
+    freq: str
+    time_format: str | None
+    calendar_features: tuple[str, ...]
+    coding: WindowCoding
+    scalers: dict[str | None, Scaler]  # by series id (None: a single series)
+    last_timestamps: dict[str | None, str]
+    # Lowest and highest value of each column in each series' train part (predict warns
+    # when its inputs are far outside them).
+    train_ranges: dict[str | None, tuple[np.ndarray, np.ndarray]]
+    # data.static_features and how they are standardised (across the training series).
+    static_features: tuple[str, ...] = ()
+    static_scaler: Scaler = field(default_factory=lambda: Scaler("none", np.zeros(0), np.ones(0)))
+    # Series of the training file left out as too short (no forecast for them).
+    skipped: frozenset[str] = frozenset()
+    # model.series_embedding: each series' row in it is its place in ``scalers``.
+    series_embedding: int = 0
+
+    @property
+    def lookback(self) -> int:
+        return self.coding.lookback
+
+    @property
+    def horizon(self) -> int:
+        return self.coding.horizon
+
+    @classmethod
+    def fit_transform(
+        cls, config: Config, dataset: Dataset, *, warn_skipped: bool = True
+    ) -> tuple[Preprocessing, Prepared]:
+        """Learn the preprocessing of ``config`` on the train parts of ``dataset`` and
+        prepare it for training.
+
+        Each series' scaler is fit on its own train part, and the coding follows the config
+        (``baseline: auto`` decided on the train parts). Of several series, one too short
+        for the split is left out with a warning (``skipped``; none without
+        ``warn_skipped``), unless shorter than ``data.min_series_length``, which refuses it.
+        """
+        dataset, skipped = trainable_series(config, dataset, warn_skipped)
+        bounds = _split(config, dataset)
+        scalers = _fit_scalers(config, dataset, bounds)
+        static_scaler = Scaler.fit("standard", np.stack([s.static for s in dataset.series]))
+        embedded = config.model.series_embedding > 0
+        calendar = tuple(config.data.calendar_features)
+        rows = [
+            model_rows(s, scaler, calendar, static_scaler, k if embedded else None)
+            for k, (s, scaler) in enumerate(zip(dataset.series, scalers, strict=True))
+        ]
+        coding = _window_coding(config, dataset, bounds, rows)
+        fitted = cls(
+            columns=dataset.columns,
+            n_targets=dataset.n_targets,
+            freq=dataset.freq,
+            time_format=dataset.time_format,
+            calendar_features=calendar,
+            coding=coding,
+            scalers={s.id: scaler for s, scaler in zip(dataset.series, scalers, strict=True)},
+            last_timestamps={s.id: s.index[-1].isoformat() for s in dataset.series},
+            train_ranges=_train_ranges(dataset, bounds),
+            static_features=tuple(config.data.static_features),
+            static_scaler=static_scaler,
+            skipped=frozenset(skipped),
+            series_embedding=config.model.series_embedding,
+        )
+        return fitted, stacked_rows(dataset, bounds, scalers, coding, rows, skipped)
+
+    def transform(self, config: Config, dataset: Dataset) -> Prepared:
+        """``dataset`` split by ``config.split`` and scaled as in training (every series
+        must be one this preprocessing was fit on, and long enough for the split)."""
+        scalers = self.scalers_for(dataset)
+        bounds = _split(config, dataset)
+        if any(s.n_logged for s in scalers):
+            check_positive(dataset)  # the model works in log units: new data must allow it
+        rows = [self.rows(s, scaler) for s, scaler in zip(dataset.series, scalers, strict=True)]
+        return stacked_rows(dataset, bounds, scalers, self.coding, rows)
+
+    def forecast_inputs(self, dataset: Dataset) -> tuple[np.ndarray, list[Scaler]]:
+        """The last ``lookback`` rows of every series as network-ready windows
+        ``(n_series, lookback, n_inputs)``, and each series' scaler (to return forecasts
+        to original units)."""
+        scalers = self.scalers_for(dataset)
+        if any(s.n_logged for s in scalers):
+            check_positive(dataset)
+        inputs = []
+        for series, scaler in zip(dataset.series, scalers, strict=True):
+            if len(series) < self.lookback or not series.complete[-self.lookback :].all():
+                name = "the series" if series.id is None else f"series '{series.id}'"
+                raise DataError(
+                    f"{name} needs {self.lookback} complete rows at its end to forecast "
+                    f"from (window.lookback); it has {len(series)} rows",
+                    where=dataset.path,
+                )
+            inputs.append(self.rows(series, scaler)[-self.lookback :])
+        return np.stack(inputs), scalers
+
+    def rows(self, series: Series, scaler: Scaler) -> np.ndarray:
+        """``series``' network-input rows (``model_rows``) as this preprocessing makes them."""
+        return model_rows(
+            series, scaler, self.calendar_features, self.static_scaler, self.series_index(series.id)
+        )
+
+    def scalers_for(self, dataset: Dataset) -> list[Scaler]:
+        """Each series' scaler; refuses a series this preprocessing was not fit on."""
+        unknown = [s.id for s in dataset.series if s.id not in self.scalers]
+        if unknown:
+            # A global model's file may hold thousands of series: name a few of each side.
+            which = (
+                f"series {unknown[0]!r} was"
+                if len(unknown) == 1
+                else f"{len(unknown)} series ({first_few(unknown)}) were"
+            )
+            raise DataError(
+                f"{which} not in the model's training data, which held {len(self.scalers)}: "
+                f"{first_few(list(self.scalers))}; a model forecasts only the series it was "
+                "trained on",
+                where=dataset.path,
+            )
+        return [self.scalers[s.id] for s in dataset.series]
+
+    def series_index(self, sid: str | None) -> int | None:
+        """The series' row in the model's series embedding (None without one)."""
+        return self._positions[sid] if self.series_embedding else None
+
+    @functools.cached_property
+    def _positions(self) -> dict[str | None, int]:
+        return {sid: k for k, sid in enumerate(self.scalers)}
+
+    def with_coding(self, coding: WindowCoding) -> Preprocessing:
+        """This preprocessing with the coding training ended with (intervals calibrated)."""
+        return dataclasses.replace(self, coding=coding)
+
+    def to_json(self) -> dict[str, Any]:
+        """The content of ``preprocessing.json``: plain numbers and names."""
+        return record.encode(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Preprocessing:
+        """Raises ``KeyError``, ``TypeError`` or ``ValueError`` on a malformed record."""
+        return cls(**record.decode(data))
+
+
+def _split(config: Config, dataset: Dataset) -> list[SplitBounds]:
+    """Each series' split; refuses one too short for a training window and the parts."""
+    bounds = []
+    for series in dataset.series:
+        part = split_bounds(len(series), config.split, config.window.horizon)
+        check_split(series, part, config.window, config.split, dataset.path)
+        bounds.append(part)
+    return bounds
+
+
+def _fit_scalers(config: Config, dataset: Dataset, bounds: Sequence[SplitBounds]) -> list[Scaler]:
+    """One scaler per series, fit on its train part, in log units when
+    ``preprocessing.log`` asks (``auto``: when every target value is positive)."""
+    log = config.preprocessing.log
+    if log == "auto":
+        log = not any((s.values[:, : dataset.n_targets] <= 0).any() for s in dataset.series)
+    n_logged = dataset.n_targets if log else 0
+    if n_logged:
+        check_positive(dataset)
+    return [
+        Scaler.fit(config.preprocessing.scaler, s.values[: b.train_end], n_logged)
+        for s, b in zip(dataset.series, bounds, strict=True)
+    ]
+
+
+def _train_ranges(
+    dataset: Dataset, bounds: Sequence[SplitBounds]
+) -> dict[str | None, tuple[np.ndarray, np.ndarray]]:
+    return {
+        s.id: (
+            np.nanmin(s.values[: b.train_end], axis=0),
+            np.nanmax(s.values[: b.train_end], axis=0),
+        )
+        for s, b in zip(dataset.series, bounds, strict=True)
+    }
+
+
+def _window_coding(
+    config: Config, dataset: Dataset, bounds: Sequence[SplitBounds], scaled: Sequence[np.ndarray]
+) -> WindowCoding:
+    """The coding of the config, with ``baseline: auto`` decided on the train parts."""
+    chosen = config.evaluation.season_length
+    season = season_length_for(dataset.freq) if chosen == "auto" else chosen
+    train_parts = [
+        s[: b.train_end, : dataset.n_targets] for s, b in zip(scaled, bounds, strict=True)
+    ]  # views, no copies
+    baseline = config.model.baseline
+    if baseline == "auto":
+        baseline = choose_baseline(
+            train_parts, config.window.lookback, config.window.horizon, season
+        )
+    typical = 1.0
+    if config.preprocessing.window_scale != "none":
+        typical = typical_spread(train_parts, config.window.lookback)
+    try:
+        return WindowCoding(
+            window_norm=config.preprocessing.window_norm,
+            window_scale=config.preprocessing.window_scale,
+            typical_spread=typical,
+            baseline=baseline,
+            season_length=season,
+            lookback=config.window.lookback,
+            horizon=config.window.horizon,
+            n_targets=dataset.n_targets,
+            n_levelled=len(dataset.columns),
+            quantile_levels=tuple(config.model.quantiles),
+        )
+    except ValueError as exc:
+        raise DataError(f"{exc}; raise the lookback or set evaluation.season_length") from None

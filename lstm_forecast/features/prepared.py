@@ -1,0 +1,142 @@
+"""Series split and scaled, stacked along time: what training and evaluation consume, and
+the windows of each part cut from it (numpy; no TensorFlow).
+
+``Preprocessing`` (``pipeline``) makes a ``Prepared``; test statistics never reach a scaler
+or a training target: the leakage test poisons the test part to prove it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..data import Dataset, Series
+from ..data.split import SplitBounds
+from ..data.windows import WindowSet, stack_series, window_starts
+from .calendar import calendar_columns
+from .coding import WindowCoding
+from .scaling import Scaler
+
+PARTS = ("train", "validation", "test")
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Every series split and scaled, stacked along time in one float32 array."""
+
+    dataset: Dataset
+    bounds: tuple[SplitBounds, ...]
+    scalers: tuple[Scaler, ...]  # one per series of ``dataset``, in its order
+    coding: WindowCoding
+    stacked: np.ndarray  # (total rows, n_inputs), model inputs; series i starts at offsets[i]
+    offsets: np.ndarray
+    # Series of the file left out as too short to train on: id -> why (``dataset`` lacks them).
+    skipped: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    @property
+    def scaled(self) -> tuple[np.ndarray, ...]:
+        """Each series' model-input rows (views into ``stacked``)."""
+        return tuple(
+            self.stacked[offset : offset + len(series)]
+            for series, offset in zip(self.dataset.series, self.offsets, strict=True)
+        )
+
+    def windows(self, part: str, stride: int = 1) -> WindowSet:
+        """Windows whose targets lie in ``part`` (train, validation or test) of every series.
+
+        Inputs may come from earlier parts; targets never leave their part. ``stride`` steps
+        between windows (training takes ``window.stride``; validation and test every origin).
+        """
+        lookback, horizon = self.coding.lookback, self.coding.horizon
+        starts = []
+        for series, bounds, offset in zip(
+            self.dataset.series, self.bounds, self.offsets, strict=True
+        ):
+            lo, hi = _part_rows(bounds, part)
+            local = window_starts(
+                len(series),
+                lookback,
+                horizon,
+                targets_from=lo,
+                targets_to=hi,
+                stride=stride,
+                complete=series.complete,
+            )
+            starts.append(local + offset)
+        return WindowSet(
+            values=self.stacked,
+            starts=np.concatenate(starts),
+            lookback=lookback,
+            horizon=horizon,
+            n_targets=self.dataset.n_targets,
+        )
+
+    def test_origins(self) -> list[np.ndarray]:
+        """Per series, every origin (row of the first forecast step) whose whole horizon
+        lies in its test part."""
+        lookback, horizon = self.coding.lookback, self.coding.horizon
+        return [
+            window_starts(
+                len(series),
+                lookback,
+                horizon,
+                targets_from=bounds.validation_end,
+                targets_to=bounds.length,
+                complete=series.complete,
+            )
+            + lookback
+            for series, bounds in zip(self.dataset.series, self.bounds, strict=True)
+        ]
+
+
+def stacked_rows(
+    dataset: Dataset,
+    bounds: Sequence[SplitBounds],
+    scalers: Sequence[Scaler],
+    coding: WindowCoding,
+    rows: Sequence[np.ndarray],
+    skipped: dict[str, str] | None = None,
+) -> Prepared:
+    """``rows`` (each series' ``model_rows``) stacked into one ``Prepared``."""
+    stacked, offsets = stack_series(rows)
+    return Prepared(
+        dataset=dataset,
+        bounds=tuple(bounds),
+        scalers=tuple(scalers),
+        coding=coding,
+        stacked=stacked,
+        offsets=offsets,
+        skipped=skipped or {},
+    )
+
+
+def model_rows(
+    series: Series,
+    scaler: Scaler,
+    calendar_features: Sequence[str],
+    static_scaler: Scaler,
+    series_index: int | None = None,
+) -> np.ndarray:
+    """The rows a window is cut from: scaled columns, then calendar columns, then the
+    series' scaled static features repeated on every row, then (with a series embedding)
+    the series' index in it on every row (float32; exact for any index below 2**24)."""
+    scaled = scaler.transform(series.values)
+    calendar = calendar_columns(series.index, calendar_features)
+    static = static_scaler.transform(series.static)
+    columns = [scaled, calendar, np.broadcast_to(static, (len(series), len(static)))]
+    if series_index is not None:
+        columns.append(np.full((len(series), 1), float(series_index)))
+    return np.concatenate(columns, axis=1).astype(np.float32)
+
+
+def _part_rows(bounds: SplitBounds, part: str) -> tuple[int, int]:
+    if part == "train":
+        return 0, bounds.train_end
+    if part == "validation":
+        return bounds.train_end, bounds.validation_end
+    if part == "test":
+        return bounds.validation_end, bounds.length
+    raise ValueError(f"unknown part {part!r}")

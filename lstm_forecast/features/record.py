@@ -1,0 +1,158 @@
+"""``preprocessing.json``'s fields: a fitted ``Preprocessing`` as plain numbers and names,
+and back, refusing a malformed record (``KeyError``, ``TypeError``, ``ValueError``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .calendar import CALENDAR_FEATURES
+from .coding import WindowCoding
+from .scaling import Scaler
+
+if TYPE_CHECKING:
+    from .pipeline import Preprocessing
+
+
+def encode(pre: Preprocessing) -> dict[str, Any]:
+    coding = pre.coding
+    return {
+        "columns": list(pre.columns),
+        "n_targets": pre.n_targets,
+        "freq": pre.freq,
+        "time_format": pre.time_format,
+        "calendar_features": list(pre.calendar_features),
+        "lookback": coding.lookback,
+        "horizon": coding.horizon,
+        "window_norm": coding.window_norm,
+        "window_scale": coding.window_scale,
+        "typical_spread": coding.typical_spread,
+        "baseline": coding.baseline,
+        "season_length": coding.season_length,
+        "quantiles": list(coding.quantile_levels),
+        "interval_stretch": (
+            None if coding.interval_stretch is None else coding.interval_stretch.tolist()
+        ),
+        "series": [
+            {
+                "id": sid,
+                "last_timestamp": pre.last_timestamps[sid],
+                "scaler": scaler.to_json(),
+                "train_min": pre.train_ranges[sid][0].tolist(),
+                "train_max": pre.train_ranges[sid][1].tolist(),
+            }
+            for sid, scaler in pre.scalers.items()
+        ],
+        "static_features": list(pre.static_features),
+        "static_scaler": pre.static_scaler.to_json(),
+        "skipped_series": sorted(pre.skipped),
+        "series_embedding": pre.series_embedding,
+    }
+
+
+def decode(data: dict[str, Any]) -> dict[str, Any]:
+    """The ``Preprocessing`` fields of a record, checked."""
+    series = data["series"]
+    columns = tuple(str(c) for c in data["columns"])
+    scalers = {_id(s["id"]): Scaler.from_json(s["scaler"]) for s in series}
+    if any(len(s.center) != len(columns) for s in scalers.values()):
+        raise ValueError("a scaler does not have one number per column")
+    time_format = data["time_format"]
+    if time_format is not None and not isinstance(time_format, str):
+        raise ValueError(f"time_format must be text or null, got {time_format!r}")
+    return {
+        "columns": columns,
+        "n_targets": _positive(data["n_targets"]),
+        "freq": str(data["freq"]),
+        "time_format": time_format,
+        "calendar_features": _calendar(data["calendar_features"]),
+        "coding": _coding(data, len(columns)),
+        "scalers": scalers,
+        "last_timestamps": {_id(s["id"]): str(s["last_timestamp"]) for s in series},
+        "train_ranges": {
+            _id(s["id"]): (_row(s["train_min"], columns), _row(s["train_max"], columns))
+            for s in series
+        },
+        # Absent from records written before static features and skipped series.
+        **_static(data),
+        "skipped": frozenset(str(s) for s in data.get("skipped_series", [])),
+        "series_embedding": _non_negative(data.get("series_embedding", 0)),
+    }
+
+
+def _coding(data: dict[str, Any], n_columns: int) -> WindowCoding:
+    n_targets = _positive(data["n_targets"])
+    return WindowCoding(
+        window_norm=_choice(data["window_norm"], ("none", "last", "mean")),
+        # Absent from records written before window scaling, which had none.
+        window_scale=_choice(data.get("window_scale", "none"), ("none", "std")),
+        typical_spread=_positive_number(data.get("typical_spread", 1.0)),
+        baseline=_choice(data["baseline"], ("none", "naive", "seasonal_naive")),
+        season_length=_positive(data["season_length"]),
+        lookback=_positive(data["lookback"]),
+        horizon=_positive(data["horizon"]),
+        n_targets=n_targets,
+        n_levelled=n_columns,
+        quantile_levels=tuple(float(q) for q in data["quantiles"]),
+        interval_stretch=_stretch(data["interval_stretch"], n_targets),
+    )
+
+
+def _static(data: dict[str, Any]) -> dict[str, Any]:
+    names = tuple(str(n) for n in data.get("static_features", []))
+    if not names:
+        return {}
+    scaler = Scaler.from_json(data["static_scaler"])
+    if len(scaler.center) != len(names):
+        raise ValueError("static_scaler does not have one number per static feature")
+    return {"static_features": names, "static_scaler": scaler}
+
+
+def _id(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _non_negative(value: Any) -> int:
+    return 0 if value == 0 and not isinstance(value, bool) else _positive(value)
+
+
+def _positive(value: Any) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        raise ValueError(f"expected a positive integer, got {value!r}")
+    return value
+
+
+def _positive_number(value: Any) -> float:
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 < value < np.inf:
+        raise ValueError(f"expected a positive number, got {value!r}")
+    return float(value)
+
+
+def _choice(value: Any, allowed: Sequence[str]) -> Any:
+    if value not in allowed:
+        raise ValueError(f"expected one of {', '.join(allowed)}, got {value!r}")
+    return value
+
+
+def _stretch(value: Any, n_targets: int) -> np.ndarray | None:
+    if value is None:
+        return None
+    stretch = np.asarray(value, dtype=np.float64)
+    if stretch.shape != (n_targets,) or not np.isfinite(stretch).all() or (stretch < 0).any():
+        raise ValueError("interval_stretch must be numbers >= 0, one per target")
+    return stretch
+
+
+def _row(value: Any, columns: Sequence[str]) -> np.ndarray:
+    row = np.asarray(value, dtype=np.float64)
+    if row.shape != (len(columns),) or not np.isfinite(row).all():
+        raise ValueError("train_min and train_max must be finite numbers, one per column")
+    return row
+
+
+def _calendar(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or any(v not in CALENDAR_FEATURES for v in value):
+        raise ValueError(f"unknown calendar features {value!r}")
+    return tuple(value)

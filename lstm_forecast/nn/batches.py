@@ -1,0 +1,79 @@
+"""Training batches made by tf.data from window starts: the series live in memory once,
+each batch's windows are gathered and encoded when the batch is made (TensorFlow)."""
+
+from __future__ import annotations
+
+import numpy as np
+import tensorflow as tf
+
+from ..data.windows import WindowSet
+from ..features.coding import WindowCoding
+
+__all__ = ["start_batches", "window_dataset"]
+
+
+def window_dataset(
+    windows: WindowSet,
+    coding: WindowCoding,
+    batch_size: int,
+    shuffle_seed: int | None = None,
+    *,
+    repeat: bool = False,
+) -> tf.data.Dataset:
+    """Batches of ``(network inputs, targets relative to the baseline)``; endless with
+    ``repeat`` (for ``steps_per_epoch``: each epoch continues where the last one stopped,
+    reshuffled after every full pass).
+
+    Only the series and the window starts live in memory; each batch's windows are gathered
+    and encoded when the batch is made (by the same ``WindowCoding`` that inference uses),
+    so memory grows with the series, not with series x lookback.
+    """
+    values = tf.constant(windows.values, dtype=tf.float32)
+    input_rows = tf.range(windows.lookback, dtype=tf.int64)
+    target_rows = windows.lookback + tf.range(windows.horizon, dtype=tf.int64)
+
+    def batch(starts: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+        # Pure TensorFlow ops, so batches are made in parallel outside Python's lock.
+        raw_inputs = tf.gather(values, starts[:, None] + input_rows)
+        targets = tf.gather(values, starts[:, None] + target_rows)[:, :, : windows.n_targets]
+        inputs, offset, scale = coding.encode(raw_inputs, einsum=tf.einsum)
+        return inputs, coding.targets(targets, offset, scale)
+
+    dataset = start_batches(windows.starts, batch_size, shuffle_seed, repeat=repeat)
+    batches = dataset.map(batch, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    # Under a multi-worker strategy each worker keeps its share of every batch (DATA
+    # sharding: there are no files to shard by); the order is the same on every worker,
+    # which has the same seed.
+    options = tf.data.Options()
+    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+    return batches.prefetch(tf.data.AUTOTUNE).with_options(options)
+
+
+def start_batches(
+    starts: np.ndarray, batch_size: int, shuffle_seed: int | None, *, repeat: bool
+) -> tf.data.Dataset:
+    """Batches of window starts, in a new random order each pass when ``shuffle_seed`` is
+    given (the same orders for the same seed).
+
+    A pass shuffles one int64 tensor of starts (8 bytes a window), where
+    ``Dataset.shuffle`` over them would buffer each start as its own element, many times
+    the memory (benchmarks/memory.py).
+    """
+    n = len(starts)
+    all_starts = tf.constant(starts, dtype=tf.int64)
+    n_batches = -(-n // batch_size)
+
+    def one_pass(key: tf.Tensor) -> tf.data.Dataset:
+        order = all_starts
+        if shuffle_seed is not None:
+            seed = tf.stack([tf.constant(shuffle_seed, tf.int64), key])
+            order = tf.random.experimental.stateless_shuffle(all_starts, seed=seed)
+        return tf.data.Dataset.range(n_batches).map(
+            lambda b: order[b * batch_size : (b + 1) * batch_size]
+        )
+
+    # One key per pass; a new iterator (Keras starts one per epoch) draws new keys.
+    keys = tf.data.Dataset.random(seed=shuffle_seed or 0, rerandomize_each_iteration=True)
+    passes = keys if repeat else keys.take(1)
+    batches = passes.flat_map(one_pass)
+    return batches if repeat else batches.apply(tf.data.experimental.assert_cardinality(n_batches))

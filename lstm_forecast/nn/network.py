@@ -1,0 +1,147 @@
+"""The network: stacked LSTM or GRU layers and a direct multi-step head, built from
+``ModelConfig`` with sizes taken from the data, and ensembles of them (Keras)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import keras
+import numpy as np
+
+from ..config import ModelConfig
+
+__all__ = ["average", "build_model", "quantile_sums", "uncompiled"]
+
+
+def build_model(
+    cfg: ModelConfig,
+    *,
+    lookback: int,
+    n_inputs: int,
+    horizon: int,
+    n_targets: int,
+    n_series: int = 1,
+) -> keras.Model:
+    """Stacked recurrent layers, optional hidden Dense layers, then one Dense layer that
+    predicts every step at once (direct multi-step).
+
+    Input: float32 ``(batch, lookback, n_inputs)``, encoded by ``WindowCoding``. Output:
+    ``(batch, horizon, n_targets)``, or ``(batch, horizon, n_targets, n_quantiles)`` with
+    ``cfg.quantiles``. The recurrent layers keep tanh/sigmoid and, unless the config asks
+    for recurrent dropout, stay eligible for the fused cuDNN kernel on a GPU.
+    """
+    cell = keras.layers.LSTM if cfg.cell == "lstm" else keras.layers.GRU
+    inputs = keras.Input(shape=(lookback, n_inputs), name="history")
+    x = inputs
+    if cfg.series_embedding:
+        x, embedded = _split_series_index(inputs, lookback, n_inputs, n_series, cfg)
+    for depth, units in enumerate(cfg.layers, start=1):
+        layer = cell(
+            units,
+            return_sequences=depth < len(cfg.layers),
+            recurrent_dropout=cfg.recurrent_dropout,
+            name=f"{cfg.cell}_{depth}",
+        )
+        if cfg.bidirectional:
+            layer = keras.layers.Bidirectional(layer, name=f"bidirectional_{depth}")
+        x = layer(x)
+        if cfg.dropout > 0:
+            x = keras.layers.Dropout(cfg.dropout, name=f"dropout_{depth}")(x)
+    if cfg.series_embedding:
+        x = keras.layers.Concatenate(name="with_series")([x, embedded])
+    for depth, units in enumerate(cfg.dense, start=1):
+        x = keras.layers.Dense(units, activation="relu", name=f"dense_{depth}")(x)
+    if len(cfg.quantiles) > 1:
+        outputs = _quantile_head(x, cfg.quantiles, horizon=horizon, n_targets=n_targets)
+    else:
+        shape = (horizon, n_targets, 1) if cfg.quantiles else (horizon, n_targets)
+        point = keras.layers.Dense(horizon * n_targets, name="forecast")(x)
+        outputs = keras.layers.Reshape(shape, name="steps")(point)
+    return keras.Model(inputs, outputs, name="lstm_forecast")
+
+
+def _split_series_index(
+    inputs: keras.KerasTensor, lookback: int, n_inputs: int, n_series: int, cfg: ModelConfig
+) -> tuple[keras.KerasTensor, keras.KerasTensor]:
+    """The input rows without their last column, and the learned vector of the series
+    whose index that column holds (``features.prepared.model_rows`` puts it there).
+
+    Both selections are fixed, untrained Dense layers, so the network holds only Keras'
+    own layers and stays one input (the pipeline, ONNX and ensembles need nothing else).
+    """
+    history = _fixed_matrix(inputs, np.eye(n_inputs)[:, :-1], name="columns")
+    last_row = keras.layers.Cropping1D((lookback - 1, 0), name="last_row")(inputs)
+    picked = _fixed_matrix(last_row, np.eye(n_inputs)[:, -1:], name="series_index")
+    index = keras.layers.Reshape((1,), name="index")(picked)
+    vectors = keras.layers.Embedding(n_series, cfg.series_embedding, name="series_embedding")
+    embedded = keras.layers.Flatten(name="series_vector")(vectors(index))
+    return history, embedded
+
+
+def _quantile_head(
+    x: keras.KerasTensor, levels: Sequence[float], *, horizon: int, n_targets: int
+) -> keras.KerasTensor:
+    """Quantile outputs that cannot cross: the median, plus the gaps between neighbouring
+    quantiles, each made positive by softplus and summed outwards from the median.
+
+    Separate outputs per quantile crossed on small data (the 10 % above the 90 %), and
+    the interval calibration then stretched the crossed pair into absurd bounds. The sums
+    are one fixed, untrained Dense layer, so the network holds only Keras' own layers
+    (safe to load, exportable to ONNX).
+    """
+    n_levels = len(levels)
+    median = keras.layers.Dense(horizon * n_targets, name="forecast")(x)
+    median = keras.layers.Reshape((horizon, n_targets, 1), name="median")(median)
+    gaps = keras.layers.Dense(
+        horizon * n_targets * (n_levels - 1), activation="softplus", name="gaps"
+    )(x)
+    gaps = keras.layers.Reshape((horizon, n_targets, n_levels - 1), name="gap_steps")(gaps)
+    stacked = keras.layers.Concatenate(name="median_and_gaps")([median, gaps])
+    return _fixed_matrix(stacked, quantile_sums(levels), name="steps")
+
+
+def _fixed_matrix(x: keras.KerasTensor, matrix: np.ndarray, *, name: str) -> keras.KerasTensor:
+    """``x`` times a constant ``matrix`` on its last axis: an untrained Dense layer.
+
+    Set, not initialised: a constant initializer would put the array into the saved
+    config, which the bundle's allowlist refuses; the weights file carries it instead.
+    """
+    layer = keras.layers.Dense(matrix.shape[1], use_bias=False, trainable=False, name=name)
+    outputs = layer(x)
+    layer.set_weights([matrix])
+    return outputs
+
+
+def quantile_sums(levels: Sequence[float]) -> np.ndarray:
+    """``(n_levels, n_levels)``: from ``[median, gap_0, ..., gap_{n-2}]`` (gap ``j`` lies
+    between quantiles ``j`` and ``j + 1``) to the quantiles in increasing order."""
+    middle = list(levels).index(0.5)
+    sums = np.zeros((len(levels), len(levels)))
+    sums[0, :] = 1.0
+    for gap in range(len(levels) - 1):
+        for level in range(len(levels)):
+            if level <= gap < middle:
+                sums[1 + gap, level] = -1.0
+            elif middle <= gap < level:
+                sums[1 + gap, level] = 1.0
+    return sums
+
+
+def average(models: Sequence[keras.Model]) -> keras.Model:
+    """One model whose output is the mean of ``models``' outputs (an ensemble)."""
+    if len(models) == 1:
+        return models[0]
+    inputs = keras.Input(shape=models[0].input_shape[1:], name="history")
+    # Uncompiled copies: a nested compiled model would carry its loss into the archive.
+    members = [uncompiled(m, name=f"member_{k}") for k, m in enumerate(models)]
+    outputs = keras.layers.Average(name="mean")([member(inputs) for member in members])
+    return keras.Model(inputs, outputs, name="lstm_forecast_ensemble")
+
+
+def uncompiled(model: keras.Model, name: str | None = None) -> keras.Model:
+    config = model.get_config()
+    if name is not None:
+        config["name"] = name
+    clean = keras.Model.from_config(config)
+    clean.set_weights(model.get_weights())
+    return clean

@@ -1,0 +1,53 @@
+"""Run a network from its ONNX file with ONNX Runtime: no TensorFlow, no Keras (the one
+module of ``nn`` on the predict path).
+
+An ONNX file is a graph of standard operators and their weights, data rather than code:
+ONNX Runtime runs only the operators it implements, and a graph that names any other
+(a custom op) fails to load unless its library is registered, which we never do. The
+bytes are read once, after the manifest check, and handed to ONNX Runtime from memory,
+so a graph cannot point it at external weight files either.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import BundleError
+
+MAX_ONNX_BYTES = 1 << 30
+
+
+def load_onnx_network(path: Path) -> Callable[[np.ndarray], np.ndarray]:
+    """The network in ``path`` as a function of encoded inputs ``(n, lookback, n_inputs)``."""
+    import onnxruntime
+    from onnxruntime.capi import onnxruntime_pybind11_state as ort_errors
+
+    size = path.stat().st_size
+    if size > MAX_ONNX_BYTES:
+        raise BundleError(f"{size} bytes, over the {MAX_ONNX_BYTES}-byte cap", where=path)
+    options = onnxruntime.SessionOptions()
+    options.log_severity_level = 3  # errors only: warnings would reach the user's stderr
+    try:
+        session = onnxruntime.InferenceSession(
+            path.read_bytes(), sess_options=options, providers=["CPUExecutionProvider"]
+        )
+    except (
+        ort_errors.Fail,
+        ort_errors.InvalidArgument,
+        ort_errors.InvalidGraph,
+        ort_errors.InvalidProtobuf,
+        ort_errors.NoSuchFile,
+        ort_errors.NotImplemented,
+        ort_errors.RuntimeException,
+    ) as exc:
+        raise BundleError(f"ONNX Runtime refused it ({exc})", where=path) from None
+    (input_,) = session.get_inputs()
+
+    def run(inputs: np.ndarray) -> np.ndarray:
+        (outputs,) = session.run(None, {input_.name: inputs.astype(np.float32)})
+        return np.asarray(outputs)
+
+    return run

@@ -1,0 +1,280 @@
+"""Train forecasters: build the network, fit it on windows gathered by tf.data with early
+stopping, average an ensemble, calibrate its intervals (Keras, TensorFlow).
+
+Training returns a result; it never prints or plots. Progress reaches the caller through
+Keras' ``verbose`` (the caller decides where stdout goes) or a callback it passes in.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from ..config import Config, TrainingConfig
+from ..data.windows import WindowSet
+from ..errors import TrainingDiverged
+from ..features import Prepared
+from ..features.coding import WindowCoding
+from .batches import window_dataset
+from .callbacks import EpochLines, SignalsBetweenBatches, StopOnNonFiniteLoss
+from .compat import check_keras_for_multi_worker
+from .keras_file import as_forecaster
+from .multiworker import fit_across_workers
+from .network import average, build_model
+
+_OPTIMIZERS = {
+    "adam": keras.optimizers.Adam,
+    "adamw": keras.optimizers.AdamW,
+    "rmsprop": keras.optimizers.RMSprop,
+    "sgd": keras.optimizers.SGD,
+}
+
+
+_LOSSES = {
+    "mse": keras.losses.MeanSquaredError,
+    "mae": keras.losses.MeanAbsoluteError,
+    "huber": keras.losses.Huber,
+}
+
+
+@dataclass(frozen=True)
+class Trained:
+    """A trained forecaster: the (ensemble) network and each member's training."""
+
+    model: keras.Model
+    members: tuple[TrainResult, ...]
+    coding: WindowCoding  # the data's coding, with intervals calibrated when there are any
+
+    @property
+    def seconds(self) -> float:
+        return sum(m.seconds for m in self.members)
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    model: keras.Model
+    history: dict[str, list[float]]  # per epoch: loss, val_loss (if validated)
+    best_epoch: int  # 1-based epoch whose weights the model holds
+    seconds: float
+
+    @property
+    def epochs_run(self) -> int:
+        return len(self.history["loss"])
+
+
+def train_forecaster(
+    config: Config,
+    prepared: Prepared,
+    train_windows: WindowSet,
+    validation_windows: WindowSet | None,
+    *,
+    verbose: int = 0,
+    callbacks: Sequence[keras.callbacks.Callback] = (),
+    progress: Callable[[str], None] | None = None,
+) -> Trained:
+    """Build and fit ``training.ensemble`` networks (seeds ``seed``, ``seed + 1``...) and
+    average them into one model. ``progress``, if given, receives one line per epoch."""
+    if progress is not None:
+        callbacks = [*callbacks, EpochLines(progress, config.training.epochs)]
+    # First: a multi-worker strategy must exist before TensorFlow runs anything.
+    strategy = strategy_for(config.training.distribute)
+    members = []
+    for member in range(config.training.ensemble):
+        training = config.training.model_copy(
+            update={
+                "seed": config.training.seed + member,
+                "tensorboard": _member_logs(config.training, member),
+            }
+        )
+        seed_everything(training.seed, deterministic=training.deterministic)
+        with strategy.scope():  # variables made here are mirrored on every replica
+            network = network_for(config, prepared)
+            members.append(
+                fit(
+                    network,
+                    training,
+                    train_windows,
+                    validation_windows,
+                    prepared.coding,
+                    quantiles=config.model.quantiles,
+                    verbose=verbose,
+                    callbacks=callbacks,
+                )
+            )
+    model = average([m.model for m in members])
+    coding = prepared.coding
+    if len(config.model.quantiles) > 1:
+        held_out = validation_windows if validation_windows else train_windows
+        coding = _calibrated(model, coding, held_out)
+    return Trained(model=model, members=tuple(members), coding=coding)
+
+
+def strategy_for(distribute: str) -> tf.distribute.Strategy:
+    """TensorFlow's strategy for ``training.distribute``. Batches stay global: each step's
+    batch of ``batch_size`` windows is split over the replicas."""
+    if distribute == "mirrored":
+        return tf.distribute.MirroredStrategy()
+    if distribute == "multi_worker":
+        check_keras_for_multi_worker()  # before waiting for the other workers
+        # Reads TF_CONFIG and waits for every worker it names.
+        return tf.distribute.MultiWorkerMirroredStrategy()
+    return tf.distribute.get_strategy()  # the default: one device, scope() changes nothing
+
+
+def _member_logs(training: TrainingConfig, member: int) -> Path | None:
+    """Each ensemble member logs to its own run folder, which TensorBoard shows as a run."""
+    if training.tensorboard is None or training.ensemble == 1:
+        return training.tensorboard
+    return training.tensorboard / f"member_{member + 1}"
+
+
+def network_for(config: Config, prepared: Prepared) -> keras.Model:
+    """A fresh, untrained network of ``config.model`` shaped for ``prepared``'s windows."""
+    return build_model(
+        config.model,
+        lookback=config.window.lookback,
+        n_inputs=prepared.stacked.shape[1],
+        horizon=config.window.horizon,
+        n_targets=prepared.dataset.n_targets,
+        n_series=len(prepared.dataset.series),
+    )
+
+
+def _calibrated(model: keras.Model, coding: WindowCoding, windows: WindowSet) -> WindowCoding:
+    """Calibrate the intervals on windows the network was not fit to (the validation
+    part; the training windows, optimistically, when there is none)."""
+    inputs, targets = windows.gather()
+    forecasts = as_forecaster(model, coding)(inputs)
+    return coding.calibrate(forecasts, targets)
+
+
+def seed_everything(seed: int, *, deterministic: bool = True) -> None:
+    """Seed Python, NumPy and TensorFlow; with ``deterministic``, make TensorFlow's kernels
+    deterministic too (it cannot be switched off again in this process)."""
+    keras.utils.set_random_seed(seed)
+    if deterministic:
+        tf.config.experimental.enable_op_determinism()
+
+
+def fit(
+    model: keras.Model,
+    training: TrainingConfig,
+    train_windows: WindowSet,
+    validation_windows: WindowSet | None,
+    coding: WindowCoding,
+    *,
+    quantiles: Sequence[float] = (),
+    verbose: int = 0,
+    callbacks: Sequence[keras.callbacks.Callback] = (),
+) -> TrainResult:
+    """Compile and fit ``model``; early stopping keeps the best epoch's weights.
+
+    Args:
+        quantiles: train with the pinball loss for these quantiles instead of
+            ``training.loss`` (the model must output one value per quantile).
+        verbose: Keras' verbosity (0 silent, 1 progress bar, 2 a line per epoch).
+        callbacks: extra callbacks, e.g. ``EpochLines`` for progress.
+
+    Raises:
+        TrainingDiverged: the loss became NaN or infinite.
+    """
+    loss = pinball_loss(quantiles) if quantiles else _LOSSES[training.loss]()
+    optimizer = _OPTIMIZERS[training.optimizer](learning_rate=training.learning_rate)
+    model.compile(optimizer=optimizer, loss=loss)
+    if isinstance(tf.distribute.get_strategy(), tf.distribute.MultiWorkerMirroredStrategy):
+        fit_across_workers(model)
+    validation = _validation_windows(validation_windows, training)
+    monitor = "loss" if validation is None else "val_loss"
+    schedule = _schedule(training, monitor)
+    started = time.perf_counter()
+    signals = SignalsBetweenBatches()
+    with signals.holding():
+        fitted = model.fit(
+            window_dataset(
+                train_windows,
+                coding,
+                training.batch_size,
+                shuffle_seed=training.seed,
+                repeat=training.steps_per_epoch is not None,
+            ),
+            steps_per_epoch=training.steps_per_epoch,
+            validation_data=(
+                None
+                if validation is None
+                else window_dataset(validation, coding, training.batch_size)
+            ),
+            epochs=training.epochs,
+            verbose=verbose,
+            shuffle=False,  # the dataset shuffles
+            callbacks=[*schedule, *callbacks, signals],
+        )
+    history = _finite_history(fitted.history)
+    best = int(np.argmin(history[monitor])) + 1
+    return TrainResult(
+        model=model, history=history, best_epoch=best, seconds=time.perf_counter() - started
+    )
+
+
+def pinball_loss(quantiles: Sequence[float]) -> Callable[[tf.Tensor, tf.Tensor], tf.Tensor]:
+    """Mean pinball (quantile) loss of predictions ``(batch, horizon, n_targets, n_q)``
+    against targets ``(batch, horizon, n_targets)``."""
+    levels = tf.constant(quantiles, dtype=tf.float32)
+
+    def loss(targets: tf.Tensor, predictions: tf.Tensor) -> tf.Tensor:
+        error = tf.expand_dims(targets, -1) - predictions
+        return tf.reduce_mean(tf.maximum(levels * error, (levels - 1.0) * error))
+
+    return loss
+
+
+def _validation_windows(windows: WindowSet | None, training: TrainingConfig) -> WindowSet | None:
+    """The windows early stopping watches (None: none, so it watches the training loss)."""
+    if windows is None or not len(windows):
+        return None
+    if training.steps_per_epoch is not None:
+        # A long series' validation part would otherwise cost far more than the capped
+        # epoch; an even spread still spans all of it.
+        return windows.spread(training.steps_per_epoch * training.batch_size)
+    return windows
+
+
+def _schedule(training: TrainingConfig, monitor: str) -> list[keras.callbacks.Callback]:
+    """The callbacks every training runs: stop on a non-finite loss, early stopping that
+    keeps the best weights, and those the config asks for."""
+    schedule: list[keras.callbacks.Callback] = [
+        StopOnNonFiniteLoss(),
+        keras.callbacks.EarlyStopping(
+            monitor=monitor, patience=training.early_stopping_patience, restore_best_weights=True
+        ),
+    ]
+    if training.tensorboard is not None:
+        schedule.append(
+            keras.callbacks.TensorBoard(log_dir=str(training.tensorboard), write_graph=False)
+        )
+    if training.reduce_lr_patience:
+        schedule.append(
+            keras.callbacks.ReduceLROnPlateau(
+                monitor=monitor, factor=0.5, patience=training.reduce_lr_patience
+            )
+        )
+    return schedule
+
+
+def _finite_history(raw: dict[str, list[float]]) -> dict[str, list[float]]:
+    """The losses per epoch; raises ``TrainingDiverged`` if the training loss was not finite."""
+    history = {
+        k: [float(v) for v in values] for k, values in raw.items() if k in ("loss", "val_loss")
+    }
+    if not all(math.isfinite(v) for v in history["loss"]):
+        raise TrainingDiverged(
+            f"the training loss became {history['loss'][-1]} at epoch {len(history['loss'])}; "
+            "lower training.learning_rate, or scale the data (preprocessing.scaler: standard)"
+        )
+    return history

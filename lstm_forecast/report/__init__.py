@@ -1,0 +1,1 @@
+"""What users read: text tables (``tables``) and figures (``plots``, matplotlib)."""

@@ -1,0 +1,157 @@
+"""Figures for a run: loss curves, test forecasts, future forecasts (matplotlib, Agg).
+
+Figures are built with ``matplotlib.figure.Figure`` directly, never pyplot, so no global
+backend or state is touched and nothing needs a display.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from ..data import Dataset
+from ..scoring.evaluation import Evaluation, SeriesForecasts
+
+MAX_PANELS = 6  # series drawn per figure; the rest are in the CSV and metrics
+
+
+def loss_figure(history: dict[str, list[float]], best_epoch: int) -> Figure:
+    figure = Figure(figsize=(7, 4), layout="constrained")
+    ax = figure.add_subplot()
+    epochs = np.arange(1, len(history["loss"]) + 1)
+    ax.plot(epochs, history["loss"], label="train")
+    if "val_loss" in history:
+        ax.plot(epochs, history["val_loss"], label="validation")
+    ax.axvline(best_epoch, color="grey", linestyle=":", label=f"best epoch ({best_epoch})")
+    positive = min(min(values) for values in history.values()) > 0
+    ax.set(
+        xlabel="epoch",
+        ylabel="loss (scaled units)",
+        yscale="log" if positive else "linear",
+        title="Training loss",
+    )
+    ax.legend()
+    return figure
+
+
+def test_forecast_figure(evaluation: Evaluation) -> Figure:
+    """History, test actuals and the forecasts from origins that tile the test part."""
+    shown = [s for s in evaluation.series if len(s.origins)][:MAX_PANELS]
+    figure = _panels(len(shown))
+    for ax, series in zip(figure.axes, shown, strict=True):
+        _draw_test_series(ax, series, evaluation.horizon, evaluation.targets[0])
+    return figure
+
+
+def future_forecast_figure(history: Dataset, futures: Sequence[pd.DataFrame]) -> Figure:
+    """Recent history and the forecast of the first target for each series.
+
+    ``futures``: per series of ``history``, the forecast indexed by future timestamps.
+    """
+    target = history.targets[0]
+    figure = _panels(min(len(history.series), MAX_PANELS))
+    for ax, series, future in zip(figure.axes, history.series, futures, strict=False):
+        recent = slice(max(0, len(series) - 4 * len(future)), None)
+        ax.plot(series.index[recent], series.values[recent, 0], color="black", label="history")
+        bands = [c for c in future.columns if c.startswith(f"{target}_p")]
+        if len(bands) >= 2:
+            ax.fill_between(
+                future.index,
+                future[bands[0]],
+                future[bands[-1]],
+                color="tab:blue",
+                alpha=0.15,
+                label="interval",
+            )
+        ax.plot(future.index, future[target], color="tab:blue", marker=".", label="forecast")
+        ax.set(title=target if series.id is None else f"{series.id}: {target}")
+        ax.legend(loc="upper left")
+    return figure
+
+
+def _panels(count: int) -> Figure:
+    count = max(count, 1)
+    figure = Figure(figsize=(10, 3.2 * count), layout="constrained")
+    for row in range(count):
+        figure.add_subplot(count, 1, row + 1)
+    return figure
+
+
+def _draw_test_series(ax: Axes, series: SeriesForecasts, horizon: int, target: str) -> None:
+    start = max(0, series.test_start - 4 * horizon)
+    index, actual = series.index, series.actual[:, 0]
+    ax.plot(index[start:], actual[start:], color="black", label="actual")
+    test_part = (index[series.test_start], index[-1])
+    ax.axvspan(*test_part, color="grey", alpha=0.12, label="test part")  # type: ignore[arg-type]
+    if series.quantiles is not None:
+        for k, origin in enumerate(series.origins[::horizon]):
+            steps = index[origin : origin + horizon]
+            band = series.quantiles[k * horizon, : len(steps), 0]
+            ax.fill_between(
+                steps,
+                band[:, 0],
+                band[:, -1],
+                color="tab:blue",
+                alpha=0.15,
+                label="interval" if k == 0 else None,
+            )
+    for name, color, style in (("model", "tab:blue", "-"), ("seasonal_naive", "tab:orange", "--")):
+        for k, origin in enumerate(series.origins[::horizon]):
+            steps = index[origin : origin + horizon]
+            ax.plot(
+                steps,
+                series.forecasts[name][k * horizon, : len(steps), 0],
+                color=color,
+                linestyle=style,
+                label=name.replace("_", " ") if k == 0 else None,
+            )
+    ax.set(title=target if series.id is None else f"{series.id}: {target}")
+    ax.legend(loc="upper left")
+
+
+def backtest_figure(folds: Sequence[Evaluation]) -> Figure:
+    """Actuals around the backtest, and each fold's model and seasonal-naive forecasts."""
+    first = folds[0]
+    figure = _panels(min(len(first.series), MAX_PANELS))
+    for panel, ax in enumerate(figure.axes):
+        series = first.series[panel]
+        horizon = first.horizon
+        start = max(0, series.test_start - 2 * horizon)
+        ax.plot(series.index[start:], series.actual[start:, 0], color="black", label="actual")
+        for k, fold in enumerate(folds):
+            scored = fold.series[panel]
+            for origin_row, origin in enumerate(scored.origins):
+                steps = scored.index[origin : origin + horizon]
+                label = k == 0 and origin_row == 0
+                if scored.quantiles is not None:
+                    band = scored.quantiles[origin_row, : len(steps), 0]
+                    ax.fill_between(
+                        steps,
+                        band[:, 0],
+                        band[:, -1],
+                        color="tab:blue",
+                        alpha=0.15,
+                        label="interval" if label else None,
+                    )
+                ax.plot(
+                    steps,
+                    scored.forecasts["model"][origin_row, : len(steps), 0],
+                    color="tab:blue",
+                    label="model" if label else None,
+                )
+                ax.plot(
+                    steps,
+                    scored.forecasts["seasonal_naive"][origin_row, : len(steps), 0],
+                    color="tab:orange",
+                    linestyle="--",
+                    label="seasonal naive" if label else None,
+                )
+            ax.axvline(scored.index[scored.origins[0]], color="grey", linestyle=":", linewidth=0.8)
+        target = first.targets[0]
+        ax.set(title=target if series.id is None else f"{series.id}: {target}")
+        ax.legend(loc="upper left")
+    return figure

@@ -1,0 +1,147 @@
+"""Every text table lstm-forecast prints: test metrics, backtest folds, tuning trials and
+what validate found. Results in, text out; nothing here prints."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from ..data import Dataset
+from ..features import Prepared
+from ..scoring.backtest import Backtest
+from ..scoring.evaluation import MODELS, Evaluation
+from ..scoring.trials import TuneResult
+
+# The printed table's origin for a fold whose series have different origins.
+BY_SERIES = "by series"
+
+
+def format_table(evaluation: Evaluation, title: str = "test") -> str:
+    """The metrics table; for several series, their mean first, then one block per series."""
+    if evaluation.n_origins == 0:
+        return f"no {title} origins to score (split.test is 0 or shorter than the horizon)"
+    rows = [("mean" if len(evaluation.series) > 1 else "", evaluation.overall())]
+    if len(evaluation.series) > 1:
+        rows += [(str(s.id), s.mean_scores()) for s in evaluation.series if len(s.origins)]
+    width = max(len("series"), *(len(name) for name, _ in rows)) if len(rows) > 1 else 0
+    lead = f"{'series':{width}}  " if width else ""
+    intervals = len(evaluation.quantile_levels) > 1
+    extra = f"{'cover%':>8}{'pinball':>10}" if intervals else ""
+    lines = [
+        f"{title}: {evaluation.n_origins} forecast origins x {evaluation.horizon} steps, "
+        f"season length {evaluation.season_length}",
+        f"{lead}{'model':16}{'MAE':>12}{'RMSE':>12}{'sMAPE%':>10}{'MASE':>9}{extra}",
+    ]
+    for name, table in rows:
+        for model in MODELS:
+            row = table[model]
+            lead = f"{name:{width}}  " if width else ""
+            tail = ""
+            if intervals and model == "model":
+                tail = f"{100 * row['coverage']:8.1f}{row['pinball']:10.4g}"
+            lines.append(
+                f"{lead}{model:16}{row['mae']:12.4g}{row['rmse']:12.4g}"
+                f"{row['smape']:10.2f}{row['mase']:9.3f}{tail}"
+            )
+    if len(evaluation.series) > 1:
+        wins, compared = evaluation.share_beating("seasonal_naive")
+        if compared:
+            lines.append(
+                f"model beats seasonal naive (MASE) on {wins} of {compared} series "
+                f"({100 * wins / compared:.0f} %)"
+            )
+    return "\n".join(lines)
+
+
+def format_backtest(result: Backtest) -> str:
+    """Per fold and model (the mean over series for long format), then the mean over folds."""
+    table = result.table()
+    metrics = [
+        c for c in ("mae", "rmse", "smape", "mase", "coverage", "pinball") if c in table.columns
+    ]
+    # A fold's origin date, or a mark where its series' origins differ (they end at
+    # different times); backtest.csv holds each series' own.
+    origins = table.groupby("fold", sort=False)["origin"].agg(
+        lambda dates: dates.iloc[0] if dates.nunique() == 1 else BY_SERIES
+    )
+    table = table.groupby(["fold", "model"], sort=False)[metrics].mean().reset_index()
+    table.insert(1, "origin", table["fold"].map(origins))
+    names = {
+        "mae": "MAE",
+        "rmse": "RMSE",
+        "smape": "sMAPE%",
+        "mase": "MASE",
+        "coverage": "cover%",
+        "pinball": "pinball",
+    }
+    how = "one model per fold (--refit)" if result.refit else "one model, trained before fold 1"
+    lines = [
+        f"backtest: {len(result.folds)} folds x {result.folds[0].horizon} steps, {how}, "
+        f"season length {result.folds[0].season_length}",
+        f"{'fold':6}{'origin':12}{'model':16}" + "".join(f"{names[m]:>10}" for m in metrics),
+    ]
+    for row in table.itertuples(index=False):
+        values = "".join(
+            f"{100 * getattr(row, m) if m == 'coverage' else getattr(row, m):10.4g}"
+            for m in metrics
+        )
+        lines.append(f"{row.fold:6}{row.origin:12}{row.model:16}{values}")
+    if (origins == BY_SERIES).any():
+        lines.append(
+            f"{BY_SERIES}: the series end at different times, so each has its own origins "
+            "(backtest.csv gives them)"
+        )
+    wins, compared = result.share_beating()
+    if len(result.folds[0].series) > 1 and compared:
+        lines.append(
+            f"model beats seasonal naive (MASE, mean over folds) on {wins} of {compared} "
+            f"series ({100 * wins / compared:.0f} %)"
+        )
+    return "\n".join(lines)
+
+
+def format_tune(result: TuneResult, best_path: Path) -> str:
+    """Every trial, then the best one and how to reproduce it."""
+    table = result.table()
+    if not table["failure"].any():
+        table = table.drop(columns="failure")
+    lines = [table.to_string(index=False, float_format=lambda v: f"{v:.6g}")]
+    best = result.best
+    lines.append(
+        f"best: trial {best.number}, {result.objective} {best.objective:.6g}; "
+        f"lstm-forecast {'backtest' if result.objective == 'backtest_mase' else 'train'} "
+        f"{best_path} reproduces it"
+    )
+    return "\n".join(lines)
+
+
+def format_validation(
+    config_path: Path,
+    dataset: Dataset,
+    prepared: Prepared,
+    windows: Mapping[str, int],
+    run_dir: Path,
+    replaces_bundle: bool,
+) -> str:
+    """What validate found: the data as the config reads it, its split and windows."""
+    rows = sum(len(s) for s in dataset.series)
+    parts = {"train": 0, "validation": 0, "test": 0}
+    for b in prepared.bounds:
+        parts["train"] += b.train_end
+        parts["validation"] += b.validation_size
+        parts["test"] += b.test_size
+    count = len(dataset.series)
+    lines = [
+        f"{config_path}: ok",
+        f"data: {dataset.path}: {count} series, {rows} rows, frequency {dataset.freq}, "
+        f"columns {', '.join(dataset.columns)}",
+        "split (rows): " + ", ".join(f"{k} {v}" for k, v in parts.items()),
+        *(
+            [f"skipped: {len(prepared.skipped)} series too short to train on (see the warnings)"]
+            if prepared.skipped
+            else []
+        ),
+        "windows: " + ", ".join(f"{k} {v}" for k, v in windows.items()),
+        f"output: {run_dir} ({'replaces the bundle there' if replaces_bundle else 'new'})",
+    ]
+    return "\n".join(lines)

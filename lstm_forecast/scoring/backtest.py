@@ -1,0 +1,51 @@
+"""A backtest's result: per fold, series and model, the scores at each origin, and their
+mean over folds (pandas, numpy)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from .evaluation import Evaluation
+
+
+@dataclass(frozen=True)
+class Backtest:
+    folds: tuple[Evaluation, ...]  # fold k: one origin per series
+    refit: bool
+    seconds: float  # training time in all
+
+    def table(self) -> pd.DataFrame:
+        """One row per fold, series and model, plus the mean over folds (fold "mean").
+        ``origin`` is the series' own first forecast step: series that end at different
+        times have different origins in the same fold."""
+        rows = []
+        for k, fold in enumerate(self.folds, 1):
+            for series in fold.series:
+                (origin,) = series.origins
+                for model, scores in series.mean_scores().items():
+                    rows.append(
+                        {
+                            "fold": str(k),
+                            "origin": str(series.index[origin].date()),
+                            "series": series.id,
+                            "model": model,
+                            **scores,
+                        }
+                    )
+        frame = pd.DataFrame(rows)
+        metrics = [c for c in frame.columns if c not in ("fold", "origin", "series", "model")]
+        mean = frame.groupby(["series", "model"], dropna=False, sort=False)[metrics].mean()
+        mean = mean.reset_index().assign(fold="mean", origin="")
+        return pd.concat([frame, mean], ignore_index=True)
+
+    def share_beating(self, baseline: str = "seasonal_naive") -> tuple[int, int]:
+        """On how many series the model's MASE, averaged over folds, is below
+        ``baseline``'s, and how many series have both."""
+        table = self.table()
+        mean = table[table["fold"] == "mean"].pivot_table(
+            index="series", columns="model", values="mase", dropna=False
+        )
+        both = mean[["model", baseline]].dropna()
+        return int((both["model"] < both[baseline]).sum()), len(both)

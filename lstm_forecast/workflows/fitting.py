@@ -1,0 +1,89 @@
+"""The one path from a dataset to a trained forecaster: fit the preprocessing, cut the
+windows, train the network. ``train``, ``backtest`` and ``tune`` all go through it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from ..config import Config
+from ..data import Dataset
+from ..data.windows import WindowSet
+from ..errors import ConfigError, DataError
+from ..features import Prepared, Preprocessing
+from ..scoring.evaluation import Forecaster
+
+if TYPE_CHECKING:
+    import keras
+
+    from ..nn.training import Trained
+
+
+@dataclass(frozen=True)
+class Fitted:
+    """A trained forecaster and what it was trained on."""
+
+    preprocessing: Preprocessing  # with the coding training ended with (calibrated)
+    prepared: Prepared
+    train_windows: WindowSet
+    validation: WindowSet
+    trained: Trained
+    forecaster: Forecaster  # scaled windows -> scaled forecasts, in inference mode
+
+
+def fit_forecaster(
+    config: Config,
+    dataset: Dataset,
+    *,
+    verbose: int = 0,
+    callbacks: Sequence[keras.callbacks.Callback] = (),
+    progress: Callable[[str], None] | None = None,
+    warn_skipped: bool = True,
+    without_validation: str | None = None,
+) -> Fitted:
+    """Fit the preprocessing on ``dataset``'s train parts, then train the network of
+    ``config`` on the training windows with early stopping on the validation windows.
+
+    ``without_validation``: if given, the message of the ``ConfigError`` raised before any
+    training when there are no validation windows (``tune`` needs them).
+    """
+    preprocessing, prepared = Preprocessing.fit_transform(
+        config, dataset, warn_skipped=warn_skipped
+    )
+    validation = prepared.windows("validation")
+    if without_validation is not None and not len(validation):
+        raise ConfigError(without_validation)
+    train_windows = training_windows(config, prepared)
+    from ..nn.keras_file import as_forecaster
+    from ..nn.training import train_forecaster
+
+    trained = train_forecaster(
+        config,
+        prepared,
+        train_windows,
+        validation,
+        verbose=verbose,
+        callbacks=callbacks,
+        progress=progress,
+    )
+    return Fitted(
+        preprocessing=preprocessing.with_coding(trained.coding),
+        prepared=prepared,
+        train_windows=train_windows,
+        validation=validation,
+        trained=trained,
+        forecaster=as_forecaster(trained.model, trained.coding),
+    )
+
+
+def training_windows(config: Config, prepared: Prepared) -> WindowSet:
+    """The training windows (every ``window.stride`` steps); refuses a dataset that has none."""
+    windows = prepared.windows("train", config.window.stride)
+    if len(windows) == 0:
+        raise DataError(
+            "no training window without missing values (data.missing: drop drops every "
+            "window that touches a missing row); try ffill or interpolate",
+            where=prepared.dataset.path,
+        )
+    return windows

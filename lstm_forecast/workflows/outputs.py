@@ -1,0 +1,85 @@
+"""The files a command writes besides a bundle (a forecast CSV, a figure, a backtest or
+tuning folder): checked before any work, locked while written, written atomically."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from ..bundle.atomic import locked_target, make_folder, write_bytes_atomically
+from ..config import Config
+from ..errors import UserError
+
+# What ``--plot`` writes, by the file's suffix (matplotlib's Agg backend draws each).
+PLOT_FORMATS = ("png", "svg", "pdf")
+
+
+@contextlib.contextmanager
+def output_folder(
+    config: Config, given: Path | None, suffix: str, first_file: str
+) -> Iterator[Path]:
+    """``given`` (``--output``), or ``<output.dir>-<suffix>``: checked to take
+    ``first_file``, locked and created for the block, before any work, so a folder that
+    cannot be made costs nothing."""
+    folder = given or config.run_dir.with_name(f"{config.run_dir.name}-{suffix}")
+    _check_output_path(folder / first_file, may_create_folder=True)
+    with locked_target(folder):
+        make_folder(folder)
+        yield folder
+
+
+def _check_output_path(path: Path | None, may_create_folder: bool = False) -> None:
+    """Refuse an output file we could not write, before any work is done."""
+    if path is None:
+        return
+    if path.is_dir():
+        raise UserError("is a directory; give a file name", where=path)
+    parent = path.parent
+    if may_create_folder:
+        existing = next(p for p in (parent, *parent.parents) if p.exists())
+        if not existing.is_dir():
+            raise UserError(f"the output's folder {parent} has a file in its path", where=path)
+        return
+    if not parent.is_dir():
+        what = "is a file" if parent.exists() else "does not exist"
+        raise UserError(f"the output's folder {parent} {what}", where=path)
+
+
+@contextlib.contextmanager
+def locked_outputs(output: Path | None = None, plot: Path | None = None) -> Iterator[None]:
+    """Check the ``--output`` and ``--plot`` files can be written, then hold their locks
+    for the block."""
+    chosen = [p for p in (output, plot) if p is not None]
+    for path in chosen:
+        _check_output_path(path)
+    if plot is not None:
+        plot_format(plot)
+        if output is not None and os.path.realpath(output) == os.path.realpath(plot):
+            raise UserError("--output and --plot name the same file", where=plot)
+    with contextlib.ExitStack() as stack:
+        for path in chosen:
+            stack.enter_context(locked_target(path))
+        yield
+
+
+def plot_format(path: Path) -> str:
+    """The figure format ``path``'s suffix names; any other suffix is refused, so that a
+    slip such as ``--plot forecast.csv`` never overwrites a CSV with an image."""
+    suffix = path.suffix.lower().lstrip(".")
+    if suffix not in PLOT_FORMATS:
+        raise UserError(
+            f"--plot: a figure is written as {', '.join('.' + f for f in PLOT_FORMATS)}; "
+            + (f"this name ends in {path.suffix!r}" if path.suffix else "this name has no suffix"),
+            where=path,
+        )
+    return suffix
+
+
+def save_figure(figure: Any, path: Path) -> None:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format=plot_format(path), dpi=100)
+    write_bytes_atomically(path, buffer.getvalue())

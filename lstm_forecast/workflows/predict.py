@@ -1,0 +1,139 @@
+"""``predict``: forecast ``horizon`` steps after the last row of every series, in one
+batched call of the bundle's network (ONNX Runtime: no TensorFlow on the cron path)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..bundle.atomic import write_text_atomically
+from ..bundle.store import load_bundle
+from ..data import Dataset, Series
+from ..data.timeindex import format_times, future_index
+from ..features import Preprocessing
+from .outputs import locked_outputs, save_figure
+
+_log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Forecast:
+    frame: pd.DataFrame  # [id_column,] time_column, targets...: the CSV users get
+    steps: tuple[pd.DatetimeIndex, ...]  # per series: its future timestamps
+    value_columns: tuple[str, ...]  # the forecast columns of ``frame``
+    dataset: Dataset  # the history it continues
+
+    def to_csv(self) -> str:
+        """The forecast as users get it, on stdout or in ``--output``."""
+        return self.frame.to_csv(index=False, float_format="%.8g")
+
+    @property
+    def futures(self) -> tuple[pd.DataFrame, ...]:
+        """Per series: the forecast columns indexed by future timestamp (for plots)."""
+        rows = 0
+        futures = []
+        for steps in self.steps:
+            part = self.frame.iloc[rows : rows + len(steps)][list(self.value_columns)]
+            futures.append(part.set_axis(steps))
+            rows += len(steps)
+        return tuple(futures)
+
+
+def predict(
+    run_dir: str | Path,
+    data_path: Path | None = None,
+    *,
+    output: Path | None = None,
+    plot: Path | None = None,
+) -> Forecast:
+    """Forecast ``horizon`` steps after the last row of each series of the bundle's
+    training data, or of ``data_path``. With ``output``, write the CSV there atomically;
+    with ``plot``, draw history and forecast (the suffix names the format)."""
+    with locked_outputs(output=output, plot=plot):
+        forecast = _forecast(Path(run_dir), data_path)
+        if output is not None:
+            write_text_atomically(output, forecast.to_csv())
+        if plot is not None:
+            from ..report import plots
+
+            save_figure(plots.future_forecast_figure(forecast.dataset, forecast.futures), plot)
+    return forecast
+
+
+def _forecast(run_dir: Path, data_path: Path | None) -> Forecast:
+    bundle = load_bundle(run_dir)
+    pre = bundle.preprocessing
+    dataset = bundle.read_data(data_path)
+    inputs, scalers = pre.forecast_inputs(dataset)
+    for series in dataset.series:
+        _warn_if_far_outside(series, pre, dataset.path)
+    predicted = bundle.forecaster(inputs)
+    values = np.concatenate(
+        [
+            scaler.inverse_targets(np.moveaxis(scaled, 2, 1))
+            for scaler, scaled in zip(scalers, predicted, strict=True)
+        ]
+    )
+    steps, times = _future_times(dataset, pre.horizon)
+    columns = _forecast_columns(values, dataset.targets, bundle.config.model.quantiles)
+    data_cfg = bundle.config.data
+    frame = pd.DataFrame({data_cfg.time_column: times, **columns})
+    if data_cfg.id_column is not None:
+        ids = np.repeat(np.array([s.id for s in dataset.series], dtype=object), pre.horizon)
+        frame.insert(0, data_cfg.id_column, ids)
+    return Forecast(frame=frame, steps=tuple(steps), value_columns=tuple(columns), dataset=dataset)
+
+
+def _future_times(dataset: Dataset, horizon: int) -> tuple[list[pd.DatetimeIndex], list[str]]:
+    """Per series its future timestamps, and all of them as the input wrote its times.
+    Series usually end together: their timestamps are made and formatted once."""
+    made: dict[pd.Timestamp, tuple[pd.DatetimeIndex, list[str]]] = {}
+    steps, times = [], []
+    for series in dataset.series:
+        last = series.index[-1]
+        if last not in made:
+            future = future_index(last, dataset.freq, horizon)
+            made[last] = (future, format_times(future, dataset.time_format))
+        steps.append(made[last][0])
+        times.extend(made[last][1])
+    return steps, times
+
+
+def _warn_if_far_outside(series: Series, pre: Preprocessing, path: Path) -> None:
+    """Warn when an input window holds values more than one training range beyond the
+    training range: the network never saw such levels, so its forecast is a guess."""
+    low, high = pre.train_ranges[series.id]
+    span = np.maximum(high - low, np.abs(high) * 1e-3 + 1e-12)
+    window = series.values[-pre.lookback :]
+    for column, name in enumerate(pre.columns):
+        values = window[:, column]
+        far = (values < low[column] - span[column]) | (values > high[column] + span[column])
+        if far.any():
+            where = "" if series.id is None else f"series '{series.id}': "
+            worst = values[far][np.argmax(np.abs(values[far] - (low[column] + high[column]) / 2))]
+            _log.warning(
+                f"{path}: {where}column {name!r} has {worst:g} in the last "
+                f"{pre.lookback} rows, far outside the training range "
+                f"[{low[column]:g}, {high[column]:g}]; the forecast may be unreliable"
+            )
+
+
+def _forecast_columns(
+    values: np.ndarray, targets: Sequence[str], levels: Sequence[float]
+) -> dict[str, np.ndarray]:
+    """``values``: ``(rows, n_quantiles, n_targets)`` in original units. Columns: each
+    target (its median when there are quantiles), then ``<target>_p<level>`` for the
+    other quantiles."""
+    point = levels.index(0.5) if levels else 0
+    columns: dict[str, np.ndarray] = {}
+    for t, target in enumerate(targets):
+        columns[target] = values[:, point, t]
+        for q, level in enumerate(levels):
+            if level != 0.5:
+                columns[f"{target}_p{100 * level:g}"] = values[:, q, t]
+    return columns

@@ -1,0 +1,122 @@
+"""``train``: fit a forecaster on the config's data, score its test part, and write the
+bundle atomically (TensorFlow is imported once the bundle's lock is held)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..bundle.layout import LOSS_PLOT, TEST_PLOT, Figure, write_body
+from ..bundle.store import staged_bundle
+from ..config import Config
+from ..data import load_dataset
+from ..scoring.evaluation import Evaluation, evaluate_at
+from .checks import check_log_folder
+from .cluster import cluster_role
+from .fitting import Fitted, fit_forecaster
+
+if TYPE_CHECKING:
+    import keras
+
+
+@dataclass(frozen=True)
+class TrainReport:
+    run_dir: Path | None  # None: a worker of a multi-worker run, which writes nothing
+    evaluation: Evaluation
+    history: dict[str, list[float]]  # of the first ensemble member
+    best_epoch: int
+    seconds: float
+    worker: str | None = None  # a multi-worker run's worker that wrote nothing: which one
+
+
+def train(
+    config: Config,
+    *,
+    verbose: int = 0,
+    callbacks: Sequence[keras.callbacks.Callback] = (),
+    progress: Callable[[str], None] | None = None,
+) -> TrainReport:
+    """Train on the config's data, score the test part and write the bundle atomically.
+
+    Under ``training.distribute: multi_worker`` every worker trains, and only the chief
+    writes (the bundle, and TensorBoard logs); the others return a report with no
+    ``run_dir``.
+
+    Args:
+        verbose: Keras' verbosity for ``fit`` (0 silent, 1 bar, 2 a line per epoch).
+        callbacks: extra Keras callbacks.
+        progress: receives one line per epoch (for logs; TensorFlow is imported only
+            once the bundle's lock is held, so a locked run stops at once).
+    """
+    check_log_folder(config)
+    role = cluster_role(config.training.distribute)
+
+    def fit(config: Config) -> Fitted:
+        data = load_dataset(config.data)
+        return fit_forecaster(config, data, verbose=verbose, callbacks=callbacks, progress=progress)
+
+    if not role.is_chief:
+        logless = config.training.model_copy(update={"tensorboard": None})
+        config = config.model_copy(update={"training": logless})
+        fitted = fit(config)
+        return _report(fitted, _test_scores(config, fitted), None, role.describe())
+    # The bundle's lock is taken first, so a second run on it stops at once.
+    with staged_bundle(config.run_dir) as staging:
+        fitted = fit(config)
+        evaluation = _test_scores(config, fitted)
+        write_body(
+            staging,
+            config=config,
+            prepared=fitted.prepared,
+            preprocessing=fitted.preprocessing,
+            evaluation=evaluation,
+            trained=fitted.trained,
+            check_inputs=_onnx_check_inputs(fitted),
+            plots=_figures(fitted, evaluation),
+        )
+    return _report(fitted, evaluation, config.run_dir)
+
+
+def _test_scores(config: Config, fitted: Fitted) -> Evaluation:
+    return evaluate_at(
+        fitted.prepared,
+        fitted.forecaster,
+        fitted.prepared.test_origins(),
+        quantile_levels=config.model.quantiles,
+    )
+
+
+def _report(
+    fitted: Fitted, evaluation: Evaluation, run_dir: Path | None, worker: str | None = None
+) -> TrainReport:
+    first = fitted.trained.members[0]
+    return TrainReport(
+        run_dir=run_dir,
+        evaluation=evaluation,
+        history=first.history,
+        best_epoch=first.best_epoch,
+        seconds=fitted.trained.seconds,
+        worker=worker,
+    )
+
+
+def _figures(fitted: Fitted, evaluation: Evaluation) -> dict[str, Figure]:
+    from ..report import plots
+
+    first = fitted.trained.members[0]
+    figures: dict[str, Figure] = {LOSS_PLOT: plots.loss_figure(first.history, first.best_epoch)}
+    if evaluation.n_origins:
+        figures[TEST_PLOT] = plots.test_forecast_figure(evaluation)
+    return figures
+
+
+def _onnx_check_inputs(fitted: Fitted, most: int = 512) -> np.ndarray:
+    """Encoded network inputs to compare ONNX Runtime with Keras on: the validation
+    windows (else the training windows), at most ``most`` of them."""
+    windows = fitted.validation if len(fitted.validation) else fitted.train_windows
+    inputs, _ = windows.gather_at(windows.starts[-most:])
+    return fitted.prepared.coding.encode(inputs)[0]

@@ -1,0 +1,165 @@
+"""The one test harness: run the CLI in-process or as a real process, train a tiny bundle,
+and write the data files and configs tests need."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import subprocess
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from lstm_forecast.cli import cli
+
+REPO = Path(__file__).resolve().parents[1]
+DATA = REPO / "data"
+CONFIGS = REPO / "configs"
+
+# Overrides that shrink any shipped config to a network that trains in a second or two.
+TINY = ("model.layers=[4]", "model.dropout=0.0", "training.epochs=2", "training.batch_size=32")
+
+
+class Ran(NamedTuple):
+    """What a command did: its exit code, stdout and stderr."""
+
+    code: int
+    out: str
+    err: str
+
+
+def run_cli(*args: object) -> Ran:
+    """Run ``lstm-forecast ARGS`` in this process (click's runner)."""
+    result = CliRunner().invoke(cli, [str(a) for a in args])
+    return Ran(result.exit_code, result.stdout, result.stderr)
+
+
+def run_process(
+    *args: object,
+    env: Mapping[str, str] | None = None,
+    timeout: float = 300,
+    stdin: int | None = None,
+) -> Ran:
+    """Run ``python -m lstm_forecast ARGS`` as a real process (exit codes, signals,
+    imports as a user's shell sees them)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "lstm_forecast", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env=None if env is None else dict(env),
+        stdin=stdin,
+        timeout=timeout,
+        check=False,
+    )
+    return Ran(done.returncode, done.stdout, done.stderr)
+
+
+def start_process(*args: object, env: Mapping[str, str] | None = None) -> subprocess.Popen[str]:
+    """``python -m lstm_forecast ARGS`` started, not awaited (to signal or race it)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "lstm_forecast", *map(str, args)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=None if env is None else dict(env),
+    )
+
+
+def run_python(code: str, timeout: float = 120) -> Ran:
+    """Run a Python snippet in a fresh interpreter (to see what it imports)."""
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=timeout,
+        check=False,
+    )
+    return Ran(done.returncode, done.stdout, done.stderr)
+
+
+def cron_env() -> dict[str, str]:
+    """The environment cron gives a job: no HOME, DISPLAY or terminal."""
+    return {k: v for k, v in os.environ.items() if k not in ("HOME", "DISPLAY", "TERM")}
+
+
+def sets(*items: str) -> list[str]:
+    """``--set`` options for each ``section.key=value`` item."""
+    return [part for item in items for part in ("--set", item)]
+
+
+def train_tiny(config: str | Path, run_dir: Path, *extra: str) -> str:
+    """Train a shipped config (by name) or a config file shrunk by ``TINY`` into
+    ``run_dir``; returns what train printed on stdout."""
+    path = CONFIGS / f"{config}.yaml" if isinstance(config, str) else config
+    ran = run_cli("train", path, *sets(*TINY, *extra, f"output.dir={run_dir}"))
+    assert ran.code == 0, ran.err
+    return ran.out
+
+
+def monthly_frame(rows: int = 72, *, start: str = "2000-01", seed: int = 0) -> pd.DataFrame:
+    """A positive monthly series with trend and yearly season."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(rows)
+    values = 100 + t + 10 * np.sin(2 * np.pi * t / 12) + rng.normal(0, 1, rows)
+    months = pd.date_range(start, periods=rows, freq="MS").strftime("%Y-%m")
+    return pd.DataFrame({"month": months, "sales": np.round(values, 3)})
+
+
+def long_frame(frames: Mapping[str, pd.DataFrame], id_column: str = "store") -> pd.DataFrame:
+    """One long-format frame of several series, each under its id."""
+    return pd.concat(
+        [frame.assign(**{id_column: sid}) for sid, frame in frames.items()], ignore_index=True
+    )
+
+
+def write_csv(path: Path, frame: pd.DataFrame) -> Path:
+    frame.to_csv(path, index=False)
+    return path
+
+
+def write_config(directory: Path, data_path: Path, **sections: dict[str, Any]) -> Path:
+    """A small valid config for a monthly ``sales`` series; ``sections`` update it."""
+    config: dict[str, Any] = {
+        "data": {"path": str(data_path), "time_column": "month", "target": "sales"},
+        "window": {"lookback": 12, "horizon": 6},
+        "split": {"validation": 6, "test": 12},
+        "model": {"layers": [4], "dropout": 0.0},
+        "training": {"epochs": 2, "batch_size": 16, "early_stopping_patience": 2},
+        "output": {"dir": str(directory / "run")},
+    }
+    for name, values in sections.items():
+        config.setdefault(name, {}).update(values)
+    path = directory / "config.yaml"
+    path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def assert_one_line_error(code: int, stderr: str, expected_code: int, *fragments: str) -> None:
+    """The command failed with ``expected_code`` and one ``lstm-forecast: error:`` line
+    holding every fragment, and no traceback."""
+    assert code == expected_code, stderr
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1, stderr
+    assert lines[0].startswith("lstm-forecast: error: ")
+    assert "Traceback" not in stderr
+    for fragment in fragments:
+        assert fragment in lines[0]
+
+
+def hide_module(monkeypatch: pytest.MonkeyPatch, hidden: str) -> None:
+    """Make ``importlib.util.find_spec`` say ``hidden`` is not installed."""
+    find_spec = importlib.util.find_spec
+
+    def without(name: str, *args: Any) -> Any:
+        return None if name == hidden else find_spec(name, *args)
+
+    monkeypatch.setattr(importlib.util, "find_spec", without)
