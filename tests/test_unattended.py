@@ -24,6 +24,7 @@ from .helpers import (
     cron_env,
     monthly_frame,
     run_process,
+    run_python,
     start_process,
     write_config,
     write_csv,
@@ -154,6 +155,28 @@ def test_train_on_a_locked_output_exits_75_and_touches_nothing(bundle_dir: Path)
     assert len(err.strip().splitlines()) == 1 and out == ""
     assert snapshot(run) == before
     assert leftovers(run) == [".run.lock"]  # the killed holder's; the next run reuses it
+
+
+def test_a_locked_train_stops_before_reading_the_data_or_importing_pandas(
+    bundle_dir: Path,
+) -> None:
+    """An overlapping cron run exits 75 before the slow imports (the config names
+    data.freq, whose validation would import pandas)."""
+    run = bundle_dir / "run"
+    holder = hold_lock(run)
+    try:
+        ran = run_python(
+            "import sys\n"
+            "from lstm_forecast.cli import cli\n"
+            "try:\n"
+            f"    cli(['train', {str(bundle_dir / 'config.yaml')!r}, '--set', 'data.freq=MS'])\n"
+            "except SystemExit as done:\n"
+            "    print('exit', done.code)\n"
+            "print('loaded:', sorted({'pandas', 'tensorflow'} & set(sys.modules)))\n"
+        )
+    finally:
+        stop(holder)
+    assert "exit 75" in ran.out and "loaded: []" in ran.out, ran.err
 
 
 def test_predict_runs_as_cron_runs_it(bundle_dir: Path, tmp_path: Path) -> None:

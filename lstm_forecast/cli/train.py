@@ -18,6 +18,9 @@ from .process import echo_err, handles_errors, run_training
 @handles_errors
 def train(config_path: Path, overrides: tuple[str, ...], quiet: bool, verbose: bool) -> None:
     """Train the model CONFIG describes and write its bundle (run directory)."""
+    from ..workflows.checks import stop_if_output_locked
+
+    stop_if_output_locked(config_path, overrides)  # before the imports below, which are slow
     from ..config import load_config
     from ..report.tables import format_table
     from ..workflows.train import train as run_train

@@ -183,7 +183,7 @@ def _parse_csv(
     path: Path, text_columns: Mapping[str, type], fast_numeric: Sequence[str] | None
 ) -> pd.DataFrame:
     """The CSV as a frame. With ``fast_numeric`` (the value columns), pyarrow's parser reads
-    it first (about three times quicker on millions of rows), those columns as float64.
+    it first (quicker on millions of rows), those columns as float64.
     Else, or on any complaint of pyarrow's, the C parser reads it: it parses the same
     files the same way and says what is wrong and on which line. Every column is read
     (not ``usecols``): the C parser only reports rows with too many fields when it parses

@@ -84,7 +84,7 @@ def _quantile_head(
     """Quantile outputs that cannot cross: the median, plus the gaps between neighbouring
     quantiles, each made positive by softplus and summed outwards from the median.
 
-    Separate outputs per quantile crossed on small data (the 10 % above the 90 %), and
+    Separate outputs per quantile crossed on small data (the lowest above the highest), and
     the interval calibration then stretched the crossed pair into absurd bounds. The sums
     are one fixed, untrained Dense layer, so the network holds only Keras' own layers
     (safe to load, exportable to ONNX).

@@ -1,13 +1,35 @@
-"""Checks that a config can run in this environment, made before any data is read or
-any training starts (no TensorFlow)."""
+"""Checks made before any data is read or any training starts: that no other run holds
+the output, and that the environment can do what the config asks (no TensorFlow)."""
 
 from __future__ import annotations
 
 import importlib.util
+from collections.abc import Iterable
+from pathlib import Path
 
-from ..config import Config
+from ..bundle.locking import check_unlocked
+from ..config import Config, raw_config
 from ..errors import ConfigError
 from ..files import file_in_the_way
+from .cluster import cluster_role
+
+
+def stop_if_output_locked(config_path: Path, overrides: Iterable[str] = ()) -> None:
+    """Raise ``LockHeld`` now when another run is writing the bundle this config trains.
+
+    Checked on the config as read, before it is validated (validation imports pandas when
+    the config names ``data.freq``), so a cron job that overlaps a running one exits 75
+    within a fraction of a second. It checks nothing when the config cannot say where its
+    bundle goes, a path runs through a file, or this process is a worker that writes
+    nothing: validation and ``train`` then say what is wrong, as they would anyway.
+    """
+    raw = raw_config(config_path, overrides)
+    output = raw["output"].get("dir") if isinstance(raw["output"], dict) else None
+    training = raw.get("training")
+    distribute = training.get("distribute") if isinstance(training, dict) else None
+    role = cluster_role(distribute if isinstance(distribute, str) else "none")
+    if isinstance(output, str) and role.is_chief and file_in_the_way(Path(output)) is None:
+        check_unlocked(Path(output))
 
 
 def check_log_folder(config: Config) -> None:
