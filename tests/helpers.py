@@ -114,11 +114,16 @@ def monthly_frame(rows: int = 72, *, start: str = "2000-01", seed: int = 0) -> p
     return pd.DataFrame({"month": months, "sales": np.round(values, 3)})
 
 
-def long_frame(frames: Mapping[str, pd.DataFrame], id_column: str = "store") -> pd.DataFrame:
-    """One long-format frame of several series, each under its id."""
-    return pd.concat(
+def write_long_csv(
+    path: Path, frames: Mapping[str, pd.DataFrame], id_column: str = "store"
+) -> Path:
+    """Several series in one long-format CSV: ``id_column`` first (each frame's key), then
+    the frames' own columns, one series after another."""
+    long = pd.concat(
         [frame.assign(**{id_column: sid}) for sid, frame in frames.items()], ignore_index=True
     )
+    long[[id_column, *(c for c in long.columns if c != id_column)]].to_csv(path, index=False)
+    return path
 
 
 def write_csv(path: Path, frame: pd.DataFrame) -> Path:

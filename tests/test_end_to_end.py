@@ -23,6 +23,7 @@ from .helpers import (
     train_tiny,
     write_config,
     write_csv,
+    write_long_csv,
 )
 
 pytestmark = pytest.mark.slow
@@ -237,8 +238,8 @@ def test_predict_refuses_a_series_it_was_not_trained_on(sales_bundle: Path, tmp_
     assert code == 2
     assert "series 'south' was not in the model's training data, which held 1: 'north'" in err
     # Thousands of unknown series make one short line, not a list of every id.
-    many = pd.concat([frame.assign(store=f"s{k}") for k in range(2000)])
-    code, _, err = run_cli("predict", folder / "run", "--data", write_csv(data, many))
+    many = write_long_csv(data, {f"s{k}": frame.drop(columns="store") for k in range(2000)})
+    code, _, err = run_cli("predict", folder / "run", "--data", many)
     assert code == 2 and len(err.strip().splitlines()) == 1 and len(err) < 400
     assert (
         "2000 series ('s0', 's1', 's2', 's3', 's4', 's5', 's6', 's7', 's8', 's9' and 1990 more)"
@@ -467,12 +468,11 @@ def test_tensorboard_logs_losses_and_learning_rate_per_member(tmp_path: Path) ->
 def test_one_global_model_over_a_thousand_series(tmp_path: Path) -> None:
     """1,000 generated series train as one network; predict forecasts every one of them in
     one run; metrics.json has each series and the share beating seasonal naive."""
-    frames = [
-        monthly_frame(40, seed=k).assign(item=f"item{k:04d}", sales=lambda f, k=k: f.sales + k)
+    frames = {
+        f"item{k:04d}": monthly_frame(40, seed=k).assign(sales=lambda f, k=k: f.sales + k)
         for k in range(1000)
-    ]
-    data = tmp_path / "items.csv"
-    pd.concat(frames)[["item", "month", "sales"]].to_csv(data, index=False)
+    }
+    data = write_long_csv(tmp_path / "items.csv", frames, "item")
     config = write_config(
         tmp_path,
         data,

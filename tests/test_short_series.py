@@ -16,15 +16,12 @@ from lstm_forecast.features import Preprocessing
 from lstm_forecast.report.tables import format_backtest
 from lstm_forecast.workflows.backtest import backtest
 
-from .helpers import monthly_frame, run_process, write_config
+from .helpers import monthly_frame, run_process, write_config, write_long_csv
 
 
 def long_csv(path: Path, lengths: dict[str, int]) -> Path:
-    frames = [
-        monthly_frame(n, seed=k).assign(shop=sid) for k, (sid, n) in enumerate(lengths.items())
-    ]
-    pd.concat(frames)[["shop", "month", "sales"]].to_csv(path, index=False)
-    return path
+    frames = {sid: monthly_frame(n, seed=k) for k, (sid, n) in enumerate(lengths.items())}
+    return write_long_csv(path, frames, "shop")
 
 
 def shops_config(tmp_path: Path, lengths: dict[str, int], **data: object) -> Path:

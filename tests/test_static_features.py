@@ -14,19 +14,15 @@ from lstm_forecast.data import load_dataset
 from lstm_forecast.errors import DataError
 from lstm_forecast.features import Preprocessing
 
-from .helpers import monthly_frame, run_cli, write_config
+from .helpers import monthly_frame, run_cli, write_config, write_long_csv
 
 
 def shops(tmp_path: Path, sizes: dict[str, float], rows: int = 48) -> Path:
-    frames = [
-        monthly_frame(rows, seed=k).assign(
-            shop=sid, size=size, sales=lambda f, k=k: f.sales * (k + 1)
-        )
+    frames = {
+        sid: monthly_frame(rows, seed=k).assign(size=size, sales=lambda f, k=k: f.sales * (k + 1))
         for k, (sid, size) in enumerate(sizes.items())
-    ]
-    path = tmp_path / "shops.csv"
-    pd.concat(frames)[["shop", "month", "sales", "size"]].to_csv(path, index=False)
-    return path
+    }
+    return write_long_csv(tmp_path / "shops.csv", frames, "shop")
 
 
 def shops_config(tmp_path: Path, csv: Path, **training: object) -> Path:

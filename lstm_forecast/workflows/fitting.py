@@ -27,7 +27,7 @@ class Fitted:
     preprocessing: Preprocessing  # with the coding training ended with (calibrated)
     prepared: Prepared
     train_windows: WindowSet
-    validation: WindowSet
+    validation_windows: WindowSet
     trained: Trained
     forecaster: Forecaster  # scaled windows -> scaled forecasts, in inference mode
 
@@ -55,6 +55,8 @@ def fit_forecaster(
     if without_validation is not None and not len(validation):
         raise ConfigError(without_validation)
     train_windows = training_windows(config, prepared)
+    # TensorFlow loads here, not when this module is imported: validate and a locked
+    # train never pay for it.
     from ..nn.keras_file import as_forecaster
     from ..nn.training import train_forecaster
 
@@ -71,7 +73,7 @@ def fit_forecaster(
         preprocessing=preprocessing.with_coding(trained.coding),
         prepared=prepared,
         train_windows=train_windows,
-        validation=validation,
+        validation_windows=validation,
         trained=trained,
         forecaster=as_forecaster(trained.model, trained.coding),
     )

@@ -117,6 +117,6 @@ def _figures(fitted: Fitted, evaluation: Evaluation) -> dict[str, Figure]:
 def _onnx_check_inputs(fitted: Fitted, most: int = 512) -> np.ndarray:
     """Encoded network inputs to compare ONNX Runtime with Keras on: the validation
     windows (else the training windows), at most ``most`` of them."""
-    windows = fitted.validation if len(fitted.validation) else fitted.train_windows
+    windows = fitted.validation_windows if len(fitted.validation_windows) else fitted.train_windows
     inputs, _ = windows.gather_at(windows.starts[-most:])
     return fitted.prepared.coding.encode(inputs)[0]
