@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from .helpers import REPO
+from .helpers import REPO, run_python
 
 PACKAGE = REPO / "lstm_forecast"
 MODULES = sorted(PACKAGE.rglob("*.py"))
@@ -40,3 +40,18 @@ def test_a_module_is_short_and_its_first_line_says_what_it_is(path: Path) -> Non
 def test_functions_are_short(path: Path) -> None:
     long = [(name, lines) for name, lines in functions(path) if lines > MAX_FUNCTION_LINES]
     assert not long, f"over {MAX_FUNCTION_LINES} lines: {long}"
+
+
+def test_the_python_api_names_every_command_and_imports_nothing_heavy() -> None:
+    ran = run_python(
+        "import sys\n"
+        "import lstm_forecast as lf\n"
+        "heavy = ('pandas', 'tensorflow', 'keras', 'matplotlib')\n"
+        "print('loaded:', sorted(m for m in heavy if m in sys.modules))\n"
+        "names = ('load_config', 'validate', 'train', 'evaluate', 'predict', 'backtest',\n"
+        "         'tune', 'load_bundle')\n"
+        "print('callable:', all(callable(getattr(lf, n)) for n in names))\n"
+        "print('in dir:', set(names) <= set(dir(lf)))\n"
+    )
+    assert ran.code == 0, ran.err
+    assert ran.out.splitlines() == ["loaded: []", "callable: True", "in dir: True"]
