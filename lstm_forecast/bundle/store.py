@@ -68,9 +68,8 @@ def check_target(target: Path) -> None:
         raise UserError(f"output directory {blocked}", where=target)
     if target.is_dir() and any(target.iterdir()) and not is_bundle(target):
         raise UserError(
-            "output directory exists and is not an lstm-forecast bundle (no "
-            "manifest.json); refusing to overwrite it: choose another output.dir "
-            "or remove it",
+            f"output directory exists and is not an lstm-forecast bundle (no {MANIFEST}); "
+            "refusing to overwrite it: choose another output.dir or remove it",
             where=target,
         )
 

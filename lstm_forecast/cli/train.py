@@ -18,14 +18,13 @@ from .process import echo_err, handles_errors, run_training
 @handles_errors
 def train(config_path: Path, overrides: tuple[str, ...], quiet: bool, verbose: bool) -> None:
     """Train the model CONFIG describes and write its bundle (run directory)."""
-    from ..workflows.checks import stop_if_output_locked
+    from ..workflows.checks import load_config_unless_locked
 
-    stop_if_output_locked(config_path, overrides)  # before the imports below, which are slow
-    from ..config import load_config
+    # A locked run stops here, before the imports below, which are slow.
+    config = load_config_unless_locked(config_path, overrides)
     from ..report.tables import format_table
     from ..workflows.train import train as run_train
 
-    config = load_config(config_path, overrides)
     report = run_training(lambda **kw: run_train(config, **kw), quiet)
     if not quiet:
         written = (

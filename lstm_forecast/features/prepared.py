@@ -47,8 +47,8 @@ class Prepared:
     def windows(self, part: str, stride: int = 1) -> WindowSet:
         """Windows whose targets lie in ``part`` (train, validation or test) of every series.
 
-        Inputs may come from earlier parts; targets never leave their part. ``stride`` steps
-        between windows (training takes ``window.stride``; validation and test every origin).
+        Inputs may come from earlier parts; targets never leave their part. Training
+        windows step by ``stride`` (``window.stride``); validation and test take every origin.
         """
         lookback, horizon = self.coding.lookback, self.coding.horizon
         starts = []
@@ -62,7 +62,7 @@ class Prepared:
                 horizon,
                 targets_from=lo,
                 targets_to=hi,
-                stride=stride,
+                stride=stride if part == "train" else 1,
                 complete=series.complete,
             )
             starts.append(local + offset)

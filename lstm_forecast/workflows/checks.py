@@ -8,20 +8,21 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from ..bundle.locking import check_unlocked
-from ..config import Config, raw_config
+from ..config import Config, raw_config, validate_config
 from ..errors import ConfigError
 from ..files import file_in_the_way
 from .cluster import cluster_role
 
 
-def stop_if_output_locked(config_path: Path, overrides: Iterable[str] = ()) -> None:
-    """Raise ``LockHeld`` now when another run is writing the bundle this config trains.
+def load_config_unless_locked(config_path: Path, overrides: Iterable[str] = ()) -> Config:
+    """The config ``train`` runs, after raising ``LockHeld`` if another run is writing the
+    bundle it trains.
 
-    Checked on the config as read, before it is validated (validation imports pandas when
-    the config names ``data.freq``), so a cron job that overlaps a running one exits 75
-    within a fraction of a second. It checks nothing when the config cannot say where its
-    bundle goes, a path runs through a file, or this process is a worker that writes
-    nothing: validation and ``train`` then say what is wrong, as they would anyway.
+    The lock is checked on the config as read, before it is validated (validation imports
+    pandas when the config names ``data.freq``), so a cron job that overlaps a running one
+    exits 75 within a fraction of a second. It is not checked when the config cannot say
+    where its bundle goes, a path runs through a file, or this process is a worker that
+    writes nothing: validation and ``train`` then say what is wrong, as they would anyway.
     """
     raw = raw_config(config_path, overrides)
     output = raw["output"].get("dir") if isinstance(raw["output"], dict) else None
@@ -30,6 +31,7 @@ def stop_if_output_locked(config_path: Path, overrides: Iterable[str] = ()) -> N
     role = cluster_role(distribute if isinstance(distribute, str) else "none")
     if isinstance(output, str) and role.is_chief and file_in_the_way(Path(output)) is None:
         check_unlocked(Path(output))
+    return validate_config(raw, where=str(config_path))
 
 
 def check_log_folder(config: Config) -> None:

@@ -33,10 +33,7 @@ def validate(config: Config) -> Summary:
     check_target(config.run_dir)
     check_log_folder(config)
     cluster_role(config.training.distribute)  # TF_CONFIG must be usable
-    windows = {
-        part: len(prepared.windows(part, config.window.stride if part == "train" else 1))
-        for part in PARTS
-    }
+    windows = {part: len(prepared.windows(part, config.window.stride)) for part in PARTS}
     return Summary(
         dataset=dataset,
         prepared=prepared,
