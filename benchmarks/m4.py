@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import os
 import resource
 import subprocess
@@ -130,6 +131,7 @@ def ours(train: dict[str, np.ndarray], overrides: list[str], folder: Path) -> tu
     lstm_forecast("train", str(config), "--quiet", *sets)
     seconds = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024  # bytes on Linux
+    metadata = json.loads((run_dir / "metadata.json").read_text(encoding="utf-8"))
     output = folder / "forecast.csv"
     lstm_forecast("predict", str(run_dir), "--output", str(output))
     frame = pd.read_csv(output)
@@ -140,7 +142,12 @@ def ours(train: dict[str, np.ndarray], overrides: list[str], folder: Path) -> tu
             sid: (rows["value_p10"].to_numpy(), rows["value_p90"].to_numpy())
             for sid, rows in frame.groupby("series")
         }
-    return forecast, {"seconds": seconds, "peak_gib": peak / 2**30, "bands": bands}
+    return forecast, {
+        "seconds": seconds,
+        "peak_gib": peak / 2**30,
+        "bands": bands,
+        "epochs": f"epochs {metadata['epochs_run']}, best {metadata['best_epoch']}",
+    }
 
 
 def coverage(test: dict[str, np.ndarray], bands: dict) -> float:
@@ -172,7 +179,10 @@ def main() -> None:
     if not args.baselines_only:
         with tempfile.TemporaryDirectory() as folder:
             forecast, cost = ours(train, args.overrides, Path(folder))
-        extra = f"train {cost['seconds'] / 60:.1f} min, peak RSS {cost['peak_gib']:.2f} GiB"
+        extra = (
+            f"train {cost['seconds'] / 60:.1f} min, peak RSS {cost['peak_gib']:.2f} GiB, "
+            + cost["epochs"]
+        )
         if cost["bands"] is not None:
             extra += f", 10-90 % coverage {100 * coverage(test, cost['bands']):.1f} %"
         rows["lstm-forecast"] = (score(train, test, forecast), extra)

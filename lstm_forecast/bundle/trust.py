@@ -30,6 +30,7 @@ _KERAS_CLASSES = (
             "Embedding",
             "Flatten",
             "Average",
+            "Add",
         )
     }
     | {

@@ -133,7 +133,9 @@ class PreprocessingConfig(_Section):
     log: Literal["auto"] | bool = "auto"
     # Subtract each input window's own level (its last value or its mean) from the window
     # and its targets: the network sees shapes, not levels, so trends extrapolate.
-    window_norm: Literal["none", "last", "mean"] = "last"
+    # auto: the mean when the baseline is seasonal naive (a level free of the season's
+    # phase), else the last value.
+    window_norm: Literal["auto", "none", "last", "mean"] = "auto"
     # Divide each window's targets by their standard deviation over the typical training
     # window's (std), so cycles taller than the train part's look like the ones learned.
     # Why it is the default: CHANGES.md.
@@ -155,6 +157,12 @@ class ModelConfig(_Section):
     # Width of a learned vector per series (long format), joined to the recurrent layers'
     # output: one global model can learn what sets each series apart. 0: none.
     series_embedding: NonNegativeInt = 0
+    # Feed the recurrent layers one whole season per step (a day of hourly rows) instead
+    # of one row. auto: when the baseline is seasonal naive and the lookback holds two
+    # seasons or more.
+    fold: Literal["auto"] | bool = "auto"
+    # Add a linear forecast from the window's targets to the network's correction.
+    linear_skip: bool = True
 
     @field_validator("quantiles")
     @classmethod
@@ -172,13 +180,13 @@ class TrainingConfig(_Section):
     epochs: PositiveInt = 200
     batch_size: PositiveInt = 32
     # Batches per epoch, drawn at random from all training windows (null: one pass over
-    # every window). For very long series, where one pass is too long an epoch.
-    steps_per_epoch: PositiveInt | None = None
+    # every window). auto: one pass, or AUTO_EPOCH_WINDOWS windows when there are more.
+    steps_per_epoch: Literal["auto"] | PositiveInt | None = "auto"
     # adamw: Adam with Keras' decoupled weight decay. Why it is the default: CHANGES.md.
     optimizer: Literal["adam", "adamw", "rmsprop", "sgd"] = "adamw"
     learning_rate: Annotated[float, Field(gt=0.0, le=10.0)] = 0.001
-    # huber: a few outliers do not dominate the gradient. Why it is the default: CHANGES.md.
-    loss: Literal["mse", "mae", "huber"] = "huber"
+    # mae: the median forecast, which MASE and sMAPE reward. Why it is the default: CHANGES.md.
+    loss: Literal["mse", "mae", "huber"] = "mae"
     early_stopping_patience: NonNegativeInt = 20
     # Halve the learning rate after this many epochs without improvement (0: never).
     reduce_lr_patience: NonNegativeInt = 0

@@ -224,12 +224,16 @@ def _window_coding(
         baseline = choose_baseline(
             train_parts, config.window.lookback, config.window.horizon, season
         )
+    window_norm = config.preprocessing.window_norm
+    if window_norm == "auto":
+        # A seasonal window's last value sits somewhere in the cycle; its mean does not.
+        window_norm = "mean" if baseline == "seasonal_naive" else "last"
     typical = 1.0
     if config.preprocessing.window_scale != "none":
         typical = typical_spread(train_parts, config.window.lookback)
     try:
         return WindowCoding(
-            window_norm=config.preprocessing.window_norm,
+            window_norm=window_norm,
             window_scale=config.preprocessing.window_scale,
             typical_spread=typical,
             baseline=baseline,

@@ -9,8 +9,10 @@ import keras
 import numpy as np
 
 from ..config import ModelConfig
+from ..errors import ConfigError
+from ..features.coding import WindowCoding
 
-__all__ = ["average", "build_model", "quantile_sums", "uncompiled"]
+__all__ = ["average", "build_model", "describe", "fold_for", "quantile_sums", "uncompiled"]
 
 
 def build_model(
@@ -21,20 +23,32 @@ def build_model(
     horizon: int,
     n_targets: int,
     n_series: int = 1,
+    fold: int = 1,
 ) -> keras.Model:
     """Stacked recurrent layers, optional hidden Dense layers, then one Dense layer that
-    predicts every step at once (direct multi-step).
+    predicts every step at once (direct multi-step), plus, with ``cfg.linear_skip``, a
+    linear map from the window's targets to the horizon. Both start at zero, so the
+    untrained network forecasts exactly the coding's baseline.
 
     Input: float32 ``(batch, lookback, n_inputs)``, encoded by ``WindowCoding``. Output:
     ``(batch, horizon, n_targets)``, or ``(batch, horizon, n_targets, n_quantiles)`` with
-    ``cfg.quantiles``. The recurrent layers keep tanh/sigmoid and, unless the config asks
-    for recurrent dropout, stay eligible for the fused cuDNN kernel on a GPU.
+    ``cfg.quantiles``. ``fold`` > 1: the recurrent layers read ``fold`` rows per step
+    (``fold_for`` decides). The recurrent layers keep tanh/sigmoid and, unless the config
+    asks for recurrent dropout, stay eligible for the fused cuDNN kernel on a GPU.
     """
     cell = keras.layers.LSTM if cfg.cell == "lstm" else keras.layers.GRU
     inputs = keras.Input(shape=(lookback, n_inputs), name="history")
     x = inputs
     if cfg.series_embedding:
         x, embedded = _split_series_index(inputs, lookback, n_inputs, n_series, cfg)
+    n_columns = n_inputs - (1 if cfg.series_embedding else 0)
+    skip = None
+    if cfg.linear_skip:
+        targets = _fixed_matrix(x, np.eye(n_columns)[:, :n_targets], name="target_columns")
+        flat = keras.layers.Flatten(name="flat_targets")(targets)
+        skip = _correction(horizon * n_targets, name="linear")(flat)
+    if fold > 1:
+        x = _folded(x, lookback, n_columns, fold)
     for depth, units in enumerate(cfg.layers, start=1):
         layer = cell(
             units,
@@ -52,12 +66,65 @@ def build_model(
     for depth, units in enumerate(cfg.dense, start=1):
         x = keras.layers.Dense(units, activation="relu", name=f"dense_{depth}")(x)
     if len(cfg.quantiles) > 1:
-        outputs = _quantile_head(x, cfg.quantiles, horizon=horizon, n_targets=n_targets)
+        outputs = _quantile_head(x, cfg.quantiles, horizon=horizon, n_targets=n_targets, skip=skip)
     else:
         shape = (horizon, n_targets, 1) if cfg.quantiles else (horizon, n_targets)
-        point = keras.layers.Dense(horizon * n_targets, name="forecast")(x)
+        point = _correction(horizon * n_targets)(x)
+        if skip is not None:
+            point = keras.layers.Add(name="with_linear")([point, skip])
         outputs = keras.layers.Reshape(shape, name="steps")(point)
     return keras.Model(inputs, outputs, name="lstm_forecast")
+
+
+def describe(model: ModelConfig, coding: WindowCoding) -> str:
+    """What the data decided (``auto`` settings), in one line for the log."""
+    level = {"mean": "their mean", "last": "their last value", "none": "zero"}
+    design = (
+        f"the network corrects the {coding.baseline.replace('_', ' ')} forecast "
+        f"(model.baseline), windows measured from {level[coding.window_norm]} "
+        "(preprocessing.window_norm)"
+    )
+    if coding.baseline == "none":
+        design = f"windows measured from {level[coding.window_norm]} (preprocessing.window_norm)"
+    fold = fold_for(model, coding)
+    if fold > 1:
+        design += f", the recurrent layers reading {fold} rows per step (model.fold)"
+    return design
+
+
+def fold_for(model: ModelConfig, coding: WindowCoding) -> int:
+    """How many rows the recurrent layers read per step: the season's when ``model.fold``
+    asks (``auto``: when the baseline repeats the season and the lookback holds two or
+    more of them), else 1."""
+    season, lookback = coding.season_length, coding.lookback
+    fits = season > 1 and lookback >= 2 * season
+    if model.fold == "auto":
+        return season if fits and coding.baseline == "seasonal_naive" else 1
+    if model.fold and not fits:
+        raise ConfigError(
+            f"model.fold: true needs a season of 2 rows or more and a lookback of two "
+            f"seasons or more; the season is {season} rows and window.lookback {lookback}: "
+            "set evaluation.season_length, raise the lookback, or set model.fold: auto"
+        )
+    return season if model.fold else 1
+
+
+def _folded(x: keras.KerasTensor, lookback: int, n_columns: int, season: int) -> keras.KerasTensor:
+    """The window as one row per season (oldest rows beyond whole seasons dropped): the
+    recurrent layers step over days, not hours, each step seeing a whole season's values."""
+    extra = lookback % season
+    if extra:
+        x = keras.layers.Cropping1D((extra, 0), name="whole_seasons")(x)
+    return keras.layers.Reshape((lookback // season, season * n_columns), name="seasons")(x)
+
+
+def _correction(units: int, name: str = "forecast") -> keras.layers.Dense:
+    """The head that outputs the correction to the baseline forecast. It starts at zero,
+    so the untrained network forecasts exactly its baseline and training moves away from
+    it only as far as the windows pay for."""
+    return keras.layers.Dense(
+        units, kernel_initializer="zeros", bias_initializer="zeros", name=name
+    )
 
 
 def _split_series_index(
@@ -79,7 +146,12 @@ def _split_series_index(
 
 
 def _quantile_head(
-    x: keras.KerasTensor, levels: Sequence[float], *, horizon: int, n_targets: int
+    x: keras.KerasTensor,
+    levels: Sequence[float],
+    *,
+    horizon: int,
+    n_targets: int,
+    skip: keras.KerasTensor | None = None,
 ) -> keras.KerasTensor:
     """Quantile outputs that cannot cross: the median, plus the gaps between neighbouring
     quantiles, each made positive by softplus and summed outwards from the median.
@@ -90,7 +162,9 @@ def _quantile_head(
     (safe to load, exportable to ONNX).
     """
     n_levels = len(levels)
-    median = keras.layers.Dense(horizon * n_targets, name="forecast")(x)
+    median = _correction(horizon * n_targets)(x)
+    if skip is not None:
+        median = keras.layers.Add(name="with_linear")([median, skip])
     median = keras.layers.Reshape((horizon, n_targets, 1), name="median")(median)
     gaps = keras.layers.Dense(
         horizon * n_targets * (n_levels - 1), activation="softplus", name="gaps"

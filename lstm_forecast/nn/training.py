@@ -7,6 +7,7 @@ Keras' ``verbose`` (the caller decides where stdout goes) or a callback it passe
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from collections.abc import Callable, Sequence
@@ -23,11 +24,12 @@ from ..errors import TrainingDiverged
 from ..features import Prepared
 from ..features.coding import WindowCoding
 from .batches import window_dataset
+from .budget import epoch_steps, loss_on, watched_batches
 from .callbacks import EpochLines, SignalsBetweenBatches, StopOnNonFiniteLoss
 from .compat import check_keras_for_multi_worker
 from .keras_file import as_forecaster
 from .multiworker import fit_across_workers
-from .network import average, build_model
+from .network import average, build_model, describe, fold_for
 
 _OPTIMIZERS = {
     "adam": keras.optimizers.Adam,
@@ -36,6 +38,8 @@ _OPTIMIZERS = {
     "sgd": keras.optimizers.SGD,
 }
 
+
+_log = logging.getLogger(__name__)
 
 _LOSSES = {
     "mse": keras.losses.MeanSquaredError,
@@ -61,12 +65,25 @@ class Trained:
 class TrainResult:
     model: keras.Model
     history: dict[str, list[float]]  # per epoch: loss, val_loss (if validated)
-    best_epoch: int  # 1-based epoch whose weights the model holds
+    # 1-based epoch whose weights the model holds; 0: none beat the untrained network,
+    # which forecasts exactly its baseline, on the validation part, so the model is that.
+    best_epoch: int
     seconds: float
+    # The untrained network's validation loss (None without a validation part).
+    untrained_loss: float | None = None
 
     @property
     def epochs_run(self) -> int:
         return len(self.history["loss"])
+
+    @property
+    def best_validation_loss(self) -> float | None:
+        """The validation loss of the weights the model holds (None without validation)."""
+        if "val_loss" not in self.history:
+            return None
+        if self.best_epoch == 0:
+            return self.untrained_loss
+        return self.history["val_loss"][self.best_epoch - 1]
 
 
 def train_forecaster(
@@ -85,6 +102,7 @@ def train_forecaster(
         callbacks = [*callbacks, EpochLines(progress, config.training.epochs)]
     # First: a multi-worker strategy must exist before TensorFlow runs anything.
     strategy = strategy_for(config.training.distribute)
+    _log.info(describe(config.model, prepared.coding))
     members = []
     for member in range(config.training.ensemble):
         training = config.training.model_copy(
@@ -144,6 +162,7 @@ def network_for(config: Config, prepared: Prepared) -> keras.Model:
         horizon=config.window.horizon,
         n_targets=prepared.dataset.n_targets,
         n_series=len(prepared.dataset.series),
+        fold=fold_for(config.model, prepared.coding),
     )
 
 
@@ -174,7 +193,9 @@ def fit(
     verbose: int = 0,
     callbacks: Sequence[keras.callbacks.Callback] = (),
 ) -> TrainResult:
-    """Compile and fit ``model``; early stopping keeps the best epoch's weights.
+    """Compile and fit ``model``; early stopping keeps the best epoch's weights, or the
+    untrained ones (the network's baseline forecast) when no epoch's validation loss beats
+    theirs (``best_epoch`` 0).
 
     Args:
         quantiles: train with the pinball loss for these quantiles instead of
@@ -190,10 +211,12 @@ def fit(
     model.compile(optimizer=optimizer, loss=loss)
     if isinstance(tf.distribute.get_strategy(), tf.distribute.MultiWorkerMirroredStrategy):
         fit_across_workers(model)
-    validation = _validation_windows(validation_windows, training)
+    steps_per_epoch = epoch_steps(training, len(train_windows))
+    validation = watched_batches(validation_windows, coding, training.batch_size, steps_per_epoch)
     monitor = "loss" if validation is None else "val_loss"
-    schedule = _schedule(training, monitor)
     started = time.perf_counter()
+    untrained = model.get_weights()
+    untrained_loss = None if validation is None else loss_on(model, loss, validation)
     signals = SignalsBetweenBatches()
     with signals.holding():
         fitted = model.fit(
@@ -202,24 +225,21 @@ def fit(
                 coding,
                 training.batch_size,
                 shuffle_seed=training.seed,
-                repeat=training.steps_per_epoch is not None,
+                repeat=steps_per_epoch is not None,
             ),
-            steps_per_epoch=training.steps_per_epoch,
-            validation_data=(
-                None
-                if validation is None
-                else window_dataset(validation, coding, training.batch_size)
-            ),
+            steps_per_epoch=steps_per_epoch,
+            validation_data=validation,
             epochs=training.epochs,
             verbose=verbose,
             shuffle=False,  # the dataset shuffles
-            callbacks=[*schedule, *callbacks, signals],
+            callbacks=[*_schedule(training, monitor), *callbacks, signals],
         )
     history = _finite_history(fitted.history)
     best = int(np.argmin(history[monitor])) + 1
-    return TrainResult(
-        model=model, history=history, best_epoch=best, seconds=time.perf_counter() - started
-    )
+    if untrained_loss is not None and untrained_loss <= history[monitor][best - 1]:
+        model.set_weights(untrained)
+        best = 0
+    return TrainResult(model, history, best, time.perf_counter() - started, untrained_loss)
 
 
 def pinball_loss(quantiles: Sequence[float]) -> Callable[[tf.Tensor, tf.Tensor], tf.Tensor]:
@@ -232,17 +252,6 @@ def pinball_loss(quantiles: Sequence[float]) -> Callable[[tf.Tensor, tf.Tensor],
         return tf.reduce_mean(tf.maximum(levels * error, (levels - 1.0) * error))
 
     return loss
-
-
-def _validation_windows(windows: WindowSet | None, training: TrainingConfig) -> WindowSet | None:
-    """The windows early stopping watches (None: none, so it watches the training loss)."""
-    if windows is None or not len(windows):
-        return None
-    if training.steps_per_epoch is not None:
-        # A long series' validation part would otherwise cost far more than the capped
-        # epoch; an even spread still spans all of it.
-        return windows.spread(training.steps_per_epoch * training.batch_size)
-    return windows
 
 
 def _schedule(training: TrainingConfig, monitor: str) -> list[keras.callbacks.Callback]:

@@ -1,0 +1,78 @@
+"""What a training looks at between checks: the size of an epoch
+(``training.steps_per_epoch``), the validation windows early stopping watches, and the
+untrained network's loss on them, the mark every epoch must beat (TensorFlow)."""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable
+
+import keras
+import tensorflow as tf
+
+from ..config import TrainingConfig
+from ..data.windows import WindowSet
+from ..features.coding import WindowCoding
+from .batches import window_dataset
+
+__all__ = ["AUTO_EPOCH_WINDOWS", "epoch_steps", "loss_on", "watched_batches"]
+
+# training.steps_per_epoch auto: the most windows in an epoch.
+AUTO_EPOCH_WINDOWS = 10_000
+
+_log = logging.getLogger(__name__)
+
+
+def epoch_steps(training: TrainingConfig, n_windows: int) -> int | None:
+    """Batches per epoch (None: one pass over the ``n_windows`` training windows).
+
+    ``auto`` caps an epoch at ``AUTO_EPOCH_WINDOWS`` windows, so that early stopping and
+    progress come at least that often however many windows the data holds, and a
+    training lasts as long as it keeps improving rather than as long as the data is.
+    """
+    if training.steps_per_epoch != "auto":
+        return training.steps_per_epoch
+    if n_windows <= AUTO_EPOCH_WINDOWS:
+        return None
+    steps = math.ceil(AUTO_EPOCH_WINDOWS / training.batch_size)
+    _log.info(
+        f"an epoch is {steps:,} batches of {training.batch_size} drawn at random from the "
+        f"{n_windows:,} training windows (training.steps_per_epoch: auto; null makes it "
+        "one pass over all of them)"
+    )
+    return steps
+
+
+def watched_batches(
+    windows: WindowSet | None, coding: WindowCoding, batch_size: int, steps_per_epoch: int | None
+) -> tf.data.Dataset | None:
+    """The batches of validation windows early stopping watches (None: none, so it
+    watches the training loss)."""
+    if windows is None or not len(windows):
+        return None
+    if steps_per_epoch is not None:
+        # A long series' validation part would otherwise cost far more than the capped
+        # epoch; an even spread still spans all of it.
+        windows = windows.spread(steps_per_epoch * batch_size)
+    return window_dataset(windows, coding, batch_size)
+
+
+def loss_on(
+    model: keras.Model,
+    loss: Callable[[tf.Tensor, tf.Tensor], tf.Tensor],
+    batches: tf.data.Dataset,
+) -> float:
+    """``loss`` of ``model`` in inference mode over ``batches`` of (inputs, targets), the
+    mean over windows as Keras reports ``val_loss``.
+
+    Computed here, on this process's own copy of the batches, rather than by Keras'
+    ``evaluate``, which fails under a multi-worker strategy as ``fit`` does
+    (``multiworker``); every worker computes the same figure.
+    """
+    total, count = 0.0, 0
+    for inputs, targets in batches:
+        size = int(inputs.shape[0])
+        total += float(loss(targets, model(inputs, training=False))) * size
+        count += size
+    return total / count
