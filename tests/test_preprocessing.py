@@ -5,11 +5,14 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from lstm_forecast.config import load_config
 from lstm_forecast.data import load_dataset
 from lstm_forecast.features import Preprocessing
+
+from .helpers import write_config, write_csv
 
 
 def record(sales_config: Path) -> Preprocessing:
@@ -103,3 +106,27 @@ def test_a_series_the_record_was_not_fit_on_is_refused_by_name(sales_config: Pat
     )
     with pytest.raises(DataError, match="series 'store 9' was not in the model's training"):
         fitted.transform(config, stranger)
+
+
+@pytest.mark.parametrize(
+    ("seasonal", "baseline", "level"),
+    [(True, "seasonal_naive", "mean"), (False, "naive", "last")],
+    ids=["seasonal", "random-walk"],
+)
+def test_window_norm_auto_measures_a_seasonal_window_from_its_mean(
+    tmp_path: Path, seasonal: bool, baseline: str, level: str
+) -> None:
+    rng = np.random.default_rng(0)
+    t = np.arange(96)
+    values = (
+        100 + 20 * np.sin(2 * np.pi * t / 12) + rng.normal(0, 1, 96)
+        if seasonal
+        else 100 + np.cumsum(rng.normal(0, 1, 96))
+    )
+    months = pd.date_range("2000-01", periods=96, freq="MS").strftime("%Y-%m")
+    csv = write_csv(tmp_path / "sales.csv", pd.DataFrame({"month": months, "sales": values}))
+    config = load_config(write_config(tmp_path, csv, window={"lookback": 24, "horizon": 6}))
+    assert config.preprocessing.window_norm == "auto"
+    fitted, _ = Preprocessing.fit_transform(config, load_dataset(config.data))
+    assert (fitted.coding.baseline, fitted.coding.window_norm) == (baseline, level)
+    assert fitted.to_json()["window_norm"] == level  # the bundle records the choice

@@ -32,13 +32,10 @@ def train(config_path: Path, overrides: tuple[str, ...], quiet: bool, verbose: b
             if report.run_dir is not None
             else f"{report.worker}: the chief writes the bundle"
         )
-        best = (
-            f"best epoch {report.best_epoch}"
-            if report.best_epoch
-            else "no epoch beat the baseline forecast, which the model keeps"
+        validation = report.history.get("val_loss")
+        best = f"best epoch {report.best_epoch}" + (
+            f", val_loss {validation[report.best_epoch - 1]:.6g}" if validation else ""
         )
-        if report.best_validation_loss is not None:
-            best += f", val_loss {report.best_validation_loss:.6g}"
         echo_err(
             f"trained {len(report.history['loss'])} epochs in {report.seconds:.1f}s "
             f"({best}); {written}"

@@ -1,14 +1,12 @@
 """What a training looks at between checks: the size of an epoch
-(``training.steps_per_epoch``), the validation windows early stopping watches, and the
-untrained network's loss on them, the mark every epoch must beat (TensorFlow)."""
+(``training.steps_per_epoch``) and the validation windows early stopping watches
+(TensorFlow)."""
 
 from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable
 
-import keras
 import tensorflow as tf
 
 from ..config import TrainingConfig
@@ -16,7 +14,7 @@ from ..data.windows import WindowSet
 from ..features.coding import WindowCoding
 from .batches import window_dataset
 
-__all__ = ["AUTO_EPOCH_WINDOWS", "epoch_steps", "loss_on", "watched_batches"]
+__all__ = ["AUTO_EPOCH_WINDOWS", "epoch_steps", "watched_batches"]
 
 # training.steps_per_epoch auto: the most windows in an epoch.
 AUTO_EPOCH_WINDOWS = 10_000
@@ -56,23 +54,3 @@ def watched_batches(
         # epoch; an even spread still spans all of it.
         windows = windows.spread(steps_per_epoch * batch_size)
     return window_dataset(windows, coding, batch_size)
-
-
-def loss_on(
-    model: keras.Model,
-    loss: Callable[[tf.Tensor, tf.Tensor], tf.Tensor],
-    batches: tf.data.Dataset,
-) -> float:
-    """``loss`` of ``model`` in inference mode over ``batches`` of (inputs, targets), the
-    mean over windows as Keras reports ``val_loss``.
-
-    Computed here, on this process's own copy of the batches, rather than by Keras'
-    ``evaluate``, which fails under a multi-worker strategy as ``fit`` does
-    (``multiworker``); every worker computes the same figure.
-    """
-    total, count = 0.0, 0
-    for inputs, targets in batches:
-        size = int(inputs.shape[0])
-        total += float(loss(targets, model(inputs, training=False))) * size
-        count += size
-    return total / count

@@ -24,7 +24,7 @@ from ..errors import TrainingDiverged
 from ..features import Prepared
 from ..features.coding import WindowCoding
 from .batches import window_dataset
-from .budget import epoch_steps, loss_on, watched_batches
+from .budget import epoch_steps, watched_batches
 from .callbacks import EpochLines, SignalsBetweenBatches, StopOnNonFiniteLoss
 from .compat import check_keras_for_multi_worker
 from .keras_file import as_forecaster
@@ -65,25 +65,12 @@ class Trained:
 class TrainResult:
     model: keras.Model
     history: dict[str, list[float]]  # per epoch: loss, val_loss (if validated)
-    # 1-based epoch whose weights the model holds; 0: none beat the untrained network,
-    # which forecasts exactly its baseline, on the validation part, so the model is that.
-    best_epoch: int
+    best_epoch: int  # 1-based epoch whose weights the model holds
     seconds: float
-    # The untrained network's validation loss (None without a validation part).
-    untrained_loss: float | None = None
 
     @property
     def epochs_run(self) -> int:
         return len(self.history["loss"])
-
-    @property
-    def best_validation_loss(self) -> float | None:
-        """The validation loss of the weights the model holds (None without validation)."""
-        if "val_loss" not in self.history:
-            return None
-        if self.best_epoch == 0:
-            return self.untrained_loss
-        return self.history["val_loss"][self.best_epoch - 1]
 
 
 def train_forecaster(
@@ -193,9 +180,7 @@ def fit(
     verbose: int = 0,
     callbacks: Sequence[keras.callbacks.Callback] = (),
 ) -> TrainResult:
-    """Compile and fit ``model``; early stopping keeps the best epoch's weights, or the
-    untrained ones (the network's baseline forecast) when no epoch's validation loss beats
-    theirs (``best_epoch`` 0).
+    """Compile and fit ``model``; early stopping keeps the best epoch's weights.
 
     Args:
         quantiles: train with the pinball loss for these quantiles instead of
@@ -215,8 +200,6 @@ def fit(
     validation = watched_batches(validation_windows, coding, training.batch_size, steps_per_epoch)
     monitor = "loss" if validation is None else "val_loss"
     started = time.perf_counter()
-    untrained = model.get_weights()
-    untrained_loss = None if validation is None else loss_on(model, loss, validation)
     signals = SignalsBetweenBatches()
     with signals.holding():
         fitted = model.fit(
@@ -236,10 +219,7 @@ def fit(
         )
     history = _finite_history(fitted.history)
     best = int(np.argmin(history[monitor])) + 1
-    if untrained_loss is not None and untrained_loss <= history[monitor][best - 1]:
-        model.set_weights(untrained)
-        best = 0
-    return TrainResult(model, history, best, time.perf_counter() - started, untrained_loss)
+    return TrainResult(model, history, best, time.perf_counter() - started)
 
 
 def pinball_loss(quantiles: Sequence[float]) -> Callable[[tf.Tensor, tf.Tensor], tf.Tensor]:

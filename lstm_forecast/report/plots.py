@@ -26,8 +26,7 @@ def loss_figure(history: dict[str, list[float]], best_epoch: int) -> Figure:
     ax.plot(epochs, history["loss"], label="train")
     if "val_loss" in history:
         ax.plot(epochs, history["val_loss"], label="validation")
-    if best_epoch:
-        ax.axvline(best_epoch, color="grey", linestyle=":", label=f"best epoch ({best_epoch})")
+    ax.axvline(best_epoch, color="grey", linestyle=":", label=f"best epoch ({best_epoch})")
     positive = min(min(values) for values in history.values()) > 0
     ax.set(
         xlabel="epoch",

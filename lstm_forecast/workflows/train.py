@@ -28,8 +28,7 @@ class TrainReport:
     run_dir: Path | None  # None: a worker of a multi-worker run, which writes nothing
     evaluation: Evaluation
     history: dict[str, list[float]]  # of the first ensemble member
-    best_epoch: int  # 0: the untrained network, its baseline, beat every epoch
-    best_validation_loss: float | None  # None: no validation part
+    best_epoch: int
     seconds: float
     worker: str | None = None  # a multi-worker run's worker that wrote nothing: which one
 
@@ -100,7 +99,6 @@ def _report(
         evaluation=evaluation,
         history=first.history,
         best_epoch=first.best_epoch,
-        best_validation_loss=first.best_validation_loss,
         seconds=fitted.trained.seconds,
         worker=worker,
     )

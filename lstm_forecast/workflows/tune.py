@@ -16,6 +16,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from ..bundle.atomic import make_folder, write_text_atomically
 from ..config import Config, validate_config
 from ..data import Dataset, load_dataset
@@ -200,9 +202,8 @@ class _Trials:
             ),
         )
         first = fitted.trained.members[0]
-        # fit_forecaster refused a config without validation windows (without_validation)
-        loss = first.best_validation_loss
-        return (math.inf if loss is None else loss), first.best_epoch
+        losses = np.asarray(first.history["val_loss"], dtype=np.float64)
+        return float(losses[first.best_epoch - 1]), first.best_epoch
 
 
 def write_results(result: TuneResult, folder: Path) -> tuple[Path, Path]:

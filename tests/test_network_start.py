@@ -1,5 +1,5 @@
-"""The network starts as its baseline forecast and keeps it unless training beats it on
-the validation part: training can only improve on the baseline it was given."""
+"""The network starts as its baseline forecast (its heads start at zero), and folds a
+seasonal window into one recurrent step per season."""
 
 from __future__ import annotations
 
@@ -9,8 +9,7 @@ import numpy as np
 import pytest
 
 from lstm_forecast.bundle.trust import check_keras_archive
-from lstm_forecast.config import ModelConfig, TrainingConfig
-from lstm_forecast.data.windows import WindowSet
+from lstm_forecast.config import ModelConfig
 from lstm_forecast.features.coding import WindowCoding
 
 pytestmark = pytest.mark.slow
@@ -111,46 +110,20 @@ def test_fold_true_without_two_seasons_in_the_lookback_is_refused() -> None:
         fold_for(ModelConfig(fold=True), window_coding)
 
 
-def step_windows(rise_in_validation: float) -> tuple[WindowSet, WindowSet]:
-    """Windows flat over the lookback whose horizon rises by 1 in training, and by
-    ``rise_in_validation`` in the validation windows (naive forecasts the flat level)."""
-
-    def windows(rise: float, count: int) -> WindowSet:
-        block = np.concatenate([np.zeros(LOOKBACK), np.full(HORIZON, rise)])
-        values = np.tile(block, count)[:, None].astype(np.float32)
-        starts = np.arange(count) * len(block)
-        return WindowSet(values, starts, LOOKBACK, HORIZON, n_targets=1)
-
-    return windows(1.0, 64), windows(rise_in_validation, 16)
-
-
-@pytest.mark.parametrize(("rise", "kept"), [(0.0, True), (1.0, False)])
-def test_training_keeps_the_baseline_when_no_epoch_beats_it_on_validation(
-    rise: float, kept: bool
+def test_an_auto_epoch_is_one_pass_or_10000_windows_and_the_log_says_so(
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    from lstm_forecast.nn.keras_file import as_forecaster
-    from lstm_forecast.nn.network import build_model
-    from lstm_forecast.nn.training import fit, seed_everything
+    from lstm_forecast.config import TrainingConfig
+    from lstm_forecast.nn.budget import epoch_steps
 
-    seed_everything(0)
-    window_coding = coding("naive", "none")
-    model = build_model(
-        ModelConfig(layers=[4], dropout=0.0),
-        lookback=LOOKBACK,
-        n_inputs=1,
-        horizon=HORIZON,
-        n_targets=1,
-    )
-    train, validation = step_windows(rise)
-    training = TrainingConfig(epochs=3, batch_size=16, learning_rate=0.01, loss="mae")
-    result = fit(model, training, train, validation, window_coding)
-    inputs, _ = validation.gather()
-    forecast = as_forecaster(model, window_coding)(inputs)[:, :, 0, 0]
-    if kept:  # training learned the rise, which the validation windows do not have
-        assert result.best_epoch == 0
-        assert result.best_validation_loss == result.untrained_loss == pytest.approx(0.0)
-        np.testing.assert_array_equal(forecast, 0.0)
-    else:
-        assert result.best_epoch >= 1
-        assert result.best_validation_loss < result.untrained_loss
-        assert (forecast > 0.1).all()
+    auto = TrainingConfig()
+    assert auto.steps_per_epoch == "auto"
+    with caplog.at_level("INFO", logger="lstm_forecast"):
+        assert epoch_steps(auto, 10_000) is None  # one pass
+        assert not caplog.messages
+        assert epoch_steps(auto, 264_490) == 313  # ceil(10,000 / 32)
+    (message,) = caplog.messages
+    assert "313 batches of 32 drawn at random from the 264,490 training windows" in message
+    assert epoch_steps(TrainingConfig(batch_size=128), 264_490) == 79
+    assert epoch_steps(TrainingConfig(steps_per_epoch=None), 264_490) is None
+    assert epoch_steps(TrainingConfig(steps_per_epoch=7), 100) == 7
