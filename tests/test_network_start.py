@@ -31,7 +31,7 @@ def coding(baseline: str = "seasonal_naive", norm: str = "mean") -> WindowCoding
 
 @pytest.mark.parametrize(
     "options",
-    [{"linear_skip": False}, {"quantiles": [0.1, 0.5, 0.9]}, {"fold": True}],
+    [{}, {"quantiles": [0.1, 0.5, 0.9], "skip": True}, {"fold": True, "skip": True}],
     ids=["point-alone", "quantiles-with-linear-part", "folded-with-linear-part"],
 )
 def test_an_untrained_network_forecasts_exactly_its_baseline(
@@ -40,6 +40,8 @@ def test_an_untrained_network_forecasts_exactly_its_baseline(
     from lstm_forecast.nn.keras_file import as_forecaster, export_onnx, save_model
     from lstm_forecast.nn.network import build_model
 
+    options = dict(options)
+    skip = bool(options.pop("skip", False))
     model = build_model(
         ModelConfig.model_validate(options),
         lookback=LOOKBACK,
@@ -47,6 +49,7 @@ def test_an_untrained_network_forecasts_exactly_its_baseline(
         horizon=HORIZON,
         n_targets=1,
         fold=SEASON if options.get("fold") else 1,
+        linear_skip=skip,
     )
     windows = np.random.default_rng(0).normal(size=(7, LOOKBACK, 1)).astype(np.float32)
     forecast = as_forecaster(model, coding())(windows)
@@ -127,3 +130,13 @@ def test_an_auto_epoch_is_one_pass_or_10000_windows_and_the_log_says_so(
     assert epoch_steps(TrainingConfig(batch_size=128), 264_490) == 79
     assert epoch_steps(TrainingConfig(steps_per_epoch=None), 264_490) is None
     assert epoch_steps(TrainingConfig(steps_per_epoch=7), 100) == 7
+
+
+def test_linear_skip_auto_needs_ten_windows_per_weight_of_the_map() -> None:
+    from lstm_forecast.nn.network import skip_for
+
+    window_coding = coding()  # lookback 48, horizon 6: 288 weights
+    assert skip_for(ModelConfig(), window_coding, 2880)
+    assert not skip_for(ModelConfig(), window_coding, 2879)
+    assert skip_for(ModelConfig(linear_skip=True), window_coding, 10)
+    assert not skip_for(ModelConfig(linear_skip=False), window_coding, 10**6)

@@ -162,7 +162,8 @@ class ModelConfig(_Section):
     # seasons or more.
     fold: Literal["auto"] | bool = "auto"
     # Add a linear forecast from the window's targets to the network's correction.
-    linear_skip: bool = True
+    # auto: when the training windows number at least ten per weight of that linear map.
+    linear_skip: Literal["auto"] | bool = "auto"
 
     @field_validator("quantiles")
     @classmethod

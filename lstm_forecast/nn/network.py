@@ -12,7 +12,18 @@ from ..config import ModelConfig
 from ..errors import ConfigError
 from ..features.coding import WindowCoding
 
-__all__ = ["average", "build_model", "describe", "fold_for", "quantile_sums", "uncompiled"]
+__all__ = [
+    "average",
+    "build_model",
+    "describe",
+    "fold_for",
+    "quantile_sums",
+    "skip_for",
+    "uncompiled",
+]
+
+# model.linear_skip auto: the fewest training windows per weight of the linear map.
+WINDOWS_PER_LINEAR_WEIGHT = 10
 
 
 def build_model(
@@ -24,11 +35,12 @@ def build_model(
     n_targets: int,
     n_series: int = 1,
     fold: int = 1,
+    linear_skip: bool = False,
 ) -> keras.Model:
     """Stacked recurrent layers, optional hidden Dense layers, then one Dense layer that
-    predicts every step at once (direct multi-step), plus, with ``cfg.linear_skip``, a
-    linear map from the window's targets to the horizon. Both start at zero, so the
-    untrained network forecasts exactly the coding's baseline.
+    predicts every step at once (direct multi-step), plus, with ``linear_skip``, a
+    linear map from the window's targets to the horizon (``skip_for`` decides). Both
+    start at zero, so the untrained network forecasts exactly the coding's baseline.
 
     Input: float32 ``(batch, lookback, n_inputs)``, encoded by ``WindowCoding``. Output:
     ``(batch, horizon, n_targets)``, or ``(batch, horizon, n_targets, n_quantiles)`` with
@@ -43,7 +55,7 @@ def build_model(
         x, embedded = _split_series_index(inputs, lookback, n_inputs, n_series, cfg)
     n_columns = n_inputs - (1 if cfg.series_embedding else 0)
     skip = None
-    if cfg.linear_skip:
+    if linear_skip:
         targets = _fixed_matrix(x, np.eye(n_columns)[:, :n_targets], name="target_columns")
         flat = keras.layers.Flatten(name="flat_targets")(targets)
         skip = _correction(horizon * n_targets, name="linear")(flat)
@@ -76,7 +88,7 @@ def build_model(
     return keras.Model(inputs, outputs, name="lstm_forecast")
 
 
-def describe(model: ModelConfig, coding: WindowCoding) -> str:
+def describe(model: ModelConfig, coding: WindowCoding, n_windows: int) -> str:
     """What the data decided (``auto`` settings), in one line for the log."""
     level = {"mean": "their mean", "last": "their last value", "none": "zero"}
     design = (
@@ -89,7 +101,19 @@ def describe(model: ModelConfig, coding: WindowCoding) -> str:
     fold = fold_for(model, coding)
     if fold > 1:
         design += f", the recurrent layers reading {fold} rows per step (model.fold)"
+    if skip_for(model, coding, n_windows):
+        design += ", plus a linear map from the window (model.linear_skip)"
     return design
+
+
+def skip_for(model: ModelConfig, coding: WindowCoding, n_windows: int) -> bool:
+    """Whether the network adds a linear map from the window's targets to the horizon:
+    ``auto`` when the ``n_windows`` training windows number at least
+    ``WINDOWS_PER_LINEAR_WEIGHT`` per weight of that map (fewer overfit it)."""
+    if model.linear_skip != "auto":
+        return model.linear_skip
+    weights = coding.lookback * coding.horizon * coding.n_targets**2
+    return n_windows >= WINDOWS_PER_LINEAR_WEIGHT * weights
 
 
 def fold_for(model: ModelConfig, coding: WindowCoding) -> int:

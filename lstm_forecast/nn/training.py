@@ -29,7 +29,7 @@ from .callbacks import EpochLines, SignalsBetweenBatches, StopOnNonFiniteLoss
 from .compat import check_keras_for_multi_worker
 from .keras_file import as_forecaster
 from .multiworker import fit_across_workers
-from .network import average, build_model, describe, fold_for
+from .network import average, build_model, describe, fold_for, skip_for
 
 _OPTIMIZERS = {
     "adam": keras.optimizers.Adam,
@@ -89,7 +89,7 @@ def train_forecaster(
         callbacks = [*callbacks, EpochLines(progress, config.training.epochs)]
     # First: a multi-worker strategy must exist before TensorFlow runs anything.
     strategy = strategy_for(config.training.distribute)
-    _log.info(describe(config.model, prepared.coding))
+    _log.info(describe(config.model, prepared.coding, len(train_windows)))
     members = []
     for member in range(config.training.ensemble):
         training = config.training.model_copy(
@@ -150,6 +150,9 @@ def network_for(config: Config, prepared: Prepared) -> keras.Model:
         n_targets=prepared.dataset.n_targets,
         n_series=len(prepared.dataset.series),
         fold=fold_for(config.model, prepared.coding),
+        linear_skip=skip_for(
+            config.model, prepared.coding, len(prepared.windows("train", config.window.stride))
+        ),
     )
 
 
