@@ -132,11 +132,11 @@ def test_an_auto_epoch_is_one_pass_or_10000_windows_and_the_log_says_so(
     assert epoch_steps(TrainingConfig(steps_per_epoch=7), 100) == 7
 
 
-def test_linear_skip_auto_needs_ten_windows_per_weight_of_the_map() -> None:
+def test_linear_skip_auto_needs_ten_windows_per_input_of_the_map() -> None:
     from lstm_forecast.nn.network import skip_for
 
-    window_coding = coding()  # lookback 48, horizon 6: 288 weights
-    assert skip_for(ModelConfig(), window_coding, 2880)
-    assert not skip_for(ModelConfig(), window_coding, 2879)
+    window_coding = coding()  # lookback 48, one target: 48 inputs
+    assert skip_for(ModelConfig(), window_coding, 480)
+    assert not skip_for(ModelConfig(), window_coding, 479)
     assert skip_for(ModelConfig(linear_skip=True), window_coding, 10)
     assert not skip_for(ModelConfig(linear_skip=False), window_coding, 10**6)

@@ -162,7 +162,7 @@ class ModelConfig(_Section):
     # seasons or more.
     fold: Literal["auto"] | bool = "auto"
     # Add a linear forecast from the window's targets to the network's correction.
-    # auto: when the training windows number at least ten per weight of that linear map.
+    # auto: when the training windows number at least ten per input of that linear map.
     linear_skip: Literal["auto"] | bool = "auto"
 
     @field_validator("quantiles")

@@ -22,8 +22,8 @@ __all__ = [
     "uncompiled",
 ]
 
-# model.linear_skip auto: the fewest training windows per weight of the linear map.
-WINDOWS_PER_LINEAR_WEIGHT = 10
+# model.linear_skip auto: the fewest training windows per input of the linear map.
+WINDOWS_PER_INPUT = 10
 
 
 def build_model(
@@ -107,13 +107,16 @@ def describe(model: ModelConfig, coding: WindowCoding, n_windows: int) -> str:
 
 
 def skip_for(model: ModelConfig, coding: WindowCoding, n_windows: int) -> bool:
-    """Whether the network adds a linear map from the window's targets to the horizon:
-    ``auto`` when the ``n_windows`` training windows number at least
-    ``WINDOWS_PER_LINEAR_WEIGHT`` per weight of that map (fewer overfit it)."""
+    """Whether the network adds a linear map from the window's targets to the horizon.
+
+    ``auto``: when the ``n_windows`` training windows number at least
+    ``WINDOWS_PER_INPUT`` per input of the map. Each forecast step is its own regression
+    on the window's ``lookback x n_targets`` values, and the usual rule of thumb for a
+    regression asks ten observations per predictor; with fewer it overfits.
+    """
     if model.linear_skip != "auto":
         return model.linear_skip
-    weights = coding.lookback * coding.horizon * coding.n_targets**2
-    return n_windows >= WINDOWS_PER_LINEAR_WEIGHT * weights
+    return n_windows >= WINDOWS_PER_INPUT * coding.lookback * coding.n_targets
 
 
 def fold_for(model: ModelConfig, coding: WindowCoding) -> int:
