@@ -52,7 +52,7 @@ _, prepared = Preprocessing.fit_transform(config, load_dataset(config.data))
 train = prepared.windows("train", config.window.stride)
 validation = prepared.windows("validation")
 timer = EpochSeconds()
-fit(network_for(config, prepared), config.training, train, validation, prepared.coding,
+fit(network_for(config, prepared, train), config.training, train, validation, prepared.coding,
     callbacks=[timer])
 steps = config.training.steps_per_epoch
 print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024, timer.seconds[-1] / steps)

@@ -91,19 +91,16 @@ def build_model(
 def describe(model: ModelConfig, coding: WindowCoding, n_windows: int) -> str:
     """What the data decided (``auto`` settings), in one line for the log."""
     level = {"mean": "their mean", "last": "their last value", "none": "zero"}
-    design = (
-        f"the network corrects the {coding.baseline.replace('_', ' ')} forecast "
-        f"(model.baseline), windows measured from {level[coding.window_norm]} "
-        "(preprocessing.window_norm)"
-    )
-    if coding.baseline == "none":
-        design = f"windows measured from {level[coding.window_norm]} (preprocessing.window_norm)"
+    parts = [f"windows measured from {level[coding.window_norm]} (preprocessing.window_norm)"]
+    if coding.baseline != "none":
+        baseline = coding.baseline.replace("_", " ")
+        parts.insert(0, f"the network corrects the {baseline} forecast (model.baseline)")
     fold = fold_for(model, coding)
     if fold > 1:
-        design += f", the recurrent layers reading {fold} rows per step (model.fold)"
+        parts.append(f"the recurrent layers reading {fold} rows per step (model.fold)")
     if skip_for(model, coding, n_windows):
-        design += ", plus a linear map from the window (model.linear_skip)"
-    return design
+        parts.append("plus a linear map from the window (model.linear_skip)")
+    return ", ".join(parts)
 
 
 def skip_for(model: ModelConfig, coding: WindowCoding, n_windows: int) -> bool:

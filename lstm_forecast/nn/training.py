@@ -39,13 +39,14 @@ _OPTIMIZERS = {
 }
 
 
-_log = logging.getLogger(__name__)
-
 _LOSSES = {
     "mse": keras.losses.MeanSquaredError,
     "mae": keras.losses.MeanAbsoluteError,
     "huber": keras.losses.Huber,
 }
+
+
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,7 @@ def train_forecaster(
         )
         seed_everything(training.seed, deterministic=training.deterministic)
         with strategy.scope():  # variables made here are mirrored on every replica
-            network = network_for(config, prepared)
+            network = network_for(config, prepared, train_windows)
             members.append(
                 fit(
                     network,
@@ -140,8 +141,9 @@ def _member_logs(training: TrainingConfig, member: int) -> Path | None:
     return training.tensorboard / f"member_{member + 1}"
 
 
-def network_for(config: Config, prepared: Prepared) -> keras.Model:
-    """A fresh, untrained network of ``config.model`` shaped for ``prepared``'s windows."""
+def network_for(config: Config, prepared: Prepared, train_windows: WindowSet) -> keras.Model:
+    """A fresh, untrained network of ``config.model`` shaped for ``prepared``'s windows
+    (``train_windows``, the ones it will be fit to, decide ``model.linear_skip: auto``)."""
     return build_model(
         config.model,
         lookback=config.window.lookback,
@@ -150,9 +152,7 @@ def network_for(config: Config, prepared: Prepared) -> keras.Model:
         n_targets=prepared.dataset.n_targets,
         n_series=len(prepared.dataset.series),
         fold=fold_for(config.model, prepared.coding),
-        linear_skip=skip_for(
-            config.model, prepared.coding, len(prepared.windows("train", config.window.stride))
-        ),
+        linear_skip=skip_for(config.model, prepared.coding, len(train_windows)),
     )
 
 
