@@ -133,7 +133,7 @@ class PreprocessingConfig(_Section):
     log: Literal["auto"] | bool = "auto"
     # Subtract each input window's own level (its last value or its mean) from the window
     # and its targets: the network sees shapes, not levels, so trends extrapolate.
-    # auto: the mean when the baseline is seasonal naive (a level free of the season's
+    # auto: the mean when the baseline is a seasonal one (a level free of the season's
     # phase), else the last value.
     window_norm: Literal["auto", "none", "last", "mean"] = "auto"
     # Divide each window's targets by their standard deviation over the typical training
@@ -149,16 +149,18 @@ class ModelConfig(_Section):
     recurrent_dropout: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.0
     bidirectional: bool = False
     dense: list[PositiveInt] = []
-    # The network predicts a correction to this forecast, not the values themselves.
-    # auto: whichever of naive and seasonal naive is more accurate on the train part.
-    baseline: Literal["auto", "none", "naive", "seasonal_naive"] = "auto"
+    # The network predicts a correction to this forecast, not the values themselves
+    # (features/baselines.py). auto: chosen on the training windows (docs/config.md).
+    baseline: Literal[
+        "auto", "none", "naive", "seasonal_naive", "ses", "theta", "seasonal_ses", "seasonal_theta"
+    ] = "auto"
     # Quantiles to predict with the pinball loss (must include 0.5, the point forecast).
     quantiles: list[float] = []
     # Width of a learned vector per series (long format), joined to the recurrent layers'
     # output: one global model can learn what sets each series apart. 0: none.
     series_embedding: NonNegativeInt = 0
     # Feed the recurrent layers one whole season per step (a day of hourly rows) instead
-    # of one row. auto: when the baseline is seasonal naive and the lookback holds two
+    # of one row. auto: when the baseline is a seasonal one and the lookback holds two
     # seasons or more.
     fold: Literal["auto"] | bool = "auto"
     # Add a linear forecast from the window's targets to the network's correction.

@@ -20,9 +20,10 @@ from typing import Any, Literal
 
 import numpy as np
 
+from .baselines import Baseline, baseline_rows, seasons_needed
+
 WindowNorm = Literal["none", "last", "mean"]
 WindowScale = Literal["none", "std"]
-Baseline = Literal["none", "naive", "seasonal_naive"]
 
 # A window's scale is its targets' standard deviation over the typical training window's,
 # but never below this: a nearly flat window is not blown up into noise.
@@ -52,15 +53,18 @@ class WindowCoding:
     # median is multiplied, so intervals cover as promised on data the network was not
     # fit to (see ``calibrate``). None: no calibration.
     quantile_levels: tuple[float, ...] = ()
+    # The smoothing weight of a smoothed baseline (``baselines.SMOOTHED``), else None.
+    baseline_alpha: float | None = None
     interval_stretch: np.ndarray | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if self.quantile_levels and 0.5 not in self.quantile_levels:
             raise ValueError("the quantiles must include 0.5 (the point forecast)")
-        if self.baseline == "seasonal_naive" and self.lookback < self.season_length:
+        seasons = seasons_needed(self.baseline)
+        if self.lookback < seasons * self.season_length:
             raise ValueError(
-                f"window.lookback {self.lookback} is shorter than the season "
-                f"({self.season_length}) that model.baseline: seasonal_naive repeats"
+                f"window.lookback {self.lookback} is shorter than the {seasons} season(s) "
+                f"of {self.season_length} rows that model.baseline: {self.baseline} uses"
             )
 
     def encode(
@@ -119,14 +123,10 @@ class WindowCoding:
 
     @property
     def _baseline_rows(self) -> np.ndarray:
-        """``(horizon, lookback)``: which input row each step's baseline repeats."""
-        rows = np.zeros((self.horizon, self.lookback), dtype=np.float64)
-        if self.baseline == "naive":
-            rows[:, -1] = 1.0
-        elif self.baseline == "seasonal_naive":
-            steps = np.arange(self.horizon)
-            rows[steps, self.lookback - self.season_length + steps % self.season_length] = 1.0
-        return rows
+        """``(horizon, lookback)``: each step's baseline forecast as weights over the rows."""
+        return baseline_rows(
+            self.baseline, self.baseline_alpha, self.lookback, self.horizon, self.season_length
+        )
 
     def decode(self, outputs: np.ndarray, offset: np.ndarray, scale: np.ndarray) -> np.ndarray:
         """Forecasts in scaled units from network outputs ``(n, horizon, n_targets[, q])``."""
@@ -197,34 +197,6 @@ def forecaster_of(
 
 
 _TINY = 1e-6  # scaled units: an interval narrower than this counts as this wide
-
-
-def choose_baseline(
-    train_parts: Sequence[np.ndarray], lookback: int, horizon: int, season_length: int
-) -> Baseline:
-    """The more accurate of naive and seasonal naive over every training origin.
-
-    ``train_parts``: each series' train rows, target columns only. Errors are pooled over
-    series, steps and targets; NaN rows (``missing: drop``) are skipped.
-    """
-    if lookback < season_length or season_length == 1:
-        return "naive"
-    steps = np.arange(horizon)
-    errors: dict[Baseline, list[np.ndarray]] = {"naive": [], "seasonal_naive": []}
-    for values in train_parts:
-        origins = np.arange(lookback, len(values) - horizon + 1)
-        if not len(origins):
-            continue
-        actual = values[origins[:, None] + steps]
-        naive = values[origins - 1][:, None]
-        seasonal = values[origins[:, None] + steps - season_length * (steps // season_length + 1)]
-        errors["naive"].append(np.abs(actual - naive).ravel())
-        errors["seasonal_naive"].append(np.abs(actual - seasonal).ravel())
-    if not errors["naive"]:
-        return "naive"
-    naive_error = np.nanmean(np.concatenate(errors["naive"]))
-    seasonal_error = np.nanmean(np.concatenate(errors["seasonal_naive"]))
-    return "seasonal_naive" if seasonal_error < naive_error else "naive"
 
 
 def typical_spread(train_parts: Sequence[np.ndarray], lookback: int) -> float:

@@ -22,7 +22,16 @@ from ..data.split import SplitBounds, check_split, split_bounds, trainable_serie
 from ..data.timeindex import season_length_for
 from ..errors import DataError, first_few
 from . import record
-from .coding import WindowCoding, choose_baseline, typical_spread
+from .baselines import (
+    AUTO,
+    SMOOTHED,
+    Baseline,
+    choice_windows,
+    choose_baseline,
+    is_seasonal,
+    seasons_needed,
+)
+from .coding import WindowCoding, typical_spread
 from .prepared import Prepared, model_rows, stacked_rows
 from .scaling import Scaler, check_positive
 
@@ -213,21 +222,17 @@ def _train_ranges(
 def _window_coding(
     config: Config, dataset: Dataset, bounds: Sequence[SplitBounds], scaled: Sequence[np.ndarray]
 ) -> WindowCoding:
-    """The coding of the config, with ``baseline: auto`` decided on the train parts."""
+    """The coding of the config, with its ``auto`` settings decided on the data."""
     chosen = config.evaluation.season_length
     season = season_length_for(dataset.freq) if chosen == "auto" else chosen
     train_parts = [
         s[: b.train_end, : dataset.n_targets] for s, b in zip(scaled, bounds, strict=True)
     ]  # views, no copies
-    baseline = config.model.baseline
-    if baseline == "auto":
-        baseline = choose_baseline(
-            train_parts, config.window.lookback, config.window.horizon, season
-        )
+    baseline, alpha = _baseline(config, bounds, scaled, dataset.n_targets, season)
     window_norm = config.preprocessing.window_norm
     if window_norm == "auto":
         # A seasonal window's last value sits somewhere in the cycle; its mean does not.
-        window_norm = "mean" if baseline == "seasonal_naive" else "last"
+        window_norm = "mean" if is_seasonal(baseline) else "last"
     typical = 1.0
     if config.preprocessing.window_scale != "none":
         typical = typical_spread(train_parts, config.window.lookback)
@@ -237,6 +242,7 @@ def _window_coding(
             window_scale=config.preprocessing.window_scale,
             typical_spread=typical,
             baseline=baseline,
+            baseline_alpha=alpha,
             season_length=season,
             lookback=config.window.lookback,
             horizon=config.window.horizon,
@@ -246,3 +252,48 @@ def _window_coding(
         )
     except ValueError as exc:
         raise DataError(f"{exc}; raise the lookback or set evaluation.season_length") from None
+
+
+def _baseline(
+    config: Config,
+    bounds: Sequence[SplitBounds],
+    scaled: Sequence[np.ndarray],
+    n_targets: int,
+    season: int,
+) -> tuple[Baseline, float | None]:
+    """``model.baseline`` and its smoothing weight, fit on the training windows; ``auto``
+    chooses there too, among ``baselines.AUTO`` (``baselines.choose_baseline``)."""
+    lookback, horizon = config.window.lookback, config.window.horizon
+    chosen = config.model.baseline
+    if chosen == "none":
+        return "none", None
+    if chosen == "auto":
+        candidates = [
+            b for b in AUTO if _fits(b, season, lookback) and (season > 1 or not seasons_needed(b))
+        ]
+    elif not _fits(chosen, season, lookback):
+        raise DataError(
+            f"model.baseline: {chosen} needs a lookback of {seasons_needed(chosen)} "
+            f"season(s) of {season} rows or more; window.lookback is {lookback}: raise the "
+            "lookback, set evaluation.season_length or choose another baseline"
+        )
+    else:
+        candidates = [chosen]
+    parts = [
+        (rows[:, :n_targets], lookback, b.train_end - horizon)
+        for rows, b in zip(scaled, bounds, strict=True)
+    ]
+    windows = choice_windows(parts, lookback, horizon)
+    if len(windows):
+        return choose_baseline(windows, candidates, lookback, season)
+    if chosen in SMOOTHED:
+        raise DataError(
+            f"model.baseline: {chosen} is fit on complete training windows and the train "
+            "parts hold none; fill the missing values (data.missing) or choose naive"
+        )
+    return ("naive" if chosen == "auto" else chosen), None
+
+
+def _fits(baseline: Baseline, season: int, lookback: int) -> bool:
+    """Whether the lookback holds the seasons ``baseline`` uses."""
+    return lookback >= seasons_needed(baseline) * season

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .baselines import BASELINES, SMOOTHED
 from .calendar import CALENDAR_FEATURES
 from .coding import WindowCoding
 from .scaling import Scaler
@@ -30,6 +31,7 @@ def encode(pre: Preprocessing) -> dict[str, Any]:
         "window_scale": coding.window_scale,
         "typical_spread": coding.typical_spread,
         "baseline": coding.baseline,
+        "baseline_alpha": coding.baseline_alpha,
         "season_length": coding.season_length,
         "quantiles": list(coding.quantile_levels),
         "interval_stretch": (
@@ -89,7 +91,9 @@ def _coding(data: dict[str, Any], n_columns: int) -> WindowCoding:
         # Absent from records written before window scaling, which had none.
         window_scale=_choice(data.get("window_scale", "none"), ("none", "std")),
         typical_spread=_positive_number(data.get("typical_spread", 1.0)),
-        baseline=_choice(data["baseline"], ("none", "naive", "seasonal_naive")),
+        baseline=_choice(data["baseline"], BASELINES),
+        # Absent from records written before the smoothed baselines.
+        baseline_alpha=_alpha(data.get("baseline_alpha"), data["baseline"]),
         season_length=_positive(data["season_length"]),
         lookback=_positive(data["lookback"]),
         horizon=_positive(data["horizon"]),
@@ -98,6 +102,17 @@ def _coding(data: dict[str, Any], n_columns: int) -> WindowCoding:
         quantile_levels=tuple(float(q) for q in data["quantiles"]),
         interval_stretch=_stretch(data["interval_stretch"], n_targets),
     )
+
+
+def _alpha(value: Any, baseline: Any) -> float | None:
+    """A smoothed baseline's weight, in (0, 1]; None for the others."""
+    if baseline not in SMOOTHED:
+        if value is not None:
+            raise ValueError(f"baseline {baseline} takes no baseline_alpha, got {value!r}")
+        return None
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 < value <= 1:
+        raise ValueError(f"baseline_alpha must be a number in (0, 1], got {value!r}")
+    return float(value)
 
 
 def _static(data: dict[str, Any]) -> dict[str, Any]:

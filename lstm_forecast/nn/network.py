@@ -10,6 +10,8 @@ import numpy as np
 
 from ..config import ModelConfig
 from ..errors import ConfigError
+from ..features.baselines import describe as describe_baseline
+from ..features.baselines import is_seasonal
 from ..features.coding import WindowCoding
 
 __all__ = [
@@ -93,8 +95,8 @@ def describe(model: ModelConfig, coding: WindowCoding, n_windows: int) -> str:
     level = {"mean": "their mean", "last": "their last value", "none": "zero"}
     parts = [f"windows measured from {level[coding.window_norm]} (preprocessing.window_norm)"]
     if coding.baseline != "none":
-        baseline = coding.baseline.replace("_", " ")
-        parts.insert(0, f"the network corrects the {baseline} forecast (model.baseline)")
+        baseline = describe_baseline(coding.baseline, coding.baseline_alpha)
+        parts.insert(0, f"the network corrects {baseline}")
     fold = fold_for(model, coding)
     if fold > 1:
         parts.append(f"the recurrent layers reading {fold} rows per step (model.fold)")
@@ -118,12 +120,12 @@ def skip_for(model: ModelConfig, coding: WindowCoding, n_windows: int) -> bool:
 
 def fold_for(model: ModelConfig, coding: WindowCoding) -> int:
     """How many rows the recurrent layers read per step: the season's when ``model.fold``
-    asks (``auto``: when the baseline repeats the season and the lookback holds two or
+    asks (``auto``: when the baseline is a seasonal one and the lookback holds two or
     more of them), else 1."""
     season, lookback = coding.season_length, coding.lookback
     fits = season > 1 and lookback >= 2 * season
     if model.fold == "auto":
-        return season if fits and coding.baseline == "seasonal_naive" else 1
+        return season if fits and is_seasonal(coding.baseline) else 1
     if model.fold and not fits:
         raise ConfigError(
             f"model.fold: true needs a season of 2 rows or more and a lookback of two "
