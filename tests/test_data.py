@@ -439,3 +439,19 @@ def test_parquet_over_the_caps_or_not_parquet_is_refused(tmp_path: Path) -> None
         load_dataset(config(path))
     with pytest.raises(DataError, match="data file not found"):
         load_dataset(config(tmp_path / "absent.parquet"))
+
+
+@pytest.mark.parametrize("header", ["month,sales ", "month, sales", " month , sales"])
+@pytest.mark.parametrize("fast", [False, True], ids=["c-parser", "pyarrow"])
+def test_spaces_around_header_names_are_ignored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, header: str, fast: bool
+) -> None:
+    if fast:  # the parser big files go through
+        monkeypatch.setattr("lstm_forecast.data.read.PYARROW_FROM_BYTES", 0)
+    dataset = load_text(tmp_path, f"{header}\n2000-01,1\n2000-02,2\n2000-03,3\n")
+    assert dataset.series[0].values[:, 0].tolist() == [1, 2, 3]
+
+
+def test_a_name_repeated_but_for_spaces_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match="column 'sales' appears more than once"):
+        load_text(tmp_path, "month,sales,sales \n2000-01,1,2\n")

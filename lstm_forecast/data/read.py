@@ -89,12 +89,17 @@ def _separator_hint(header: Sequence[str], missing: Sequence[str]) -> str:
 
 
 def _read_csv(path: Path, cfg: DataConfig) -> tuple[pd.DataFrame, str]:
-    header = _read_header(path)
+    written = _read_header(path)
+    # Names are matched without the spaces around them (``month, sales``), which a
+    # spreadsheet or a hand-written header often has.
+    raw = {name.strip(): name for name in written}
     facts = _scan(path, cfg)
-    needed = _needed_columns(cfg, header, path)
-    text_columns = {c: str for c in (cfg.time_column, cfg.id_column) if c is not None}
+    needed = _needed_columns(cfg, [name.strip() for name in written], path)
+    text_columns = {raw[c]: str for c in (cfg.time_column, cfg.id_column) if c is not None}
     fast = facts.size >= PYARROW_FROM_BYTES and not facts.blank_lines
-    frame = _parse_csv(path, text_columns, cfg.value_columns if fast else None)
+    numeric = [raw[c] for c in cfg.value_columns] if fast else None
+    frame = _parse_csv(path, text_columns, numeric)
+    frame = frame.rename(columns={name: str(name).strip() for name in frame.columns})
     frame = _drop_trailing_blank_rows(frame[needed])
     if frame.empty:
         raise DataError("the file has a header but no data rows", where=path)
@@ -248,7 +253,7 @@ def _read_header(path: Path) -> list[str]:
         raise EnvironmentFailure(f"cannot read the data file: {exc.strerror}", where=path) from None
     if not header or not any(h.strip() for h in header):
         raise DataError("the file is empty (no header row)", where=path)
-    return [h.strip() for h in header]
+    return header
 
 
 def _drop_trailing_blank_rows(frame: pd.DataFrame) -> pd.DataFrame:
