@@ -63,3 +63,12 @@ def test_the_documented_default_is_the_schemas(key: str) -> None:
 
 def test_the_readme_reads_in_five_minutes() -> None:
     assert len((REPO / "README.md").read_text(encoding="utf-8").splitlines()) < 150
+
+
+def test_the_readme_commands_write_only_under_the_ignored_runs_folder() -> None:
+    # A quick start (the commands run in the clone) that leaves files in the clone's root
+    # shows up in `git status`.
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    quick_start = [line for line in readme.splitlines() if line.startswith("    uv run ")]
+    written = re.findall(r"--(?:plot|output)\s+(\S+)", "\n".join(quick_start))
+    assert written and all(path.startswith("runs/") for path in written), written

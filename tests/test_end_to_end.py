@@ -492,3 +492,15 @@ def test_one_global_model_over_a_thousand_series(tmp_path: Path) -> None:
     forecast = pd.read_csv(pd.io.common.StringIO(out))
     assert forecast["item"].nunique() == 1000 and len(forecast) == 3000
     assert forecast.groupby("item")["month"].first().eq("2003-05").all()
+
+
+def test_evaluate_plot_without_a_test_part_is_refused_and_writes_nothing(tmp_path: Path) -> None:
+    data = write_csv(tmp_path / "sales.csv", monthly_frame(48))
+    folder = tmp_path / "production"
+    folder.mkdir()
+    config = write_config(folder, data, split={"test": 0})
+    assert run_cli("train", config, "--quiet", *sets(*TINY)).code == 0
+    code, out, err = run_cli("evaluate", folder / "run", "--plot", tmp_path / "test.png")
+    assert code == 2 and out == ""
+    assert "nothing to plot: no test origins to score (split.test is 0" in err
+    assert not (tmp_path / "test.png").exists()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..bundle.store import load_bundle
+from ..errors import DataError
 from ..scoring.evaluation import Evaluation, evaluate_at
 from .outputs import locked_outputs, save_figure
 
@@ -27,6 +28,11 @@ def evaluate(
             quantile_levels=bundle.config.model.quantiles,
         )
         if plot is not None:
+            if not evaluation.n_origins:
+                raise DataError(
+                    "nothing to plot: no test origins to score (split.test is 0 or shorter "
+                    "than the horizon); train with a test part, or leave out --plot"
+                )
             from ..report import plots
 
             save_figure(plots.test_forecast_figure(evaluation), plot)
