@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -200,3 +201,44 @@ def test_config_that_is_not_utf8(tmp_path: Path) -> None:
     path.write_bytes(b"name: caf\xe9\n")
     with pytest.raises(ConfigError, match="not UTF-8 text"):
         load_config(path)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "window: {lookbak: 12, horizon: 6}\n",
+            "unknown key 'window.lookbak' (did you mean 'lookback'?)",
+        ),
+        ("windows: {lookback: 12, horizon: 6}\n", "unknown key 'windows' (did you mean 'window'?)"),
+    ],
+)
+def test_a_misspelt_required_key_is_named_with_its_likely_spelling(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    path = write(tmp_path, "data: {path: d.csv, time_column: t, target: y}\n" + text)
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        load_config(path)
+
+
+def test_a_misspelt_required_data_key_is_named(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "data: {path: d.csv, time_column: t, targets: y}\nwindow: {lookback: 3, horizon: 1}\n",
+    )
+    with pytest.raises(
+        ConfigError, match=re.escape("unknown key 'data.targets' (did you mean 'target'?)")
+    ):
+        load_config(path)
+
+
+def test_a_bad_value_from_set_is_blamed_on_set(sales_config: Path) -> None:
+    with pytest.raises(ConfigError) as raised:
+        load_config(sales_config, ["window.horizon=twelve"])
+    assert str(raised.value).startswith("--set window.horizon=twelve: window.horizon:")
+    # A bad value in the file itself is still blamed on the file.
+    text = sales_config.read_text().replace("horizon: 6", "horizon: twelve")
+    assert "twelve" in text
+    sales_config.write_text(text)
+    with pytest.raises(ConfigError, match=re.escape(str(sales_config))):
+        load_config(sales_config, ["training.epochs=2"])

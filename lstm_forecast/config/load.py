@@ -11,6 +11,7 @@ from typing import Any
 
 import yaml
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from ..errors import ConfigError
 from .safe_yaml import parse_yaml, read_yaml_mapping
@@ -32,7 +33,8 @@ def load_config(path: str | Path, overrides: Iterable[str] = ()) -> Config:
     Raises:
         ConfigError: naming the file (or the ``--set`` item) and the key at fault.
     """
-    return validate_config(raw_config(path, overrides), where=str(path))
+    overrides = list(overrides)
+    return validate_config(raw_config(path, overrides), where=str(path), overrides=overrides)
 
 
 def raw_config(path: str | Path, overrides: Iterable[str] = ()) -> dict[str, Any]:
@@ -51,11 +53,18 @@ def raw_config(path: str | Path, overrides: Iterable[str] = ()) -> dict[str, Any
     return raw
 
 
-def validate_config(raw: Mapping[str, Any], *, where: str) -> Config:
+def validate_config(raw: Mapping[str, Any], *, where: str, overrides: Iterable[str] = ()) -> Config:
+    """``raw`` as a ``Config``. A problem is blamed on ``where`` (the config file), or on
+    the ``--set`` item of ``overrides`` that set the key at fault."""
     try:
         return Config.model_validate(raw)
     except ValidationError as exc:
-        raise ConfigError(_describe(exc), where=where) from None
+        loc, message = _first_problem(exc)
+        for item in overrides:
+            keys = tuple(item.partition("=")[0].strip().split("."))
+            if loc[: len(keys)] == keys:
+                where = f"--set {item}"
+        raise ConfigError(message, where=where) from None
 
 
 def _resolve_paths(raw: dict[str, Any], base: Path) -> None:
@@ -121,11 +130,18 @@ def _unknown_key(keys: list[str], model: type[BaseModel] | None = None) -> str:
     return f"{message} (known keys: {', '.join(known)})" if known else message
 
 
-def _describe(exc: ValidationError) -> str:
-    """One line for the first problem; pydantic's union branches are folded together."""
+def _first_problem(exc: ValidationError) -> tuple[tuple[str, ...], str]:
+    """Where the first problem is, and one line for it; pydantic's union branches are
+    folded together. An unknown key comes before anything else: a misspelt required key
+    is also reported missing, and the misspelling is what the user has to fix."""
     errors = exc.errors(include_url=False)
-    first = errors[0]
+    unknown = [e for e in errors if e["type"] == "extra_forbidden"]
+    first = unknown[0] if unknown else errors[0]
     loc = _clean_loc(first["loc"])
+    return loc, _describe(errors, first, loc)
+
+
+def _describe(errors: list[ErrorDetails], first: ErrorDetails, loc: tuple[str, ...]) -> str:
     if first["type"] == "extra_forbidden":
         return _unknown_key(list(loc))
     if first["type"] == "missing":

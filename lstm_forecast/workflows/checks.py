@@ -24,6 +24,7 @@ def load_config_unless_locked(config_path: Path, overrides: Iterable[str] = ()) 
     where its bundle goes, a path runs through a file, or this process is a worker that
     writes nothing: validation and ``train`` then say what is wrong, as they would anyway.
     """
+    overrides = list(overrides)
     raw = raw_config(config_path, overrides)
     output = raw["output"].get("dir") if isinstance(raw["output"], dict) else None
     training = raw.get("training")
@@ -31,7 +32,7 @@ def load_config_unless_locked(config_path: Path, overrides: Iterable[str] = ()) 
     role = cluster_role(distribute if isinstance(distribute, str) else "none")
     if isinstance(output, str) and role.is_chief and file_in_the_way(Path(output)) is None:
         check_unlocked(Path(output))
-    return validate_config(raw, where=str(config_path))
+    return validate_config(raw, where=str(config_path), overrides=overrides)
 
 
 def check_log_folder(config: Config) -> None:
