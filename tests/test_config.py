@@ -242,3 +242,15 @@ def test_a_bad_value_from_set_is_blamed_on_set(sales_config: Path) -> None:
     sales_config.write_text(text)
     with pytest.raises(ConfigError, match=re.escape(str(sales_config))):
         load_config(sales_config, ["training.epochs=2"])
+
+
+@pytest.mark.parametrize("part", ["validation", "test"])
+def test_a_part_shorter_than_the_horizon_says_so_with_the_numbers(
+    sales_config: Path, part: str
+) -> None:
+    message = (
+        f"split.{part} is 3 steps, shorter than window.horizon (6): a part is scored in "
+        f"whole forecasts; set split.{part} to 0 or at least 6"
+    )
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        load_config(sales_config, [f"split.{part}=3", "window.horizon=6"])

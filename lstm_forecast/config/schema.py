@@ -254,6 +254,18 @@ class Config(_Section):
             raise ValueError("use letters, digits, '.', '_' and '-' only (it names the run)")
         return name
 
+    @model_validator(mode="after")
+    def _parts_hold_whole_horizons(self) -> Config:
+        horizon = self.window.horizon
+        for name, size in (("validation", self.split.validation), ("test", self.split.test)):
+            if isinstance(size, int) and 0 < size < horizon:
+                raise ValueError(
+                    f"split.{name} is {size} steps, shorter than window.horizon ({horizon}): "
+                    f"a part is scored in whole forecasts; set split.{name} to 0 or at "
+                    f"least {horizon}"
+                )
+        return self
+
     @property
     def run_dir(self) -> Path:
         """Where the bundle goes; ``load_config`` always fills ``output.dir``."""
