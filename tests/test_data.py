@@ -455,3 +455,20 @@ def test_spaces_around_header_names_are_ignored(
 def test_a_name_repeated_but_for_spaces_is_refused(tmp_path: Path) -> None:
     with pytest.raises(DataError, match="column 'sales' appears more than once"):
         load_text(tmp_path, "month,sales,sales \n2000-01,1,2\n")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "store,month,sales\na,2000-01,1\na,2000-02,2\nb,2000-01,3\nb,2000-02,4\n",
+        "store,month,sales\na,2000-01,1\nb,2000-01,3\na,2000-02,2\nb,2000-02,4\n",
+    ],
+    ids=["one-after-another", "interleaved"],
+)
+def test_a_long_format_file_read_as_one_series_points_to_id_column(
+    tmp_path: Path, text: str
+) -> None:
+    with pytest.raises(DataError, match=r"set data\.id_column to the column that names them"):
+        load_text(tmp_path, text)
+    # With the id column named, the same file reads as two series.
+    assert len(load_text(tmp_path, text, id_column="store").series) == 2

@@ -151,15 +151,23 @@ def _check_order(
     if (steps > 0).all():
         return
     i = int(np.flatnonzero(steps <= 0)[0])
+    hint = _LONG_FORMAT_HINT if not where else ""  # no series prefix: no data.id_column
     if steps[i] == 0:
         raise DataError(
             f"{where}duplicate timestamp {show_time(times[i])} at {rows.word}s {lines[i]} and "
-            f"{lines[i + 1]}",
+            f"{lines[i + 1]}{hint}",
             where=path,
         )
     raise DataError(
         f"{where}rows are not in time order: {rows.word} {lines[i + 1]} "
         f"({show_time(times[i + 1])}) comes after {rows.word} {lines[i]} "
-        f"({show_time(times[i])}); sort the file by time",
+        f"({show_time(times[i])}); sort the file by time{hint}",
         where=path,
     )
+
+
+# Both errors are what a long-format file read as one series gives first.
+_LONG_FORMAT_HINT = (
+    "; if the file holds several series one after another (long format), set "
+    "data.id_column to the column that names them"
+)
