@@ -472,3 +472,23 @@ def test_a_long_format_file_read_as_one_series_points_to_id_column(
         load_text(tmp_path, text)
     # With the id column named, the same file reads as two series.
     assert len(load_text(tmp_path, text, id_column="store").series) == 2
+
+
+def test_month_starts_read_with_month_ends_name_the_frequency_to_set(tmp_path: Path) -> None:
+    text = "month,sales\n" + "".join(f"2000-{m:02d}-01,{m}\n" for m in range(1, 13))
+    with pytest.raises(DataError) as raised:
+        load_text(tmp_path, text, freq="ME")
+    assert "the timestamps look like frequency MS: set data.freq: MS" in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("alias", "hint"),
+    [
+        ("M", "month starts as MS and month ends as ME"),
+        ("Q", "quarter starts as QS"),
+        ("Y", "year starts as YS"),
+    ],
+)
+def test_a_retired_frequency_alias_names_the_current_ones(alias: str, hint: str) -> None:
+    with pytest.raises(ValueError, match=hint):
+        config(Path("d.csv"), freq=alias)

@@ -20,6 +20,14 @@ NonNegativeInt = Annotated[int, Field(ge=0)]
 
 CalendarFeature = Literal["hour", "weekday", "day_of_month", "month", "day_of_year"]
 
+# Frequencies pandas 2 read as period ends and pandas 3 refuses: (the period, its alias).
+_PERIOD_ALIASES = {
+    "M": ("month", "M"),
+    "Q": ("quarter", "Q"),
+    "Y": ("year", "Y"),
+    "A": ("year", "Y"),
+}
+
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
@@ -75,8 +83,12 @@ class DataConfig(_Section):
         try:
             to_offset(freq)
         except ValueError:
+            hint = ""
+            if freq.upper() in _PERIOD_ALIASES:
+                word, alias = _PERIOD_ALIASES[freq.upper()]
+                hint = f"; pandas now writes {word} starts as {alias}S and {word} ends as {alias}E"
             raise ValueError(
-                f"'{freq}' is not a pandas frequency (e.g. D, h, MS, W-SUN, 30min)"
+                f"'{freq}' is not a pandas frequency (e.g. D, h, MS, W-SUN, 30min){hint}"
             ) from None
         return freq
 

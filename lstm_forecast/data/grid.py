@@ -42,7 +42,7 @@ def build_series(
         bad = int(np.flatnonzero(position < 0)[0])
         raise DataError(
             f"{where}timestamp {show_time(times[bad])} at {rows.word} {lines[bad]} is not on the "
-            f"grid of frequency {freq}; set data.freq to match the data",
+            f"grid of frequency {freq}; {_freq_hint(times, freq)}",
             where=path,
         )
     if len(grid) > MAX_GRID_GROWTH * len(times):
@@ -87,6 +87,22 @@ def constant_per_series(
                 where=path,
             )
     return static[0].copy()
+
+
+def _freq_hint(times: pd.DatetimeIndex, freq: str) -> str:
+    """What to set: the frequency the first timestamps follow, when pandas can tell
+    (month starts read with ``ME``, say)."""
+    found = pd.infer_freq(times[:_INFER_FROM]) if len(times) >= 3 else None
+    if found is None or found == freq:
+        return "set data.freq to match the data"
+    return (
+        f"the timestamps look like frequency {found}: set data.freq: {found}, or leave it "
+        "out to infer it"
+    )
+
+
+# Timestamps enough for pandas to name a frequency, few enough to cost nothing.
+_INFER_FROM = 50
 
 
 def series_prefix(sid: str | None) -> str:
