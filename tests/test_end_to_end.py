@@ -187,7 +187,11 @@ def sales_bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "--plot: a figure is written as .png, .svg, .pdf; this name ends in '.csv'",
         ),
         (("--plot", "forecast"), "this name has no suffix"),
-        (("--output", "f.png", "--plot", "./f.png"), "--output and --plot name the same file"),
+        (
+            ("--output", "forecast.xlsx"),
+            "--output: the forecast is written as CSV text; this name ends in '.xlsx'",
+        ),
+        (("--output", "f.png", "--plot", "./f.png"), "this name ends in '.png'"),
     ],
 )
 def test_predict_refuses_a_plot_it_cannot_draw_before_touching_anything(
@@ -504,3 +508,20 @@ def test_evaluate_plot_without_a_test_part_is_refused_and_writes_nothing(tmp_pat
     assert code == 2 and out == ""
     assert "nothing to plot: no test origins to score (split.test is 0" in err
     assert not (tmp_path / "test.png").exists()
+
+
+def test_predict_refuses_output_and_plot_that_are_one_file(
+    sales_bundle: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "forecast.csv").write_text("yesterday's forecast\n")
+    (tmp_path / "forecast.png").symlink_to(tmp_path / "forecast.csv")
+    code, _, err = run_cli(
+        "predict",
+        sales_bundle,
+        "--output",
+        tmp_path / "forecast.csv",
+        "--plot",
+        tmp_path / "forecast.png",
+    )
+    assert code == 2 and "--output and --plot name the same file" in err
+    assert (tmp_path / "forecast.csv").read_text() == "yesterday's forecast\n"

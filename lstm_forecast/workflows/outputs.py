@@ -14,6 +14,9 @@ from ..bundle.atomic import locked_target, make_folder, write_bytes_atomically
 from ..config import Config
 from ..errors import UserError
 
+# The names ``--output`` takes for the forecast CSV: any other suffix names another format
+# (a spreadsheet, Parquet, an image) that the file would not be.
+CSV_SUFFIXES = ("", ".csv", ".txt")
 # What ``--plot`` writes, by the file's suffix (matplotlib's Agg backend draws each).
 PLOT_FORMATS = ("png", "svg", "pdf")
 
@@ -56,6 +59,12 @@ def locked_outputs(output: Path | None = None, plot: Path | None = None) -> Iter
     chosen = [p for p in (output, plot) if p is not None]
     for path in chosen:
         _check_output_path(path)
+    if output is not None and output.suffix.lower() not in CSV_SUFFIXES:
+        raise UserError(
+            f"--output: the forecast is written as CSV text; this name ends in "
+            f"{output.suffix!r}: name the file .csv (or without a suffix)",
+            where=output,
+        )
     if plot is not None:
         plot_format(plot)
         if output is not None and os.path.realpath(output) == os.path.realpath(plot):
