@@ -84,7 +84,8 @@ def test_tune_writes_a_best_config_that_train_reproduces(tmp_path: Path) -> None
     trained = run_cli(*["train", str(folder / "best.yaml")])
     assert trained.code == 0, trained.err
     assert f"val_loss {best['val_loss']:.6g})" in trained.err
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["run", "tuned"]
+    # best.yaml trains beside the tuned config's bundle, never over it.
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run-tuned", "tuned"]
 
 
 @pytest.mark.slow

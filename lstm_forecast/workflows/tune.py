@@ -216,10 +216,19 @@ def write_results(result: TuneResult, folder: Path) -> tuple[Path, Path]:
 
 
 def _best_yaml(result: TuneResult) -> str:
+    """The best config, its bundle beside the tuned config's (``-tuned`` added to
+    ``output.dir``), so ``train best.yaml`` never overwrites the bundle tuned from."""
     best = result.best
     values = ", ".join(f"{k} {v}" for k, v in best.values.items())
+    config = result.best_config
+    tuned_dir = config.run_dir.with_name(f"{config.run_dir.name}-tuned")
+    config = config.model_copy(
+        update={"output": config.output.model_copy(update={"dir": tuned_dir})}
+    )
     return (
         f"# lstm-forecast tune: the best of {len(result.trials)} trials by "
         f"{result.objective}: trial {best.number} ({values}), {result.objective} "
-        f"{best.objective:.6g}\n" + result.best_config.to_yaml()
+        f"{best.objective:.6g}\n"
+        f"# output.dir: the tuned config's with -tuned, so training this one keeps that bundle\n"
+        + config.to_yaml()
     )
