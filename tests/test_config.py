@@ -36,13 +36,16 @@ def test_relative_paths_resolve_against_the_config_file(tmp_path: Path) -> None:
     assert config.name == "c"
 
 
-def test_output_dir_defaults_to_runs_name_in_working_directory(
+def test_output_dir_defaults_to_runs_name_beside_the_config(
     sales_config: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     text = sales_config.read_text().replace(f"  dir: {tmp_path / 'run'}\n", "")
     sales_config.write_text(text.replace("output:\n", ""))
-    monkeypatch.chdir(tmp_path)
-    assert load_config(sales_config).run_dir == tmp_path / "runs" / "config"
+    # From any working directory, as data.path is read: one command, one bundle.
+    for folder in (tmp_path, tmp_path / "elsewhere"):
+        folder.mkdir(exist_ok=True)
+        monkeypatch.chdir(folder)
+        assert load_config(sales_config).run_dir == sales_config.parent / "runs" / "config"
 
 
 def test_overrides_are_typed(sales_config: Path) -> None:

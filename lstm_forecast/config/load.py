@@ -49,7 +49,9 @@ def raw_config(path: str | Path, overrides: Iterable[str] = ()) -> dict[str, Any
     if raw.get("output") is None:
         raw["output"] = {}
     if isinstance(raw["output"], dict) and raw["output"].get("dir") is None:
-        raw["output"]["dir"] = str(Path.cwd() / "runs" / str(raw["name"]))
+        # Beside the config, as data.path is read: the same command run from any folder
+        # writes the same bundle.
+        raw["output"]["dir"] = str(path.parent.resolve() / "runs" / str(raw["name"]))
     return raw
 
 
