@@ -48,11 +48,15 @@ def seasons_needed(baseline: Baseline) -> int:
     return 2 if is_seasonal(baseline) else 0
 
 
+def words(baseline: Baseline) -> str:
+    """The baseline's name in words: ``seasonal exponential smoothing``."""
+    return baseline.replace("_", " ").replace("ses", "exponential smoothing")
+
+
 def describe(baseline: Baseline, alpha: float | None) -> str:
     """What the network corrects, in words for the log."""
-    words = baseline.replace("_", " ").replace("ses", "exponential smoothing")
     weight = "" if alpha is None else f", smoothing weight {alpha:g}"
-    return f"the {words} forecast (model.baseline{weight})"
+    return f"the {words(baseline)} forecast (model.baseline{weight})"
 
 
 def baseline_rows(

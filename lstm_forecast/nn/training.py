@@ -68,6 +68,9 @@ class TrainResult:
     history: dict[str, list[float]]  # per epoch: loss, val_loss (if validated)
     best_epoch: int  # 1-based epoch whose weights the model holds
     seconds: float
+    # The validation loss before training: its baseline's own, since the network's output
+    # starts at zero (None without validation windows).
+    start_val_loss: float | None = None
 
     @property
     def epochs_run(self) -> int:
@@ -203,6 +206,7 @@ def fit(
     validation = watched_batches(validation_windows, coding, training.batch_size, steps_per_epoch)
     monitor = "loss" if validation is None else "val_loss"
     started = time.perf_counter()
+    start_val_loss = None if validation is None else float(model.evaluate(validation, verbose=0))
     signals = SignalsBetweenBatches()
     with signals.holding():
         fitted = model.fit(
@@ -222,7 +226,7 @@ def fit(
         )
     history = _finite_history(fitted.history)
     best = int(np.argmin(history[monitor])) + 1
-    return TrainResult(model, history, best, time.perf_counter() - started)
+    return TrainResult(model, history, best, time.perf_counter() - started, start_val_loss)
 
 
 def pinball_loss(quantiles: Sequence[float]) -> Callable[[tf.Tensor, tf.Tensor], tf.Tensor]:

@@ -3,6 +3,7 @@ bundle atomically (TensorFlow is imported once the bundle's lock is held)."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +15,7 @@ from ..bundle.layout import LOSS_PLOT, TEST_PLOT, Figure, write_body
 from ..bundle.store import staged_bundle
 from ..config import Config
 from ..data import load_dataset
+from ..features.baselines import words as baseline_words
 from ..scoring.evaluation import Evaluation, evaluate_at
 from .checks import check_log_folder
 from .cluster import cluster_role
@@ -21,6 +23,8 @@ from .fitting import Fitted, fit_forecaster
 
 if TYPE_CHECKING:
     import keras
+
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -31,6 +35,29 @@ class TrainReport:
     best_epoch: int
     seconds: float
     worker: str | None = None  # a multi-worker run's worker that wrote nothing: which one
+    # What the network corrects, in words ("seasonal naive"; "" for none), and its loss on
+    # the validation windows (None without them): the untrained network's, whose output
+    # starts at zero.
+    baseline: str = ""
+    baseline_val_loss: float | None = None
+    validation_windows: int = 0
+
+    @property
+    def best_val_loss(self) -> float | None:
+        losses = self.history.get("val_loss")
+        return losses[self.best_epoch - 1] if losses else None
+
+    @property
+    def learned_little(self) -> bool:
+        """Whether the network hardly moved from its baseline: no lower validation loss,
+        or its best epoch among the first ``FEW_EPOCHS``."""
+        if self.baseline_val_loss is None or self.best_val_loss is None or not self.baseline:
+            return False
+        return self.best_val_loss >= self.baseline_val_loss or self.best_epoch <= FEW_EPOCHS
+
+
+# A best epoch this early: the network stopped learning almost at once.
+FEW_EPOCHS = 2
 
 
 def train(
@@ -94,13 +121,38 @@ def _report(
     fitted: Fitted, evaluation: Evaluation, run_dir: Path | None, worker: str | None = None
 ) -> TrainReport:
     first = fitted.trained.members[0]
-    return TrainReport(
+    coding = fitted.prepared.coding
+    report = TrainReport(
         run_dir=run_dir,
         evaluation=evaluation,
         history=first.history,
         best_epoch=first.best_epoch,
         seconds=fitted.trained.seconds,
         worker=worker,
+        baseline="" if coding.baseline == "none" else baseline_words(coding.baseline),
+        baseline_val_loss=first.start_val_loss,
+        validation_windows=len(fitted.validation_windows),
+    )
+    if report.learned_little:
+        _log.warning(_learned_little(report))
+    return report
+
+
+def _learned_little(report: TrainReport) -> str:
+    figures = (
+        f"validation loss {report.best_val_loss:.4g} against {report.baseline_val_loss:.4g}, "
+        f"{report.validation_windows} windows"
+    )
+    if (report.best_val_loss or 0.0) >= (report.baseline_val_loss or 0.0):
+        what = f"does not beat the {report.baseline} forecast it corrects ({figures})"
+    else:
+        what = (
+            f"stopped improving on the {report.baseline} forecast it corrects at epoch "
+            f"{report.best_epoch} of {len(report.history['loss'])} ({figures})"
+        )
+    return (
+        f"the network {what}: it learned little from this data. Try more data, a shorter "
+        "window.lookback, or model.baseline: none"
     )
 
 

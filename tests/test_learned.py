@@ -1,0 +1,71 @@
+"""After training, train says what the network added to the baseline it corrects, and
+warns when that is little."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from lstm_forecast.workflows.train import TrainReport
+
+from .helpers import TINY, monthly_frame, run_cli, sets, write_config, write_csv
+
+
+def report(val_losses: list[float], best_epoch: int, baseline_val_loss: float) -> TrainReport:
+    return TrainReport(
+        run_dir=None,
+        evaluation=None,  # type: ignore[arg-type]  # not read here
+        history={"loss": val_losses, "val_loss": val_losses},
+        best_epoch=best_epoch,
+        seconds=1.0,
+        baseline="naive",
+        baseline_val_loss=baseline_val_loss,
+        validation_windows=5,
+    )
+
+
+@pytest.mark.parametrize(
+    ("losses", "best", "little"),
+    [
+        ([0.9, 0.5, 0.4, 0.3, 0.35], 4, False),  # learned for a while, well below the baseline
+        ([0.9, 0.95, 1.0], 1, True),  # stopped at once
+        ([1.2, 1.1, 1.05, 1.02, 1.1], 4, True),  # never below the baseline's 1.0
+    ],
+)
+def test_learned_little_when_early_or_not_below_the_baseline(
+    losses: list[float], best: int, little: bool
+) -> None:
+    assert report(losses, best, 1.0).learned_little is little
+
+
+@pytest.mark.slow
+def test_train_says_what_the_network_added_to_its_baseline(tmp_path: Path) -> None:
+    config = write_config(tmp_path, write_csv(tmp_path / "sales.csv", monthly_frame(96)))
+    ran = run_cli("train", config, *sets(*TINY, "training.epochs=8"))
+    assert ran.code == 0, ran.err
+    line = re.search(
+        r"validation loss [\d.e-]+ against [\d.e-]+ for the (seasonal naive|naive) forecast "
+        r"the network corrects \((\d+ % lower|not lower); \d+ windows\)",
+        ran.err,
+    )
+    assert line is not None, ran.err
+
+
+@pytest.mark.slow
+def test_train_warns_when_the_network_adds_little(tmp_path: Path) -> None:
+    months = pd.date_range("2000-01", periods=96, freq="MS").strftime("%Y-%m")
+    noise = 100 + np.random.default_rng(0).normal(size=96)  # nothing to learn
+    data = write_csv(tmp_path / "noise.csv", pd.DataFrame({"month": months, "sales": noise}))
+    ran = run_cli("train", write_config(tmp_path, data), *sets(*TINY))
+    assert ran.code == 0, ran.err
+    warning = re.search(
+        r"the network (does not beat|stopped improving on) the naive forecast it corrects.*: "
+        r"it learned little from this data\. Try more data, a shorter window\.lookback, or "
+        r"model\.baseline: none",
+        ran.err,
+    )
+    assert warning is not None, ran.err
