@@ -39,16 +39,16 @@ def test_share_of_series_beating_seasonal_naive_counts_only_comparable_series() 
             scored("c", 1.0, 1.0),  # a tie is not a win
             scored("d", 0.1, float("nan")),  # constant train part: no MASE to compare
             scored("e", 0.1, 1.0, origins=0),  # too short to score
+            scored("f", 1.1, 1.5),  # beats seasonal naive, not naive (1.0)
         ),
     )
-    assert evaluation.share_beating() == (1, 3)
-    assert evaluation.to_json()["model_beats_seasonal_naive"] == {
-        "series": 1,
-        "of": 3,
-        "share": 1 / 3,
-    }
+    assert evaluation.share_beating(("seasonal_naive",)) == (2, 4)
+    assert evaluation.share_beating() == (1, 4)  # both naives
+    metrics = evaluation.to_json()
+    assert metrics["model_beats_seasonal_naive"] == {"series": 2, "of": 4, "share": 2 / 4}
+    assert metrics["model_beats_both_naives"] == {"series": 1, "of": 4, "share": 1 / 4}
     assert format_table(evaluation).splitlines()[-1] == (
-        "model beats seasonal naive (MASE) on 1 of 3 series (33 %)"
+        "model beats naive and seasonal naive (MASE) on 1 of 4 series (25 %)"
     )
 
 
@@ -68,7 +68,8 @@ def test_backtest_counts_series_beating_seasonal_naive_over_the_mean_of_folds() 
         refit=False,
         seconds=0.0,
     )
-    assert result.share_beating() == (1, 2)
+    assert result.share_beating(("seasonal_naive",)) == (1, 2)
+    assert result.share_beating() == (1, 2)  # naive's MASE is 1.0 here too
     assert format_backtest(result).splitlines()[-1] == (
-        "model beats seasonal naive (MASE, mean over folds) on 1 of 2 series (50 %)"
+        "model beats naive and seasonal naive (MASE, mean over folds) on 1 of 2 series (50 %)"
     )

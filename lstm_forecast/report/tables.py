@@ -44,10 +44,10 @@ def format_table(evaluation: Evaluation, title: str = "test") -> str:
                 f"{row['smape']:10.2f}{row['mase']:9.3f}{tail}"
             )
     if len(evaluation.series) > 1:
-        wins, compared = evaluation.share_beating("seasonal_naive")
+        wins, compared = evaluation.share_beating()
         if compared:
             lines.append(
-                f"model beats seasonal naive (MASE) on {wins} of {compared} series "
+                f"model beats naive and seasonal naive (MASE) on {wins} of {compared} series "
                 f"({100 * wins / compared:.0f} %)"
             )
     return "\n".join(lines)
@@ -94,8 +94,8 @@ def format_backtest(result: Backtest) -> str:
     wins, compared = result.share_beating()
     if len(result.folds[0].series) > 1 and compared:
         lines.append(
-            f"model beats seasonal naive (MASE, mean over folds) on {wins} of {compared} "
-            f"series ({100 * wins / compared:.0f} %)"
+            f"model beats naive and seasonal naive (MASE, mean over folds) on {wins} of "
+            f"{compared} series ({100 * wins / compared:.0f} %)"
         )
     return "\n".join(lines)
 

@@ -3,11 +3,12 @@ mean over folds (pandas, numpy)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pandas as pd
 
-from .evaluation import Evaluation
+from .evaluation import BOTH_NAIVES, Evaluation
 
 
 @dataclass(frozen=True)
@@ -40,12 +41,13 @@ class Backtest:
         mean = mean.reset_index().assign(fold="mean", origin="")
         return pd.concat([frame, mean], ignore_index=True)
 
-    def share_beating(self, baseline: str = "seasonal_naive") -> tuple[int, int]:
-        """On how many series the model's MASE, averaged over folds, is below
-        ``baseline``'s, and how many series have both."""
+    def share_beating(self, baselines: Sequence[str] = BOTH_NAIVES) -> tuple[int, int]:
+        """On how many series the model's MASE, averaged over folds, is below every one of
+        ``baselines``', and how many series have them all."""
         table = self.table()
         mean = table[table["fold"] == "mean"].pivot_table(
             index="series", columns="model", values="mase", dropna=False
         )
-        both = mean[["model", baseline]].dropna()
-        return int((both["model"] < both[baseline]).sum()), len(both)
+        both = mean[["model", *baselines]].dropna()
+        best = both[list(baselines)].min(axis=1)
+        return int((both["model"] < best).sum()), len(both)

@@ -30,6 +30,9 @@ Forecaster = Callable[[np.ndarray], np.ndarray]
 
 
 MODELS = ("model", "naive", "seasonal_naive")
+# A model worth its training beats both: seasonal naive alone flatters it on a series
+# without a season, where naive is the one to beat.
+BOTH_NAIVES = ("naive", "seasonal_naive")
 
 
 @dataclass(frozen=True)
@@ -76,19 +79,20 @@ class Evaluation:
             for model, metrics in means[0].items()
         }
 
-    def share_beating(self, baseline: str = "seasonal_naive") -> tuple[int, int]:
-        """How many scored series the model beats ``baseline`` on (lower MASE, the mean
-        over targets), and how many series have a MASE for both (a constant train part
-        has none)."""
+    def share_beating(self, baselines: Sequence[str] = BOTH_NAIVES) -> tuple[int, int]:
+        """How many scored series the model beats every one of ``baselines`` on (lower
+        MASE, the mean over targets), and how many series have a MASE for all of them (a
+        constant train part has none)."""
         wins = compared = 0
         for series in self.series:
             if not len(series.origins):
                 continue
             means = series.mean_scores()
-            model, other = means["model"]["mase"], means[baseline]["mase"]
-            if np.isfinite(model) and np.isfinite(other):
+            model = means["model"]["mase"]
+            others = [means[b]["mase"] for b in baselines]
+            if np.isfinite([model, *others]).all():
                 compared += 1
-                wins += model < other
+                wins += model < min(others)
         return wins, compared
 
     def to_json(self) -> dict[str, Any]:
@@ -101,12 +105,16 @@ class Evaluation:
             "overall": _finite_or_none(self.overall()) if self.n_origins else None,
         }
         if len(self.series) > 1 or self.series[0].id is not None:
-            wins, compared = self.share_beating("seasonal_naive")
-            result["model_beats_seasonal_naive"] = {
-                "series": wins,
-                "of": compared,
-                "share": wins / compared if compared else None,
-            }
+            for key, baselines in (
+                ("model_beats_seasonal_naive", ("seasonal_naive",)),
+                ("model_beats_both_naives", BOTH_NAIVES),
+            ):
+                wins, compared = self.share_beating(baselines)
+                result[key] = {
+                    "series": wins,
+                    "of": compared,
+                    "share": wins / compared if compared else None,
+                }
             result["series"] = {
                 str(s.id): {"origins": len(s.origins)}
                 | (_finite_or_none(s.mean_scores()) if len(s.origins) else {})
