@@ -73,3 +73,12 @@ def test_backtest_counts_series_beating_seasonal_naive_over_the_mean_of_folds() 
     assert format_backtest(result).splitlines()[-1] == (
         "model beats naive and seasonal naive (MASE, mean over folds) on 1 of 2 series (50 %)"
     )
+
+
+def test_nothing_to_score_says_how_to_get_a_score() -> None:
+    evaluation = Evaluation(("y",), 6, 12, (), (scored("a", 0.5, 1.0, origins=0),))
+    assert format_table(evaluation) == (
+        "no test origins to score (split.test is 0 or shorter than the horizon): to see how "
+        "well the model forecasts, hold out a test part, e.g. --set split.test=12 (two "
+        "horizons), or run backtest"
+    )

@@ -19,7 +19,11 @@ BY_SERIES = "by series"
 def format_table(evaluation: Evaluation, title: str = "test") -> str:
     """The metrics table; for several series, their mean first, then one block per series."""
     if evaluation.n_origins == 0:
-        return f"no {title} origins to score (split.test is 0 or shorter than the horizon)"
+        return (
+            f"no {title} origins to score (split.test is 0 or shorter than the horizon): to "
+            f"see how well the model forecasts, hold out a test part, e.g. --set "
+            f"split.test={2 * evaluation.horizon} (two horizons), or run backtest"
+        )
     rows = [("mean" if len(evaluation.series) > 1 else "", evaluation.overall())]
     if len(evaluation.series) > 1:
         rows += [(str(s.id), s.mean_scores()) for s in evaluation.series if len(s.origins)]
