@@ -530,3 +530,15 @@ def test_predict_refuses_output_and_plot_that_are_one_file(
     )
     assert code == 2 and "--output and --plot name the same file" in err
     assert (tmp_path / "forecast.csv").read_text() == "yesterday's forecast\n"
+
+
+def test_predict_data_advice_says_how_it_applies_to_a_bundle(
+    sales_bundle: Path, tmp_path: Path
+) -> None:
+    frame = monthly_frame(36)
+    frame.loc[30, "sales"] = np.nan
+    data = write_csv(tmp_path / "gap.csv", frame)
+    code, _, err = run_cli("predict", sales_bundle, "--data", data)
+    assert code == 2
+    assert "set data.missing to drop, ffill or interpolate; a bundle reads data as it was " in err
+    assert "trained (its config.yaml), so fix the file, or retrain with that setting" in err

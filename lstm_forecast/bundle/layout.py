@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import logging
 import platform
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -87,7 +88,12 @@ class Bundle:
                 "the training CSV recorded in the bundle is not here; pass the data with --data",
                 where=data_cfg.path,
             )
-        dataset = _without_skipped(load_dataset(data_cfg, data_path), pre.skipped)
+        try:
+            dataset = _without_skipped(load_dataset(data_cfg, data_path), pre.skipped)
+        except DataError as exc:
+            if _ADVISES_CONFIG.search(exc.what) is None:
+                raise
+            raise DataError(f"{exc.what}; {_READ_AS_TRAINED}", where=exc.where) from None
         if dataset.columns != pre.columns:
             raise BundleError(
                 f"{CONFIG_FILE} and {PREPROCESSING_FILE} disagree on columns "
@@ -95,6 +101,15 @@ class Bundle:
                 where=self.run_dir,
             )
         return dataset
+
+
+# Data errors advise a config key (data.missing, data.freq); a bundle's reader cannot
+# take one, so the advice says how it applies.
+_ADVISES_CONFIG = re.compile(r"\b(set|check) data\.")
+_READ_AS_TRAINED = (
+    "a bundle reads data as it was trained (its config.yaml), so fix the file, or retrain "
+    "with that setting"
+)
 
 
 def is_member_name(name: str) -> bool:
