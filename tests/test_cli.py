@@ -58,7 +58,7 @@ GOOD_ROWS = "".join(f"2000-{m:02d},{m}\n" for m in range(1, 13))
         ("missing_target", ["column 'units' not found", "'month', 'sales'"]),
         ("missing_time", ["column 'date' not found"]),
         ("non_numeric", ["column 'sales': non-numeric value 'n/a?' at line 4"]),
-        ("duplicate_time", ["duplicate timestamp 2000-02-01 at lines 3 and 4"]),
+        ("duplicate_time", ["duplicate timestamp 2000-02 at lines 3 and 4"]),
         ("bad_date", ["cannot parse time value '2000-13' at line 3"]),
         (
             "nan",

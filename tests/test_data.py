@@ -72,7 +72,7 @@ def test_gaps_become_missing_values(tmp_path: Path) -> None:
     with pytest.raises(
         DataError,
         match=r"1 timestamps are missing from the file \(first "
-        r"2000-03-01",
+        r"2000-03\)",
     ):
         load_text(tmp_path, text)
     filled = load_text(tmp_path, text, missing="interpolate")
@@ -117,7 +117,7 @@ def test_missing_policies(tmp_path: Path) -> None:
         ),
         ("month,sales\n2000-01,1\n2000-02,inf\n", "'sales': value inf at line 3 is infinite"),
         ("month,sales\n2000-01,1\n2000-02,1e39\n", "too large for float32"),
-        ("month,sales\n2000-01,1\n2000-01,2\n", "duplicate timestamp 2000-01-01 at lines 2 and 3"),
+        ("month,sales\n2000-01,1\n2000-01,2\n", "duplicate timestamp 2000-01 at lines 2 and 3"),
         ("month,sales\n2000-02,1\n2000-01,2\n2000-03,2\n", r"not in time order: line 3"),
         ("month,sales\n2000-01,1\nJan 2000,2\n", "cannot parse time value 'Jan 2000' at line 3"),
         ("month,sales\n2000-01,1\n,2\n", "empty time value at line 3"),
@@ -395,11 +395,11 @@ def test_parquet_reads_as_the_csv_does(
         ),
         (
             pd.DataFrame({"month": ["2000-01", "2000-01"], "sales": [1.0, 2.0]}),
-            "duplicate timestamp 2000-01-01 at rows 1 and 2",
+            "duplicate timestamp 2000-01 at rows 1 and 2",
         ),
         (
             pd.DataFrame({"month": ["2000-02", "2000-01"], "sales": [1.0, 2.0]}),
-            r"not in time order: row 2 \(2000-01-01\) comes after row 1",
+            r"not in time order: row 2 \(2000-01\) comes after row 1 \(2000-02\)",
         ),
         (
             pd.DataFrame({"month": ["2000-01", None], "sales": [1.0, 2.0]}),
@@ -492,3 +492,8 @@ def test_month_starts_read_with_month_ends_name_the_frequency_to_set(tmp_path: P
 def test_a_retired_frequency_alias_names_the_current_ones(alias: str, hint: str) -> None:
     with pytest.raises(ValueError, match=hint):
         config(Path("d.csv"), freq=alias)
+
+
+def test_messages_write_times_as_the_file_does(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match=r"duplicate timestamp 1905 at lines 3 and 4"):
+        load_text(tmp_path, "month,sales\n1904,1\n1905,2\n1905,3\n")

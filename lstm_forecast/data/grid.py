@@ -13,7 +13,7 @@ from ..config import DataConfig
 from ..errors import DataError
 from .read import RowNumbers
 from .series import Series
-from .timeindex import MAX_GRID_GROWTH, show_time
+from .timeindex import MAX_GRID_GROWTH
 
 
 def build_series(
@@ -41,7 +41,7 @@ def build_series(
     if (position < 0).any():
         bad = int(np.flatnonzero(position < 0)[0])
         raise DataError(
-            f"{where}timestamp {show_time(times[bad])} at {rows.word} {lines[bad]} is not on the "
+            f"{where}timestamp {rows.time(times[bad])} at {rows.word} {lines[bad]} is not on the "
             f"grid of frequency {freq}; {_freq_hint(times, freq)}",
             where=path,
         )
@@ -150,7 +150,7 @@ def _missing_message(
         first = int(np.flatnonzero(absent)[0])
         return (
             f"{where}{int(absent.sum())} timestamps are missing from the file (first "
-            f"{show_time(grid[first])}); {fix}"
+            f"{rows.time(grid[first])}); {fix}"
         )
     column = int(np.flatnonzero(missing.any(axis=0))[0])
     missing_rows = np.flatnonzero(missing[:, column])

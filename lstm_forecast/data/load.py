@@ -20,7 +20,7 @@ from ..errors import DataError
 from .grid import build_series, constant_per_series, series_prefix
 from .read import RowNumbers, read_frame
 from .series import Dataset
-from .timeindex import common_freq, detect_time_format, show_time
+from .timeindex import common_freq, detect_time_format
 
 FLOAT32_MAX = float(np.finfo(np.float32).max)
 
@@ -31,6 +31,8 @@ def load_dataset(cfg: DataConfig, path: Path | None = None) -> Dataset:
     path = Path(path if path is not None else cfg.path)
     frame, sha256, rows = read_frame(path, cfg)
     times = _parse_times(frame[cfg.time_column], path, cfg.time_column, rows)
+    time_format = detect_time_format(frame[cfg.time_column], times)
+    rows = dataclasses.replace(rows, time_format=time_format)
     values = np.column_stack([_numeric(frame[c], path, c, rows) for c in cfg.value_columns])
     static = np.column_stack(
         [_numeric(frame[c], path, c, rows) for c in cfg.static_features]
@@ -72,7 +74,7 @@ def load_dataset(cfg: DataConfig, path: Path | None = None) -> Dataset:
         columns=cfg.value_columns,
         n_targets=len(cfg.targets),
         freq=freq,
-        time_format=detect_time_format(frame[cfg.time_column], times),
+        time_format=time_format,
         series=series,
     )
 
@@ -154,14 +156,14 @@ def _check_order(
     hint = _LONG_FORMAT_HINT if not where else ""  # no series prefix: no data.id_column
     if steps[i] == 0:
         raise DataError(
-            f"{where}duplicate timestamp {show_time(times[i])} at {rows.word}s {lines[i]} and "
+            f"{where}duplicate timestamp {rows.time(times[i])} at {rows.word}s {lines[i]} and "
             f"{lines[i + 1]}{hint}",
             where=path,
         )
     raise DataError(
         f"{where}rows are not in time order: {rows.word} {lines[i + 1]} "
-        f"({show_time(times[i + 1])}) comes after {rows.word} {lines[i]} "
-        f"({show_time(times[i])}); sort the file by time{hint}",
+        f"({rows.time(times[i + 1])}) comes after {rows.word} {lines[i]} "
+        f"({rows.time(times[i])}); sort the file by time{hint}",
         where=path,
     )
 

@@ -17,15 +17,21 @@ import pandas as pd
 from ..config import DataConfig
 from ..errors import DataError, EnvironmentFailure
 from ..files import file_sha256
+from .timeindex import show_time
 
 
 @dataclass(frozen=True)
 class RowNumbers:
-    """How messages number the rows of a file: CSV lines (the header is line 1) or
-    Parquet rows (from 1)."""
+    """How messages number the rows of a file, CSV lines (the header is line 1) or
+    Parquet rows (from 1), and write its times: as the file does, once its format is
+    known (``1905`` stays ``1905``, not ``1905-01-01``)."""
 
     word: str
     first: int  # the number of the first data row
+    time_format: str | None = None  # strftime format of the file's time column
+
+    def time(self, stamp: pd.Timestamp) -> str:
+        return stamp.strftime(self.time_format) if self.time_format else show_time(stamp)
 
     def numbers(self, n_rows: int) -> np.ndarray:
         return np.arange(n_rows) + self.first
