@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import keras
 import numpy as np
@@ -206,7 +207,7 @@ def fit(
     validation = watched_batches(validation_windows, coding, training.batch_size, steps_per_epoch)
     monitor = "loss" if validation is None else "val_loss"
     started = time.perf_counter()
-    start_val_loss = None if validation is None else float(model.evaluate(validation, verbose=0))
+    start_val_loss = None if validation is None else _baseline_loss(model, loss, validation)
     signals = SignalsBetweenBatches()
     with signals.holding():
         fitted = model.fit(
@@ -227,6 +228,18 @@ def fit(
     history = _finite_history(fitted.history)
     best = int(np.argmin(history[monitor])) + 1
     return TrainResult(model, history, best, time.perf_counter() - started, start_val_loss)
+
+
+def _baseline_loss(model: keras.Model, loss: Callable[..., Any], batches: tf.data.Dataset) -> float:
+    """The mean loss over ``batches`` of an output of zeros: the baseline's, which the
+    network starts as. Computed here rather than by ``model.evaluate``, which under a
+    multi-worker strategy is a collective every worker would have to join."""
+    total = count = 0.0
+    for _, targets in batches:
+        shape = (tf.shape(targets)[0], *model.output_shape[1:])
+        total += float(loss(targets, tf.zeros(shape, dtype=targets.dtype))) * len(targets)
+        count += len(targets)
+    return total / count
 
 
 def pinball_loss(quantiles: Sequence[float]) -> Callable[[tf.Tensor, tf.Tensor], tf.Tensor]:
