@@ -79,13 +79,19 @@ def test_folding_steps_the_recurrent_layers_once_per_season() -> None:
     ("fold", "baseline", "lookback", "rows"),
     [
         ("auto", "seasonal_naive", 48, SEASON),
-        ("auto", "naive", 48, 1),  # no strong season to fold by
-        ("auto", "seasonal_naive", 20, 1),  # under two seasons
+        ("auto", "seasonal_naive", 20, 1),  # under two seasons, and short
+        # No strong season to fold by: a window of 48 rows or more is read in patches of
+        # lookback // 24 rows (24 to 47 recurrent steps).
+        ("auto", "naive", 47, 1),
+        ("auto", "naive", 48, 2),
+        ("auto", "naive", 96, 4),
+        ("auto", "naive", 120, 5),
         (True, "naive", 48, SEASON),
         (False, "seasonal_naive", 48, 1),
+        (False, "naive", 96, 1),
     ],
 )
-def test_fold_auto_folds_seasonal_data_with_two_seasons_or_more(
+def test_fold_auto_folds_by_season_or_in_patches_of_a_long_window(
     fold: object, baseline: str, lookback: int, rows: int
 ) -> None:
     from lstm_forecast.nn.training import fold_for

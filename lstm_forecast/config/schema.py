@@ -173,7 +173,7 @@ class ModelConfig(_Section):
     series_embedding: NonNegativeInt = 0
     # Feed the recurrent layers one whole season per step (a day of hourly rows) instead
     # of one row. auto: when the baseline is a seasonal one and the lookback holds two
-    # seasons or more.
+    # seasons or more; else a long window in patches of rows (docs/config.md).
     fold: Literal["auto"] | bool = "auto"
     # Add a linear forecast from the window's targets to the network's correction.
     # auto: when the training windows number at least ten per input of that linear map.

@@ -26,6 +26,10 @@ __all__ = [
 
 # model.linear_skip auto: the fewest training windows per input of the linear map.
 WINDOWS_PER_INPUT = 10
+# model.fold auto, for a long window without a seasonal fold: the recurrent layers read it
+# in patches of rows, taking this many steps or up to twice as many (not hundreds: a long
+# recurrence trains slowly and carries little from its first steps to its last).
+RECURRENT_STEPS = 24
 
 
 def build_model(
@@ -120,12 +124,16 @@ def skip_for(model: ModelConfig, coding: WindowCoding, n_windows: int) -> bool:
 
 def fold_for(model: ModelConfig, coding: WindowCoding) -> int:
     """How many rows the recurrent layers read per step: the season's when ``model.fold``
-    asks (``auto``: when the baseline is a seasonal one and the lookback holds two or
-    more of them), else 1."""
+    asks, else 1. ``auto``: the season's when the baseline is a seasonal one and the
+    lookback holds two seasons or more; else, for a lookback of two ``RECURRENT_STEPS``
+    or more, ``lookback // RECURRENT_STEPS`` rows (a patch), so the recurrent layers take
+    ``RECURRENT_STEPS`` to twice that many steps."""
     season, lookback = coding.season_length, coding.lookback
     fits = season > 1 and lookback >= 2 * season
     if model.fold == "auto":
-        return season if fits and is_seasonal(coding.baseline) else 1
+        if fits and is_seasonal(coding.baseline):
+            return season
+        return max(lookback // RECURRENT_STEPS, 1)
     if model.fold and not fits:
         raise ConfigError(
             f"model.fold: true needs a season of 2 rows or more and a lookback of two "
@@ -136,8 +144,9 @@ def fold_for(model: ModelConfig, coding: WindowCoding) -> int:
 
 
 def _folded(x: keras.KerasTensor, lookback: int, n_columns: int, season: int) -> keras.KerasTensor:
-    """The window as one row per season (oldest rows beyond whole seasons dropped): the
-    recurrent layers step over days, not hours, each step seeing a whole season's values."""
+    """The window as one row per ``season`` rows, a season or a patch (oldest rows beyond
+    whole ones dropped): the recurrent layers step over days, not hours, each step seeing
+    a whole season's values."""
     extra = lookback % season
     if extra:
         x = keras.layers.Cropping1D((extra, 0), name="whole_seasons")(x)
