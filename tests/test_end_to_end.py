@@ -542,3 +542,18 @@ def test_predict_data_advice_says_how_it_applies_to_a_bundle(
     assert code == 2
     assert "set data.missing to drop, ffill or interpolate; a bundle reads data as it was " in err
     assert "trained (its config.yaml), so fix the file, or retrain with that setting" in err
+
+
+def test_a_production_bundle_is_scored_on_newer_data_with_evaluate_test(tmp_path: Path) -> None:
+    data = write_csv(tmp_path / "sales.csv", monthly_frame(48))
+    folder = tmp_path / "production"
+    folder.mkdir()
+    config = write_config(folder, data, split={"test": 0})
+    assert run_cli("train", config, "--quiet", *sets(*TINY)).code == 0
+    newer = write_csv(tmp_path / "newer.csv", monthly_frame(60))
+    code, out, err = run_cli("evaluate", folder / "run", "--data", newer, "--test", "12")
+    assert code == 0, err
+    assert out.startswith("test: 7 forecast origins x 6 steps")  # every origin in 12 rows
+    code, out, err = run_cli("evaluate", folder / "run", "--data", newer, "--test", "3")
+    assert code == 2 and out == ""
+    assert "--test 3 is shorter than the horizon (6)" in err

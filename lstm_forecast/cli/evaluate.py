@@ -13,12 +13,28 @@ from .process import handles_errors
 @click.command()
 @click.argument("run_dir", metavar="RUN_DIR", type=click.Path(path_type=Path))
 @data_option
+@click.option(
+    "--test",
+    "test_steps",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="STEPS",
+    help="Score the last STEPS rows of each series (at least the horizon) instead of the "
+    "bundle's split.test: a bundle trained on everything can be scored on newer data.",
+)
 @plot_option
 @verbose_option
 @handles_errors
-def evaluate(run_dir: Path, data_path: Path | None, plot_path: Path | None, verbose: bool) -> None:
+def evaluate(
+    run_dir: Path,
+    data_path: Path | None,
+    test_steps: int | None,
+    plot_path: Path | None,
+    verbose: bool,
+) -> None:
     """Score the bundle in RUN_DIR on the test part against naive baselines."""
     from ..report.tables import format_table
     from ..workflows.evaluate import evaluate as run_evaluate
 
-    click.echo(format_table(run_evaluate(run_dir, data_path, plot=plot_path)))
+    evaluation = run_evaluate(run_dir, data_path, plot=plot_path, test_steps=test_steps)
+    click.echo(format_table(evaluation))

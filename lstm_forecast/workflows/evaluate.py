@@ -6,21 +6,36 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..bundle.store import load_bundle
-from ..errors import DataError
+from ..errors import DataError, UserError
 from ..scoring.evaluation import Evaluation, evaluate_at
 from .outputs import locked_outputs, save_figure
 
 
 def evaluate(
-    run_dir: str | Path, data_path: Path | None = None, *, plot: Path | None = None
+    run_dir: str | Path,
+    data_path: Path | None = None,
+    *,
+    plot: Path | None = None,
+    test_steps: int | None = None,
 ) -> Evaluation:
     """Score the bundle in ``run_dir`` on the test part of its training data, or of
-    ``data_path``; with ``plot``, also draw the test forecast to that file (its suffix
-    names the format)."""
+    ``data_path``: its config's ``split.test``, or the last ``test_steps`` rows of each
+    series (so a bundle trained on everything can be scored on newer data); with
+    ``plot``, also draw the test forecast to that file (its suffix names the format)."""
     with locked_outputs(plot=plot):
         bundle = load_bundle(Path(run_dir))
+        config = bundle.config
+        if test_steps is not None:
+            horizon = config.window.horizon
+            if test_steps < horizon:
+                raise UserError(
+                    f"--test {test_steps} is shorter than the horizon ({horizon}): the test "
+                    "part is scored in whole forecasts"
+                )
+            split = config.split.model_copy(update={"test": test_steps})
+            config = config.model_copy(update={"split": split})
         dataset = bundle.read_data(data_path)
-        prepared = bundle.preprocessing.transform(bundle.config, dataset)
+        prepared = bundle.preprocessing.transform(config, dataset)
         evaluation = evaluate_at(
             prepared,
             bundle.forecaster,
