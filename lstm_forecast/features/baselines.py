@@ -1,4 +1,4 @@
-"""The statistical forecasts a network corrects, and the choice among them (numpy only).
+"""The statistical forecasts a network corrects, and the choice among them.
 
 Every baseline here is a linear map from a window's target rows to the horizon: naive,
 seasonal naive, simple exponential smoothing (``ses``), the theta method (``theta``: SES
@@ -17,6 +17,10 @@ from collections.abc import Callable, Sequence
 from typing import Literal
 
 import numpy as np
+
+from ..config import Config
+from ..data.split import SplitBounds
+from ..errors import DataError
 
 Baseline = Literal[
     "none", "naive", "seasonal_naive", "ses", "theta", "seasonal_ses", "seasonal_theta"
@@ -170,3 +174,48 @@ def choice_windows(
         windows = view[starts].reshape(-1, size)
         found.append(windows[np.isfinite(windows).all(axis=1)])
     return np.concatenate(found).astype(np.float64)
+
+
+def baseline_for(
+    config: Config,
+    bounds: Sequence[SplitBounds],
+    scaled: Sequence[np.ndarray],
+    n_targets: int,
+    season: int,
+) -> tuple[Baseline, float | None]:
+    """``model.baseline`` and its smoothing weight, fit on the training windows; ``auto``
+    chooses there too, among ``AUTO`` (``choose_baseline``)."""
+    lookback, horizon = config.window.lookback, config.window.horizon
+    chosen = config.model.baseline
+    if chosen == "none":
+        return "none", None
+    if chosen == "auto":
+        candidates = [
+            b for b in AUTO if _fits(b, season, lookback) and (season > 1 or not seasons_needed(b))
+        ]
+    elif not _fits(chosen, season, lookback):
+        raise DataError(
+            f"model.baseline: {chosen} needs a lookback of {seasons_needed(chosen)} "
+            f"season(s) of {season} rows or more; window.lookback is {lookback}: raise the "
+            "lookback, set evaluation.season_length or choose another baseline"
+        )
+    else:
+        candidates = [chosen]
+    parts = [
+        (rows[:, :n_targets], lookback, b.train_end - horizon)
+        for rows, b in zip(scaled, bounds, strict=True)
+    ]
+    windows = choice_windows(parts, lookback, horizon)
+    if len(windows):
+        return choose_baseline(windows, candidates, lookback, season)
+    if chosen in SMOOTHED:
+        raise DataError(
+            f"model.baseline: {chosen} is fit on complete training windows and the train "
+            "parts hold none; fill the missing values (data.missing) or choose naive"
+        )
+    return ("naive" if chosen == "auto" else chosen), None
+
+
+def _fits(baseline: Baseline, season: int, lookback: int) -> bool:
+    """Whether the lookback holds the seasons ``baseline`` uses."""
+    return lookback >= seasons_needed(baseline) * season

@@ -22,15 +22,7 @@ from ..data.split import SplitBounds, check_split, split_bounds, trainable_serie
 from ..data.timeindex import season_length_for
 from ..errors import DataError, first_few
 from . import record
-from .baselines import (
-    AUTO,
-    SMOOTHED,
-    Baseline,
-    choice_windows,
-    choose_baseline,
-    is_seasonal,
-    seasons_needed,
-)
+from .baselines import baseline_for, is_seasonal
 from .coding import WindowCoding, typical_spread
 from .prepared import Prepared, model_rows, stacked_rows
 from .scaling import Scaler, check_positive
@@ -228,7 +220,7 @@ def _window_coding(
     train_parts = [
         s[: b.train_end, : dataset.n_targets] for s, b in zip(scaled, bounds, strict=True)
     ]  # views, no copies
-    baseline, alpha = _baseline(config, bounds, scaled, dataset.n_targets, season)
+    baseline, alpha = baseline_for(config, bounds, scaled, dataset.n_targets, season)
     window_norm = config.preprocessing.window_norm
     if window_norm == "auto":
         # A seasonal window's last value sits somewhere in the cycle; its mean does not.
@@ -252,48 +244,3 @@ def _window_coding(
         )
     except ValueError as exc:
         raise DataError(f"{exc}; raise the lookback or set evaluation.season_length") from None
-
-
-def _baseline(
-    config: Config,
-    bounds: Sequence[SplitBounds],
-    scaled: Sequence[np.ndarray],
-    n_targets: int,
-    season: int,
-) -> tuple[Baseline, float | None]:
-    """``model.baseline`` and its smoothing weight, fit on the training windows; ``auto``
-    chooses there too, among ``baselines.AUTO`` (``baselines.choose_baseline``)."""
-    lookback, horizon = config.window.lookback, config.window.horizon
-    chosen = config.model.baseline
-    if chosen == "none":
-        return "none", None
-    if chosen == "auto":
-        candidates = [
-            b for b in AUTO if _fits(b, season, lookback) and (season > 1 or not seasons_needed(b))
-        ]
-    elif not _fits(chosen, season, lookback):
-        raise DataError(
-            f"model.baseline: {chosen} needs a lookback of {seasons_needed(chosen)} "
-            f"season(s) of {season} rows or more; window.lookback is {lookback}: raise the "
-            "lookback, set evaluation.season_length or choose another baseline"
-        )
-    else:
-        candidates = [chosen]
-    parts = [
-        (rows[:, :n_targets], lookback, b.train_end - horizon)
-        for rows, b in zip(scaled, bounds, strict=True)
-    ]
-    windows = choice_windows(parts, lookback, horizon)
-    if len(windows):
-        return choose_baseline(windows, candidates, lookback, season)
-    if chosen in SMOOTHED:
-        raise DataError(
-            f"model.baseline: {chosen} is fit on complete training windows and the train "
-            "parts hold none; fill the missing values (data.missing) or choose naive"
-        )
-    return ("naive" if chosen == "auto" else chosen), None
-
-
-def _fits(baseline: Baseline, season: int, lookback: int) -> bool:
-    """Whether the lookback holds the seasons ``baseline`` uses."""
-    return lookback >= seasons_needed(baseline) * season
