@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from ..data.timeindex import show_time
 from .evaluation import BOTH_NAIVES, Evaluation
 
 
@@ -25,11 +26,13 @@ class Backtest:
         for k, fold in enumerate(self.folds, 1):
             for series in fold.series:
                 (origin,) = series.origins
+                start = series.index[origin]
+                written = start.strftime(fold.time_format) if fold.time_format else show_time(start)
                 for model, scores in series.mean_scores().items():
                     rows.append(
                         {
                             "fold": str(k),
-                            "origin": str(series.index[origin].date()),
+                            "origin": written,
                             "series": series.id,
                             "model": model,
                             **scores,

@@ -64,6 +64,8 @@ class Evaluation:
     season_length: int
     quantile_levels: tuple[float, ...]
     series: tuple[SeriesForecasts, ...]
+    # strftime format of the data's time column (times are shown as it writes them).
+    time_format: str | None = None
 
     @property
     def n_origins(self) -> int:
@@ -175,6 +177,7 @@ def evaluate_at(
         season_length=season,
         quantile_levels=tuple(quantile_levels),
         series=tuple(results),
+        time_format=prepared.dataset.time_format,
     )
 
 
