@@ -1,0 +1,136 @@
+"""Generated files and configs through ``validate``: whatever a user can write, the tool
+either accepts it (exit 0) or says what is wrong in one line (exit 2), never an internal
+error (exit 1)."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from .helpers import run_cli
+
+# How the time column may be written, and the frequency a user might (or might not) give.
+TIME_SHAPES = {
+    "month": ("%Y-%m", "MS"),
+    "date": ("%Y-%m-%d", "D"),
+    "day_first": ("%d/%m/%Y", "D"),
+    "year": ("%Y", "YS"),
+    "hour": ("%Y-%m-%d %H:%M", "h"),
+    "iso": ("%Y-%m-%dT%H:%M:%S", "h"),
+}
+
+odd_cells = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True, width=32).map(repr),
+    st.sampled_from(["", "n/a", "NaN", "inf", "-", "1e400", "abc", "1,5", " 3 ", '"4"', "é"]),
+)
+plain_cells = st.floats(-1e6, 1e6, allow_nan=False).map(lambda v: f"{v:.3f}")
+
+
+def rarely(
+    common: st.SearchStrategy[object], odd: st.SearchStrategy[object]
+) -> st.SearchStrategy[object]:
+    """``odd`` about one draw in eight, else ``common``: most cases go deep."""
+    return st.integers(0, 7).flatmap(lambda k: odd if k == 0 else common)
+
+
+@st.composite
+def data_files(draw: st.DrawFn) -> tuple[str, dict[str, object]]:
+    """CSV text and the ``data`` section a user might write for it."""
+    shape = draw(st.sampled_from(sorted(TIME_SHAPES)))
+    time_format, freq = TIME_SHAPES[shape]
+    n_series = draw(st.integers(1, 3))
+    length = draw(st.integers(0, 60))
+    start = pd.Timestamp("2001-01-01")
+    times = pd.date_range(start, periods=length, freq=freq)
+    written = [t.strftime(time_format) for t in times]
+    if draw(st.integers(0, 3)) == 0 and written:  # a gap, a repeat, a swap or garbage
+        i = draw(st.integers(0, len(written) - 1))
+        edit = draw(st.sampled_from(["drop", "repeat", "swap", "garbage"]))
+        if edit == "drop":
+            written.pop(i)
+        elif edit == "repeat":
+            written.insert(i, written[i])
+        elif edit == "swap" and i + 1 < len(written):
+            written[i], written[i + 1] = written[i + 1], written[i]
+        elif edit == "garbage":
+            written[i] = draw(st.sampled_from(["", "not a date", "2001-13-45", "0"]))
+    names = {
+        "time": draw(st.sampled_from(["time", " time", "time ", "Time"])),
+        "target": draw(st.sampled_from(["y", "y ", " sales", "sales"])),
+        "feature": draw(st.sampled_from(["x", "temp", ""])),
+        "id": draw(st.sampled_from(["id", "store", "symbol"])),
+    }
+    long_format = n_series > 1
+    header = [names["time"], names["target"], names["feature"]]
+    if long_format:
+        header.insert(0, names["id"])
+    lines = [",".join(f'"{h}"' if draw(st.booleans()) else h for h in header)]
+    for series in range(n_series):
+        for t in written:
+            row = [t, draw(plain_cells), draw(plain_cells)]
+            if long_format:
+                row.insert(0, f"s{series}")
+            lines.append(",".join(row))
+    if draw(st.integers(0, 3)) == 0 and len(lines) > 1:  # one odd cell somewhere
+        i = draw(st.integers(1, len(lines) - 1))
+        cells = lines[i].split(",")
+        cells[draw(st.integers(len(cells) - 2, len(cells) - 1))] = str(draw(odd_cells))
+        lines[i] = ",".join(cells)
+    data: dict[str, object] = {
+        "time_column": names["time"].strip(),
+        "target": draw(rarely(st.just(names["target"].strip()), st.just("missing_column"))),
+    }
+    if names["feature"] and draw(st.booleans()):
+        data["features"] = [names["feature"]]
+    if long_format and draw(st.booleans()):  # a user may forget the id column
+        data["id_column"] = names["id"]
+    if draw(st.integers(0, 3)) == 0:
+        data["freq"] = draw(rarely(st.just(freq), st.sampled_from(["M", "ME", "Q", "W", "bogus"])))
+    if draw(st.booleans()):
+        data["missing"] = draw(st.sampled_from(["error", "drop", "ffill", "interpolate"]))
+    return "\n".join(lines) + "\n", data
+
+
+# Mostly sensible windows and splits, so most cases reach the data (config errors have
+# their own tests); now and then not.
+parts = rarely(st.sampled_from([0, 4, 8, 0.1, 0.25]), st.floats(0.0, 1.0))
+configs = st.fixed_dictionaries(
+    {
+        "window": st.fixed_dictionaries(
+            {
+                "lookback": rarely(st.integers(1, 8), st.integers(-1, 0)),
+                "horizon": rarely(st.integers(1, 4), st.integers(-1, 0)),
+            }
+        ),
+        "split": st.fixed_dictionaries({"validation": parts, "test": parts}),
+    }
+)
+
+
+@settings(
+    max_examples=300,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(data=data_files(), sections=configs, encoding=rarely(st.just("utf-8"), st.just("latin-1")))
+def test_validate_never_fails_with_an_internal_error(
+    data: tuple[str, dict[str, object]], sections: dict[str, object], encoding: str
+) -> None:
+    text, data_section = data
+    with tempfile.TemporaryDirectory() as folder:
+        csv = Path(folder) / "data.csv"
+        csv.write_bytes(text.encode(encoding, errors="replace"))
+        config = {"data": {"path": str(csv), **data_section}, **sections}
+        config["output"] = {"dir": str(Path(folder) / "run")}
+        path = Path(folder) / "config.yaml"
+        path.write_text(yaml.safe_dump(config), encoding="utf-8")
+        code, _, err = run_cli("validate", path)
+    assert code in (0, 2), err
+    if code == 2:
+        lines = err.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("lstm-forecast: error: "), err
