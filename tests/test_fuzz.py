@@ -8,11 +8,12 @@ import tempfile
 from pathlib import Path
 
 import pandas as pd
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from .helpers import run_cli
+from .helpers import TINY, monthly_frame, run_cli, sets, write_config, write_csv
 
 # How the time column may be written, and the frequency a user might (or might not) give.
 TIME_SHAPES = {
@@ -29,6 +30,8 @@ odd_cells = st.one_of(
     st.sampled_from(["", "n/a", "NaN", "inf", "-", "1e400", "abc", "1,5", " 3 ", '"4"', "é"]),
 )
 plain_cells = st.floats(-1e6, 1e6, allow_nan=False).map(lambda v: f"{v:.3f}")
+# Sales like the bundle's (trained in log units, so new values must be positive too).
+positive_cells = st.floats(50, 500).map(lambda v: f"{v:.2f}")
 
 
 def rarely(
@@ -132,5 +135,65 @@ def test_validate_never_fails_with_an_internal_error(
         code, _, err = run_cli("validate", path)
     assert code in (0, 2), err
     if code == 2:
+        lines = err.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("lstm-forecast: error: "), err
+
+
+@pytest.fixture(scope="module")
+def monthly_bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("bundle")
+    config = write_config(folder, write_csv(folder / "sales.csv", monthly_frame(72)))
+    ran = run_cli("train", config, "--quiet", *sets(*TINY))
+    assert ran.code == 0, ran.err
+    return folder / "run"
+
+
+@st.composite
+def new_monthly_data(draw: st.DrawFn) -> str:
+    """What a cron job might hand predict for a monthly ``month,sales`` bundle."""
+    length = draw(st.integers(0, 30))
+    freq = draw(rarely(st.just("MS"), st.sampled_from(["D", "YS", "ME"])))
+    times = pd.date_range("2010-01-01", periods=length, freq=freq)
+    written = [t.strftime(draw(rarely(st.just("%Y-%m"), st.just("%Y-%m-%d")))) for t in times]
+    header = draw(
+        rarely(
+            st.just("month,sales"),
+            st.sampled_from(["month, sales", "sales,month", "month,revenue", "store,month,sales"]),
+        )
+    )
+    lines = [header]
+    for t in written:
+        value = draw(positive_cells)
+        row = {"month,sales": [t, value], "month, sales": [t, value], "sales,month": [value, t]}
+        lines.append(",".join(row.get(header, ["north", t, value][-len(header.split(",")) :])))
+    if draw(st.integers(0, 3)) == 0 and len(lines) > 2:
+        i = draw(st.integers(1, len(lines) - 1))
+        edit = draw(st.sampled_from(["drop", "repeat", "odd"]))
+        if edit == "drop":
+            lines.pop(i)
+        elif edit == "repeat":
+            lines.insert(i, lines[i])
+        else:
+            cells = lines[i].split(",")
+            cells[-1] = str(draw(odd_cells))
+            lines[i] = ",".join(cells)
+    return "\n".join(lines) + "\n"
+
+
+@settings(
+    max_examples=100,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(text=new_monthly_data())
+def test_predict_never_fails_with_an_internal_error(monthly_bundle: Path, text: str) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        data = Path(folder) / "new.csv"
+        data.write_text(text, encoding="utf-8")
+        code, out, err = run_cli("predict", monthly_bundle, "--data", data)
+    assert code in (0, 2), err
+    if code == 0:
+        assert len(out.strip().splitlines()) == 1 + 6  # header and the horizon
+    else:
         lines = err.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("lstm-forecast: error: "), err
