@@ -142,6 +142,6 @@ def test_backtest_prints_the_shared_origin_when_the_series_end_together(tmp_path
     printed = format_backtest(backtest(config, folds=2))
     assert "by series" not in printed
     assert [line.split()[:2] for line in printed.splitlines()[2:8:3]] == [
-        ["1", "2003-01-01"],
-        ["2", "2003-07-01"],
+        ["1", "2003-01"],
+        ["2", "2003-07"],
     ]
