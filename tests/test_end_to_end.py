@@ -541,7 +541,23 @@ def test_predict_data_advice_says_how_it_applies_to_a_bundle(
     code, _, err = run_cli("predict", sales_bundle, "--data", data)
     assert code == 2
     assert "set data.missing to drop, ffill or interpolate; a bundle reads data as it was " in err
-    assert "trained (its config.yaml), so fix the file, or retrain with that setting" in err
+    assert "trained (its config.yaml), so fix the file, or retrain with that setting " in err
+    assert "(predict takes --missing for data.missing)" in err
+    # predict takes that one setting: the gap is filled and the forecast made.
+    code, out, err = run_cli("predict", sales_bundle, "--data", data, "--missing", "ffill")
+    assert code == 0, err
+    assert len(out.strip().splitlines()) == 1 + 6
+    code, _, err = run_cli("predict", sales_bundle, "--data", data, "--missing", "guess")
+    assert code == 2 and "'guess' is not one of" in err
+
+
+def test_predict_missing_choices_are_data_missing_values() -> None:
+    from typing import get_args
+
+    from lstm_forecast.cli.predict import MISSING_POLICIES
+    from lstm_forecast.config import MissingPolicy
+
+    assert MISSING_POLICIES == get_args(MissingPolicy)
 
 
 def test_a_production_bundle_is_scored_on_newer_data_with_evaluate_test(tmp_path: Path) -> None:

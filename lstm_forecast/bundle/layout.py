@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from .. import __version__
-from ..config import Config, validate_config
+from ..config import Config, MissingPolicy, validate_config
 from ..config.safe_yaml import parse_yaml
 from ..data import Dataset, load_dataset
 from ..errors import BundleError, ConfigError, DataError, first_few
@@ -77,12 +77,17 @@ class Bundle:
     metadata: dict[str, Any]
     forecaster: Forecaster
 
-    def read_data(self, data_path: Path | None = None) -> Dataset:
+    def read_data(
+        self, data_path: Path | None = None, *, missing: MissingPolicy | None = None
+    ) -> Dataset:
         """The training data recorded in the bundle, or ``data_path``, read as the bundle
-        was trained: same columns, missing-value policy and frequency, without the series
-        left out of training."""
+        was trained: same columns, missing-value policy (unless ``missing`` is given) and
+        frequency, without the series left out of training."""
         pre = self.preprocessing
-        data_cfg = self.config.data.model_copy(update={"freq": pre.freq})
+        changes: dict[str, Any] = {"freq": pre.freq}
+        if missing is not None:
+            changes["missing"] = missing
+        data_cfg = self.config.data.model_copy(update=changes)
         if data_path is None and not data_cfg.path.is_file():
             raise DataError(
                 "the training CSV recorded in the bundle is not here; pass the data with --data",
@@ -108,7 +113,7 @@ class Bundle:
 _ADVISES_CONFIG = re.compile(r"\b(set|check) data\.")
 _READ_AS_TRAINED = (
     "a bundle reads data as it was trained (its config.yaml), so fix the file, or retrain "
-    "with that setting"
+    "with that setting (predict takes --missing for data.missing)"
 )
 
 

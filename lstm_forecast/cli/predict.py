@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from .options import data_option, plot_option, verbose_option
 from .process import handles_errors
+
+if TYPE_CHECKING:
+    from ..config import MissingPolicy
+
+# data.missing's values (config/schema.py; a test keeps the two the same), written out so
+# that --help does not import the config schema.
+MISSING_POLICIES = ("error", "drop", "ffill", "interpolate")
 
 
 @click.command()
@@ -21,6 +29,13 @@ from .process import handles_errors
     default=None,
     help="Write the forecast CSV here (atomically) instead of stdout.",
 )
+@click.option(
+    "--missing",
+    type=click.Choice(MISSING_POLICIES),
+    default=None,
+    help="How to read gaps and empty values in the data, instead of the bundle's "
+    "data.missing (e.g. ffill for a feed that skipped an hour).",
+)
 @plot_option
 @verbose_option
 @handles_errors
@@ -28,12 +43,13 @@ def predict(
     run_dir: Path,
     data_path: Path | None,
     output_path: Path | None,
+    missing: MissingPolicy | None,
     plot_path: Path | None,
     verbose: bool,
 ) -> None:
     """Forecast the next horizon steps of every series with the bundle in RUN_DIR."""
     from ..workflows.predict import predict as run_predict
 
-    forecast = run_predict(run_dir, data_path, output=output_path, plot=plot_path)
+    forecast = run_predict(run_dir, data_path, output=output_path, plot=plot_path, missing=missing)
     if output_path is None:
         click.echo(forecast.to_csv(), nl=False)

@@ -18,6 +18,7 @@ from ..errors import ConfigError
 PositiveInt = Annotated[int, Field(gt=0)]
 NonNegativeInt = Annotated[int, Field(ge=0)]
 
+MissingPolicy = Literal["error", "drop", "ffill", "interpolate"]
 CalendarFeature = Literal["hour", "weekday", "day_of_month", "month", "day_of_year"]
 
 # Frequencies pandas 2 read as period ends and pandas 3 refuses: (the period, its alias).
@@ -46,7 +47,7 @@ class DataConfig(_Section):
     # window of the series carries them as inputs, so one global model can tell series apart.
     static_features: list[str] = []
     freq: str | None = None
-    missing: Literal["error", "drop", "ffill", "interpolate"] = "error"
+    missing: MissingPolicy = "error"
     # Cyclic (sin, cos) encodings of the timestamps, added as input columns.
     calendar_features: list[CalendarFeature] = []
     # Refuse a larger file before reading it (null: no cap): a runaway export must not

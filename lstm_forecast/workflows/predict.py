@@ -13,6 +13,7 @@ import pandas as pd
 
 from ..bundle.atomic import write_text_atomically
 from ..bundle.store import load_bundle
+from ..config import MissingPolicy
 from ..data import Dataset, Series
 from ..data.timeindex import format_times, future_index
 from ..features import Preprocessing
@@ -50,12 +51,15 @@ def predict(
     *,
     output: Path | None = None,
     plot: Path | None = None,
+    missing: MissingPolicy | None = None,
 ) -> Forecast:
     """Forecast ``horizon`` steps after the last row of each series of the bundle's
     training data, or of ``data_path``. With ``output``, write the CSV there atomically;
-    with ``plot``, draw history and forecast (the suffix names the format)."""
+    with ``plot``, draw history and forecast (the suffix names the format); with
+    ``missing``, read gaps in the data by that policy instead of the bundle's
+    ``data.missing``."""
     with locked_outputs(output=output, plot=plot):
-        forecast = _forecast(Path(run_dir), data_path)
+        forecast = _forecast(Path(run_dir), data_path, missing)
         if output is not None:
             write_text_atomically(output, forecast.to_csv())
         if plot is not None:
@@ -65,10 +69,10 @@ def predict(
     return forecast
 
 
-def _forecast(run_dir: Path, data_path: Path | None) -> Forecast:
+def _forecast(run_dir: Path, data_path: Path | None, missing: MissingPolicy | None) -> Forecast:
     bundle = load_bundle(run_dir)
     pre = bundle.preprocessing
-    dataset = bundle.read_data(data_path)
+    dataset = bundle.read_data(data_path, missing=missing)
     inputs, scalers = pre.forecast_inputs(dataset)
     for series in dataset.series:
         _warn_if_far_outside(series, pre, dataset.path)
