@@ -557,7 +557,7 @@ def test_predict_missing_choices_are_data_missing_values() -> None:
     from lstm_forecast.cli.predict import MISSING_POLICIES
     from lstm_forecast.config import MissingPolicy
 
-    assert MISSING_POLICIES == get_args(MissingPolicy)
+    assert get_args(MissingPolicy) == MISSING_POLICIES
 
 
 def test_a_production_bundle_is_scored_on_newer_data_with_evaluate_test(tmp_path: Path) -> None:
