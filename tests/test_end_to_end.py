@@ -503,13 +503,19 @@ def test_one_global_model_over_a_thousand_series(tmp_path: Path) -> None:
     assert forecast.groupby("item")["month"].first().eq("2003-05").all()
 
 
-def test_evaluate_plot_without_a_test_part_is_refused_and_writes_nothing(tmp_path: Path) -> None:
+def production_bundle(tmp_path: Path) -> Path:
+    """A tiny bundle trained on all of 48 monthly rows (``split.test: 0``)."""
     data = write_csv(tmp_path / "sales.csv", monthly_frame(48))
     folder = tmp_path / "production"
     folder.mkdir()
     config = write_config(folder, data, split={"test": 0})
     assert run_cli("train", config, "--quiet", *sets(*TINY)).code == 0
-    code, out, err = run_cli("evaluate", folder / "run", "--plot", tmp_path / "test.png")
+    return folder / "run"
+
+
+def test_evaluate_plot_without_a_test_part_is_refused_and_writes_nothing(tmp_path: Path) -> None:
+    run_dir = production_bundle(tmp_path)
+    code, out, err = run_cli("evaluate", run_dir, "--plot", tmp_path / "test.png")
     assert code == 2 and out == ""
     assert "nothing to plot: no test origins to score (split.test is 0" in err
     assert not (tmp_path / "test.png").exists()
@@ -561,15 +567,11 @@ def test_predict_missing_choices_are_data_missing_values() -> None:
 
 
 def test_a_production_bundle_is_scored_on_newer_data_with_evaluate_test(tmp_path: Path) -> None:
-    data = write_csv(tmp_path / "sales.csv", monthly_frame(48))
-    folder = tmp_path / "production"
-    folder.mkdir()
-    config = write_config(folder, data, split={"test": 0})
-    assert run_cli("train", config, "--quiet", *sets(*TINY)).code == 0
+    run_dir = production_bundle(tmp_path)
     newer = write_csv(tmp_path / "newer.csv", monthly_frame(60))
-    code, out, err = run_cli("evaluate", folder / "run", "--data", newer, "--test", "12")
+    code, out, err = run_cli("evaluate", run_dir, "--data", newer, "--test", "12")
     assert code == 0, err
     assert out.startswith("test: 7 forecast origins x 6 steps")  # every origin in 12 rows
-    code, out, err = run_cli("evaluate", folder / "run", "--data", newer, "--test", "3")
+    code, out, err = run_cli("evaluate", run_dir, "--data", newer, "--test", "3")
     assert code == 2 and out == ""
     assert "--test 3 is shorter than the horizon (6)" in err

@@ -40,8 +40,8 @@ def train(config_path: Path, overrides: tuple[str, ...], quiet: bool, verbose: b
             f"trained {len(report.history['loss'])} epochs in {report.seconds:.1f}s "
             f"({best}); {written}"
         )
-        if report.baseline and report.baseline_val_loss and report.best_val_loss is not None:
-            ratio = report.best_val_loss / report.baseline_val_loss
+        ratio = report.val_loss_ratio
+        if ratio is not None:
             change = f"{100 * (1 - ratio):.0f} % lower" if ratio < 1 else "not lower"
             echo_err(
                 f"validation loss {report.best_val_loss:.6g} against {report.baseline_val_loss:.6g}"

@@ -31,7 +31,7 @@ class RowNumbers:
     time_format: str | None = None  # strftime format of the file's time column
 
     def time(self, stamp: pd.Timestamp) -> str:
-        return stamp.strftime(self.time_format) if self.time_format else show_time(stamp)
+        return show_time(stamp, self.time_format)
 
     def numbers(self, n_rows: int) -> np.ndarray:
         return np.arange(n_rows) + self.first

@@ -88,8 +88,11 @@ def _candidate_freqs(step: pd.Timedelta, first: pd.Timestamp) -> list[str]:
     return [to_offset(step).freqstr]
 
 
-def show_time(stamp: pd.Timestamp) -> str:
-    """A timestamp as users write it: the date alone at midnight."""
+def show_time(stamp: pd.Timestamp, time_format: str | None = None) -> str:
+    """A timestamp as users write it: in the data file's ``time_format`` when it has one
+    (``1905``, ``1958-05``), else the date alone at midnight."""
+    if time_format:
+        return stamp.strftime(time_format)
     return str(stamp.date()) if stamp == stamp.normalize() and stamp.tz is None else str(stamp)
 
 

@@ -14,7 +14,7 @@ its own value), so it commutes with the window's level.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Literal
+from typing import Literal, get_args
 
 import numpy as np
 
@@ -25,9 +25,7 @@ from ..errors import DataError
 Baseline = Literal[
     "none", "naive", "seasonal_naive", "ses", "theta", "seasonal_ses", "seasonal_theta"
 ]
-BASELINES: tuple[Baseline, ...] = (
-    "none", "naive", "seasonal_naive", "ses", "theta", "seasonal_ses", "seasonal_theta"
-)  # fmt: skip
+BASELINES: tuple[Baseline, ...] = get_args(Baseline)
 SMOOTHED: tuple[Baseline, ...] = ("ses", "theta", "seasonal_ses", "seasonal_theta")
 # What ``model.baseline: auto`` chooses among (seasonal naive when the season fits). The
 # smoothed baselines are not among them: the accuracy benchmark measured them no better

@@ -206,8 +206,8 @@ def fit(
     steps_per_epoch = epoch_steps(training, len(train_windows))
     validation = watched_batches(validation_windows, coding, training.batch_size, steps_per_epoch)
     monitor = "loss" if validation is None else "val_loss"
-    started = time.perf_counter()
     start_val_loss = None if validation is None else _baseline_loss(model, loss, validation)
+    started = time.perf_counter()
     signals = SignalsBetweenBatches()
     with signals.holding():
         fitted = model.fit(

@@ -26,8 +26,7 @@ class Backtest:
         for k, fold in enumerate(self.folds, 1):
             for series in fold.series:
                 (origin,) = series.origins
-                start = series.index[origin]
-                written = start.strftime(fold.time_format) if fold.time_format else show_time(start)
+                written = show_time(series.index[origin], fold.time_format)
                 for model, scores in series.mean_scores().items():
                     rows.append(
                         {

@@ -48,12 +48,20 @@ class TrainReport:
         return losses[self.best_epoch - 1] if losses else None
 
     @property
+    def val_loss_ratio(self) -> float | None:
+        """The best epoch's validation loss over its baseline's (None when either is
+        unknown, or there is no baseline)."""
+        best, start = self.best_val_loss, self.baseline_val_loss
+        if not self.baseline or best is None or not start:
+            return None
+        return best / start
+
+    @property
     def learned_little(self) -> bool:
         """Whether the network hardly moved from its baseline: no lower validation loss,
         or its best epoch among the first ``FEW_EPOCHS``."""
-        if self.baseline_val_loss is None or self.best_val_loss is None or not self.baseline:
-            return False
-        return self.best_val_loss >= self.baseline_val_loss or self.best_epoch <= FEW_EPOCHS
+        ratio = self.val_loss_ratio
+        return ratio is not None and (ratio >= 1 or self.best_epoch <= FEW_EPOCHS)
 
 
 # A best epoch this early: the network stopped learning almost at once.
@@ -143,7 +151,7 @@ def _learned_little(report: TrainReport) -> str:
         f"validation loss {report.best_val_loss:.4g} against {report.baseline_val_loss:.4g}, "
         f"{report.validation_windows} windows"
     )
-    if (report.best_val_loss or 0.0) >= (report.baseline_val_loss or 0.0):
+    if (report.val_loss_ratio or 0.0) >= 1:
         what = f"does not beat the {report.baseline} forecast it corrects ({figures})"
     else:
         what = (
