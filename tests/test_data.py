@@ -80,6 +80,14 @@ def test_gaps_become_missing_values(tmp_path: Path) -> None:
     assert filled.series[0].values[:, 0].tolist() == [1, 2, 3, 4, 5]
 
 
+@pytest.mark.parametrize(("step", "freq"), [("1D", "D"), ("2D", "2D"), ("1h", "h")])
+def test_a_grid_with_gaps_keeps_its_step_name(tmp_path: Path, step: str, freq: str) -> None:
+    """A daily file missing a day reads as daily (D, whose season is a week), not 24h."""
+    times = pd.date_range("2000-01-01", periods=8, freq=step).delete(3)
+    text = "month,sales\n" + "".join(f"{t.isoformat()},{i}\n" for i, t in enumerate(times))
+    assert load_text(tmp_path, text, missing="interpolate").freq == freq
+
+
 def test_missing_policies(tmp_path: Path) -> None:
     text = "month,sales\n2000-01,\n2000-02,2\n2000-03,\n2000-04,4\n2000-05,\n"
     with pytest.raises(

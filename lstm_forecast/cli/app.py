@@ -27,6 +27,9 @@ COMMANDS = {
     "evaluate": _Entry(
         "evaluate", "Score the bundle in RUN_DIR on the test part against naive baselines."
     ),
+    "init": _Entry(
+        "init", "Write a commented config for the CSV or Parquet file DATA (no TensorFlow)."
+    ),
     "predict": _Entry(
         "predict", "Forecast the next horizon steps of every series with the bundle in RUN_DIR."
     ),

@@ -1,6 +1,6 @@
 """The config users write: its schema (``schema``), and the one place it is read (``load``)."""
 
-from .load import load_config, raw_config, validate_config
+from .load import config_from_text, load_config, raw_config, validate_config
 from .schema import (
     Config,
     DataConfig,
@@ -27,6 +27,7 @@ __all__ = [
     "TrainingConfig",
     "TuningConfig",
     "WindowConfig",
+    "config_from_text",
     "load_config",
     "raw_config",
     "validate_config",

@@ -41,7 +41,19 @@ def raw_config(path: str | Path, overrides: Iterable[str] = ()) -> dict[str, Any
     """The config as ``load_config`` reads it (overrides applied, paths resolved,
     ``output.dir`` filled in), not yet validated: cheap, no pandas."""
     path = Path(path)
-    raw = read_yaml_mapping(path)
+    return _completed(read_yaml_mapping(path), path, overrides)
+
+
+def config_from_text(text: str, path: Path) -> Config:
+    """The config ``text`` would be as the file ``path`` (its relative paths resolved
+    against ``path``'s folder), before that file exists: ``init`` checks what it writes."""
+    raw = parse_yaml(text)
+    if not isinstance(raw, dict):
+        raise ConfigError("the config must be a mapping of sections", where=path)
+    return validate_config(_completed(raw, path, ()), where=str(path))
+
+
+def _completed(raw: dict[str, Any], path: Path, overrides: Iterable[str]) -> dict[str, Any]:
     raw.setdefault("name", path.stem)
     _resolve_paths(raw, path.parent)
     for item in overrides:

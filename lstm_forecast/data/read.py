@@ -6,10 +6,10 @@ from __future__ import annotations
 import codecs
 import csv
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -41,6 +41,16 @@ class RowNumbers:
         return f"{self.word} {int(np.flatnonzero(mask.to_numpy())[0]) + self.first}"
 
 
+class Caps(Protocol):
+    """The size caps a file is read under (``DataConfig`` has them)."""
+
+    @property
+    def max_file_mb(self) -> int | None: ...
+
+    @property
+    def max_rows(self) -> int | None: ...
+
+
 CSV_LINES = RowNumbers("line", 2)
 
 
@@ -52,10 +62,30 @@ def read_frame(path: Path, cfg: DataConfig) -> tuple[pd.DataFrame, str, RowNumbe
     SHA-256, and how messages number its rows: Parquet if the name ends in ``.parquet``,
     CSV otherwise."""
     if is_parquet(path):
-        frame, sha256 = _read_parquet(path, cfg)
-        return frame, sha256, PARQUET_ROWS
+        frame = _read_parquet(path, cfg, lambda names: _needed_columns(cfg, names, path))
+        if frame.empty:
+            raise DataError("the file has columns but no data rows", where=path)
+        return frame, file_sha256(path), PARQUET_ROWS
     frame, sha256 = _read_csv(path, cfg)
     return frame, sha256, CSV_LINES
+
+
+def read_table(path: Path, caps: Caps) -> tuple[pd.DataFrame, RowNumbers]:
+    """Every column of the file, before any config names them, under ``caps``: a CSV's as
+    text, with the spaces around its header names taken off; a Parquet file's as stored."""
+    if is_parquet(path):
+        frame = _read_parquet(path, caps, None)
+        rows = PARQUET_ROWS
+    else:
+        header = _read_header(path)
+        _scan(path, caps)
+        frame = _parse_csv(path, dict.fromkeys(header, str), None)
+        rows = CSV_LINES
+    frame = frame.rename(columns={name: str(name).strip() for name in frame.columns})
+    frame = _drop_trailing_blank_rows(frame)
+    if frame.empty:
+        raise DataError("the file has a header but no data rows", where=path)
+    return frame, rows
 
 
 def is_parquet(path: Path) -> bool:
@@ -112,28 +142,26 @@ def _read_csv(path: Path, cfg: DataConfig) -> tuple[pd.DataFrame, str]:
     return frame, facts.sha256
 
 
-def _read_parquet(path: Path, cfg: DataConfig) -> tuple[pd.DataFrame, str]:
-    """The needed columns of a Parquet file, after the same caps as a CSV's (the row
-    count comes from the file's footer, before any data is read)."""
+def _read_parquet(
+    path: Path, caps: Caps, pick: Callable[[list[str]], list[str]] | None
+) -> pd.DataFrame:
+    """The columns ``pick`` chooses from the file's (all without it), after the same caps
+    as a CSV's (the row count comes from the file's footer, before any data is read)."""
     import pyarrow
     import pyarrow.parquet
 
     _check_is_file(path, "a Parquet file")
-    _check_size(path, cfg)
+    _check_size(path, caps)
     try:
         parquet = pyarrow.parquet.ParquetFile(path)
-        needed = _needed_columns(cfg, parquet.schema_arrow.names, path)
-        n_rows = parquet.metadata.num_rows
-        if cfg.max_rows is not None and n_rows > cfg.max_rows:
-            raise DataError(_too_many_rows(cfg.max_rows), where=path)
-        frame = parquet.read(columns=needed).to_pandas()
+        columns = None if pick is None else pick(parquet.schema_arrow.names)
+        if caps.max_rows is not None and parquet.metadata.num_rows > caps.max_rows:
+            raise DataError(_too_many_rows(caps.max_rows), where=path)
+        return parquet.read(columns=columns).to_pandas()
     except PermissionError:
         raise EnvironmentFailure("permission denied reading the data file", where=path) from None
     except (pyarrow.ArrowException, ValueError, OSError) as exc:
         raise DataError(f"not a readable Parquet file ({exc})", where=path) from None
-    if frame.empty:
-        raise DataError("the file has columns but no data rows", where=path)
-    return frame, file_sha256(path)
 
 
 @dataclass(frozen=True)
@@ -143,7 +171,7 @@ class _FileFacts:
     sha256: str
 
 
-def _scan(path: Path, cfg: DataConfig) -> _FileFacts:
+def _scan(path: Path, cfg: Caps) -> _FileFacts:
     """Refuse a file over ``data.max_file_mb`` or ``data.max_rows`` before parsing it;
     note whether it has blank lines (which only the C parser keeps as rows) and its
     SHA-256, in the same pass over the bytes."""
@@ -164,7 +192,7 @@ def _scan(path: Path, cfg: DataConfig) -> _FileFacts:
     return _FileFacts(size=size, blank_lines=blank_lines, sha256=digest.hexdigest())
 
 
-def _check_size(path: Path, cfg: DataConfig) -> int:
+def _check_size(path: Path, cfg: Caps) -> int:
     """The file's size in bytes, after refusing one over ``data.max_file_mb``."""
     size = path.stat().st_size
     if cfg.max_file_mb is not None and size > cfg.max_file_mb << 20:

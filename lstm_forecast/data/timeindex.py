@@ -85,6 +85,8 @@ def _candidate_freqs(step: pd.Timedelta, first: pd.Timestamp) -> list[str]:
         return [f"YS-{month}", f"YE-{month}"]
     if days == 7:
         return [f"W-{first.strftime('%a').upper()}"]
+    if days >= 1 and days == int(days):
+        return ["D" if days == 1 else f"{int(days)}D"]  # not "24h", which has no season
     return [to_offset(step).freqstr]
 
 

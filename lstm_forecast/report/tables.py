@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
+from ..config import Config
 from ..data import Dataset
 from ..features import Prepared
 from ..scoring.backtest import Backtest
@@ -149,3 +150,22 @@ def format_validation(
         f"output: {run_dir} ({'replaces the bundle there' if replaces_bundle else 'new'})",
     ]
     return "\n".join(lines)
+
+
+def format_draft(path: Path, config: Config, dataset: Dataset, skipped: int) -> str:
+    """What init wrote, in a few lines, and the command to run next."""
+    data, window, split = config.data, config.window, config.split
+    series = f"{len(dataset.series)} series"
+    if data.id_column is not None:
+        short = f"; {skipped} too short to train on" if skipped else ""
+        series += f" (by {data.id_column!r}{short})"
+    return "\n".join(
+        [
+            f"wrote {path}",
+            f"data: time {data.time_column!r}, target {', '.join(map(repr, data.targets))}, "
+            f"{series}, frequency {dataset.freq}",
+            f"window: lookback {window.lookback}, horizon {window.horizon}; "
+            f"split: validation {split.validation}, test {split.test} steps",
+            f"next: lstm-forecast train {path}",
+        ]
+    )
