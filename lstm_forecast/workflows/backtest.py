@@ -21,6 +21,7 @@ from ..data import Dataset, load_dataset
 from ..errors import ConfigError
 from ..scoring.backtest import Backtest
 from ..scoring.evaluation import evaluate_at
+from .checks import require_extra
 from .fitting import Fitted, fit_forecaster
 from .outputs import output_folder, save_figure
 
@@ -45,6 +46,7 @@ def backtest(
     has read it already); ``split.test`` is replaced by ``folds`` horizons."""
     if folds < 1:
         raise ConfigError(f"--folds must be at least 1 (got {folds})")
+    require_extra("train", "backtest")
     if config.training.distribute == "multi_worker":
         raise ConfigError(
             "training.distribute: multi_worker is for train; backtest runs in one process "

@@ -9,9 +9,34 @@ from pathlib import Path
 
 from ..bundle.locking import check_unlocked
 from ..config import Config, raw_config, validate_config
-from ..errors import ConfigError
+from ..errors import ConfigError, UserError
 from ..files import file_in_the_way
 from .cluster import cluster_role
+
+# The distribution's name ("lstm-forecast" on PyPI is another project's), and the modules
+# each of its extras brings (pyproject.toml): a base install predicts without them.
+DISTRIBUTION = "lstm-forecast-cli"
+EXTRAS = {
+    "train": ("tensorflow", "keras", "tf2onnx", "matplotlib"),
+    "plot": ("matplotlib",),
+    "tune": ("keras_tuner",),
+    "tensorboard": ("tensorboard",),
+}
+
+
+def install_hint(extra: str) -> str:
+    return f"pip install '{DISTRIBUTION}[{extra}]'"
+
+
+def require_extra(extra: str, needed_by: str) -> None:
+    """Refuse, before any work, what this install cannot do: ``needed_by`` (a command or
+    option) needs the modules of ``extra``."""
+    missing = [m for m in EXTRAS[extra] if importlib.util.find_spec(m) is None]
+    if missing:
+        raise UserError(
+            f"{needed_by} needs {', '.join(missing)}, which this install lacks (a light "
+            f"install predicts without them): {install_hint(extra)}"
+        )
 
 
 def load_config_unless_locked(config_path: Path, overrides: Iterable[str] = ()) -> Config:
@@ -42,8 +67,7 @@ def check_log_folder(config: Config) -> None:
         return
     if importlib.util.find_spec("tensorboard") is None:  # TensorFlow needs it to log
         raise ConfigError(
-            "training.tensorboard needs the tensorboard package: "
-            "pip install 'lstm-forecast[tensorboard]'",
+            f"training.tensorboard needs the tensorboard package: {install_hint('tensorboard')}",
             where=folder,
         )
     blocked = file_in_the_way(folder)

@@ -13,6 +13,7 @@ from typing import Any
 from ..bundle.atomic import locked_target, make_folder, write_bytes_atomically
 from ..config import Config
 from ..errors import UserError
+from .checks import require_extra
 
 # The names ``--output`` takes for the forecast CSV: any other suffix names another format
 # (a spreadsheet, Parquet, an image) that the file would not be.
@@ -67,6 +68,7 @@ def locked_outputs(output: Path | None = None, plot: Path | None = None) -> Iter
         )
     if plot is not None:
         plot_format(plot)
+        require_extra("plot", "--plot")
         if output is not None and os.path.realpath(output) == os.path.realpath(plot):
             raise UserError("--output and --plot name the same file", where=plot)
     with contextlib.ExitStack() as stack:

@@ -17,7 +17,7 @@ from ..config import Config
 from ..data import load_dataset
 from ..features.baselines import words as baseline_words
 from ..scoring.evaluation import Evaluation, evaluate_at
-from .checks import check_log_folder
+from .checks import check_log_folder, require_extra
 from .cluster import cluster_role
 from .fitting import Fitted, fit_forecaster
 
@@ -87,6 +87,7 @@ def train(
         progress: receives one line per epoch (for logs; TensorFlow is imported only
             once the bundle's lock is held, so a locked run stops at once).
     """
+    require_extra("train", "train")
     check_log_folder(config)
     role = cluster_role(config.training.distribute)
 

@@ -25,6 +25,7 @@ from ..errors import ConfigError, UserError
 from ..nn.compat import check_keras_tuner
 from ..scoring.trials import Trial, TuneResult
 from .backtest import backtest
+from .checks import install_hint, require_extra
 from .fitting import fit_forecaster
 from .outputs import output_folder
 
@@ -77,8 +78,9 @@ def with_values(config: Config, values: dict[str, Any]) -> Config:
 def check_tunable(config: Config) -> dict[str, list[Any]]:
     """The search space, after checking there is one and that KerasTuner is installed, in
     the release ``nn.search`` was written for (before anything is written or trained)."""
+    require_extra("train", "tune")
     if importlib.util.find_spec("keras_tuner") is None:
-        raise ConfigError("tune needs the keras-tuner package: pip install 'lstm-forecast[tune]'")
+        raise ConfigError(f"tune needs the keras-tuner package: {install_hint('tune')}")
     check_keras_tuner()
     space = search_space(config)
     if not space:
