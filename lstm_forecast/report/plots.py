@@ -34,16 +34,17 @@ def loss_figure(history: dict[str, list[float]], best_epoch: int) -> Figure:
         yscale="log" if positive else "linear",
         title="Training loss",
     )
-    ax.legend()
+    ax.legend(loc="upper right")
     return figure
 
 
 def test_forecast_figure(evaluation: Evaluation) -> Figure:
-    """History, test actuals and the forecasts from origins that tile the test part."""
-    shown = [s for s in evaluation.series if len(s.origins)][:MAX_PANELS]
-    figure = _panels(len(shown))
-    for ax, series in zip(figure.axes, shown, strict=True):
-        _draw_test_series(ax, series, evaluation.horizon, evaluation.targets[0])
+    """History, test actuals, and the model's and both naives' forecasts from origins
+    that tile the test part (the first ``MAX_PANELS`` series with test origins)."""
+    scored = [s for s in evaluation.series if len(s.origins)]
+    figure = _panels(scored[:MAX_PANELS], len(scored))
+    for ax, series in zip(figure.axes, scored, strict=False):
+        _draw_test_series(ax, series, evaluation)
     return figure
 
 
@@ -53,7 +54,7 @@ def future_forecast_figure(history: Dataset, futures: Sequence[pd.DataFrame]) ->
     ``futures``: per series of ``history``, the forecast indexed by future timestamps.
     """
     target = history.targets[0]
-    figure = _panels(min(len(history.series), MAX_PANELS))
+    figure = _panels(history.series[:MAX_PANELS], len(history.series))
     for ax, series, future in zip(figure.axes, history.series, futures, strict=False):
         recent = slice(max(0, len(series) - 4 * len(future)), None)
         ax.plot(series.index[recent], series.values[recent, 0], color="black", label="history")
@@ -68,20 +69,46 @@ def future_forecast_figure(history: Dataset, futures: Sequence[pd.DataFrame]) ->
                 label="interval",
             )
         ax.plot(future.index, future[target], color="tab:blue", marker=".", label="forecast")
-        ax.set(title=target if series.id is None else f"{series.id}: {target}")
-        ax.legend(loc="upper left")
+        _label(ax, series.id, target)
     return figure
 
 
-def _panels(count: int) -> Figure:
-    count = max(count, 1)
-    figure = Figure(figsize=(10, 3.2 * count), layout="constrained")
+def _panels(shown: Sequence[object], total: int) -> Figure:
+    """A figure of one panel per shown series, saying how many series it leaves out."""
+    count = max(len(shown), 1)
+    figure = Figure(figsize=(11, 3.2 * count), layout="constrained")
     for row in range(count):
         figure.add_subplot(count, 1, row + 1)
+    if total > len(shown):
+        figure.suptitle(
+            f"The first {len(shown)} of {total} series; the other {total - len(shown)} are "
+            "in the CSV and the metrics",
+            fontsize="medium",
+        )
     return figure
 
 
-def _draw_test_series(ax: Axes, series: SeriesForecasts, horizon: int, target: str) -> None:
+def _label(ax: Axes, series_id: str | None, target: str) -> None:
+    """Title and axis labels by the series and target, and the legend outside the data."""
+    ax.set(
+        title=target if series_id is None else f"{series_id}: {target}",
+        xlabel="time",
+        ylabel=target,
+    )
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, fontsize="small")
+
+
+# How each baseline is drawn beside the model's forecast.
+_BASELINES = (("naive", "tab:green", ":"), ("seasonal_naive", "tab:orange", "--"))
+
+
+def _baselines(season_length: int) -> tuple[tuple[str, str, str], ...]:
+    """Both naives; one when there is no season (seasonal naive is naive then)."""
+    return _BASELINES if season_length > 1 else _BASELINES[:1]
+
+
+def _draw_test_series(ax: Axes, series: SeriesForecasts, evaluation: Evaluation) -> None:
+    horizon, target = evaluation.horizon, evaluation.targets[0]
     start = max(0, series.test_start - 4 * horizon)
     index, actual = series.index, series.actual[:, 0]
     ax.plot(index[start:], actual[start:], color="black", label="actual")
@@ -99,7 +126,8 @@ def _draw_test_series(ax: Axes, series: SeriesForecasts, horizon: int, target: s
                 alpha=0.15,
                 label="interval" if k == 0 else None,
             )
-    for name, color, style in (("model", "tab:blue", "-"), ("seasonal_naive", "tab:orange", "--")):
+    drawn = (("model", "tab:blue", "-"), *_baselines(evaluation.season_length))
+    for name, color, style in drawn:
         for k, origin in enumerate(series.origins[::horizon]):
             steps = index[origin : origin + horizon]
             ax.plot(
@@ -109,14 +137,13 @@ def _draw_test_series(ax: Axes, series: SeriesForecasts, horizon: int, target: s
                 linestyle=style,
                 label=name.replace("_", " ") if k == 0 else None,
             )
-    ax.set(title=target if series.id is None else f"{series.id}: {target}")
-    ax.legend(loc="upper left")
+    _label(ax, series.id, target)
 
 
 def backtest_figure(folds: Sequence[Evaluation]) -> Figure:
-    """Actuals around the backtest, and each fold's model and seasonal-naive forecasts."""
+    """Actuals around the backtest, and each fold's model and naive forecasts."""
     first = folds[0]
-    figure = _panels(min(len(first.series), MAX_PANELS))
+    figure = _panels(first.series[:MAX_PANELS], len(first.series))
     for panel, ax in enumerate(figure.axes):
         series = first.series[panel]
         horizon = first.horizon
@@ -143,15 +170,14 @@ def backtest_figure(folds: Sequence[Evaluation]) -> Figure:
                     color="tab:blue",
                     label="model" if label else None,
                 )
-                ax.plot(
-                    steps,
-                    scored.forecasts["seasonal_naive"][origin_row, : len(steps), 0],
-                    color="tab:orange",
-                    linestyle="--",
-                    label="seasonal naive" if label else None,
-                )
+                for name, color, style in _baselines(first.season_length):
+                    ax.plot(
+                        steps,
+                        scored.forecasts[name][origin_row, : len(steps), 0],
+                        color=color,
+                        linestyle=style,
+                        label=name.replace("_", " ") if label else None,
+                    )
             ax.axvline(scored.index[scored.origins[0]], color="grey", linestyle=":", linewidth=0.8)
-        target = first.targets[0]
-        ax.set(title=target if series.id is None else f"{series.id}: {target}")
-        ax.legend(loc="upper left")
+        _label(ax, series.id, first.targets[0])
     return figure
