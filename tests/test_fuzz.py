@@ -1,6 +1,6 @@
-"""Generated files and configs through ``validate``: whatever a user can write, the tool
-either accepts it (exit 0) or says what is wrong in one line (exit 2), never an internal
-error (exit 1)."""
+"""Generated files and configs through ``validate``, ``train`` and ``predict``: whatever a
+user can write, the tool either accepts it (exit 0) or says what is wrong in one line
+(exit 2), never an internal error (exit 1)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from .helpers import TINY, monthly_frame, run_cli, sets, write_config, write_csv
@@ -42,16 +42,19 @@ def rarely(
 
 
 @st.composite
-def data_files(draw: st.DrawFn) -> tuple[str, dict[str, object]]:
-    """CSV text and the ``data`` section a user might write for it."""
+def data_files(
+    draw: st.DrawFn, min_length: int = 0, odd_one_in: int = 4
+) -> tuple[str, dict[str, object]]:
+    """CSV text and the ``data`` section a user might write for it; an odd edit to the
+    times or a cell about one file in ``odd_one_in`` each."""
     shape = draw(st.sampled_from(sorted(TIME_SHAPES)))
     time_format, freq = TIME_SHAPES[shape]
     n_series = draw(st.integers(1, 3))
-    length = draw(st.integers(0, 60))
+    length = draw(st.integers(min_length, 60))
     start = pd.Timestamp("2001-01-01")
     times = pd.date_range(start, periods=length, freq=freq)
     written = [t.strftime(time_format) for t in times]
-    if draw(st.integers(0, 3)) == 0 and written:  # a gap, a repeat, a swap or garbage
+    if draw(st.integers(1, odd_one_in)) == 1 and written:  # a gap, a repeat, a swap or garbage
         i = draw(st.integers(0, len(written) - 1))
         edit = draw(st.sampled_from(["drop", "repeat", "swap", "garbage"]))
         if edit == "drop":
@@ -79,7 +82,7 @@ def data_files(draw: st.DrawFn) -> tuple[str, dict[str, object]]:
             if long_format:
                 row.insert(0, f"s{series}")
             lines.append(",".join(row))
-    if draw(st.integers(0, 3)) == 0 and len(lines) > 1:  # one odd cell somewhere
+    if draw(st.integers(1, odd_one_in)) == 1 and len(lines) > 1:  # one odd cell somewhere
         i = draw(st.integers(1, len(lines) - 1))
         cells = lines[i].split(",")
         cells[draw(st.integers(len(cells) - 2, len(cells) - 1))] = str(draw(odd_cells))
@@ -137,6 +140,36 @@ def test_validate_never_fails_with_an_internal_error(
     if code == 2:
         lines = err.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("lstm-forecast: error: "), err
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(data=data_files(min_length=30, odd_one_in=12), sections=configs)
+def test_train_never_fails_with_an_internal_error(
+    data: tuple[str, dict[str, object]], sections: dict[str, object]
+) -> None:
+    """The same files and configs through train (a one-epoch network, to keep it quick):
+    what validate accepts trains, or is refused in one error line after any warnings."""
+    text, data_section = data
+    with tempfile.TemporaryDirectory() as folder:
+        csv = Path(folder) / "data.csv"
+        csv.write_text(text, encoding="utf-8")
+        config = {"data": {"path": str(csv), **data_section}, **sections}
+        config["output"] = {"dir": str(Path(folder) / "run")}
+        path = Path(folder) / "config.yaml"
+        path.write_text(yaml.safe_dump(config), encoding="utf-8")
+        code, _, err = run_cli("train", path, "--quiet", *sets(*TINY, "training.epochs=1"))
+        written = (Path(folder) / "run" / "manifest.json").is_file()
+    event(f"train exit {code}")  # --hypothesis-show-statistics: how many cases trained
+    assert code in (0, 2), err
+    assert written == (code == 0)
+    if code == 2:
+        errors = [line for line in err.strip().splitlines() if "error:" in line]
+        assert errors == [err.strip().splitlines()[-1]], err
+        assert errors[0].startswith("lstm-forecast: error: "), err
 
 
 @pytest.fixture(scope="module")
