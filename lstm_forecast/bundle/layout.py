@@ -134,11 +134,13 @@ def write_body(
     trained: Trained,
     check_inputs: np.ndarray,
     plots: Mapping[str, Figure],
+    parent: Mapping[str, str] | None = None,
 ) -> None:
     """Write every file of a trained bundle but the manifest into ``staging``.
 
     ``check_inputs``: encoded windows on which ONNX Runtime must reproduce Keras for
-    ``model.onnx`` to be shipped; ``plots``: figures by their name in the bundle.
+    ``model.onnx`` to be shipped; ``plots``: figures by their name in the bundle;
+    ``parent``: the bundle a warm start began from (its folder and manifest's SHA-256).
     """
     from ..nn import keras_file
 
@@ -164,6 +166,7 @@ def write_body(
             "train_seconds": round(trained.seconds, 3),
             "onnx": onnx.to_json(),
             "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            **({"parent": dict(parent)} if parent is not None else {}),
         },
     )
     _history(trained).to_csv(staging / HISTORY_FILE, index=False)

@@ -13,13 +13,29 @@ from .process import echo_err, handles_errors, run_training
 @click.command()
 @click.argument("config_path", metavar="CONFIG", type=click.Path(path_type=Path))
 @set_option
+@click.option(
+    "--init-from",
+    "init_from",
+    type=click.Path(path_type=Path),
+    default=None,
+    metavar="RUN_DIR",
+    help="Start from this bundle's network (warm start; training.init_from).",
+)
 @quiet_option
 @verbose_option
 @handles_errors
-def train(config_path: Path, overrides: tuple[str, ...], quiet: bool, verbose: bool) -> None:
+def train(
+    config_path: Path,
+    overrides: tuple[str, ...],
+    init_from: Path | None,
+    quiet: bool,
+    verbose: bool,
+) -> None:
     """Train the model CONFIG describes and write its bundle (run directory)."""
     from ..workflows.checks import load_config_unless_locked
 
+    if init_from is not None:  # a path from the command line: relative to the working folder
+        overrides = (*overrides, f"training.init_from={init_from.resolve()}")
     # A locked run stops here, before the imports below, which are slow.
     config = load_config_unless_locked(config_path, overrides)
     from ..report.tables import format_table

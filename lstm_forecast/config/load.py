@@ -19,7 +19,12 @@ from .schema import Config
 
 # Keys holding paths: relative values are resolved against the config file's folder,
 # or against the working directory when they come from --set.
-_PATH_KEYS = (("data", "path"), ("output", "dir"), ("training", "tensorboard"))
+_PATH_KEYS = (
+    ("data", "path"),
+    ("output", "dir"),
+    ("training", "tensorboard"),
+    ("training", "init_from"),
+)
 
 
 def load_config(path: str | Path, overrides: Iterable[str] = ()) -> Config:

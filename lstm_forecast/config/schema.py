@@ -215,6 +215,8 @@ class TrainingConfig(_Section):
     ensemble: Annotated[int, Field(ge=1, le=32)] = 1
     # Write TensorBoard logs (losses and learning rate per epoch) under this folder.
     tensorboard: Path | None = Field(default=None, strict=False)
+    # Warm start: train from this bundle's network, keeping its scalers and coding.
+    init_from: Path | None = Field(default=None, strict=False)
     # none: this process only; mirrored: every local GPU (one replica per GPU);
     # multi_worker: every machine TF_CONFIG names. batch_size is global, split over replicas.
     distribute: Literal["none", "mirrored", "multi_worker"] = "none"

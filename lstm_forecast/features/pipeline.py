@@ -109,6 +109,20 @@ class Preprocessing:
         rows = [self.rows(s, scaler) for s, scaler in zip(dataset.series, scalers, strict=True)]
         return stacked_rows(dataset, bounds, scalers, self.coding, rows)
 
+    def carried_over(self, config: Config, dataset: Dataset) -> tuple[Preprocessing, Prepared]:
+        """This preprocessing's scalers and coding on new data, for a warm start: the
+        network's inputs keep the meaning its weights learned; the last times and train
+        ranges are the new data's (the parent's for its series the new data lacks, which
+        keep their place in a series embedding)."""
+        prepared = self.transform(config, dataset)
+        new_times = {s.id: s.index[-1].isoformat() for s in dataset.series}
+        carried = dataclasses.replace(
+            self,
+            last_timestamps={**self.last_timestamps, **new_times},
+            train_ranges={**self.train_ranges, **_train_ranges(dataset, prepared.bounds)},
+        )
+        return carried, prepared
+
     def forecast_inputs(self, dataset: Dataset) -> tuple[np.ndarray, list[Scaler]]:
         """The last ``lookback`` rows of every series as network-ready windows
         ``(n_series, lookback, n_inputs)``, and each series' scaler (to return forecasts

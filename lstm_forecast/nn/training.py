@@ -30,7 +30,7 @@ from .callbacks import EpochLines, SignalsBetweenBatches, StopOnNonFiniteLoss
 from .compat import check_keras_for_multi_worker
 from .keras_file import as_forecaster
 from .multiworker import fit_across_workers
-from .network import average, build_model, describe, fold_for, skip_for
+from .network import average, build_model, describe, fold_for, skip_for, uncompiled
 
 _OPTIMIZERS = {
     "adam": keras.optimizers.Adam,
@@ -87,14 +87,17 @@ def train_forecaster(
     verbose: int = 0,
     callbacks: Sequence[keras.callbacks.Callback] = (),
     progress: Callable[[str], None] | None = None,
+    start_from: keras.Model | None = None,
 ) -> Trained:
     """Build and fit ``training.ensemble`` networks (seeds ``seed``, ``seed + 1``...) and
-    average them into one model. ``progress``, if given, receives one line per epoch."""
+    average them into one model. ``progress``, if given, receives one line per epoch;
+    ``start_from``: a network (of one member) whose copy training goes on from."""
     if progress is not None:
         callbacks = [*callbacks, EpochLines(progress, config.training.epochs)]
     # First: a multi-worker strategy must exist before TensorFlow runs anything.
     strategy = strategy_for(config.training.distribute)
-    _log.info(describe(config.model, prepared.coding, len(train_windows)))
+    if start_from is None:
+        _log.info(describe(config.model, prepared.coding, len(train_windows)))
     members = []
     for member in range(config.training.ensemble):
         training = config.training.model_copy(
@@ -105,7 +108,10 @@ def train_forecaster(
         )
         seed_everything(training.seed, deterministic=training.deterministic)
         with strategy.scope():  # variables made here are mirrored on every replica
-            network = network_for(config, prepared, train_windows)
+            if start_from is None:
+                network = network_for(config, prepared, train_windows)
+            else:
+                network = uncompiled(start_from)  # its weights, not its compile state
             members.append(
                 fit(
                     network,

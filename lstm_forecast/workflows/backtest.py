@@ -24,6 +24,7 @@ from ..scoring.evaluation import evaluate_at
 from .checks import require_extra
 from .fitting import Fitted, fit_forecaster
 from .outputs import output_folder, save_figure
+from .warm_start import refuse_warm_start
 
 if TYPE_CHECKING:
     import keras
@@ -47,6 +48,7 @@ def backtest(
     if folds < 1:
         raise ConfigError(f"--folds must be at least 1 (got {folds})")
     require_extra("train", "backtest")
+    refuse_warm_start(config, "backtest")
     if config.training.distribute == "multi_worker":
         raise ConfigError(
             "training.distribute: multi_worker is for train; backtest runs in one process "

@@ -13,6 +13,7 @@ from ..data.windows import WindowSet
 from ..errors import ConfigError, DataError
 from ..features import Prepared, Preprocessing
 from ..scoring.evaluation import Forecaster
+from .warm_start import warm_start
 
 if TYPE_CHECKING:
     import keras
@@ -30,6 +31,7 @@ class Fitted:
     validation_windows: WindowSet
     trained: Trained
     forecaster: Forecaster  # scaled windows -> scaled forecasts, in inference mode
+    parent: dict[str, str] | None = None  # the bundle a warm start began from
 
 
 def fit_forecaster(
@@ -48,9 +50,14 @@ def fit_forecaster(
     ``without_validation``: if given, the message of the ``ConfigError`` raised before any
     training when there are no validation windows (``tune`` needs them).
     """
-    preprocessing, prepared = Preprocessing.fit_transform(
-        config, dataset, warn_skipped=warn_skipped
-    )
+    start = None
+    if config.training.init_from is not None:
+        start = warm_start(config, dataset)
+        preprocessing, prepared = start.preprocessing, start.prepared
+    else:
+        preprocessing, prepared = Preprocessing.fit_transform(
+            config, dataset, warn_skipped=warn_skipped
+        )
     validation = prepared.windows("validation")
     if without_validation is not None and not len(validation):
         raise ConfigError(without_validation)
@@ -68,6 +75,7 @@ def fit_forecaster(
         verbose=verbose,
         callbacks=callbacks,
         progress=progress,
+        start_from=None if start is None else start.model,
     )
     return Fitted(
         preprocessing=preprocessing.with_coding(trained.coding),
@@ -76,6 +84,7 @@ def fit_forecaster(
         validation_windows=validation,
         trained=trained,
         forecaster=as_forecaster(trained.model, trained.coding),
+        parent=None if start is None else start.parent,
     )
 
 

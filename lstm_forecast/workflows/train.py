@@ -113,6 +113,7 @@ def train(
             trained=fitted.trained,
             check_inputs=_onnx_check_inputs(fitted),
             plots=_figures(fitted, evaluation),
+            parent=fitted.parent,
         )
     return _report(fitted, evaluation, config.run_dir)
 

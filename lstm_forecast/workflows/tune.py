@@ -28,6 +28,7 @@ from .backtest import backtest
 from .checks import install_hint, require_extra
 from .fitting import fit_forecaster
 from .outputs import output_folder
+from .warm_start import refuse_warm_start
 
 if TYPE_CHECKING:
     import keras
@@ -79,6 +80,7 @@ def check_tunable(config: Config) -> dict[str, list[Any]]:
     """The search space, after checking there is one and that KerasTuner is installed, in
     the release ``nn.search`` was written for (before anything is written or trained)."""
     require_extra("train", "tune")
+    refuse_warm_start(config, "tune")
     if importlib.util.find_spec("keras_tuner") is None:
         raise ConfigError(f"tune needs the keras-tuner package: {install_hint('tune')}")
     check_keras_tuner()
