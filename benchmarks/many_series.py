@@ -38,7 +38,8 @@ import keras
 from lstm_forecast.config import load_config
 from lstm_forecast.data import load_dataset
 from lstm_forecast.features import Preprocessing
-from lstm_forecast.nn.training import fit, network_for
+from lstm_forecast.nn.network import network_for
+from lstm_forecast.nn.training import fit
 
 class EpochSeconds(keras.callbacks.Callback):
     seconds = []

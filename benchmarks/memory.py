@@ -36,7 +36,8 @@ from pathlib import Path
 from lstm_forecast.config import load_config
 from lstm_forecast.data import load_dataset
 from lstm_forecast.features import Preprocessing
-from lstm_forecast.nn.training import fit, network_for
+from lstm_forecast.nn.network import network_for
+from lstm_forecast.nn.training import fit
 
 config = load_config(Path(sys.argv[1]))
 _, prepared = Preprocessing.fit_transform(config, load_dataset(config.data))

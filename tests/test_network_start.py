@@ -94,7 +94,7 @@ def test_folding_steps_the_recurrent_layers_once_per_season() -> None:
 def test_fold_auto_folds_by_season_or_in_patches_of_a_long_window(
     fold: object, baseline: str, lookback: int, rows: int
 ) -> None:
-    from lstm_forecast.nn.training import fold_for
+    from lstm_forecast.nn.network import fold_for
 
     window_coding = WindowCoding(
         "mean",
@@ -110,7 +110,7 @@ def test_fold_auto_folds_by_season_or_in_patches_of_a_long_window(
 
 def test_fold_true_without_two_seasons_in_the_lookback_is_refused() -> None:
     from lstm_forecast.errors import ConfigError
-    from lstm_forecast.nn.training import fold_for
+    from lstm_forecast.nn.network import fold_for
 
     window_coding = WindowCoding(
         "last", "naive", SEASON, lookback=20, horizon=6, n_targets=1, n_levelled=1
@@ -138,11 +138,30 @@ def test_an_auto_epoch_is_one_pass_or_10000_windows_and_the_log_says_so(
     assert epoch_steps(TrainingConfig(steps_per_epoch=7), 100) == 7
 
 
-def test_linear_skip_auto_needs_ten_windows_per_input_of_the_map() -> None:
-    from lstm_forecast.nn.network import skip_for
+def test_linear_skip_auto_is_penalised_below_ten_windows_per_input() -> None:
+    from lstm_forecast.nn.network import SKIP_PENALTY, skip_for, skip_penalty_for
 
     window_coding = coding()  # lookback 48, one target: 48 inputs
-    assert skip_for(ModelConfig(), window_coding, 480)
-    assert not skip_for(ModelConfig(), window_coding, 479)
-    assert skip_for(ModelConfig(linear_skip=True), window_coding, 10)
-    assert not skip_for(ModelConfig(linear_skip=False), window_coding, 10**6)
+    assert skip_for(ModelConfig()) and skip_for(ModelConfig(linear_skip=True))
+    assert not skip_for(ModelConfig(linear_skip=False))
+    assert skip_penalty_for(ModelConfig(), window_coding, 480) == 0.0  # ten per input
+    assert skip_penalty_for(ModelConfig(), window_coding, 479) == SKIP_PENALTY * 48 / 479
+    penalties = [skip_penalty_for(ModelConfig(), window_coding, n) for n in (20, 100, 400)]
+    assert penalties == sorted(penalties, reverse=True)
+    assert skip_penalty_for(ModelConfig(linear_skip=True), window_coding, 20) == 0.0
+
+
+def test_the_penalty_is_on_the_linear_map_only() -> None:
+    from lstm_forecast.nn.network import build_model
+
+    model = build_model(
+        ModelConfig(layers=[4]),
+        lookback=12,
+        n_inputs=1,
+        horizon=3,
+        n_targets=1,
+        linear_skip=True,
+        skip_penalty=0.25,
+    )
+    assert model.get_layer("linear").kernel_regularizer.l2 == pytest.approx(0.25)
+    assert model.get_layer("forecast").kernel_regularizer is None

@@ -38,6 +38,7 @@ _KERAS_CLASSES = (
         for name in ("GlorotUniform", "Orthogonal", "Zeros", "RandomUniform")
     }
     | {
+        ("keras.regularizers", "L2"),  # model.linear_skip's penalty
         ("keras", "DTypePolicy"),
         ("keras.src.models.functional", "Functional"),
         (None, "__keras_tensor__"),

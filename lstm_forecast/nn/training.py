@@ -30,7 +30,7 @@ from .callbacks import EpochLines, SignalsBetweenBatches, StopOnNonFiniteLoss
 from .compat import check_keras_for_multi_worker
 from .keras_file import as_forecaster
 from .multiworker import fit_across_workers
-from .network import average, build_model, describe, fold_for, skip_for, uncompiled
+from .network import average, describe, network_for, uncompiled
 
 _OPTIMIZERS = {
     "adam": keras.optimizers.Adam,
@@ -149,21 +149,6 @@ def _member_logs(training: TrainingConfig, member: int) -> Path | None:
     if training.tensorboard is None or training.ensemble == 1:
         return training.tensorboard
     return training.tensorboard / f"member_{member + 1}"
-
-
-def network_for(config: Config, prepared: Prepared, train_windows: WindowSet) -> keras.Model:
-    """A fresh, untrained network of ``config.model`` shaped for ``prepared``'s windows
-    (``train_windows``, the ones it will be fit to, decide ``model.linear_skip: auto``)."""
-    return build_model(
-        config.model,
-        lookback=config.window.lookback,
-        n_inputs=prepared.stacked.shape[1],
-        horizon=config.window.horizon,
-        n_targets=prepared.dataset.n_targets,
-        n_series=len(prepared.dataset.series),
-        fold=fold_for(config.model, prepared.coding),
-        linear_skip=skip_for(config.model, prepared.coding, len(train_windows)),
-    )
 
 
 def _calibrated(model: keras.Model, coding: WindowCoding, windows: WindowSet) -> WindowCoding:
