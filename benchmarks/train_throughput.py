@@ -34,7 +34,7 @@ def measure(config_path: Path, epochs: int, rounds: int) -> tuple[int, float, fl
     from lstm_forecast.data import load_dataset
     from lstm_forecast.features import Preprocessing
     from lstm_forecast.nn.network import network_for
-from lstm_forecast.nn.training import fit
+    from lstm_forecast.nn.training import fit
 
     config = load_config(config_path)
     _, prepared = Preprocessing.fit_transform(config, load_dataset(config.data))

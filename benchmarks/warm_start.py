@@ -39,7 +39,7 @@ def daily_series(n_series: int, rows: int, seed: int) -> pd.DataFrame:
         for i in range(1, rows):
             noise[i] = 0.7 * noise[i - 1] + shocks[i]
         level = rng.uniform(50, 500)
-        values = level + rng.normal(0, 0.05) * t + profile[days.dayofweek] + noise
+        values = level + rng.normal(0, 0.05) * t + profile[days.day_of_week] + noise
         frames.append(
             pd.DataFrame(
                 {"store": f"s{k:03d}", "day": days.strftime("%Y-%m-%d"), "sales": values.round(2)}
