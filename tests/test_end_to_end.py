@@ -233,7 +233,9 @@ def test_predict_refuses_data_of_another_frequency(sales_bundle: Path, tmp_path:
     assert code == 2 and "not on the grid of frequency MS" in err
 
 
-def test_predict_refuses_a_series_it_was_not_trained_on(sales_bundle: Path, tmp_path: Path) -> None:
+def test_predict_strict_series_refuses_a_series_it_was_not_trained_on(
+    sales_bundle: Path, tmp_path: Path
+) -> None:
     frame = monthly_frame(24)
     frame.insert(0, "store", "north")
     data = write_csv(tmp_path / "long.csv", frame)
@@ -243,12 +245,13 @@ def test_predict_refuses_a_series_it_was_not_trained_on(sales_bundle: Path, tmp_
     code, _, err = run_cli("train", config, "--quiet")
     assert code == 0, err
     frame["store"] = "south"
-    code, _, err = run_cli("predict", folder / "run", "--data", write_csv(data, frame))
+    strict = "--strict-series"
+    code, _, err = run_cli("predict", folder / "run", "--data", write_csv(data, frame), strict)
     assert code == 2
     assert "series 'south' was not in the model's training data, which held 1: 'north'" in err
     # Thousands of unknown series make one short line, not a list of every id.
     many = write_long_csv(data, {f"s{k}": frame.drop(columns="store") for k in range(2000)})
-    code, _, err = run_cli("predict", folder / "run", "--data", many)
+    code, _, err = run_cli("predict", folder / "run", "--data", many, strict)
     assert code == 2 and len(err.strip().splitlines()) == 1 and len(err) < 400
     assert (
         "2000 series ('s0', 's1', 's2', 's3', 's4', 's5', 's6', 's7', 's8', 's9' and 1990 more)"

@@ -36,6 +36,12 @@ MISSING_POLICIES = ("error", "drop", "ffill", "interpolate")
     help="How to read gaps and empty values in the data, instead of the bundle's "
     "data.missing (e.g. ffill for a feed that skipped an hour).",
 )
+@click.option(
+    "--strict-series",
+    is_flag=True,
+    help="Refuse a series the model was not trained on (default: forecast it from its "
+    "own history, with a warning naming it, when the model has no series embedding).",
+)
 @plot_option
 @verbose_option
 @handles_errors
@@ -44,12 +50,20 @@ def predict(
     data_path: Path | None,
     output_path: Path | None,
     missing: MissingPolicy | None,
+    strict_series: bool,
     plot_path: Path | None,
     verbose: bool,
 ) -> None:
     """Forecast the next horizon steps of every series with the bundle in RUN_DIR."""
     from ..workflows.predict import predict as run_predict
 
-    forecast = run_predict(run_dir, data_path, output=output_path, plot=plot_path, missing=missing)
+    forecast = run_predict(
+        run_dir,
+        data_path,
+        output=output_path,
+        plot=plot_path,
+        missing=missing,
+        strict_series=strict_series,
+    )
     if output_path is None:
         click.echo(forecast.to_csv(), nl=False)

@@ -99,11 +99,12 @@ class Preprocessing:
         )
         return fitted, stacked_rows(dataset, bounds, scalers, coding, rows, skipped)
 
-    def transform(self, config: Config, dataset: Dataset) -> Prepared:
+    def transform(self, config: Config, dataset: Dataset, *, unseen: bool = False) -> Prepared:
         """``dataset`` split by ``config.split`` and scaled as in training (every series
-        must be one this preprocessing was fit on, and long enough for the split)."""
-        scalers = self.scalers_for(dataset)
+        long enough for the split). A series this preprocessing was not fit on is refused,
+        or with ``unseen``, scaled from its own rows before its test part."""
         bounds = _split(config, dataset)
+        scalers = self.scalers_for(dataset, [b.validation_end for b in bounds] if unseen else None)
         if any(s.n_logged for s in scalers):
             check_positive(dataset)  # the model works in log units: new data must allow it
         rows = [self.rows(s, scaler) for s, scaler in zip(dataset.series, scalers, strict=True)]
@@ -123,11 +124,14 @@ class Preprocessing:
         )
         return carried, prepared
 
-    def forecast_inputs(self, dataset: Dataset) -> tuple[np.ndarray, list[Scaler]]:
+    def forecast_inputs(
+        self, dataset: Dataset, *, unseen: bool = False
+    ) -> tuple[np.ndarray, list[Scaler]]:
         """The last ``lookback`` rows of every series as network-ready windows
         ``(n_series, lookback, n_inputs)``, and each series' scaler (to return forecasts
-        to original units)."""
-        scalers = self.scalers_for(dataset)
+        to original units). With ``unseen``, a series not in training is scaled from its
+        own rows (where the model allows it)."""
+        scalers = self.scalers_for(dataset, [len(s) for s in dataset.series] if unseen else None)
         if any(s.n_logged for s in scalers):
             check_positive(dataset)
         inputs = []
@@ -148,23 +152,44 @@ class Preprocessing:
             series, scaler, self.calendar_features, self.static_scaler, self.series_index(series.id)
         )
 
-    def scalers_for(self, dataset: Dataset) -> list[Scaler]:
-        """Each series' scaler; refuses a series this preprocessing was not fit on."""
-        unknown = [s.id for s in dataset.series if s.id not in self.scalers]
-        if unknown:
+    def scalers_for(self, dataset: Dataset, own_rows: Sequence[int] | None = None) -> list[Scaler]:
+        """Each series' scaler. A series this preprocessing was not fit on is refused,
+        unless ``own_rows`` gives each series' rows to fit its own scaler on and the model
+        has no series embedding (which has no row for it)."""
+        unknown = self.unseen(dataset)
+        if unknown and (own_rows is None or self.series_embedding):
             # A global model's file may hold thousands of series: name a few of each side.
             which = (
                 f"series {unknown[0]!r} was"
                 if len(unknown) == 1
                 else f"{len(unknown)} series ({first_few(unknown)}) were"
             )
+            why = (
+                "a model with a series embedding (model.series_embedding) forecasts only "
+                "the series it was trained on"
+                if self.series_embedding
+                else "--strict-series refuses series the model was not trained on"
+            )
             raise DataError(
                 f"{which} not in the model's training data, which held {len(self.scalers)}: "
-                f"{first_few(list(self.scalers))}; a model forecasts only the series it was "
-                "trained on",
+                f"{first_few(list(self.scalers))}; {why}",
                 where=dataset.path,
             )
-        return [self.scalers[s.id] for s in dataset.series]
+        if not unknown or own_rows is None:
+            return [self.scalers[s.id] for s in dataset.series]
+        like = next(iter(self.scalers.values()))  # every series: the same kind and log
+        if like.n_logged:
+            check_positive(dataset)
+        return [
+            self.scalers[s.id]
+            if s.id in self.scalers
+            else Scaler.fit(like.kind, s.values[:end], like.n_logged)
+            for s, end in zip(dataset.series, own_rows, strict=True)
+        ]
+
+    def unseen(self, dataset: Dataset) -> list[str | None]:
+        """The series of ``dataset`` this preprocessing was not fit on."""
+        return [s.id for s in dataset.series if s.id not in self.scalers]
 
     def series_index(self, sid: str | None) -> int | None:
         """The series' row in the model's series embedding (None without one)."""

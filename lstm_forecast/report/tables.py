@@ -55,7 +55,24 @@ def format_table(evaluation: Evaluation, title: str = "test") -> str:
                 f"model beats naive and seasonal naive (MASE) on {wins} of {compared} series "
                 f"({100 * wins / compared:.0f} %)"
             )
+    if evaluation.unseen:
+        lines += _seen_apart(evaluation)
     return "\n".join(lines)
+
+
+def _seen_apart(evaluation: Evaluation) -> list[str]:
+    """Mean MASE of the series in training and of those not, one line each."""
+    lines = []
+    for seen, what in ((True, "in training"), (False, "not in training (own scaling)")):
+        table = evaluation.overall(seen)
+        if table:
+            count = sum(
+                (str(s.id) not in evaluation.unseen) == seen and len(s.origins) > 0
+                for s in evaluation.series
+            )
+            scores = ", ".join(f"{m} {table[m]['mase']:.3f}" for m in MODELS)
+            lines.append(f"{count} series {what}: mean MASE {scores}")
+    return lines
 
 
 def format_backtest(result: Backtest) -> str:

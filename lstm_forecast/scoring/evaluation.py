@@ -66,14 +66,18 @@ class Evaluation:
     series: tuple[SeriesForecasts, ...]
     # strftime format of the data's time column (times are shown as it writes them).
     time_format: str | None = None
+    # Series the model was not trained on (scaled from their own rows), by id.
+    unseen: tuple[str, ...] = ()
 
     @property
     def n_origins(self) -> int:
         return sum(len(s.origins) for s in self.series)
 
-    def overall(self) -> dict[str, dict[str, float]]:
-        """Per model and metric: the mean over series (each the mean over its targets)."""
-        means = [s.mean_scores() for s in self.series if len(s.origins)]
+    def overall(self, seen: bool | None = None) -> dict[str, dict[str, float]]:
+        """Per model and metric: the mean over series (each the mean over its targets);
+        over the series in training only (``seen``), or only those not (``not seen``)."""
+        chosen = [s for s in self.series if seen is None or (str(s.id) not in self.unseen) == seen]
+        means = [s.mean_scores() for s in chosen if len(s.origins)]
         if not means:
             return {}
         return {

@@ -3,6 +3,7 @@ read the same way; optionally draw the test forecast."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from ..bundle.store import load_bundle
@@ -35,13 +36,17 @@ def evaluate(
             split = config.split.model_copy(update={"test": test_steps})
             config = config.model_copy(update={"split": split})
         dataset = bundle.read_data(data_path)
-        prepared = bundle.preprocessing.transform(config, dataset)
+        # A series not in training (a model without a series embedding can forecast it)
+        # is scaled from its own rows before the test part, and reported apart.
+        prepared = bundle.preprocessing.transform(config, dataset, unseen=True)
         evaluation = evaluate_at(
             prepared,
             bundle.forecaster,
             prepared.test_origins(),
             quantile_levels=bundle.config.model.quantiles,
         )
+        unseen = bundle.preprocessing.unseen(dataset)
+        evaluation = dataclasses.replace(evaluation, unseen=tuple(map(str, unseen)))
         if plot is not None:
             if not evaluation.n_origins:
                 raise DataError(

@@ -16,6 +16,7 @@ from ..bundle.store import load_bundle
 from ..config import MissingPolicy
 from ..data import Dataset, Series
 from ..data.timeindex import format_times, future_index
+from ..errors import first_few
 from ..features import Preprocessing
 from .outputs import locked_outputs, save_figure
 
@@ -28,6 +29,7 @@ class Forecast:
     steps: tuple[pd.DatetimeIndex, ...]  # per series: its future timestamps
     value_columns: tuple[str, ...]  # the forecast columns of ``frame``
     dataset: Dataset  # the history it continues
+    unseen: tuple[str | None, ...] = ()  # series not in training, scaled from their own rows
 
     def to_csv(self) -> str:
         """The forecast as users get it, on stdout or in ``--output``."""
@@ -52,14 +54,19 @@ def predict(
     output: Path | None = None,
     plot: Path | None = None,
     missing: MissingPolicy | None = None,
+    strict_series: bool = False,
 ) -> Forecast:
     """Forecast ``horizon`` steps after the last row of each series of the bundle's
     training data, or of ``data_path``. With ``output``, write the CSV there atomically;
     with ``plot``, draw history and forecast (the suffix names the format); with
     ``missing``, read gaps in the data by that policy instead of the bundle's
-    ``data.missing``."""
+    ``data.missing``.
+
+    A series the model was not trained on is forecast from its own history (scaled by
+    its own rows) with a warning naming it, when the model has no series embedding;
+    ``strict_series`` refuses it instead, as a model with an embedding does."""
     with locked_outputs(output=output, plot=plot):
-        forecast = _forecast(Path(run_dir), data_path, missing)
+        forecast = _forecast(Path(run_dir), data_path, missing, strict_series)
         if output is not None:
             write_text_atomically(output, forecast.to_csv())
         if plot is not None:
@@ -69,13 +76,22 @@ def predict(
     return forecast
 
 
-def _forecast(run_dir: Path, data_path: Path | None, missing: MissingPolicy | None) -> Forecast:
+def _forecast(
+    run_dir: Path, data_path: Path | None, missing: MissingPolicy | None, strict_series: bool
+) -> Forecast:
     bundle = load_bundle(run_dir)
     pre = bundle.preprocessing
     dataset = bundle.read_data(data_path, missing=missing)
-    inputs, scalers = pre.forecast_inputs(dataset)
+    inputs, scalers = pre.forecast_inputs(dataset, unseen=not strict_series)
+    unseen = tuple(pre.unseen(dataset))
+    if unseen:
+        _log.warning(
+            f"{dataset.path}: {len(unseen)} series not in the model's training data, each "
+            f"forecast from its own history (scaled by its own rows): {first_few(unseen)}"
+        )
     for series in dataset.series:
-        _warn_if_far_outside(series, pre, dataset.path)
+        if series.id not in unseen:
+            _warn_if_far_outside(series, pre, dataset.path)
     predicted = bundle.forecaster(inputs)
     values = np.concatenate(
         [
@@ -90,7 +106,13 @@ def _forecast(run_dir: Path, data_path: Path | None, missing: MissingPolicy | No
     if data_cfg.id_column is not None:
         ids = np.repeat(np.array([s.id for s in dataset.series], dtype=object), pre.horizon)
         frame.insert(0, data_cfg.id_column, ids)
-    return Forecast(frame=frame, steps=tuple(steps), value_columns=tuple(columns), dataset=dataset)
+    return Forecast(
+        frame=frame,
+        steps=tuple(steps),
+        value_columns=tuple(columns),
+        dataset=dataset,
+        unseen=unseen,
+    )
 
 
 def _future_times(dataset: Dataset, horizon: int) -> tuple[list[pd.DatetimeIndex], list[str]]:
