@@ -143,7 +143,7 @@ def test_validate_never_fails_with_an_internal_error(
 
 
 @settings(
-    max_examples=25,
+    max_examples=15,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )

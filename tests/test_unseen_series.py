@@ -46,7 +46,7 @@ def stores(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
         window={"lookback": 24, "horizon": 12},
         split={"validation": 12, "test": 24},
         model={"layers": [16]},
-        training={"epochs": 30, "early_stopping_patience": 5, "batch_size": 32},
+        training={"epochs": 15, "early_stopping_patience": 5, "batch_size": 32},
     )
     ran = run_cli("train", config, "--quiet")
     assert ran.code == 0, ran.err

@@ -51,16 +51,15 @@ def build_model(
     skip_penalty: float = 0.0,
 ) -> keras.Model:
     """Stacked recurrent layers, optional hidden Dense layers, then one Dense layer that
-    predicts every step at once (direct multi-step), plus, with ``linear_skip``, a
-    linear map from the window's targets to the horizon (``skip_for`` decides), its
-    weights under an L2 penalty of ``skip_penalty`` (``skip_penalty_for``). Both start at
-    zero, so the untrained network forecasts exactly the coding's baseline.
+    predicts every step at once (direct multi-step), plus, with ``linear_skip``, a linear
+    map from the window's targets to the horizon under an L2 penalty of ``skip_penalty``.
+    Both start at zero: the untrained network forecasts exactly the coding's baseline.
 
     Input: float32 ``(batch, lookback, n_inputs)``, encoded by ``WindowCoding``. Output:
     ``(batch, horizon, n_targets)``, or ``(batch, horizon, n_targets, n_quantiles)`` with
-    ``cfg.quantiles``. ``fold`` > 1: the recurrent layers read ``fold`` rows per step
-    (``fold_for`` decides). The recurrent layers keep tanh/sigmoid and, unless the config
-    asks for recurrent dropout, stay eligible for the fused cuDNN kernel on a GPU.
+    ``cfg.quantiles``. ``fold`` > 1: the recurrent layers read ``fold`` rows per step.
+    They keep tanh/sigmoid and, unless the config asks for recurrent dropout, stay
+    eligible for the fused cuDNN kernel on a GPU.
     """
     cell = keras.layers.LSTM if cfg.cell == "lstm" else keras.layers.GRU
     inputs = keras.Input(shape=(lookback, n_inputs), name="history")
@@ -68,11 +67,7 @@ def build_model(
     if cfg.series_embedding:
         x, embedded = _split_series_index(inputs, lookback, n_inputs, n_series, cfg)
     n_columns = n_inputs - (1 if cfg.series_embedding else 0)
-    skip = None
-    if linear_skip:
-        targets = _fixed_matrix(x, np.eye(n_columns)[:, :n_targets], name="target_columns")
-        flat = keras.layers.Flatten(name="flat_targets")(targets)
-        skip = _correction(horizon * n_targets, name="linear", penalty=skip_penalty)(flat)
+    skip = _linear(x, n_columns, horizon, n_targets, skip_penalty) if linear_skip else None
     if fold > 1:
         x = _folded(x, lookback, n_columns, fold)
     for depth, units in enumerate(cfg.layers, start=1):
@@ -136,23 +131,19 @@ def describe(model: ModelConfig, coding: WindowCoding, n_windows: int) -> str:
 
 
 def skip_for(model: ModelConfig) -> bool:
-    """Whether the network adds a linear map from the window's targets to the horizon
-    (``auto``: yes, under the penalty of ``skip_penalty_for``)."""
+    """Whether the network adds a linear map from the window to the horizon (``auto``: yes)."""
     return model.linear_skip is not False
 
 
 def skip_penalty_for(model: ModelConfig, coding: WindowCoding, n_windows: int) -> float:
-    """The L2 penalty on the linear map's weights. ``auto``: none when the ``n_windows``
-    training windows number ``WINDOWS_PER_INPUT`` or more per input of the map
-    (``lookback x n_targets``); with fewer, ``SKIP_PENALTY`` x inputs / windows. None
-    with ``model.linear_skip: true``.
+    """The L2 penalty on the linear map's weights: with ``auto``, ``SKIP_PENALTY`` x its
+    inputs (``lookback x n_targets``) / the ``n_windows`` training windows when they
+    number fewer than ``WINDOWS_PER_INPUT`` per input, else none (as with ``true``).
 
-    Each forecast step is its own regression on the window's values, and the usual rule
-    of thumb asks ten observations per predictor: below it a free map overfits (airline's
-    shipped config, 59 windows: MASE 1.116). A ridge penalty whose weight shrinks as the
-    windows per input grow keeps it near zero (the baseline) until the data say
-    otherwise; above the rule the map is left free, which measured better there
-    (benchmarks/README.md).
+    Each forecast step is its own regression on the window's values; below the usual rule
+    of ten observations per predictor a free map overfits (airline's shipped config, 59
+    windows: MASE 1.116), and a ridge penalty that fades as the windows grow keeps it near
+    zero (the baseline) until the data say otherwise (benchmarks/README.md).
     """
     if model.linear_skip != "auto":
         return 0.0
@@ -191,6 +182,15 @@ def _folded(x: keras.KerasTensor, lookback: int, n_columns: int, season: int) ->
     if extra:
         x = keras.layers.Cropping1D((extra, 0), name="whole_seasons")(x)
     return keras.layers.Reshape((lookback // season, season * n_columns), name="seasons")(x)
+
+
+def _linear(
+    x: keras.KerasTensor, n_columns: int, horizon: int, n_targets: int, penalty: float
+) -> keras.KerasTensor:
+    """The linear map from the window's target columns to every step of the horizon."""
+    targets = _fixed_matrix(x, np.eye(n_columns)[:, :n_targets], name="target_columns")
+    flat = keras.layers.Flatten(name="flat_targets")(targets)
+    return _correction(horizon * n_targets, name="linear", penalty=penalty)(flat)
 
 
 def _correction(units: int, name: str = "forecast", penalty: float = 0.0) -> keras.layers.Dense:
