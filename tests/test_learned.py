@@ -53,6 +53,17 @@ def test_train_says_what_the_network_added_to_its_baseline(tmp_path: Path) -> No
         ran.err,
     )
     assert line is not None, ran.err
+    # And on the test part, the same baseline's row of the table beside the model's.
+    test_line = re.search(
+        r"test MASE ([\d.]+) against ([\d.]+) for the (seasonal naive|naive) forecast "
+        r"\((\d+ % lower|not lower)\)",
+        ran.err,
+    )
+    assert test_line is not None, ran.err
+    assert test_line.group(3) == line.group(1)
+    rows = {r.split()[0]: r.split()[-1] for r in ran.out.splitlines()[2:5]}
+    assert rows["model"] == test_line.group(1)
+    assert rows[test_line.group(3).replace(" ", "_")] == test_line.group(2)
 
 
 @pytest.mark.slow

@@ -38,7 +38,7 @@ def train(
         overrides = (*overrides, f"training.init_from={init_from.resolve()}")
     # A locked run stops here, before the imports below, which are slow.
     config = load_config_unless_locked(config_path, overrides)
-    from ..report.tables import format_table
+    from ..report.tables import format_against_baseline, format_table
     from ..workflows.train import train as run_train
 
     report = run_training(lambda **kw: run_train(config, **kw), quiet)
@@ -65,3 +65,6 @@ def train(
                 f"{report.validation_windows} windows)"
             )
     click.echo(format_table(report.evaluation))
+    against = format_against_baseline(report.evaluation, report.baseline)
+    if against is not None and not quiet:
+        echo_err(against)

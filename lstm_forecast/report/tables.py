@@ -60,6 +60,18 @@ def format_table(evaluation: Evaluation, title: str = "test") -> str:
     return "\n".join(lines)
 
 
+def format_against_baseline(evaluation: Evaluation, baseline: str) -> str | None:
+    """The model's test MASE beside that of the ``baseline`` it corrects (in words, as
+    ``TrainReport.baseline``), when that baseline is one of the table's rows."""
+    key = baseline.replace(" ", "_")
+    table = evaluation.overall()
+    if key not in MODELS or not table:
+        return None
+    model, other = table["model"]["mase"], table[key]["mase"]
+    change = f"{100 * (1 - model / other):.0f} % lower" if model < other else "not lower"
+    return f"test MASE {model:.3f} against {other:.3f} for the {baseline} forecast ({change})"
+
+
 def _seen_apart(evaluation: Evaluation) -> list[str]:
     """Mean MASE of the series in training and of those not, one line each."""
     lines = []
