@@ -257,3 +257,17 @@ def test_a_part_shorter_than_the_horizon_says_so_with_the_numbers(
     )
     with pytest.raises(ConfigError, match=re.escape(message)):
         load_config(sales_config, [f"split.{part}=3", "window.horizon=6"])
+
+
+def test_a_number_with_an_exponent_is_a_number_in_the_file_and_from_set(
+    sales_config: Path,
+) -> None:
+    """``1e-3`` is a number as YAML 1.2 and every other tool read it (PyYAML's YAML 1.1
+    rules alone made it the text '1e-3', refused as "not a valid number")."""
+    raw = yaml.safe_load(sales_config.read_text())
+    raw.setdefault("training", {})["learning_rate"] = "LR"
+    sales_config.write_text(yaml.safe_dump(raw).replace("LR", "1e-3"))
+    assert "learning_rate: 1e-3" in sales_config.read_text()
+    assert load_config(sales_config).training.learning_rate == pytest.approx(0.001)
+    overridden = load_config(sales_config, ["training.learning_rate=2.5e-4"])
+    assert overridden.training.learning_rate == pytest.approx(0.00025)
