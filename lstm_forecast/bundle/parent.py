@@ -11,7 +11,7 @@ from ..config import Config
 from ..errors import UserError
 from ..features import Preprocessing
 from ..files import file_sha256
-from .layout import MANIFEST, METADATA_FILE, MODEL_FILE, read_body, read_json
+from .layout import MANIFEST, MODEL_FILE, read_body
 from .store import is_bundle, read_one_bundle, verify
 from .trust import check_keras_archive
 
@@ -56,7 +56,7 @@ def _read(run_dir: Path) -> Parent:
     check_keras_archive(run_dir / MODEL_FILE)  # before Keras reads any of it
     from ..nn import keras_file
 
-    keras_version = str(read_json(run_dir, METADATA_FILE).get("keras", ""))
+    keras_version = str(body.metadata.get("keras", ""))
     return Parent(
         run_dir=run_dir,
         config=body.config,

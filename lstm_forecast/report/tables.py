@@ -78,10 +78,7 @@ def _seen_apart(evaluation: Evaluation) -> list[str]:
     for seen, what in ((True, "in training"), (False, "not in training (own scaling)")):
         table = evaluation.overall(seen)
         if table:
-            count = sum(
-                (str(s.id) not in evaluation.unseen) == seen and len(s.origins) > 0
-                for s in evaluation.series
-            )
+            count = len(evaluation.scored(seen))
             scores = ", ".join(f"{m} {table[m]['mase']:.3f}" for m in MODELS)
             lines.append(f"{count} series {what}: mean MASE {scores}")
     return lines

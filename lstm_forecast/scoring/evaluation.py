@@ -73,11 +73,19 @@ class Evaluation:
     def n_origins(self) -> int:
         return sum(len(s.origins) for s in self.series)
 
+    def scored(self, seen: bool | None = None) -> list[SeriesForecasts]:
+        """The series with test origins; of them, those in training only (``seen``), or
+        only those not (``not seen``)."""
+        return [
+            s
+            for s in self.series
+            if len(s.origins) and (seen is None or (str(s.id) not in self.unseen) == seen)
+        ]
+
     def overall(self, seen: bool | None = None) -> dict[str, dict[str, float]]:
         """Per model and metric: the mean over series (each the mean over its targets);
         over the series in training only (``seen``), or only those not (``not seen``)."""
-        chosen = [s for s in self.series if seen is None or (str(s.id) not in self.unseen) == seen]
-        means = [s.mean_scores() for s in chosen if len(s.origins)]
+        means = [s.mean_scores() for s in self.scored(seen)]
         if not means:
             return {}
         return {
