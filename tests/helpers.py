@@ -114,6 +114,17 @@ def monthly_frame(rows: int = 72, *, start: str = "2000-01", seed: int = 0) -> p
     return pd.DataFrame({"month": months, "sales": np.round(values, 3)})
 
 
+def promo_frame(rows: int = 500, *, seed: int = 0, lift: float = 40.0) -> pd.DataFrame:
+    """Daily sales with a weekly cycle, lifted by ``lift`` on the days of a promotion
+    (planned ahead, drawn at random, so the history alone cannot tell when one comes)."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(rows)
+    promo = (rng.random(rows) < 0.2).astype(int)
+    sales = 100 + 10 * np.sin(2 * np.pi * t / 7) + rng.normal(0, 2, rows) + lift * promo
+    days = pd.date_range("2020-01-01", periods=rows, freq="D").strftime("%Y-%m-%d")
+    return pd.DataFrame({"day": days, "sales": np.round(sales, 3), "promo": promo})
+
+
 def write_long_csv(
     path: Path, frames: Mapping[str, pd.DataFrame], id_column: str = "store"
 ) -> Path:

@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from lstm_forecast.bundle.store import load_bundle, write_manifest
@@ -15,7 +16,16 @@ from lstm_forecast.bundle.trust import check_keras_archive
 from lstm_forecast.nn import keras_file
 from lstm_forecast.workflows.predict import predict
 
-from .helpers import CONFIGS, monthly_frame, run_cli, run_python, sets, write_config, write_csv
+from .helpers import (
+    CONFIGS,
+    monthly_frame,
+    promo_frame,
+    run_cli,
+    run_python,
+    sets,
+    write_config,
+    write_csv,
+)
 
 
 def train(config: Path, *overrides: str) -> None:
@@ -27,11 +37,11 @@ def all_windows(run_dir: Path) -> np.ndarray:
     """Every input window of every series of the training data, scaled (at most 300)."""
     bundle = load_bundle(run_dir)
     pre = bundle.preprocessing
-    dataset = predict(run_dir).dataset
+    dataset = bundle.read_data()
     windows = []
     for series in dataset.series:
         rows = pre.rows(series, pre.scalers[series.id])
-        view = np.lib.stride_tricks.sliding_window_view(rows, pre.lookback, axis=0)
+        view = np.lib.stride_tricks.sliding_window_view(rows, pre.coding.window_rows, axis=0)
         windows.append(np.moveaxis(view, -1, 1))
     stacked = np.concatenate(windows)
     return stacked[np.isfinite(stacked).all(axis=(1, 2))][-300:]
@@ -58,7 +68,9 @@ def test_onnx_agrees_with_keras_on_every_shipped_config(name: str, tmp_path: Pat
 
 
 def test_onnx_agrees_for_every_layer_kind(tmp_path: Path) -> None:
-    csv = write_csv(tmp_path / "sales.csv", monthly_frame(72))
+    frame = monthly_frame(72)
+    frame["promo"] = np.random.default_rng(1).integers(0, 2, len(frame))
+    csv = write_csv(tmp_path / "sales.csv", frame)
     config = write_config(
         tmp_path,
         csv,
@@ -70,7 +82,8 @@ def test_onnx_agrees_for_every_layer_kind(tmp_path: Path) -> None:
             "quantiles": [0.1, 0.5, 0.9],
         },
         training={"ensemble": 2, "epochs": 1},
-        data={"calendar_features": ["month"]},
+        # Both kinds of future-known input: a column of the data and the calendar.
+        data={"calendar_features": ["month"], "future_features": ["promo"]},
     )
     train(config)
     assert_onnx_matches_keras(tmp_path / "run")
@@ -103,13 +116,35 @@ def sales_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder / "run"
 
 
+@pytest.fixture(scope="module")
+def promo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A bundle with a future-known column, and a file of its history and future rows."""
+    folder = tmp_path_factory.mktemp("onnx_promo")
+    frame = promo_frame(200)
+    config = write_config(
+        folder,
+        write_csv(folder / "promo.csv", frame),
+        data={"time_column": "day", "future_features": ["promo"]},
+        window={"lookback": 14, "horizon": 7},
+        split={"validation": 14, "test": 14},
+    )
+    train(config)
+    ahead = promo_frame(207).tail(7).assign(sales=np.nan)
+    return folder / "run", write_csv(folder / "new.csv", pd.concat([frame, ahead]))
+
+
+@pytest.mark.parametrize("bundle", ["sales_run", "promo_run"])
 def test_predict_never_imports_tensorflow_keras_sklearn_or_matplotlib(
-    sales_run: Path, tmp_path: Path
+    bundle: str, request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
+    """Also for a model with a future-known column, given the rows that hold it."""
+    run = request.getfixturevalue(bundle)
+    run_dir, data = run if isinstance(run, tuple) else (run, None)
+    data_args = "" if data is None else f"'--data', {str(data)!r}, "
     code = (
         "import sys\n"
         "from lstm_forecast.cli import main\n"
-        f"sys.argv = ['lstm-forecast', 'predict', {str(sales_run)!r}, '-o', "
+        f"sys.argv = ['lstm-forecast', 'predict', {str(run_dir)!r}, {data_args}'-o', "
         f"{str(tmp_path / 'f.csv')!r}]\n"
         "try:\n"
         "    main()\n"
@@ -121,7 +156,9 @@ def test_predict_never_imports_tensorflow_keras_sklearn_or_matplotlib(
     ran = run_python(code)
     assert ran.code == 0, ran.err
     assert ran.out.strip() == "[]"
-    assert len((tmp_path / "f.csv").read_text().splitlines()) == 7
+    forecast = pd.read_csv(tmp_path / "f.csv")
+    assert len(forecast) == (6 if data is None else 7)
+    assert np.isfinite(forecast["sales"]).all()
 
 
 def without_onnx(run_dir: Path, copy: Path) -> Path:

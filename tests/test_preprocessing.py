@@ -10,8 +10,10 @@ import pytest
 
 from lstm_forecast.config import load_config
 from lstm_forecast.data import load_dataset
+from lstm_forecast.data.timeindex import future_index
 from lstm_forecast.features import Preprocessing
 from lstm_forecast.features.baselines import is_seasonal
+from lstm_forecast.features.calendar import calendar_columns
 
 from .helpers import write_config, write_csv
 
@@ -92,8 +94,18 @@ def test_a_record_read_back_prepares_the_data_as_training_did(sales_config: Path
     np.testing.assert_array_equal(evaluated.stacked, trained_on.stacked)
     assert evaluated.bounds == trained_on.bounds
     inputs, scalers = again.forecast_inputs(dataset)
-    np.testing.assert_array_equal(inputs[0], trained_on.stacked[-again.lookback :])
+    np.testing.assert_array_equal(
+        inputs[0, : again.lookback], trained_on.stacked[-again.lookback :]
+    )
     assert scalers == [again.scalers[None]]
+    # The calendar is known ahead: the window goes on over the horizon with the months
+    # after the last one, and nothing else (the coding keeps only those columns there).
+    assert inputs.shape[1] == again.lookback + again.horizon
+    ahead = future_index(dataset.series[0].index[-1], dataset.freq, again.horizon)
+    np.testing.assert_allclose(
+        inputs[0, again.lookback :, 1:], calendar_columns(ahead, ["month"]), atol=1e-6
+    )
+    np.testing.assert_array_equal(inputs[0, again.lookback :, 0], 0.0)
 
 
 def test_a_series_the_record_was_not_fit_on_is_refused_by_name(sales_config: Path) -> None:

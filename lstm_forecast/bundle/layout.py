@@ -78,11 +78,16 @@ class Bundle:
     forecaster: Forecaster
 
     def read_data(
-        self, data_path: Path | None = None, *, missing: MissingPolicy | None = None
+        self,
+        data_path: Path | None = None,
+        *,
+        missing: MissingPolicy | None = None,
+        future_rows: int = 0,
     ) -> Dataset:
         """The training data recorded in the bundle, or ``data_path``, read as the bundle
         was trained: same columns, missing-value policy (unless ``missing`` is given) and
-        frequency, without the series left out of training."""
+        frequency, without the series left out of training. ``future_rows``: each series
+        ends with that many rows of future-known values (``load_dataset``)."""
         pre = self.preprocessing
         changes: dict[str, Any] = {"freq": pre.freq}
         if missing is not None:
@@ -94,7 +99,9 @@ class Bundle:
                 where=data_cfg.path,
             )
         try:
-            dataset = _without_skipped(load_dataset(data_cfg, data_path), pre.skipped)
+            dataset = _without_skipped(
+                load_dataset(data_cfg, data_path, future_rows=future_rows), pre.skipped
+            )
         except DataError as exc:
             if _ADVISES_CONFIG.search(exc.what) is None:
                 raise

@@ -42,6 +42,9 @@ class DataConfig(_Section):
     time_column: str
     target: str | list[str]
     features: list[str] = []
+    # Numeric columns known ahead for the forecast horizon too (promotions, holidays,
+    # planned prices): windows carry their values over the lookback and the horizon.
+    future_features: list[str] = []
     id_column: str | None = None
     # Numeric columns constant within each series (store size, region code...): every
     # window of the series carries them as inputs, so one global model can tell series apart.
@@ -64,8 +67,9 @@ class DataConfig(_Section):
 
     @property
     def value_columns(self) -> tuple[str, ...]:
-        """Targets first, then features: the column order of every array downstream."""
-        return self.targets + tuple(self.features)
+        """Targets first, then features, then future features: the column order of every
+        array downstream."""
+        return self.targets + tuple(self.features) + tuple(self.future_features)
 
     @field_validator("target")
     @classmethod
@@ -102,7 +106,7 @@ class DataConfig(_Section):
         if repeated:
             raise ValueError(
                 f"column {repeated[0]!r} is named more than once across "
-                "time_column, target, features, static_features and id_column"
+                "time_column, target, features, future_features, static_features and id_column"
             )
         return self
 

@@ -17,17 +17,22 @@ import pandas as pd
 
 from ..config import DataConfig
 from ..errors import DataError
+from .future import check_future, split_future
 from .grid import build_series, constant_per_series, series_prefix
 from .read import RowNumbers, read_frame
-from .series import Dataset
+from .series import Dataset, Series
 from .timeindex import common_freq, detect_time_format
 
 FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
-def load_dataset(cfg: DataConfig, path: Path | None = None) -> Dataset:
+def load_dataset(cfg: DataConfig, path: Path | None = None, *, future_rows: int = 0) -> Dataset:
     """Read and validate the data file at ``path`` (default ``cfg.path``) as ``cfg``
-    describes it: Parquet if its name ends in ``.parquet``, CSV otherwise."""
+    describes it: Parquet if its name ends in ``.parquet``, CSV otherwise.
+
+    With ``future_rows`` (predict, for a model with ``data.future_features``), each
+    series' history is followed by that many rows with its targets empty and its
+    future-known columns filled: they become the series' ``future``."""
     path = Path(path if path is not None else cfg.path)
     frame, sha256, rows = read_frame(path, cfg)
     times = _parse_times(frame[cfg.time_column], path, cfg.time_column, rows)
@@ -42,6 +47,7 @@ def load_dataset(cfg: DataConfig, path: Path | None = None) -> Dataset:
     groups = _group_rows(frame, cfg, path, rows)
     for sid, positions in groups:
         _check_order(times[positions], lines[positions], series_prefix(sid), path, rows)
+    groups, futures = _peel_future(groups, times, values, cfg, future_rows, path, rows)
     freq = common_freq([times[positions] for _, positions in groups], cfg.freq, path)
     grids: dict[tuple[pd.Timestamp, pd.Timestamp], pd.DatetimeIndex] = {}
     series = tuple(
@@ -68,6 +74,8 @@ def load_dataset(cfg: DataConfig, path: Path | None = None) -> Dataset:
             )
             for s, (sid, positions) in zip(series, groups, strict=True)
         )
+    if future_rows:
+        series = _with_future(series, futures, times, values, lines, freq, cfg, path, rows)
     return Dataset(
         path=path,
         sha256=sha256,
@@ -77,6 +85,69 @@ def load_dataset(cfg: DataConfig, path: Path | None = None) -> Dataset:
         time_format=time_format,
         series=series,
     )
+
+
+def _with_future(
+    series: tuple[Series, ...],
+    futures: list[np.ndarray],
+    times: pd.DatetimeIndex,
+    values: np.ndarray,
+    lines: np.ndarray,
+    freq: str,
+    cfg: DataConfig,
+    path: Path,
+    rows: RowNumbers,
+) -> tuple[Series, ...]:
+    """Each series with its future rows (the rows at ``futures``' positions), checked."""
+    known = [cfg.value_columns.index(c) for c in cfg.future_features]
+    return tuple(
+        dataclasses.replace(
+            s,
+            future=check_future(
+                s.id,
+                s.index[-1],
+                times[ahead],
+                values[ahead],
+                lines[ahead],
+                freq,
+                cfg.value_columns,
+                known,
+                path,
+                rows,
+            ),
+        )
+        for s, ahead in zip(series, futures, strict=True)
+    )
+
+
+def _peel_future(
+    groups: list[tuple[str | None, np.ndarray]],
+    times: pd.DatetimeIndex,
+    values: np.ndarray,
+    cfg: DataConfig,
+    horizon: int,
+    path: Path,
+    rows: RowNumbers,
+) -> tuple[list[tuple[str | None, np.ndarray]], list[np.ndarray]]:
+    """Each series' history rows, and its ``horizon`` future rows after them (none
+    without a horizon: every row is history)."""
+    if not horizon:
+        return groups, [positions[:0] for _, positions in groups]
+    history, future = [], []
+    for sid, positions in groups:
+        n_history, n_future = split_future(
+            sid,
+            times[positions],
+            values[positions],
+            len(cfg.targets),
+            cfg.future_features,
+            horizon,
+            path,
+            rows,
+        )
+        history.append((sid, positions[:n_history]))
+        future.append(positions[n_history : n_history + n_future])
+    return history, future
 
 
 def _parse_times(column: pd.Series, path: Path, name: str, rows: RowNumbers) -> pd.DatetimeIndex:

@@ -25,6 +25,9 @@ class Series:
     values: np.ndarray
     # The series' value of each ``data.static_features`` column (constant within it).
     static: np.ndarray = field(default_factory=lambda: np.empty(0))
+    # Predict's rows after the history for a model with future-known inputs: one per step
+    # of the horizon, every column, NaN but in the future-known ones (None: no future rows).
+    future: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.index)

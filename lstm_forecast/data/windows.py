@@ -49,14 +49,22 @@ def window_starts(
 
 
 def gather_windows(
-    values: np.ndarray, starts: np.ndarray, lookback: int, horizon: int, n_targets: int
+    values: np.ndarray,
+    starts: np.ndarray,
+    lookback: int,
+    horizon: int,
+    n_targets: int,
+    input_rows: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Materialise the windows at ``starts`` of ``values`` ``(time, n_columns)``.
 
+    ``input_rows`` (default ``lookback``): rows of each input window, ``lookback +
+    horizon`` when columns are known ahead (the coding keeps only those of the horizon).
+
     Returns:
-        inputs ``(n, lookback, n_columns)`` and targets ``(n, horizon, n_targets)``.
+        inputs ``(n, input_rows, n_columns)`` and targets ``(n, horizon, n_targets)``.
     """
-    inputs = values[starts[:, None] + np.arange(lookback)]
+    inputs = values[starts[:, None] + np.arange(input_rows or lookback)]
     targets = values[starts[:, None] + lookback + np.arange(horizon), :n_targets]
     return inputs, targets
 
@@ -82,6 +90,7 @@ class WindowSet:
     lookback: int
     horizon: int
     n_targets: int
+    input_rows: int | None = None  # see ``gather_windows``
 
     def __len__(self) -> int:
         return len(self.starts)
@@ -99,4 +108,6 @@ class WindowSet:
 
     def gather_at(self, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The windows at ``starts`` (a batch) as arrays."""
-        return gather_windows(self.values, starts, self.lookback, self.horizon, self.n_targets)
+        return gather_windows(
+            self.values, starts, self.lookback, self.horizon, self.n_targets, self.input_rows
+        )

@@ -36,6 +36,9 @@ class WindowCoding:
 
     Columns of a window: ``n_targets`` targets, then features, then calendar columns;
     the first ``n_levelled`` (targets and features) are shifted by the window's level.
+    With ``future_columns`` (the columns known ahead: future features and calendar), a
+    window holds ``lookback + horizon`` rows, and in its last ``horizon`` rows only those
+    columns reach the network: ``encode`` zeroes every other, the targets first of all.
     """
 
     window_norm: WindowNorm
@@ -55,6 +58,8 @@ class WindowCoding:
     quantile_levels: tuple[float, ...] = ()
     # The smoothing weight of a smoothed baseline (``baselines.SMOOTHED``), else None.
     baseline_alpha: float | None = None
+    # Columns known over the horizon too (``data.future_features``, calendar columns).
+    future_columns: tuple[int, ...] = ()
     interval_stretch: np.ndarray | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
@@ -67,10 +72,15 @@ class WindowCoding:
                 f"of {self.season_length} rows that model.baseline: {self.baseline} uses"
             )
 
+    @property
+    def window_rows(self) -> int:
+        """Rows of a window: the lookback, and the horizon too when columns are known ahead."""
+        return self.lookback + (self.horizon if self.future_columns else 0)
+
     def encode(
         self, windows: np.ndarray, einsum: Callable[..., Any] = np.einsum
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Split scaled windows ``(n, lookback, n_inputs)`` into network inputs (same
+        """Split scaled windows ``(n, window_rows, n_inputs)`` into network inputs (same
         shape), the offset ``(n, horizon, n_targets)`` and the scale ``(n, 1, 1)``: the
         network's output times the scale, plus the offset (the window level plus the
         baseline forecast), is the forecast (``decode``; ``targets`` goes the other way).
@@ -84,12 +94,16 @@ class WindowCoding:
         levelled = (columns < self.n_levelled).astype(dtype)
         level = einsum("ntc,t->nc", windows, self._level_weights.astype(dtype))[:, None, :]
         inputs = windows - level * levelled  # calendar columns keep their values
+        if self.future_columns:
+            # The horizon's rows keep only what is known ahead: nothing of the targets.
+            inputs = inputs * self._known_ahead(windows.shape[2]).astype(dtype)
+        history = inputs[:, : self.lookback, : self.n_targets]
         baseline_rows = self._baseline_rows.astype(dtype)
-        baseline = einsum("ntc,ht->nhc", inputs[:, :, : self.n_targets], baseline_rows)
+        baseline = einsum("ntc,ht->nhc", history, baseline_rows)
         offset = level[:, :, : self.n_targets] + baseline
         if self.window_scale == "none":
             return inputs, offset, windows[:, :1, :1] * 0 + 1  # ones, for numpy and TensorFlow
-        scale = self._scale(inputs[:, :, : self.n_targets], einsum)
+        scale = self._scale(history, einsum)
         # Only the targets' columns are divided: features keep their own units.
         targets = (columns < self.n_targets).astype(dtype)
         return inputs * (1 + (1 / scale - 1) * targets), offset, scale
@@ -113,13 +127,21 @@ class WindowCoding:
 
     @property
     def _level_weights(self) -> np.ndarray:
-        """``(lookback,)``: the window's level as a weighted sum over its rows."""
-        weights = np.zeros(self.lookback, dtype=np.float64)
+        """``(window_rows,)``: the window's level as a weighted sum over its lookback rows."""
+        weights = np.zeros(self.window_rows, dtype=np.float64)
         if self.window_norm == "last":
-            weights[-1] = 1.0
+            weights[self.lookback - 1] = 1.0
         elif self.window_norm == "mean":
-            weights[:] = 1.0 / self.lookback
+            weights[: self.lookback] = 1.0 / self.lookback
         return weights
+
+    def _known_ahead(self, n_columns: int) -> np.ndarray:
+        """``(window_rows, n_columns)``: 1 where a window's value reaches the network (every
+        lookback row; the future columns of the horizon's rows), else 0."""
+        mask = np.zeros((self.window_rows, n_columns))
+        mask[: self.lookback] = 1.0
+        mask[self.lookback :, list(self.future_columns)] = 1.0
+        return mask
 
     @property
     def _baseline_rows(self) -> np.ndarray:
@@ -175,7 +197,7 @@ class WindowCoding:
 def forecaster_of(
     network: Callable[[np.ndarray], np.ndarray], coding: WindowCoding, batch_size: int = 4096
 ) -> Callable[[np.ndarray], np.ndarray]:
-    """A plain function from scaled windows ``(n, lookback, n_inputs)`` to scaled forecasts
+    """A plain function from scaled windows ``(n, window_rows, n_inputs)`` to scaled forecasts
     ``(n, horizon, n_targets, n_quantiles)`` (``n_quantiles`` is 1 for a point forecast).
 
     ``network`` maps encoded inputs to raw outputs in inference mode: Keras or ONNX

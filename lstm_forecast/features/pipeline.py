@@ -19,11 +19,11 @@ import numpy as np
 from ..config import Config
 from ..data import Dataset, Series
 from ..data.split import SplitBounds, check_split, split_bounds, trainable_series
-from ..data.timeindex import season_length_for
+from ..data.timeindex import future_index
 from ..errors import DataError, first_few
 from . import record
-from .baselines import baseline_for, is_seasonal
-from .coding import WindowCoding, typical_spread
+from .coding import WindowCoding
+from .fit import fit_scalers, window_coding
 from .prepared import Prepared, model_rows, stacked_rows
 from .scaling import Scaler, check_positive
 
@@ -59,6 +59,13 @@ class Preprocessing:
     def horizon(self) -> int:
         return self.coding.horizon
 
+    @property
+    def future_rows(self) -> int:
+        """Rows after each series' history that predict reads: the horizon when data
+        columns are known ahead (``data.future_features``), else none."""
+        known = any(c < len(self.columns) for c in self.coding.future_columns)
+        return self.horizon if known else 0
+
     @classmethod
     def fit_transform(
         cls, config: Config, dataset: Dataset, *, warn_skipped: bool = True
@@ -73,7 +80,7 @@ class Preprocessing:
         """
         dataset, skipped = trainable_series(config, dataset, warn_skipped)
         bounds = _split(config, dataset)
-        scalers = _fit_scalers(config, dataset, bounds)
+        scalers = fit_scalers(config, dataset, bounds)
         static_scaler = Scaler.fit("standard", np.stack([s.static for s in dataset.series]))
         embedded = config.model.series_embedding > 0
         calendar = tuple(config.data.calendar_features)
@@ -81,7 +88,7 @@ class Preprocessing:
             model_rows(s, scaler, calendar, static_scaler, k if embedded else None)
             for k, (s, scaler) in enumerate(zip(dataset.series, scalers, strict=True))
         ]
-        coding = _window_coding(config, dataset, bounds, rows)
+        coding = window_coding(config, dataset, bounds, rows)
         fitted = cls(
             columns=dataset.columns,
             n_targets=dataset.n_targets,
@@ -137,14 +144,35 @@ class Preprocessing:
         inputs = []
         for series, scaler in zip(dataset.series, scalers, strict=True):
             if len(series) < self.lookback or not series.complete[-self.lookback :].all():
-                name = "the series" if series.id is None else f"series '{series.id}'"
                 raise DataError(
-                    f"{name} needs {self.lookback} complete rows at its end to forecast "
+                    f"{_name(series)} needs {self.lookback} complete rows at its end to forecast "
                     f"from (window.lookback); it has {len(series)} rows",
                     where=dataset.path,
                 )
-            inputs.append(self.rows(series, scaler)[-self.lookback :])
+            window = self.rows(series, scaler)[-self.lookback :]
+            if self.coding.future_columns:
+                window = np.concatenate([window, self._rows_ahead(series, scaler, dataset)])
+            inputs.append(window)
         return np.stack(inputs), scalers
+
+    def _rows_ahead(self, series: Series, scaler: Scaler, dataset: Dataset) -> np.ndarray:
+        """The horizon's rows of a forecast window: the future-known columns (the series'
+        ``future`` rows, the calendar of its future timestamps); the coding zeroes the rest."""
+        future = series.future
+        if future is None:
+            future = np.full((self.horizon, len(self.columns)), np.nan)
+            if any(c < len(self.columns) for c in self.coding.future_columns):
+                raise DataError(  # load_dataset(future_rows=...) was not asked for them
+                    f"{_name(series)} has no future rows for the future-known columns",
+                    where=dataset.path,
+                )
+        ahead = Series(
+            id=series.id,
+            index=future_index(series.index[-1], self.freq, self.horizon),
+            values=future,
+            static=series.static,
+        )
+        return np.nan_to_num(self.rows(ahead, scaler), nan=0.0)
 
     def rows(self, series: Series, scaler: Scaler) -> np.ndarray:
         """``series``' network-input rows (``model_rows``) as this preprocessing makes them."""
@@ -213,6 +241,10 @@ class Preprocessing:
         return cls(**record.decode(data))
 
 
+def _name(series: Series) -> str:
+    return "the series" if series.id is None else f"series '{series.id}'"
+
+
 def _split(config: Config, dataset: Dataset) -> list[SplitBounds]:
     """Each series' split; refuses one too short for a training window and the parts."""
     bounds = []
@@ -221,21 +253,6 @@ def _split(config: Config, dataset: Dataset) -> list[SplitBounds]:
         check_split(series, part, config.window, config.split, dataset.path)
         bounds.append(part)
     return bounds
-
-
-def _fit_scalers(config: Config, dataset: Dataset, bounds: Sequence[SplitBounds]) -> list[Scaler]:
-    """One scaler per series, fit on its train part, in log units when
-    ``preprocessing.log`` asks (``auto``: when every target value is positive)."""
-    log = config.preprocessing.log
-    if log == "auto":
-        log = not any((s.values[:, : dataset.n_targets] <= 0).any() for s in dataset.series)
-    n_logged = dataset.n_targets if log else 0
-    if n_logged:
-        check_positive(dataset)
-    return [
-        Scaler.fit(config.preprocessing.scaler, s.values[: b.train_end], n_logged)
-        for s, b in zip(dataset.series, bounds, strict=True)
-    ]
 
 
 def _train_ranges(
@@ -248,38 +265,3 @@ def _train_ranges(
         )
         for s, b in zip(dataset.series, bounds, strict=True)
     }
-
-
-def _window_coding(
-    config: Config, dataset: Dataset, bounds: Sequence[SplitBounds], scaled: Sequence[np.ndarray]
-) -> WindowCoding:
-    """The coding of the config, with its ``auto`` settings decided on the data."""
-    chosen = config.evaluation.season_length
-    season = season_length_for(dataset.freq) if chosen == "auto" else chosen
-    train_parts = [
-        s[: b.train_end, : dataset.n_targets] for s, b in zip(scaled, bounds, strict=True)
-    ]  # views, no copies
-    baseline, alpha = baseline_for(config, bounds, scaled, dataset.n_targets, season)
-    window_norm = config.preprocessing.window_norm
-    if window_norm == "auto":
-        # A seasonal window's last value sits somewhere in the cycle; its mean does not.
-        window_norm = "mean" if is_seasonal(baseline) else "last"
-    typical = 1.0
-    if config.preprocessing.window_scale != "none":
-        typical = typical_spread(train_parts, config.window.lookback)
-    try:
-        return WindowCoding(
-            window_norm=window_norm,
-            window_scale=config.preprocessing.window_scale,
-            typical_spread=typical,
-            baseline=baseline,
-            baseline_alpha=alpha,
-            season_length=season,
-            lookback=config.window.lookback,
-            horizon=config.window.horizon,
-            n_targets=dataset.n_targets,
-            n_levelled=len(dataset.columns),
-            quantile_levels=tuple(config.model.quantiles),
-        )
-    except ValueError as exc:
-        raise DataError(f"{exc}; raise the lookback or set evaluation.season_length") from None

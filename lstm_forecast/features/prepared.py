@@ -72,6 +72,7 @@ class Prepared:
             lookback=lookback,
             horizon=horizon,
             n_targets=self.dataset.n_targets,
+            input_rows=self.coding.window_rows,
         )
 
     def test_origins(self) -> list[np.ndarray]:

@@ -34,6 +34,7 @@ def encode(pre: Preprocessing) -> dict[str, Any]:
         "baseline_alpha": coding.baseline_alpha,
         "season_length": coding.season_length,
         "quantiles": list(coding.quantile_levels),
+        "future_columns": list(coding.future_columns),
         "interval_stretch": (
             None if coding.interval_stretch is None else coding.interval_stretch.tolist()
         ),
@@ -61,6 +62,10 @@ def decode(data: dict[str, Any]) -> dict[str, Any]:
     scalers = {_id(s["id"]): Scaler.from_json(s["scaler"]) for s in series}
     if any(len(s.center) != len(columns) for s in scalers.values()):
         raise ValueError("a scaler does not have one number per column")
+    calendar = _calendar(data["calendar_features"])
+    coding = _coding(data, len(columns))
+    if any(c >= len(columns) + 2 * len(calendar) for c in coding.future_columns):
+        raise ValueError("future_columns names a column that is neither data nor calendar")
     time_format = data["time_format"]
     if time_format is not None and not isinstance(time_format, str):
         raise ValueError(f"time_format must be text or null, got {time_format!r}")
@@ -69,8 +74,8 @@ def decode(data: dict[str, Any]) -> dict[str, Any]:
         "n_targets": _positive(data["n_targets"]),
         "freq": str(data["freq"]),
         "time_format": time_format,
-        "calendar_features": _calendar(data["calendar_features"]),
-        "coding": _coding(data, len(columns)),
+        "calendar_features": calendar,
+        "coding": coding,
         "scalers": scalers,
         "last_timestamps": {_id(s["id"]): str(s["last_timestamp"]) for s in series},
         "train_ranges": {
@@ -100,6 +105,8 @@ def _coding(data: dict[str, Any], n_columns: int) -> WindowCoding:
         n_targets=n_targets,
         n_levelled=n_columns,
         quantile_levels=tuple(float(q) for q in data["quantiles"]),
+        # Absent from records written before future-known inputs.
+        future_columns=_future_columns(data.get("future_columns", [])),
         interval_stretch=_stretch(data["interval_stretch"], n_targets),
     )
 
@@ -113,6 +120,16 @@ def _alpha(value: Any, baseline: Any) -> float | None:
     if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 < value <= 1:
         raise ValueError(f"baseline_alpha must be a number in (0, 1], got {value!r}")
     return float(value)
+
+
+def _future_columns(value: Any) -> tuple[int, ...]:
+    """Column indices, increasing and distinct (bounded by the network's input shape)."""
+    if not isinstance(value, list):
+        raise ValueError(f"future_columns must be a list, got {value!r}")
+    columns = tuple(_non_negative(v) for v in value)
+    if list(columns) != sorted(set(columns)):
+        raise ValueError(f"future_columns must increase, got {value!r}")
+    return columns
 
 
 def _static(data: dict[str, Any]) -> dict[str, Any]:

@@ -29,7 +29,7 @@ def window_dataset(
     so memory grows with the series, not with series x lookback.
     """
     values = tf.constant(windows.values, dtype=tf.float32)
-    input_rows = tf.range(windows.lookback, dtype=tf.int64)
+    input_rows = tf.range(windows.input_rows or windows.lookback, dtype=tf.int64)
     target_rows = windows.lookback + tf.range(windows.horizon, dtype=tf.int64)
 
     def batch(starts: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:

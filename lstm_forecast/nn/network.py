@@ -15,6 +15,7 @@ from ..features import Prepared
 from ..features.baselines import describe as describe_baseline
 from ..features.baselines import is_seasonal
 from ..features.coding import WindowCoding
+from .heads import correction, fixed_matrix, quantile_head, quantile_sums
 
 __all__ = [
     "average",
@@ -49,27 +50,56 @@ def build_model(
     fold: int = 1,
     linear_skip: bool = False,
     skip_penalty: float = 0.0,
+    future_columns: Sequence[int] = (),
 ) -> keras.Model:
     """Stacked recurrent layers, optional hidden Dense layers, then one Dense layer that
     predicts every step at once (direct multi-step), plus, with ``linear_skip``, a linear
     map from the window's targets to the horizon under an L2 penalty of ``skip_penalty``.
     Both start at zero: the untrained network forecasts exactly the coding's baseline.
 
-    Input: float32 ``(batch, lookback, n_inputs)``, encoded by ``WindowCoding``. Output:
+    With ``future_columns``, each window also holds the horizon's rows (``lookback +
+    horizon`` in all): their known-ahead columns, flattened, join the recurrent layers'
+    summary before the head, so each step's forecast can use each step's known value.
+
+    Input: float32 ``(batch, window rows, n_inputs)``, encoded by ``WindowCoding``. Output:
     ``(batch, horizon, n_targets)``, or ``(batch, horizon, n_targets, n_quantiles)`` with
     ``cfg.quantiles``. ``fold`` > 1: the recurrent layers read ``fold`` rows per step.
     They keep tanh/sigmoid and, unless the config asks for recurrent dropout, stay
     eligible for the fused cuDNN kernel on a GPU.
     """
-    cell = keras.layers.LSTM if cfg.cell == "lstm" else keras.layers.GRU
-    inputs = keras.Input(shape=(lookback, n_inputs), name="history")
+    ahead = horizon if future_columns else 0
+    inputs = keras.Input(shape=(lookback + ahead, n_inputs), name="history")
     x = inputs
+    if future_columns:
+        x = keras.layers.Cropping1D((0, ahead), name="lookback_rows")(inputs)
+        known = _known_ahead(inputs, lookback, n_inputs, future_columns)
     if cfg.series_embedding:
-        x, embedded = _split_series_index(inputs, lookback, n_inputs, n_series, cfg)
+        x, embedded = _split_series_index(x, lookback, n_inputs, n_series, cfg)
     n_columns = n_inputs - (1 if cfg.series_embedding else 0)
     skip = _linear(x, n_columns, horizon, n_targets, skip_penalty) if linear_skip else None
     if fold > 1:
         x = _folded(x, lookback, n_columns, fold)
+    x = _recurrent_stack(x, cfg)
+    if cfg.series_embedding:
+        x = keras.layers.Concatenate(name="with_series")([x, embedded])
+    if future_columns:
+        x = keras.layers.Concatenate(name="with_known_ahead")([x, known])
+    for depth, units in enumerate(cfg.dense, start=1):
+        x = keras.layers.Dense(units, activation="relu", name=f"dense_{depth}")(x)
+    if len(cfg.quantiles) > 1:
+        outputs = quantile_head(x, cfg.quantiles, horizon=horizon, n_targets=n_targets, skip=skip)
+    else:
+        shape = (horizon, n_targets, 1) if cfg.quantiles else (horizon, n_targets)
+        point = correction(horizon * n_targets)(x)
+        if skip is not None:
+            point = keras.layers.Add(name="with_linear")([point, skip])
+        outputs = keras.layers.Reshape(shape, name="steps")(point)
+    return keras.Model(inputs, outputs, name="lstm_forecast")
+
+
+def _recurrent_stack(x: keras.KerasTensor, cfg: ModelConfig) -> keras.KerasTensor:
+    """The stacked LSTM or GRU layers, the last one returning its final state only."""
+    cell = keras.layers.LSTM if cfg.cell == "lstm" else keras.layers.GRU
     for depth, units in enumerate(cfg.layers, start=1):
         layer = cell(
             units,
@@ -82,19 +112,7 @@ def build_model(
         x = layer(x)
         if cfg.dropout > 0:
             x = keras.layers.Dropout(cfg.dropout, name=f"dropout_{depth}")(x)
-    if cfg.series_embedding:
-        x = keras.layers.Concatenate(name="with_series")([x, embedded])
-    for depth, units in enumerate(cfg.dense, start=1):
-        x = keras.layers.Dense(units, activation="relu", name=f"dense_{depth}")(x)
-    if len(cfg.quantiles) > 1:
-        outputs = _quantile_head(x, cfg.quantiles, horizon=horizon, n_targets=n_targets, skip=skip)
-    else:
-        shape = (horizon, n_targets, 1) if cfg.quantiles else (horizon, n_targets)
-        point = _correction(horizon * n_targets)(x)
-        if skip is not None:
-            point = keras.layers.Add(name="with_linear")([point, skip])
-        outputs = keras.layers.Reshape(shape, name="steps")(point)
-    return keras.Model(inputs, outputs, name="lstm_forecast")
+    return x
 
 
 def network_for(config: Config, prepared: Prepared, train_windows: WindowSet) -> keras.Model:
@@ -110,6 +128,7 @@ def network_for(config: Config, prepared: Prepared, train_windows: WindowSet) ->
         fold=fold_for(config.model, prepared.coding),
         linear_skip=skip_for(config.model),
         skip_penalty=skip_penalty_for(config.model, prepared.coding, len(train_windows)),
+        future_columns=prepared.coding.future_columns,
     )
 
 
@@ -188,22 +207,18 @@ def _linear(
     x: keras.KerasTensor, n_columns: int, horizon: int, n_targets: int, penalty: float
 ) -> keras.KerasTensor:
     """The linear map from the window's target columns to every step of the horizon."""
-    targets = _fixed_matrix(x, np.eye(n_columns)[:, :n_targets], name="target_columns")
+    targets = fixed_matrix(x, np.eye(n_columns)[:, :n_targets], name="target_columns")
     flat = keras.layers.Flatten(name="flat_targets")(targets)
-    return _correction(horizon * n_targets, name="linear", penalty=penalty)(flat)
+    return correction(horizon * n_targets, name="linear", penalty=penalty)(flat)
 
 
-def _correction(units: int, name: str = "forecast", penalty: float = 0.0) -> keras.layers.Dense:
-    """The head that outputs the correction to the baseline forecast. It starts at zero,
-    so the untrained network forecasts exactly its baseline and training moves away from
-    it only as far as the windows pay for (and, with a ``penalty``, an L2 one allows)."""
-    return keras.layers.Dense(
-        units,
-        kernel_initializer="zeros",
-        bias_initializer="zeros",
-        kernel_regularizer=keras.regularizers.L2(penalty) if penalty > 0 else None,
-        name=name,
-    )
+def _known_ahead(
+    inputs: keras.KerasTensor, lookback: int, n_inputs: int, future_columns: Sequence[int]
+) -> keras.KerasTensor:
+    """The horizon's rows of the window, only their known-ahead columns, flattened."""
+    rows = keras.layers.Cropping1D((lookback, 0), name="horizon_rows")(inputs)
+    known = fixed_matrix(rows, np.eye(n_inputs)[:, list(future_columns)], name="known_columns")
+    return keras.layers.Flatten(name="flat_known")(known)
 
 
 def _split_series_index(
@@ -215,69 +230,13 @@ def _split_series_index(
     Both selections are fixed, untrained Dense layers, so the network holds only Keras'
     own layers and stays one input (the pipeline, ONNX and ensembles need nothing else).
     """
-    history = _fixed_matrix(inputs, np.eye(n_inputs)[:, :-1], name="columns")
+    history = fixed_matrix(inputs, np.eye(n_inputs)[:, :-1], name="columns")
     last_row = keras.layers.Cropping1D((lookback - 1, 0), name="last_row")(inputs)
-    picked = _fixed_matrix(last_row, np.eye(n_inputs)[:, -1:], name="series_index")
+    picked = fixed_matrix(last_row, np.eye(n_inputs)[:, -1:], name="series_index")
     index = keras.layers.Reshape((1,), name="index")(picked)
     vectors = keras.layers.Embedding(n_series, cfg.series_embedding, name="series_embedding")
     embedded = keras.layers.Flatten(name="series_vector")(vectors(index))
     return history, embedded
-
-
-def _quantile_head(
-    x: keras.KerasTensor,
-    levels: Sequence[float],
-    *,
-    horizon: int,
-    n_targets: int,
-    skip: keras.KerasTensor | None = None,
-) -> keras.KerasTensor:
-    """Quantile outputs that cannot cross: the median, plus the gaps between neighbouring
-    quantiles, each made positive by softplus and summed outwards from the median.
-
-    Separate outputs per quantile crossed on small data (the lowest above the highest), and
-    the interval calibration then stretched the crossed pair into absurd bounds. The sums
-    are one fixed, untrained Dense layer, so the network holds only Keras' own layers
-    (safe to load, exportable to ONNX).
-    """
-    n_levels = len(levels)
-    median = _correction(horizon * n_targets)(x)
-    if skip is not None:
-        median = keras.layers.Add(name="with_linear")([median, skip])
-    median = keras.layers.Reshape((horizon, n_targets, 1), name="median")(median)
-    gaps = keras.layers.Dense(
-        horizon * n_targets * (n_levels - 1), activation="softplus", name="gaps"
-    )(x)
-    gaps = keras.layers.Reshape((horizon, n_targets, n_levels - 1), name="gap_steps")(gaps)
-    stacked = keras.layers.Concatenate(name="median_and_gaps")([median, gaps])
-    return _fixed_matrix(stacked, quantile_sums(levels), name="steps")
-
-
-def _fixed_matrix(x: keras.KerasTensor, matrix: np.ndarray, *, name: str) -> keras.KerasTensor:
-    """``x`` times a constant ``matrix`` on its last axis: an untrained Dense layer.
-
-    Set, not initialised: a constant initializer would put the array into the saved
-    config, which the bundle's allowlist refuses; the weights file carries it instead.
-    """
-    layer = keras.layers.Dense(matrix.shape[1], use_bias=False, trainable=False, name=name)
-    outputs = layer(x)
-    layer.set_weights([matrix])
-    return outputs
-
-
-def quantile_sums(levels: Sequence[float]) -> np.ndarray:
-    """``(n_levels, n_levels)``: from ``[median, gap_0, ..., gap_{n-2}]`` (gap ``j`` lies
-    between quantiles ``j`` and ``j + 1``) to the quantiles in increasing order."""
-    middle = list(levels).index(0.5)
-    sums = np.zeros((len(levels), len(levels)))
-    sums[0, :] = 1.0
-    for gap in range(len(levels) - 1):
-        for level in range(len(levels)):
-            if level <= gap < middle:
-                sums[1 + gap, level] = -1.0
-            elif middle <= gap < level:
-                sums[1 + gap, level] = 1.0
-    return sums
 
 
 def average(models: Sequence[keras.Model]) -> keras.Model:

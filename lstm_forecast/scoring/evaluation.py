@@ -25,7 +25,7 @@ from .metrics import (
     seasonal_naive_forecasts,
 )
 
-# float32 (n, lookback, n_inputs), scaled -> (n, horizon, n_targets, n_quantiles), scaled
+# float32 (n, window_rows, n_inputs), scaled -> (n, horizon, n_targets, n_quantiles), scaled
 Forecaster = Callable[[np.ndarray], np.ndarray]
 
 
@@ -159,7 +159,9 @@ def evaluate_at(
     ]
     inputs = np.concatenate(
         [
-            gather_windows(scaled, rows - lookback, lookback, horizon, n_targets)[0]
+            gather_windows(
+                scaled, rows - lookback, lookback, horizon, n_targets, coding.window_rows
+            )[0]
             for scaled, rows in zip(prepared.scaled, kept, strict=True)
         ]
     )

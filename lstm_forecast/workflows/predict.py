@@ -81,7 +81,7 @@ def _forecast(
 ) -> Forecast:
     bundle = load_bundle(run_dir)
     pre = bundle.preprocessing
-    dataset = bundle.read_data(data_path, missing=missing)
+    dataset = bundle.read_data(data_path, missing=missing, future_rows=pre.future_rows)
     inputs, scalers = pre.forecast_inputs(dataset, unseen=not strict_series)
     unseen = tuple(pre.unseen(dataset))
     if unseen:

@@ -25,6 +25,7 @@ _SAME_KEYS = (
     ("window", "horizon"),
     ("data", "target"),
     ("data", "features"),
+    ("data", "future_features"),
     ("data", "static_features"),
     ("data", "calendar_features"),
 )

@@ -1,0 +1,78 @@
+"""What training decides on the train parts: each series' scaler and the window coding
+(its ``auto`` settings, the columns known ahead) (numpy; no TensorFlow)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from ..config import Config
+from ..data import Dataset
+from ..data.split import SplitBounds
+from ..data.timeindex import season_length_for
+from ..errors import DataError
+from .baselines import baseline_for, is_seasonal
+from .coding import WindowCoding, typical_spread
+from .scaling import Scaler, check_positive
+
+
+def fit_scalers(config: Config, dataset: Dataset, bounds: Sequence[SplitBounds]) -> list[Scaler]:
+    """One scaler per series, fit on its train part, in log units when
+    ``preprocessing.log`` asks (``auto``: when every target value is positive)."""
+    log = config.preprocessing.log
+    if log == "auto":
+        log = not any((s.values[:, : dataset.n_targets] <= 0).any() for s in dataset.series)
+    n_logged = dataset.n_targets if log else 0
+    if n_logged:
+        check_positive(dataset)
+    return [
+        Scaler.fit(config.preprocessing.scaler, s.values[: b.train_end], n_logged)
+        for s, b in zip(dataset.series, bounds, strict=True)
+    ]
+
+
+def future_columns(config: Config, dataset: Dataset) -> tuple[int, ...]:
+    """The model-row columns known over the horizon: ``data.future_features``, then the
+    calendar columns (``model_rows`` puts them after the data columns)."""
+    data = tuple(dataset.columns.index(c) for c in config.data.future_features)
+    calendar = range(
+        len(dataset.columns), len(dataset.columns) + 2 * len(config.data.calendar_features)
+    )
+    return (*data, *calendar)
+
+
+def window_coding(
+    config: Config, dataset: Dataset, bounds: Sequence[SplitBounds], scaled: Sequence[np.ndarray]
+) -> WindowCoding:
+    """The coding of the config, with its ``auto`` settings decided on the data."""
+    chosen = config.evaluation.season_length
+    season = season_length_for(dataset.freq) if chosen == "auto" else chosen
+    train_parts = [
+        s[: b.train_end, : dataset.n_targets] for s, b in zip(scaled, bounds, strict=True)
+    ]  # views, no copies
+    baseline, alpha = baseline_for(config, bounds, scaled, dataset.n_targets, season)
+    window_norm = config.preprocessing.window_norm
+    if window_norm == "auto":
+        # A seasonal window's last value sits somewhere in the cycle; its mean does not.
+        window_norm = "mean" if is_seasonal(baseline) else "last"
+    typical = 1.0
+    if config.preprocessing.window_scale != "none":
+        typical = typical_spread(train_parts, config.window.lookback)
+    try:
+        return WindowCoding(
+            window_norm=window_norm,
+            window_scale=config.preprocessing.window_scale,
+            typical_spread=typical,
+            baseline=baseline,
+            baseline_alpha=alpha,
+            season_length=season,
+            lookback=config.window.lookback,
+            horizon=config.window.horizon,
+            n_targets=dataset.n_targets,
+            n_levelled=len(dataset.columns),
+            quantile_levels=tuple(config.model.quantiles),
+            future_columns=future_columns(config, dataset),
+        )
+    except ValueError as exc:
+        raise DataError(f"{exc}; raise the lookback or set evaluation.season_length") from None
