@@ -133,6 +133,7 @@ def test_each_choice_has_its_reason_and_what_init_could_not_decide(tmp_path: Pat
         assert lines[at - 1].lstrip().startswith("#"), key
     assert "init could not tell which numeric column you forecast" in text
     assert '# features: ["temp_max", "temp_min", "wind"]' in text
+    assert "# future_features: []" in text  # known-ahead columns, said where they go
     assert 'Left out, not numbers: "weather"' in text
 
 

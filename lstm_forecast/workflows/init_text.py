@@ -76,6 +76,10 @@ def _target_lines(survey: FileSurvey, target: str) -> list[str]:
         "  # The other numeric columns. As inputs observed in the past (a forecast then",
         "  # needs them up to its origin), uncomment:",
         f"  # features: {_value(others)}",
+        "  # Those known ahead for the horizon too (planned promotions, holidays, prices)",
+        "  # go here instead; predict then needs their values in rows after the history",
+        "  # (target empty):",
+        "  # future_features: []",
     ]
 
 
