@@ -306,6 +306,15 @@ def test_quantiles_calendar_log_and_ensemble_together(tmp_path: Path) -> None:
     assert "cover%" in out and "pinball" in out
     metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
     assert 0.0 <= metrics["overall"]["model"]["coverage"] <= 1.0
+    # Every interval figure has seasonal naive's band of the same levels beside it.
+    code, out, _ = run_cli("evaluate", tmp_path / "run")
+    header, *rows = [line.split() for line in out.splitlines()[1:5]]
+    assert code == 0 and header[-4:] == ["cover%", "pinball", "MSIS", "CRPS"]
+    assert [len(r) for r in rows] == [9, 5, 9]  # model, naive (no band), seasonal naive
+    for name in ("model", "seasonal_naive"):
+        figures = metrics["overall"][name]
+        assert figures["msis"] > 0 and 0 < figures["crps"] < 1, figures
+    assert "msis" not in metrics["overall"]["naive"]
     assert metrics["quantiles"] == [0.1, 0.5, 0.9]
     history = pd.read_csv(tmp_path / "run" / "history.csv")
     assert sorted(history["member"].unique()) == [0, 1]

@@ -31,7 +31,7 @@ def format_table(evaluation: Evaluation, title: str = "test") -> str:
     width = max(len("series"), *(len(name) for name, _ in rows)) if len(rows) > 1 else 0
     lead = f"{'series':{width}}  " if width else ""
     intervals = len(evaluation.quantile_levels) > 1
-    extra = f"{'cover%':>8}{'pinball':>10}" if intervals else ""
+    extra = f"{'cover%':>8}{'pinball':>10}{'MSIS':>9}{'CRPS':>8}" if intervals else ""
     lines = [
         f"{title}: {evaluation.n_origins} forecast origins x {evaluation.horizon} steps, "
         f"season length {evaluation.season_length}",
@@ -42,8 +42,11 @@ def format_table(evaluation: Evaluation, title: str = "test") -> str:
             row = table[model]
             lead = f"{name:{width}}  " if width else ""
             tail = ""
-            if intervals and model == "model":
-                tail = f"{100 * row['coverage']:8.1f}{row['pinball']:10.4g}"
+            if intervals and "coverage" in row:
+                tail = (
+                    f"{100 * row['coverage']:8.1f}{row['pinball']:10.4g}"
+                    f"{row['msis']:9.3f}{row['crps']:8.4f}"
+                )
             lines.append(
                 f"{lead}{model:16}{row['mae']:12.4g}{row['rmse']:12.4g}"
                 f"{row['smape']:10.2f}{row['mase']:9.3f}{tail}"
@@ -55,9 +58,19 @@ def format_table(evaluation: Evaluation, title: str = "test") -> str:
                 f"model beats naive and seasonal naive (MASE) on {wins} of {compared} series "
                 f"({100 * wins / compared:.0f} %)"
             )
+    if intervals:
+        lines.append(_interval_note(evaluation.quantile_levels))
     if evaluation.unseen:
         lines += _seen_apart(evaluation)
     return "\n".join(lines)
+
+
+def _interval_note(levels: tuple[float, ...]) -> str:
+    band = f"{100 * levels[0]:g}-{100 * levels[-1]:g} %"
+    return (
+        f"intervals: cover% and MSIS of the {band} band, pinball and CRPS (weighted quantile "
+        "loss) over every quantile; seasonal naive's band from its train-part errors"
+    )
 
 
 def format_against_baseline(evaluation: Evaluation, baseline: str) -> str | None:
@@ -84,11 +97,20 @@ def _seen_apart(evaluation: Evaluation) -> list[str]:
     return lines
 
 
+def _backtest_cell(metric: str, value: float) -> str:
+    """A backtest table cell; blank where the model has no such figure (naive: no band)."""
+    if metric in ("coverage", "pinball", "msis", "crps") and value != value:  # NaN
+        return f"{'':10}"
+    return f"{100 * value if metric == 'coverage' else value:10.4g}"
+
+
 def format_backtest(result: Backtest) -> str:
     """Per fold and model (the mean over series for long format), then the mean over folds."""
     table = result.table()
     metrics = [
-        c for c in ("mae", "rmse", "smape", "mase", "coverage", "pinball") if c in table.columns
+        c
+        for c in ("mae", "rmse", "smape", "mase", "coverage", "pinball", "msis", "crps")
+        if c in table.columns
     ]
     # A fold's origin date, or a mark where its series' origins differ (they end at
     # different times); backtest.csv holds each series' own.
@@ -104,6 +126,8 @@ def format_backtest(result: Backtest) -> str:
         "mase": "MASE",
         "coverage": "cover%",
         "pinball": "pinball",
+        "msis": "MSIS",
+        "crps": "CRPS",
     }
     how = "one model per fold (--refit)" if result.refit else "one model, trained before fold 1"
     lines = [
@@ -112,10 +136,7 @@ def format_backtest(result: Backtest) -> str:
         f"{'fold':6}{'origin':12}{'model':16}" + "".join(f"{names[m]:>10}" for m in metrics),
     ]
     for row in table.itertuples(index=False):
-        values = "".join(
-            f"{100 * getattr(row, m) if m == 'coverage' else getattr(row, m):10.4g}"
-            for m in metrics
-        )
+        values = "".join(_backtest_cell(m, getattr(row, m)) for m in metrics)
         lines.append(f"{row.fold:6}{row.origin:12}{row.model:16}{values}")
     if (origins == BY_SERIES).any():
         lines.append(

@@ -17,11 +17,11 @@ from ..data.split import SplitBounds
 from ..data.windows import gather_windows
 from ..features import Prepared
 from .metrics import (
-    interval_coverage,
+    interval_scores,
     mase_scale,
     naive_forecasts,
-    pinball,
     score,
+    seasonal_naive_band,
     seasonal_naive_forecasts,
 )
 
@@ -232,8 +232,13 @@ def _score_series(
     scale = mase_scale(actual[: bounds.train_end], season_length)
     scores = {name: score(truth, f, scale) for name, f in forecasts.items()} if len(origins) else {}
     if scores and len(quantile_levels) > 1:
-        scores["model"]["coverage"] = interval_coverage(truth, model[..., 0], model[..., -1])
-        scores["model"]["pinball"] = pinball(truth, model, quantile_levels)
+        # Every interval figure has a baseline beside it: seasonal naive's band of the
+        # same levels, from its errors on the train part.
+        band = seasonal_naive_band(
+            actual, bounds.train_end, origins, horizon, n_targets, season_length, quantile_levels
+        )
+        for name, quantiles in (("model", model), ("seasonal_naive", band)):
+            scores[name] |= interval_scores(truth, quantiles, quantile_levels, scale)
     return SeriesForecasts(
         id=sid,
         index=index,

@@ -85,3 +85,78 @@ def pinball(actual: np.ndarray, quantiles: np.ndarray, levels: Sequence[float]) 
     error = actual[..., None] - quantiles
     q = np.asarray(levels, dtype=np.float64)
     return np.asarray(np.mean(np.maximum(q * error, (q - 1) * error), axis=(0, 1, 3)))
+
+
+def msis(
+    actual: np.ndarray, lower: np.ndarray, upper: np.ndarray, alpha: float, scale: np.ndarray
+) -> np.ndarray:
+    """Mean scaled interval score per target (the M4 competition's interval measure): the
+    interval's width plus ``2 / alpha`` times how far each actual falls outside it,
+    averaged over origins and steps and divided by ``scale`` (MASE's). ``alpha``: the
+    share the interval leaves out (0.2 for a 10-90 % band)."""
+    below = np.maximum(lower - actual, 0.0)
+    above = np.maximum(actual - upper, 0.0)
+    score = (upper - lower) + (2.0 / alpha) * (below + above)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.asarray(np.mean(score, axis=(0, 1)) / scale, dtype=np.float64)
+
+
+def weighted_quantile_loss(
+    actual: np.ndarray, quantiles: np.ndarray, levels: Sequence[float]
+) -> np.ndarray:
+    """CRPS estimated from the quantiles, per target: the mean over the levels of twice
+    the summed pinball loss divided by the summed absolute actuals (the weighted quantile
+    loss GIFT-Eval and Chronos report; scale-free, 0 for a perfect forecast). NaN when
+    every actual is 0."""
+    error = actual[..., None] - quantiles
+    q = np.asarray(levels, dtype=np.float64)
+    loss = np.maximum(q * error, (q - 1) * error).sum(axis=(0, 1))  # (n_targets, n_levels)
+    total = np.abs(actual).sum(axis=(0, 1))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.asarray(np.mean(2.0 * loss, axis=1) / np.where(total > 0, total, np.nan))
+
+
+def seasonal_naive_band(
+    values: np.ndarray,
+    train_end: int,
+    origins: np.ndarray,
+    horizon: int,
+    n_targets: int,
+    season_length: int,
+    levels: Sequence[float],
+) -> np.ndarray:
+    """Seasonal naive's quantiles ``(n_origins, horizon, n_targets, n_levels)``: its
+    forecast plus each level's empirical quantile of its errors on the train part, at the
+    lag each step uses (one season back for the first season's steps, two for the next).
+    NaN where the train part holds no error at that lag."""
+    point = seasonal_naive_forecasts(values, origins, horizon, n_targets, season_length)
+    train = values[:train_end, :n_targets]
+    band = np.full((len(origins), horizon, n_targets, len(levels)), np.nan)
+    seasons_back = np.arange(horizon) // season_length + 1
+    for back in np.unique(seasons_back):
+        lag = int(back) * season_length
+        steps = seasons_back == back
+        if len(train) <= lag:
+            continue
+        errors = train[lag:] - train[:-lag]
+        for t in range(n_targets):
+            known = errors[np.isfinite(errors[:, t]), t]
+            if len(known):
+                offsets = np.quantile(known, levels)
+                band[:, steps, t, :] = point[:, steps, t, None] + offsets
+    return band
+
+
+def interval_scores(
+    actual: np.ndarray, quantiles: np.ndarray, levels: Sequence[float], scale: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Per target, for quantile forecasts ``(n_origins, horizon, n_targets, n_levels)``
+    (levels increasing): the outer band's coverage and MSIS, the mean pinball loss and
+    the CRPS estimate (``weighted_quantile_loss``)."""
+    lower, upper = quantiles[..., 0], quantiles[..., -1]
+    return {
+        "coverage": interval_coverage(actual, lower, upper),
+        "pinball": pinball(actual, quantiles, levels),
+        "msis": msis(actual, lower, upper, 1.0 - (levels[-1] - levels[0]), scale),
+        "crps": weighted_quantile_loss(actual, quantiles, levels),
+    }
