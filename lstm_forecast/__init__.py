@@ -23,6 +23,7 @@ _API = {
     "train": "lstm_forecast.workflows.train",
     "evaluate": "lstm_forecast.workflows.evaluate",
     "predict": "lstm_forecast.workflows.predict",
+    "detect": "lstm_forecast.workflows.detect",
     "backtest": "lstm_forecast.workflows.backtest",
     "tune": "lstm_forecast.workflows.tune",
     "load_bundle": "lstm_forecast.bundle.store",

@@ -3,6 +3,7 @@ and write the data files and configs tests need."""
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import os
 import subprocess
@@ -84,6 +85,25 @@ def run_python(code: str, timeout: float = 120) -> Ran:
         check=False,
     )
     return Ran(done.returncode, done.stdout, done.stderr)
+
+
+def heavy_modules_loaded(args: list[str], heavy: tuple[str, ...]) -> list[str]:
+    """Run ``lstm-forecast ARGS`` in a fresh interpreter (it must succeed) and return the
+    modules of the ``heavy`` packages it imported."""
+    code = (
+        "import sys\n"
+        "from lstm_forecast.cli import main\n"
+        f"sys.argv = ['lstm-forecast', *{args!r}]\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit as done:\n"
+        "    assert done.code in (0, None), done.code\n"
+        f"print(sorted(m for m in sys.modules if m.split('.')[0] in {heavy!r}))\n"
+    )
+    ran = run_python(code)
+    assert ran.code == 0, ran.err
+    loaded: list[str] = ast.literal_eval(ran.out.strip().splitlines()[-1])
+    return loaded
 
 
 def cron_env() -> dict[str, str]:

@@ -572,7 +572,7 @@ def test_predict_data_advice_says_how_it_applies_to_a_bundle(
 def test_predict_missing_choices_are_data_missing_values() -> None:
     from typing import get_args
 
-    from lstm_forecast.cli.predict import MISSING_POLICIES
+    from lstm_forecast.cli.options import MISSING_POLICIES
     from lstm_forecast.config import MissingPolicy
 
     assert get_args(MissingPolicy) == MISSING_POLICIES

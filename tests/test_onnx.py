@@ -18,10 +18,10 @@ from lstm_forecast.workflows.predict import predict
 
 from .helpers import (
     CONFIGS,
+    heavy_modules_loaded,
     monthly_frame,
     promo_frame,
     run_cli,
-    run_python,
     sets,
     write_config,
     write_csv,
@@ -140,22 +140,10 @@ def test_predict_never_imports_tensorflow_keras_sklearn_or_matplotlib(
     """Also for a model with a future-known column, given the rows that hold it."""
     run = request.getfixturevalue(bundle)
     run_dir, data = run if isinstance(run, tuple) else (run, None)
-    data_args = "" if data is None else f"'--data', {str(data)!r}, "
-    code = (
-        "import sys\n"
-        "from lstm_forecast.cli import main\n"
-        f"sys.argv = ['lstm-forecast', 'predict', {str(run_dir)!r}, {data_args}'-o', "
-        f"{str(tmp_path / 'f.csv')!r}]\n"
-        "try:\n"
-        "    main()\n"
-        "except SystemExit as done:\n"
-        "    assert done.code in (0, None), done.code\n"
-        "heavy = ('tensorflow', 'keras', 'sklearn', 'matplotlib', 'tf2onnx')\n"
-        "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy))\n"
-    )
-    ran = run_python(code)
-    assert ran.code == 0, ran.err
-    assert ran.out.strip() == "[]"
+    data_args = [] if data is None else ["--data", str(data)]
+    args = ["predict", str(run_dir), *data_args, "-o", str(tmp_path / "f.csv")]
+    heavy = ("tensorflow", "keras", "sklearn", "matplotlib", "tf2onnx")
+    assert heavy_modules_loaded(args, heavy) == []
     forecast = pd.read_csv(tmp_path / "f.csv")
     assert len(forecast) == (6 if data is None else 7)
     assert np.isfinite(forecast["sales"]).all()

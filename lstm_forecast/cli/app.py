@@ -24,6 +24,9 @@ COMMANDS = {
         "backtest",
         "Rolling-origin evaluation of CONFIG: per-fold metrics of the model and baselines.",
     ),
+    "detect": _Entry(
+        "detect", "Flag observations outside the calibrated band of the bundle in RUN_DIR."
+    ),
     "evaluate": _Entry(
         "evaluate", "Score the bundle in RUN_DIR on the test part against naive baselines."
     ),

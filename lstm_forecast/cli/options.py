@@ -54,3 +54,27 @@ plot_option = click.option(
     default=None,
     help="Also draw the figure to this file: .png, .svg or .pdf.",
 )
+
+
+# data.missing's values (config/schema.py; a test keeps the two the same), written out so
+# that --help does not import the config schema.
+MISSING_POLICIES = ("error", "drop", "ffill", "interpolate")
+
+missing_option = click.option(
+    "--missing",
+    type=click.Choice(MISSING_POLICIES),
+    default=None,
+    help="How to read gaps and empty values in the data, instead of the bundle's "
+    "data.missing (e.g. ffill for a feed that skipped an hour).",
+)
+
+
+def csv_output_option(what: str) -> Callable[[F], F]:
+    return click.option(
+        "--output",
+        "-o",
+        "output_path",
+        type=click.Path(path_type=Path),
+        default=None,
+        help=f"Write {what} here (atomically) instead of stdout.",
+    )

@@ -7,35 +7,24 @@ from typing import TYPE_CHECKING
 
 import click
 
-from .options import data_option, plot_option, verbose_option
+from .options import (
+    csv_output_option,
+    data_option,
+    missing_option,
+    plot_option,
+    verbose_option,
+)
 from .process import handles_errors
 
 if TYPE_CHECKING:
     from ..config import MissingPolicy
 
-# data.missing's values (config/schema.py; a test keeps the two the same), written out so
-# that --help does not import the config schema.
-MISSING_POLICIES = ("error", "drop", "ffill", "interpolate")
-
 
 @click.command()
 @click.argument("run_dir", metavar="RUN_DIR", type=click.Path(path_type=Path))
 @data_option
-@click.option(
-    "--output",
-    "-o",
-    "output_path",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Write the forecast CSV here (atomically) instead of stdout.",
-)
-@click.option(
-    "--missing",
-    type=click.Choice(MISSING_POLICIES),
-    default=None,
-    help="How to read gaps and empty values in the data, instead of the bundle's "
-    "data.missing (e.g. ffill for a feed that skipped an hour).",
-)
+@csv_output_option("the forecast CSV")
+@missing_option
 @click.option(
     "--strict-series",
     is_flag=True,

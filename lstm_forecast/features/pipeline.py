@@ -12,6 +12,7 @@ import dataclasses
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -151,11 +152,11 @@ class Preprocessing:
                 )
             window = self.rows(series, scaler)[-self.lookback :]
             if self.coding.future_columns:
-                window = np.concatenate([window, self._rows_ahead(series, scaler, dataset)])
+                window = np.concatenate([window, self.rows_ahead(series, scaler, dataset.path)])
             inputs.append(window)
         return np.stack(inputs), scalers
 
-    def _rows_ahead(self, series: Series, scaler: Scaler, dataset: Dataset) -> np.ndarray:
+    def rows_ahead(self, series: Series, scaler: Scaler, where: Path) -> np.ndarray:
         """The horizon's rows of a forecast window: the future-known columns (the series'
         ``future`` rows, the calendar of its future timestamps); the coding zeroes the rest."""
         future = series.future
@@ -164,7 +165,7 @@ class Preprocessing:
             if any(c < len(self.columns) for c in self.coding.future_columns):
                 raise DataError(  # load_dataset(future_rows=...) was not asked for them
                     f"{_name(series)} has no future rows for the future-known columns",
-                    where=dataset.path,
+                    where=where,
                 )
         ahead = Series(
             id=series.id,

@@ -181,3 +181,37 @@ def backtest_figure(folds: Sequence[Evaluation]) -> Figure:
             ax.axvline(scored.index[scored.origins[0]], color="grey", linestyle=":", linewidth=0.8)
         _label(ax, series.id, first.targets[0])
     return figure
+
+
+def anomaly_figure(history: Dataset, checked: pd.DataFrame) -> Figure:
+    """Each series' checked rows (the first target): actuals, the forecast and its band,
+    and the flagged observations; ``checked`` is ``detect``'s table with times as
+    timestamps."""
+    target = history.targets[0]
+    if "target" in checked.columns:
+        checked = checked[checked["target"] == target]
+    by_series = dict(tuple(checked.groupby("series", sort=False)))
+    shown = [s for s in history.series if ("" if s.id is None else s.id) in by_series]
+    figure = _panels(shown[:MAX_PANELS], len(shown))
+    for ax, series in zip(figure.axes, shown, strict=False):
+        rows = by_series["" if series.id is None else series.id]
+        times = pd.DatetimeIndex(rows["time"])
+        before = series.index < times[0]
+        # Up to as many rows before as are checked, joined to the first checked one.
+        context = slice(max(0, int(before.sum()) - len(rows)), int(before.sum()) + 1)
+        ax.plot(series.index[context], series.values[context, 0], color="grey", label="before")
+        ax.fill_between(
+            times, rows["lower"], rows["upper"], color="tab:blue", alpha=0.15, label="band"
+        )
+        ax.plot(times, rows["forecast"], color="tab:blue", linewidth=0.8, label="forecast")
+        ax.plot(times, rows["actual"], color="black", label="actual")
+        flagged = rows["anomaly"].to_numpy()
+        ax.scatter(
+            times[flagged],
+            rows["actual"][flagged],
+            color="tab:red",
+            zorder=3,
+            label=f"anomaly ({int(flagged.sum())})",
+        )
+        _label(ax, series.id, target)
+    return figure

@@ -1,0 +1,81 @@
+"""``lstm-forecast detect``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from .options import (
+    csv_output_option,
+    data_option,
+    missing_option,
+    plot_option,
+    verbose_option,
+)
+from .process import handles_errors
+
+if TYPE_CHECKING:
+    from ..config import MissingPolicy
+
+# DESIGN.md's exit code for "detect --fail-on-anomaly found at least one anomaly".
+EXIT_ANOMALY = 10
+
+
+@click.command()
+@click.argument("run_dir", metavar="RUN_DIR", type=click.Path(path_type=Path))
+@data_option
+@csv_output_option("the report CSV")
+@click.option(
+    "--step",
+    type=int,
+    default=1,
+    show_default=True,
+    help="Forecast each observation this many steps ahead (1 to the horizon).",
+)
+@click.option(
+    "--last",
+    type=int,
+    default=None,
+    help="Check each series' last N rows instead of the rows after the training data.",
+)
+@missing_option
+@click.option(
+    "--fail-on-anomaly",
+    is_flag=True,
+    help=f"Exit {EXIT_ANOMALY} when any observation is flagged (the report is written "
+    "as usual), for cron alerting.",
+)
+@plot_option
+@verbose_option
+@handles_errors
+def detect(
+    run_dir: Path,
+    data_path: Path | None,
+    output_path: Path | None,
+    step: int,
+    last: int | None,
+    missing: MissingPolicy | None,
+    fail_on_anomaly: bool,
+    plot_path: Path | None,
+    verbose: bool,
+) -> None:
+    """Flag observations outside the calibrated band of the bundle in RUN_DIR."""
+    from ..workflows.detect import detect as run_detect
+
+    found = run_detect(
+        run_dir,
+        data_path,
+        step=step,
+        last=last,
+        output=output_path,
+        plot=plot_path,
+        missing=missing,
+    )
+    if output_path is None:
+        click.echo(found.to_csv(), nl=False)
+    click.echo(found.summary(), err=True)
+    if fail_on_anomaly and found.n_anomalies:
+        sys.exit(EXIT_ANOMALY)

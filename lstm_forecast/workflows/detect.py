@@ -1,0 +1,253 @@
+"""``detect``: the observations outside the model's calibrated band, each forecast from
+the history before it, ``step`` steps ahead (ONNX Runtime: no TensorFlow on the cron path).
+
+A row's score is how far outside the band it falls, in band widths (0 inside): an
+observation one band width above the upper bound scores 1."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..bundle.atomic import write_text_atomically
+from ..bundle.layout import Bundle
+from ..bundle.store import load_bundle
+from ..config import MissingPolicy
+from ..data import Dataset, Series
+from ..data.timeindex import format_times, show_time
+from ..data.windows import gather_windows
+from ..errors import UserError, first_few
+from ..features import Preprocessing
+from ..features.scaling import Scaler
+from .outputs import locked_outputs, save_figure
+
+_log = logging.getLogger(__name__)
+
+COLUMNS = ("series", "time", "actual", "forecast", "lower", "upper", "score", "anomaly")
+
+
+@dataclass(frozen=True)
+class Detection:
+    """Every checked observation: ``COLUMNS`` (and ``target`` after ``time`` when the
+    model forecasts several), in the data's order."""
+
+    frame: pd.DataFrame
+    dataset: Dataset
+    step: int
+    levels: tuple[float, float]  # the band's quantile levels
+
+    @property
+    def n_anomalies(self) -> int:
+        return int(self.frame["anomaly"].sum())
+
+    def to_csv(self) -> str:
+        return self.frame.to_csv(index=False, float_format="%.8g")
+
+    def summary(self) -> str:
+        """How many were flagged, in one line."""
+        lower, upper = (f"{100 * q:g}" for q in self.levels)
+        return (
+            f"{self.n_anomalies} of {len(self.frame)} observations outside the {lower}-{upper} "
+            f"% band ({self.step} step(s) ahead)"
+        )
+
+
+def detect(
+    run_dir: str | Path,
+    data_path: Path | None = None,
+    *,
+    step: int = 1,
+    last: int | None = None,
+    output: Path | None = None,
+    plot: Path | None = None,
+    missing: MissingPolicy | None = None,
+) -> Detection:
+    """Check the rows of ``data_path`` (default: the bundle's training data) after the
+    training data's end, or each series' ``last`` rows: forecast each from the rows
+    before it, ``step`` steps ahead, and flag it when it falls outside the model's outer
+    quantile band. With ``output``, write the CSV there atomically; with ``plot``, draw
+    each series with its band and flags."""
+    with locked_outputs(output=output, plot=plot):
+        bundle = load_bundle(Path(run_dir))
+        levels = _band_levels(bundle)
+        pre = bundle.preprocessing
+        if not 1 <= step <= pre.horizon:
+            raise UserError(f"--step {step}: the model forecasts steps 1 to {pre.horizon}")
+        if last is not None and last < 1:
+            raise UserError(f"--last {last}: give a number of rows, 1 or more")
+        dataset = bundle.read_data(data_path, missing=missing)
+        firsts = [_first_checked(pre, s, last) for s in dataset.series]
+        # A series not in training is scaled from its rows before the first checked one,
+        # never from the rows being judged.
+        own_rows = [
+            len(s) if f is None else max(f, 1) for s, f in zip(dataset.series, firsts, strict=True)
+        ]
+        scalers = pre.scalers_for(dataset, own_rows)
+        parts = [
+            _check_series(bundle, s, scaler, first, step, dataset.path)
+            for s, scaler, first in zip(dataset.series, scalers, firsts, strict=True)
+            if first is not None
+        ]
+        frames = [p for p in parts if p is not None]
+        if not frames:
+            raise UserError(_nothing_to_check(dataset, pre, last), where=dataset.path)
+        checked = pd.concat(frames, ignore_index=True)
+        times = format_times(pd.DatetimeIndex(checked["time"]), dataset.time_format)
+        detection = Detection(checked.assign(time=times), dataset, step, levels)
+        if output is not None:
+            write_text_atomically(output, detection.to_csv())
+        if plot is not None:
+            from ..report import plots
+
+            save_figure(plots.anomaly_figure(dataset, checked), plot)
+    return detection
+
+
+def _band_levels(bundle: Bundle) -> tuple[float, float]:
+    levels = bundle.config.model.quantiles
+    if len(levels) < 2:
+        raise UserError(
+            "detect flags observations outside the model's band, and this model forecasts "
+            "points only: retrain it with quantiles, e.g. --set 'model.quantiles=[0.01, "
+            "0.5, 0.99]' (the outer pair is the band)",
+            where=bundle.run_dir,
+        )
+    return levels[0], levels[-1]
+
+
+def _check_series(
+    bundle: Bundle, series: Series, scaler: Scaler, first: int, step: int, where: Path
+) -> pd.DataFrame | None:
+    """The checked rows of one series from row ``first``, or None when none can be.
+
+    A spike would echo: a later window holding it (the seasonal baseline reads the value a
+    season back) forecasts wrongly, and a normal observation there gets flagged. So a
+    flagged observation whose next one is back inside the band is replaced by its
+    forecast in the history of a second pass; a run of flags (a change of level) stays,
+    and the forecasts after it follow the new level."""
+    pre = bundle.preprocessing
+    rows = np.arange(first, len(series))
+    origins = rows - (step - 1)
+    usable = _usable(pre, series, origins, rows)
+    rows, origins = rows[usable], origins[usable]
+    if not len(rows):
+        return None
+
+    def band(history: Series) -> np.ndarray:  # (n, n_targets, n_quantiles), original units
+        windows = _windows(pre, history, scaler, origins, where)
+        predicted = bundle.forecaster(windows)[:, step - 1]
+        return np.moveaxis(scaler.inverse_targets(np.moveaxis(predicted, 2, 1)), 1, 2)
+
+    quantiles = band(series)
+    flagged = _outside(series.values[rows, : pre.n_targets], quantiles)
+    spikes = flagged.any(axis=1) & np.append(rows[1:] == rows[:-1] + 1, False)
+    spikes[:-1] &= ~flagged[1:].any(axis=1)
+    if spikes.any():
+        values = series.values.copy()
+        median = quantiles[..., pre.coding.quantile_levels.index(0.5)]
+        replaced = np.where(flagged[spikes], median[spikes], values[rows[spikes], : pre.n_targets])
+        values[rows[spikes], : pre.n_targets] = replaced
+        quantiles = band(dataclasses.replace(series, values=values))
+    return _rows_frame(pre, series, rows, quantiles)
+
+
+def _outside(actual: np.ndarray, quantiles: np.ndarray) -> np.ndarray:
+    """Bool ``(n, n_targets)``: the actual below the band's lowest quantile or above its
+    highest."""
+    return (actual < quantiles[..., 0]) | (actual > quantiles[..., -1])
+
+
+def _first_checked(pre: Preprocessing, series: Series, last: int | None) -> int | None:
+    """The first row to check: ``last`` rows from the end, or the first after the
+    training data (None for a series the model was not trained on, without ``last``)."""
+    if last is not None:
+        return max(len(series) - last, 0)
+    end = pre.last_timestamps.get(series.id)
+    if end is None:
+        return None
+    after = int(series.index.searchsorted(pd.Timestamp(end), side="right"))
+    return after if after < len(series) else None
+
+
+def _usable(
+    pre: Preprocessing, series: Series, origins: np.ndarray, rows: np.ndarray
+) -> np.ndarray:
+    """Bool per checked row: its actual known, a complete lookback before its origin, and
+    (with future-known data columns) the horizon's rows in the data."""
+    lookback = pre.lookback
+    complete = np.concatenate([[0], np.cumsum(~series.complete)])
+    ok = origins >= lookback
+    starts = np.clip(origins - lookback, 0, None)
+    ok &= complete[starts + lookback] - complete[starts] == 0
+    ok &= np.isfinite(series.values[rows, : pre.n_targets]).all(axis=1)
+    if pre.future_rows:
+        ok &= origins + pre.horizon <= len(series)
+    return ok
+
+
+def _windows(
+    pre: Preprocessing, series: Series, scaler: Scaler, origins: np.ndarray, where: Path
+) -> np.ndarray:
+    """The network's input window for each origin; the horizon's rows too when columns
+    are known ahead (their other cells, the actuals included, are zeroed by the coding)."""
+    rows = pre.rows(series, scaler)
+    coding = pre.coding
+    if coding.future_columns and not pre.future_rows:
+        rows = np.concatenate([rows, pre.rows_ahead(series, scaler, where)])
+    windows, _ = gather_windows(
+        rows, origins - pre.lookback, pre.lookback, 0, pre.n_targets, coding.window_rows
+    )
+    return np.nan_to_num(windows, nan=0.0)
+
+
+def _rows_frame(
+    pre: Preprocessing, series: Series, rows: np.ndarray, quantiles: np.ndarray
+) -> pd.DataFrame:
+    """``quantiles``: ``(n, n_targets, n_quantiles)`` in original units."""
+    levels = pre.coding.quantile_levels
+    median = levels.index(0.5)
+    targets = pre.columns[: pre.n_targets]
+    frames = []
+    for t, target in enumerate(targets):
+        actual = series.values[rows, t]
+        lower, upper = quantiles[:, t, 0], quantiles[:, t, -1]
+        width = np.maximum(upper - lower, np.finfo(np.float64).tiny)
+        outside = np.maximum(lower - actual, 0.0) + np.maximum(actual - upper, 0.0)
+        frame = {
+            "series": "" if series.id is None else series.id,
+            "time": series.index[rows],
+            **({"target": target} if len(targets) > 1 else {}),
+            "actual": actual,
+            "forecast": quantiles[:, t, median],
+            "lower": lower,
+            "upper": upper,
+            "score": outside / width,
+            "anomaly": outside > 0,
+        }
+        frames.append(pd.DataFrame(frame))
+    return pd.concat(frames, ignore_index=True)
+
+
+def _nothing_to_check(dataset: Dataset, pre: Preprocessing, last: int | None) -> str:
+    if last is not None:
+        return (
+            f"no row of the last {last} has a complete lookback of {pre.lookback} rows "
+            "before it to forecast from"
+        )
+    unseen = pre.unseen(dataset)
+    ends = sorted(
+        {pd.Timestamp(pre.last_timestamps[s.id]) for s in dataset.series if s.id not in unseen}
+    )
+    said = (
+        f" (the training data ends at {show_time(ends[-1], dataset.time_format)})" if ends else ""
+    )
+    names = f"; series not in training ({first_few(unseen)}) need --last" if unseen else ""
+    return (
+        f"no rows after the model's training data to check{said}: pass newer data, or "
+        f"--last N to check each series' last N rows{names}"
+    )

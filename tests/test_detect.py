@@ -1,0 +1,173 @@
+"""``detect``: observations outside the calibrated band are flagged with how far outside
+they fall; injected spikes and level shifts are found; ``--fail-on-anomaly`` exits 10;
+no TensorFlow on the way."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from .helpers import (
+    assert_one_line_error,
+    heavy_modules_loaded,
+    run_cli,
+    run_process,
+    write_config,
+    write_csv,
+    write_long_csv,
+)
+
+pytestmark = pytest.mark.slow
+
+HEAVY = ("tensorflow", "keras", "tf2onnx")
+
+TRAIN_DAYS, NEW_DAYS, LOOKBACK = 400, 120, 28
+SPIKES = (10, 25, 47, 66, 90, 104)  # days after the training data
+SHIFT = 75  # a lasting level shift from this day on
+
+
+def _daily(seed: int, days: int) -> np.ndarray:
+    """A weekly cycle around a level, with noise of standard deviation 1."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(days)
+    return 50 + seed + 5 * np.sin(2 * np.pi * t / 7) + rng.normal(0, 1, days)
+
+
+def _frames(days: int) -> dict[str, pd.DataFrame]:
+    index = pd.date_range("2020-01-01", periods=days, freq="D").strftime("%Y-%m-%d")
+    return {f"m{k}": pd.DataFrame({"day": index, "load": _daily(k, days)}) for k in range(3)}
+
+
+def _injected(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """The same series with spikes of 8 noise deviations (alternating up and down) and a
+    level shift of 6 after the training data."""
+    changed = {}
+    for sid, frame in frames.items():
+        load = frame["load"].to_numpy().copy()
+        for k, day in enumerate(SPIKES):
+            load[TRAIN_DAYS + day] += 8 if k % 2 == 0 else -8
+        load[TRAIN_DAYS + SHIFT :] += 6
+        changed[sid] = frame.assign(load=load)
+    return changed
+
+
+@pytest.fixture(scope="module")
+def monitor(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 1-99 % band model trained on the first 400 days of three series."""
+    folder = tmp_path_factory.mktemp("detect")
+    frames = {sid: f.iloc[:TRAIN_DAYS] for sid, f in _frames(TRAIN_DAYS + NEW_DAYS).items()}
+    config = write_config(
+        folder,
+        write_long_csv(folder / "train.csv", frames, id_column="machine"),
+        data={"time_column": "day", "target": "load", "id_column": "machine"},
+        window={"lookback": LOOKBACK, "horizon": 7},
+        split={"validation": 56, "test": 0},
+        model={"layers": [16], "quantiles": [0.01, 0.5, 0.99]},
+        training={"epochs": 20, "early_stopping_patience": 5},
+    )
+    ran = run_cli("train", config, "--quiet")
+    assert ran.code == 0, ran.err
+    return folder / "run"
+
+
+def test_injected_spikes_and_level_shifts_are_found(monitor: Path, tmp_path: Path) -> None:
+    """Recall over the spikes and the shift's first day; precision over every flag, a
+    flag within a lookback after the shift counting as found (the level did change)."""
+    data = write_long_csv(
+        tmp_path / "new.csv", _injected(_frames(TRAIN_DAYS + NEW_DAYS)), "machine"
+    )
+    ran = run_cli("detect", monitor, "--data", data)
+    assert ran.code == 0, ran.err
+    report = pd.read_csv(io.StringIO(ran.out))
+    assert list(report.columns) == [
+        "series",
+        "time",
+        "actual",
+        "forecast",
+        "lower",
+        "upper",
+        "score",
+        "anomaly",
+    ]
+    assert len(report) == 3 * NEW_DAYS
+    day = (pd.to_datetime(report["time"]) - pd.Timestamp("2020-01-01")).dt.days - TRAIN_DAYS
+    spike = day.isin(SPIKES)
+    after_shift = (day >= SHIFT) & (day < SHIFT + LOOKBACK)
+    flagged = report["anomaly"].astype(bool)
+    found = (flagged & spike).sum() + (flagged & (day == SHIFT)).sum()
+    recall = found / (3 * (len(SPIKES) + 1))
+    precision = (flagged & (spike | after_shift)).sum() / flagged.sum()
+    assert recall >= 0.9 and precision >= 0.8, (recall, precision, flagged.sum())
+    assert (report.loc[flagged, "score"] > 0).all() and (report.loc[~flagged, "score"] == 0).all()
+    inside = (report["actual"] >= report["lower"]) & (report["actual"] <= report["upper"])
+    assert (inside == ~flagged).all()
+
+
+def test_fail_on_anomaly_exits_10_only_when_something_is_flagged(
+    monitor: Path, tmp_path: Path
+) -> None:
+    frames = _frames(TRAIN_DAYS + NEW_DAYS)
+    injected = write_long_csv(tmp_path / "injected.csv", _injected(frames), "machine")
+    ran = run_process(
+        "detect", monitor, "--data", injected, "--fail-on-anomaly", "-o", tmp_path / "r.csv"
+    )
+    assert ran.code == 10, ran.err
+    flagged = int(pd.read_csv(tmp_path / "r.csv")["anomaly"].sum())
+    assert f"{flagged} of {3 * NEW_DAYS} observations outside the 1-99 % band" in ran.err
+    ran = run_process("detect", monitor, "--data", injected)  # without the flag: reported only
+    assert ran.code == 0, ran.err
+    # One row per series, each set to the model's own forecast of it: nothing to flag.
+    clean = {sid: f.iloc[: TRAIN_DAYS + 1] for sid, f in frames.items()}
+    first = run_cli(
+        "detect", monitor, "--data", write_long_csv(tmp_path / "c.csv", clean, "machine")
+    )
+    forecasts = pd.read_csv(io.StringIO(first.out)).set_index("series")["forecast"]
+    for sid, frame in clean.items():
+        frame.loc[TRAIN_DAYS, "load"] = forecasts[sid]
+    exact = write_long_csv(tmp_path / "exact.csv", clean, "machine")
+    ran = run_process("detect", monitor, "--data", exact, "--fail-on-anomaly")
+    assert ran.code == 0, ran.err
+    assert "0 of 3 observations outside" in ran.err
+
+
+def test_detect_never_imports_tensorflow(monitor: Path, tmp_path: Path) -> None:
+    args = [str(monitor), "--last", "30", "-o", str(tmp_path / "r.csv")]
+    loaded = heavy_modules_loaded(["detect", *args, "--plot", str(tmp_path / "r.png")], HEAVY)
+    assert loaded == []
+    assert len(pd.read_csv(tmp_path / "r.csv")) == 3 * 30
+    assert (tmp_path / "r.png").stat().st_size > 0
+
+
+@pytest.mark.parametrize(
+    ("args", "fragments"),
+    [
+        (["--step", "8"], ["--step 8: the model forecasts steps 1 to 7"]),
+        (["--last", "0"], ["--last 0: give a number of rows, 1 or more"]),
+        ([], ["no rows after the model's training data to check", "--last N"]),
+    ],
+    ids=["step-past-horizon", "last-zero", "nothing-new"],
+)
+def test_bad_detect_requests_are_refused(
+    monitor: Path, args: list[str], fragments: list[str]
+) -> None:
+    ran = run_cli("detect", monitor, *args)
+    assert_one_line_error(ran.code, ran.err, 2, *fragments)
+
+
+def test_a_point_model_is_refused_with_what_to_set(tmp_path: Path) -> None:
+    frame = _frames(200)["m0"]
+    config = write_config(
+        tmp_path,
+        write_csv(tmp_path / "d.csv", frame),
+        data={"time_column": "day", "target": "load"},
+        window={"lookback": 14, "horizon": 7},
+        split={"validation": 14, "test": 0},
+        training={"epochs": 1},
+    )
+    assert run_cli("train", config, "--quiet").code == 0
+    ran = run_cli("detect", tmp_path / "run", "--last", "5")
+    assert_one_line_error(ran.code, ran.err, 2, "forecasts points only", "model.quantiles=")
