@@ -24,6 +24,7 @@ _API = {
     "evaluate": "lstm_forecast.workflows.evaluate",
     "predict": "lstm_forecast.workflows.predict",
     "detect": "lstm_forecast.workflows.detect",
+    "explain": "lstm_forecast.workflows.explain",
     "backtest": "lstm_forecast.workflows.backtest",
     "tune": "lstm_forecast.workflows.tune",
     "load_bundle": "lstm_forecast.bundle.store",

@@ -179,6 +179,22 @@ def write_config(directory: Path, data_path: Path, **sections: dict[str, Any]) -
     return path
 
 
+def train_daily_point_model(folder: Path, frame: pd.DataFrame) -> Path:
+    """A one-epoch point model (no quantiles, no test part) of ``frame``'s daily ``load``
+    column by ``day``; returns its run directory."""
+    config = write_config(
+        folder,
+        write_csv(folder / "d.csv", frame),
+        data={"time_column": "day", "target": "load"},
+        window={"lookback": 14, "horizon": 7},
+        split={"validation": 14, "test": 0},
+        training={"epochs": 1},
+    )
+    ran = run_cli("train", config, "--quiet")
+    assert ran.code == 0, ran.err
+    return folder / "run"
+
+
 def assert_one_line_error(code: int, stderr: str, expected_code: int, *fragments: str) -> None:
     """The command failed with ``expected_code`` and one ``lstm-forecast: error:`` line
     holding every fragment, and no traceback."""

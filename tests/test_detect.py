@@ -16,8 +16,8 @@ from .helpers import (
     heavy_modules_loaded,
     run_cli,
     run_process,
+    train_daily_point_model,
     write_config,
-    write_csv,
     write_long_csv,
 )
 
@@ -160,14 +160,6 @@ def test_bad_detect_requests_are_refused(
 
 def test_a_point_model_is_refused_with_what_to_set(tmp_path: Path) -> None:
     frame = _frames(200)["m0"]
-    config = write_config(
-        tmp_path,
-        write_csv(tmp_path / "d.csv", frame),
-        data={"time_column": "day", "target": "load"},
-        window={"lookback": 14, "horizon": 7},
-        split={"validation": 14, "test": 0},
-        training={"epochs": 1},
-    )
-    assert run_cli("train", config, "--quiet").code == 0
-    ran = run_cli("detect", tmp_path / "run", "--last", "5")
+    run_dir = train_daily_point_model(tmp_path, frame)
+    ran = run_cli("detect", run_dir, "--last", "5")
     assert_one_line_error(ran.code, ran.err, 2, "forecasts points only", "model.quantiles=")

@@ -30,6 +30,9 @@ COMMANDS = {
     "evaluate": _Entry(
         "evaluate", "Score the bundle in RUN_DIR on the test part against naive baselines."
     ),
+    "explain": _Entry(
+        "explain", "Rank the inputs driving the forecasts of the bundle in RUN_DIR (no TensorFlow)."
+    ),
     "init": _Entry(
         "init", "Write a commented config for the CSV or Parquet file DATA (no TensorFlow)."
     ),

@@ -6,22 +6,14 @@ from pathlib import Path
 
 import click
 
-from .options import data_option, plot_option, verbose_option
+from .options import data_option, plot_option, test_steps_option, verbose_option
 from .process import handles_errors
 
 
 @click.command()
 @click.argument("run_dir", metavar="RUN_DIR", type=click.Path(path_type=Path))
 @data_option
-@click.option(
-    "--test",
-    "test_steps",
-    type=click.IntRange(min=1),
-    default=None,
-    metavar="STEPS",
-    help="Score the last STEPS rows of each series (at least the horizon) instead of the "
-    "bundle's split.test: a bundle trained on everything can be scored on newer data.",
-)
+@test_steps_option("Score")
 @plot_option
 @verbose_option
 @handles_errors

@@ -78,3 +78,15 @@ def csv_output_option(what: str) -> Callable[[F], F]:
         default=None,
         help=f"Write {what} here (atomically) instead of stdout.",
     )
+
+
+def test_steps_option(what: str) -> Callable[[F], F]:
+    return click.option(
+        "--test",
+        "test_steps",
+        type=click.IntRange(min=1),
+        default=None,
+        metavar="STEPS",
+        help=f"{what} the last STEPS rows of each series (at least the horizon) instead of "
+        "the bundle's split.test: a bundle trained on everything can be scored on newer data.",
+    )

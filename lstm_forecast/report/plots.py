@@ -215,3 +215,18 @@ def anomaly_figure(history: Dataset, checked: pd.DataFrame) -> Figure:
         )
         _label(ax, series.id, target)
     return figure
+
+
+def importance_figure(table: pd.DataFrame, base_mase: float) -> Figure:
+    """``explain``'s table as horizontal bars (most important on top), with the spread
+    over repeats as error bars."""
+    figure = Figure(figsize=(8, 0.35 * len(table) + 1.6), layout="constrained")
+    ax = figure.add_subplot()
+    rows = table.iloc[::-1]
+    ax.barh(rows["input"], rows["mase_increase"], xerr=rows["spread"], color="tab:blue")
+    ax.axvline(0, color="black", linewidth=0.8)
+    ax.set(
+        xlabel=f"increase of MASE when shuffled (the model's: {base_mase:.3f})",
+        title="Permutation importance",
+    )
+    return figure

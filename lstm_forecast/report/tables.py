@@ -11,6 +11,7 @@ from ..data import Dataset
 from ..features import Prepared
 from ..scoring.backtest import Backtest
 from ..scoring.evaluation import MODELS, Evaluation
+from ..scoring.importance import Explanation
 from ..scoring.trials import TuneResult
 
 # The printed table's origin for a fold whose series have different origins.
@@ -216,3 +217,26 @@ def format_draft(path: Path, config: Config, dataset: Dataset, skipped: int) -> 
             f"next: lstm-forecast train {path}",
         ]
     )
+
+
+def format_importance(explanation: Explanation) -> str:
+    """``explain``'s table: each input's increase of MASE when shuffled, most first."""
+    rows = explanation.importances
+    width = max(len("input"), *(len(i.block.name) for i in rows))
+    lines = [
+        f"explain: {explanation.n_windows} test windows of {explanation.n_series} series, "
+        f"model MASE {explanation.base_mase:.3f}; each input shuffled across the windows "
+        f"{explanation.repeats} times (seed {explanation.seed})",
+        f"{'input':{width}}  {'kind':16}{'MASE +':>9}{'spread':>9}{'relative':>10}",
+    ]
+    for row in rows:
+        relative = 100 * row.mean / explanation.base_mase
+        lines.append(
+            f"{row.block.name:{width}}  {row.block.kind:16}{row.mean:9.3f}{row.spread:9.3f}"
+            f"{relative:9.1f}%"
+        )
+    lines.append(
+        "MASE +: how much worse the forecasts get without that input's link to the rest; "
+        "inputs that carry the same information share the credit"
+    )
+    return "\n".join(lines)

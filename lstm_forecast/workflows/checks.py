@@ -73,3 +73,18 @@ def check_log_folder(config: Config) -> None:
     blocked = file_in_the_way(folder)
     if blocked:
         raise ConfigError(f"training.tensorboard {blocked}", where=folder)
+
+
+def with_test_steps(config: Config, test_steps: int | None) -> Config:
+    """``config`` with a test part of ``test_steps`` rows per series (``--test``), or as
+    it is for None."""
+    if test_steps is None:
+        return config
+    horizon = config.window.horizon
+    if test_steps < horizon:
+        raise UserError(
+            f"--test {test_steps} is shorter than the horizon ({horizon}): the test "
+            "part is scored in whole forecasts"
+        )
+    split = config.split.model_copy(update={"test": test_steps})
+    return config.model_copy(update={"split": split})

@@ -7,8 +7,9 @@ import dataclasses
 from pathlib import Path
 
 from ..bundle.store import load_bundle
-from ..errors import DataError, UserError
+from ..errors import DataError
 from ..scoring.evaluation import Evaluation, evaluate_at
+from .checks import with_test_steps
 from .outputs import locked_outputs, save_figure
 
 
@@ -25,16 +26,7 @@ def evaluate(
     ``plot``, also draw the test forecast to that file (its suffix names the format)."""
     with locked_outputs(plot=plot):
         bundle = load_bundle(Path(run_dir))
-        config = bundle.config
-        if test_steps is not None:
-            horizon = config.window.horizon
-            if test_steps < horizon:
-                raise UserError(
-                    f"--test {test_steps} is shorter than the horizon ({horizon}): the test "
-                    "part is scored in whole forecasts"
-                )
-            split = config.split.model_copy(update={"test": test_steps})
-            config = config.model_copy(update={"split": split})
+        config = with_test_steps(bundle.config, test_steps)
         dataset = bundle.read_data(data_path)
         # A series not in training (a model without a series embedding can forecast it)
         # is scaled from its own rows before the test part, and reported apart.
