@@ -4,6 +4,7 @@ folder can be made where a config says."""
 from __future__ import annotations
 
 import hashlib
+import stat
 from pathlib import Path
 
 
@@ -22,3 +23,29 @@ def file_in_the_way(folder: Path) -> str | None:
         if parent.exists() and not parent.is_dir():
             return "is a file" if parent == folder else f"has a parent that is a file ({parent})"
     return None
+
+
+def not_a_regular_file(path: Path) -> str | None:
+    """Why ``path`` cannot be read as a file's contents: "not found", "is a directory",
+    or what else it is (a device, a named pipe, a socket), whose reading may never end or
+    never start; None for a regular file (or a link to one)."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return "not found"
+    except OSError as exc:
+        return f"cannot be read: {exc.strerror}"
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "is a directory"
+    kind = (
+        "a device"
+        if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+        else "a named pipe (FIFO)"
+        if stat.S_ISFIFO(mode)
+        else "a socket"
+        if stat.S_ISSOCK(mode)
+        else "not a regular file"
+    )
+    return f"is {kind}, not a regular file: save the contents to a file and give its path"

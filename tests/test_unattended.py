@@ -272,3 +272,28 @@ def test_sigkill_leaves_the_old_bundle_and_the_next_run_cleans_up(bundle_dir: Pa
     assert quick.returncode == 0, err
     verify(run)
     assert snapshot(run) != before and leftovers(run) == []
+
+
+@pytest.mark.parametrize("kind", ["device", "fifo"])
+def test_an_input_that_is_not_a_regular_file_is_refused_at_once(
+    bundle_dir: Path, tmp_path: Path, kind: str
+) -> None:
+    """A device that never ends (read until the kernel killed the job, taking the cron
+    host's memory with it) or a pipe nobody writes to (waited on for ever): refused before
+    reading, as data, as a config, and for predict and init."""
+    if kind == "device":
+        source = Path("/dev/zero")
+    else:
+        source = tmp_path / "pipe.csv"
+        os.mkfifo(source)
+    what = "is a device" if kind == "device" else "is a named pipe (FIFO)"
+    config = bundle_dir / "config.yaml"
+    for args in (
+        ["train", config, "--set", f"data.path={source}"],
+        ["validate", source],
+        ["predict", bundle_dir / "run", "--data", source],
+        ["init", source, "--output", tmp_path / "draft.yaml"],
+    ):
+        ran = run_process(*args, timeout=60)
+        assert ran.code == 2, (args, ran.err)
+        assert f"{source}: {what}, not a regular file" in ran.err, ran.err

@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from ..errors import ConfigError
+from ..files import not_a_regular_file
 
 MAX_CONFIG_BYTES = 1 << 20  # a config is a page of YAML; anything bigger is a mistake or an attack
 # Values a config may hold once aliases are expanded: a few aliases multiply it ("billion
@@ -55,10 +56,13 @@ def parse_yaml(text: str) -> Any:
 
 
 def read_yaml_mapping(path: Path) -> dict[str, Any]:
-    if not path.exists():
+    why = not_a_regular_file(path)
+    if why == "not found":
         raise ConfigError("config file not found", where=path)
-    if path.is_dir():
+    if why == "is a directory":
         raise ConfigError("is a directory, not a config file", where=path)
+    if why is not None:  # a device or a pipe: reading it may never end
+        raise ConfigError(why, where=path)
     try:
         size = path.stat().st_size
         if size > MAX_CONFIG_BYTES:

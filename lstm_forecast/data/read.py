@@ -16,7 +16,7 @@ import pandas as pd
 
 from ..config import DataConfig
 from ..errors import DataError, EnvironmentFailure
-from ..files import file_sha256
+from ..files import file_sha256, not_a_regular_file
 from .timeindex import show_time
 
 
@@ -268,10 +268,15 @@ def _not_utf8(path: Path) -> str:
 
 
 def _check_is_file(path: Path, kind: str) -> None:
-    if not path.exists():
+    """Refuse anything but a regular file before reading: a device that never ends would
+    be read until memory runs out, a pipe nobody writes to waited on for ever."""
+    why = not_a_regular_file(path)
+    if why == "not found":
         raise DataError("data file not found", where=path)
-    if path.is_dir():
+    if why == "is a directory":
         raise DataError(f"is a directory, not {kind}", where=path)
+    if why is not None:
+        raise DataError(why, where=path)
 
 
 def _read_header(path: Path) -> list[str]:
