@@ -14,7 +14,6 @@ from lstm_forecast.bundle import store
 from lstm_forecast.bundle.atomic import write_bytes_atomically
 from lstm_forecast.bundle.layout import REQUIRED_FILES
 from lstm_forecast.bundle.store import (
-    READ_ATTEMPTS,
     read_one_bundle,
     staged_bundle,
     verify,
@@ -323,14 +322,40 @@ def test_a_refused_bundle_is_reported_at_once_when_nothing_was_swapped(tmp_path:
     assert len(reads) == 1
 
 
-def test_a_reader_gives_up_when_every_read_straddles_a_swap(tmp_path: Path) -> None:
+def test_a_reader_goes_on_while_swaps_continue_and_gives_up_at_its_time_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ten swaps in a row under one reader: it reads an eleventh time and succeeds. With
+    the time limit spent, it gives up, saying why."""
     target = fake_bundle(tmp_path / "run")
     reads = []
 
-    def read(run_dir: Path) -> None:
+    def read(run_dir: Path) -> str:
         reads.append(run_dir)
-        swap_in(second_bundle(tmp_path, f"new{len(reads)}"), target)
+        if len(reads) <= 10:
+            swap_in(second_bundle(tmp_path, f"new{len(reads)}"), target)
+        return (run_dir / "config.yaml").read_text()
 
-    with pytest.raises(BundleError, match=f"replaced by a newer bundle {READ_ATTEMPTS} times"):
+    assert read_one_bundle(target, read) == "the config of bundle new10\n"
+    assert len(reads) == 11
+    monkeypatch.setattr(store, "READ_TIMEOUT_SECONDS", 0.0)
+    reads.clear()
+    with pytest.raises(BundleError, match="replaced by newer bundles for 0 s while being read"):
         read_one_bundle(target, read)
-    assert len(reads) == READ_ATTEMPTS
+    assert len(reads) == 1
+
+
+def test_a_file_vanishing_in_a_swap_is_read_again_not_a_crash(tmp_path: Path) -> None:
+    """A reader that opens a file the swap just deleted (an OSError, not a refusal)."""
+    target, new = fake_bundle(tmp_path / "run"), second_bundle(tmp_path)
+    reads = []
+
+    def read(run_dir: Path) -> str:
+        reads.append(run_dir)
+        if len(reads) == 1:
+            swap_in(new, target)
+            (target / "history.csv").unlink()  # as if it were the old bundle's, now gone
+            raise FileNotFoundError(2, "No such file", str(target / "history.csv"))
+        return (run_dir / "config.yaml").read_text()
+
+    assert read_one_bundle(target, read) == "the config of bundle new\n"

@@ -30,7 +30,7 @@ from ..features import Prepared, Preprocessing
 from ..features.coding import forecaster_of
 from ..nn.onnx_runtime import load_onnx_network
 from ..scoring.evaluation import Evaluation, Forecaster
-from .trust import check_keras_archive
+from .trust import METADATA_SCHEMA, METRICS_SCHEMA, check_json_member, check_keras_archive
 
 if TYPE_CHECKING:
     from ..nn.training import Trained
@@ -192,10 +192,14 @@ def read_body(run_dir: Path, files: Mapping[str, str]) -> Bundle:
     except (KeyError, TypeError, ValueError) as exc:
         raise BundleError(f"malformed ({exc!r})", where=run_dir / PREPROCESSING_FILE) from None
     metadata = read_json(run_dir, METADATA_FILE)
+    check_json_member(metadata, METADATA_SCHEMA, run_dir / METADATA_FILE)
+    check_json_member(read_json(run_dir, METRICS_FILE), METRICS_SCHEMA, run_dir / METRICS_FILE)
+    # Every member is checked, whichever the command uses: model.keras as well when
+    # predict reads model.onnx, since the next reader that loads Keras meets it.
+    check_keras_archive(run_dir / MODEL_FILE)  # from the zip's JSON, before Keras reads it
     if ONNX_FILE in files:  # no TensorFlow or Keras on this path
-        network = load_onnx_network(run_dir / ONNX_FILE)
+        network = load_onnx_network(run_dir / ONNX_FILE)  # its graph checked first
     else:
-        check_keras_archive(run_dir / MODEL_FILE)  # before Keras reads any of it
         from ..nn import keras_file
 
         model = keras_file.load_keras_model(run_dir / MODEL_FILE, str(metadata.get("keras", "")))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import ctypes
 import os
 import shutil
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -42,6 +43,7 @@ from .layout import (
     read_json,
     write_json,
 )
+from .signing import SIGNATURE, check_signature, sign, signing_key
 from .trust import member_path
 
 # Formats that run code when loaded, or that we never write: a bundle holding one is refused
@@ -49,8 +51,10 @@ from .trust import member_path
 _FOREIGN_SUFFIXES = {".h5", ".hdf5", ".pkl", ".pickle", ".joblib", ".dill", ".pb", ".pt", ".pth"}
 
 
-# How many bundles may be swapped in while one read is under way before the reader gives up.
-READ_ATTEMPTS = 5
+# How long a reader goes on re-reading while retrains keep swapping bundles in under it
+# before it gives up (each swap is followed by a whole retrain, so one re-read suffices in
+# practice; the limit only bounds a pathological loop).
+READ_TIMEOUT_SECONDS = 300.0
 
 
 Loaded = TypeVar("Loaded")
@@ -85,6 +89,7 @@ def staged_bundle(target: Path) -> Iterator[Path]:
     previous bundle is untouched.
     """
     check_target(target)
+    key = signing_key()
     with locked_target(target):
         check_target(target)  # again, now that no other run can change it
         staging = sibling(target, STAGING)
@@ -95,6 +100,8 @@ def staged_bundle(target: Path) -> Iterator[Path]:
         try:
             yield staging
             write_manifest(staging)
+            if key is not None:
+                sign(staging, key)
             fsync_tree(staging)
             _swap_into_place(staging, target)
         except OSError as exc:
@@ -111,7 +118,7 @@ def write_manifest(directory: Path) -> None:
     files = {
         p.relative_to(directory).as_posix(): file_sha256(p)
         for p in sorted(directory.rglob("*"))
-        if p.is_file() and p.name != MANIFEST
+        if p.is_file() and p.name not in (MANIFEST, SIGNATURE)
     }
     write_json(directory / MANIFEST, {"schema": SCHEMA_VERSION, "files": files})
 
@@ -121,6 +128,9 @@ def verify(run_dir: Path) -> dict[str, str]:
     if not run_dir.is_dir():
         raise UserError("run directory not found", where=run_dir)
     manifest = read_json(run_dir, MANIFEST)
+    key = signing_key()
+    if key is not None:  # before anything the manifest lists is trusted
+        check_signature(run_dir, (run_dir / MANIFEST).read_bytes(), key)
     files = manifest.get("files")
     if manifest.get("schema") != SCHEMA_VERSION:
         raise BundleError(
@@ -162,34 +172,42 @@ def read_one_bundle(run_dir: Path, read: Callable[[Path], Loaded]) -> Loaded:
 
     A retrain (a cron job beside a predict job) swaps its new bundle into place in one
     rename. A reader that straddles the swap opens some files of the old bundle and some
-    of the new: the manifest of one and a file of the other fail the checksum (a spurious
-    exit 3), and files read after ``verify`` are not checked again, so an old scaler
-    could be paired with a new network without a word. The swap gives ``run_dir`` a new
-    directory inode, so a read during which the inode stayed put saw one bundle, and one
-    during which it changed is repeated on the new bundle, its errors included.
+    of the new, or finds a file of the old one gone: the manifest of one and a file of the
+    other fail the checksum, and files read after ``verify`` are not checked again, so an
+    old scaler could be paired with a new network without a word. The swap gives
+    ``run_dir`` a new directory (another inode, a new change time), so a read during
+    which the directory stayed the same saw one bundle, and one during which it changed
+    is repeated on the new bundle, whatever it raised (a refusal or a vanished file),
+    until ``READ_TIMEOUT_SECONDS`` pass.
     """
-    for _ in range(READ_ATTEMPTS):
+    deadline = time.monotonic() + READ_TIMEOUT_SECONDS
+    while True:
         before = _identity(run_dir)
         try:
             loaded = read(run_dir)
-        except BundleError:
+        except (BundleError, OSError):
             if before is None or _identity(run_dir) == before:
                 raise
-            continue
-        if before is None or _identity(run_dir) == before:
-            return loaded
-    raise BundleError(
-        f"replaced by a newer bundle {READ_ATTEMPTS} times while being read; try again",
-        where=run_dir,
-    )
+        else:
+            if before is None or _identity(run_dir) == before:
+                return loaded
+        if time.monotonic() > deadline:
+            raise BundleError(
+                f"replaced by newer bundles for {READ_TIMEOUT_SECONDS:.0f} s while being "
+                "read; try again",
+                where=run_dir,
+            )
 
 
-def _identity(path: Path) -> tuple[int, int] | None:
+def _identity(path: Path) -> tuple[int, ...] | None:
+    """The directory at ``path``: its device and inode, and its change and modification
+    times (a rename changes them), so an inode freed and reused by a later bundle within
+    one read is not taken for the same directory."""
     try:
         status = path.stat()
     except OSError:
         return None
-    return status.st_dev, status.st_ino
+    return status.st_dev, status.st_ino, status.st_ctime_ns, status.st_mtime_ns
 
 
 def _swap_into_place(staging: Path, target: Path) -> None:

@@ -97,3 +97,55 @@ def _check_keras_config(node: Any, path: Path) -> None:
     elif isinstance(node, list):
         for value in node:
             _check_keras_config(value, path)
+
+
+# The JSON members' schemas: each key a bundle of this version writes, whether it is
+# always there, and the JSON types it may hold (``int`` excludes true and false).
+_Schema = dict[str, tuple[bool, tuple[type, ...]]]
+_NUMBER = (int, float)
+METADATA_SCHEMA: _Schema = {
+    "schema": (True, (int,)),
+    "lstm_forecast": (True, (str,)),
+    "tensorflow": (False, (str,)),
+    "keras": (False, (str,)),
+    "python": (True, (str,)),
+    "data_path": (True, (str,)),
+    "data_sha256": (True, (str,)),
+    "seed": (True, (int,)),
+    "ensemble": (True, (int,)),
+    "epochs_run": (True, (list,)),
+    "best_epoch": (True, (list,)),
+    "train_seconds": (True, _NUMBER),
+    "onnx": (True, (dict,)),
+    "created": (True, (str,)),
+    "parent": (False, (dict,)),
+}
+METRICS_SCHEMA: _Schema = {
+    "targets": (True, (list,)),
+    "horizon": (True, (int,)),
+    "season_length": (True, (int,)),
+    "quantiles": (True, (list,)),
+    "origins": (True, (int,)),
+    "overall": (True, (dict, type(None))),
+    "model_beats_seasonal_naive": (False, (dict,)),
+    "model_beats_both_naives": (False, (dict,)),
+    "series": (False, (dict,)),
+    "skipped_series": (False, (dict,)),
+}
+
+
+def check_json_member(data: dict[str, Any], schema: _Schema, path: Path) -> None:
+    """Refuse a JSON member with a key its schema lacks, a required key missing, or a
+    value of another type, naming the key."""
+    unknown = sorted(set(data) - set(schema))
+    if unknown:
+        raise BundleError(f"unexpected key {unknown[0]!r}: not one this version writes", where=path)
+    for key, (required, types) in schema.items():
+        if key not in data:
+            if required:
+                raise BundleError(f"key {key!r} is missing", where=path)
+            continue
+        value = data[key]
+        if isinstance(value, bool) or not isinstance(value, types):
+            wanted = " or ".join("null" if t is type(None) else t.__name__ for t in types)
+            raise BundleError(f"key {key!r} holds {value!r}, not {wanted}", where=path)

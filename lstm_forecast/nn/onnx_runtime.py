@@ -4,8 +4,8 @@ module of ``nn`` on the predict path).
 An ONNX file is a graph of standard operators and their weights, data rather than code:
 ONNX Runtime runs only the operators it implements, and a graph that names any other
 (a custom op) fails to load unless its library is registered, which we never do. The
-bytes are read once, after the manifest check, and handed to ONNX Runtime from memory,
-so a graph cannot point it at external weight files either.
+bytes are read once, after the manifest check, checked by ``onnx_graph`` (operators,
+domains, no external data), and handed to ONNX Runtime from memory.
 """
 
 from __future__ import annotations
@@ -16,23 +16,27 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import BundleError
+from .onnx_graph import check_onnx_graph
 
 MAX_ONNX_BYTES = 1 << 30
 
 
 def load_onnx_network(path: Path) -> Callable[[np.ndarray], np.ndarray]:
-    """The network in ``path`` as a function of encoded inputs ``(n, lookback, n_inputs)``."""
+    """The network in ``path`` as a function of encoded inputs ``(n, window rows,
+    n_inputs)``."""
     import onnxruntime
     from onnxruntime.capi import onnxruntime_pybind11_state as ort_errors
 
     size = path.stat().st_size
     if size > MAX_ONNX_BYTES:
         raise BundleError(f"{size} bytes, over the {MAX_ONNX_BYTES}-byte cap", where=path)
+    content = path.read_bytes()
+    check_onnx_graph(content, path)  # before ONNX Runtime parses a byte of it
     options = onnxruntime.SessionOptions()
     options.log_severity_level = 3  # errors only: warnings would reach the user's stderr
     try:
         session = onnxruntime.InferenceSession(
-            path.read_bytes(), sess_options=options, providers=["CPUExecutionProvider"]
+            content, sess_options=options, providers=["CPUExecutionProvider"]
         )
     except (
         ort_errors.Fail,
