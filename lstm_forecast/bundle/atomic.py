@@ -20,7 +20,15 @@ from .locking import exclusive_lock
 
 # Temporary siblings of a target ``name``: ``.name.<kind>-<pid>``.
 STAGING, PREVIOUS, TEMPORARY = "staging", "previous", "tmp"
-ENVIRONMENT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EROFS, errno.EIO}
+ENVIRONMENT_ERRNOS = {
+    errno.ENOSPC,
+    errno.EDQUOT,
+    errno.EFBIG,  # a file-size limit (ulimit -f) or a filesystem's largest file
+    errno.EACCES,
+    errno.EPERM,
+    errno.EROFS,
+    errno.EIO,
+}
 
 
 def sibling(target: Path, kind: str) -> Path:
