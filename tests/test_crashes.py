@@ -5,8 +5,10 @@ disk does) exits 4 with the old bundle intact, and the next run leaves nothing b
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -20,6 +22,7 @@ from .helpers import REPO, TINY, monthly_frame, sets, write_config, write_csv
 pytestmark = pytest.mark.slow
 
 MOMENTS = 20
+LANES = 2  # run directories killed in turn side by side, one per core
 
 
 def retrain_command(config: Path, run_dir: Path, seed: int) -> list[str]:
@@ -33,44 +36,88 @@ def leftovers(run_dir: Path) -> list[str]:
     )
 
 
-def test_a_retrain_killed_at_any_moment_leaves_a_whole_bundle(tmp_path: Path) -> None:
-    config = write_config(tmp_path, write_csv(tmp_path / "sales.csv", monthly_frame(72)))
-    run_dir = tmp_path / "run"
+def trained(config: Path, run_dir: Path, seed: int) -> float:
+    """Seconds a whole retrain into ``run_dir`` took."""
     started = time.monotonic()
-    first = subprocess.run(retrain_command(config, run_dir, 0), cwd=REPO, capture_output=True)
-    assert first.returncode == 0, first.stderr
-    whole_run = time.monotonic() - started
-    manifests = {(run_dir / "manifest.json").read_bytes()}
-    outcomes = []
-    for k in range(1, MOMENTS + 1):
-        moment = whole_run * k / (MOMENTS + 1) * 1.1  # the last ones after a whole run
-        retrain = subprocess.Popen(
-            retrain_command(config, run_dir, k), cwd=REPO, stderr=subprocess.DEVNULL
-        )
+    done = subprocess.run(retrain_command(config, run_dir, seed), cwd=REPO, capture_output=True)
+    assert done.returncode == 0, done.stderr
+    return time.monotonic() - started
+
+
+@pytest.fixture(scope="module")
+def lanes(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Path], float]:
+    """A config, one bundle per lane (trained side by side), and how long that took."""
+    folder = tmp_path_factory.mktemp("crashes")
+    config = write_config(folder, write_csv(folder / "sales.csv", monthly_frame(72)))
+    runs = [folder / f"lane{k}" / "run" for k in range(LANES)]
+    seconds: list[float] = []
+    threads = [
+        threading.Thread(target=lambda r=run: seconds.append(trained(config, r, 0))) for run in runs
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(seconds) == LANES
+    return config, runs, max(seconds)
+
+
+def kill_at(config: Path, run_dir: Path, seed: int, moment: float) -> str:
+    """A retrain into ``run_dir`` SIGKILLed ``moment`` seconds after it started (unless it
+    finished first), then the run directory checked."""
+    retrain = subprocess.Popen(
+        retrain_command(config, run_dir, seed), cwd=REPO, stderr=subprocess.DEVNULL
+    )
+    try:
+        retrain.wait(timeout=moment)
+        outcome = "finished"
+    except subprocess.TimeoutExpired:
+        retrain.kill()
+        retrain.wait()
+        outcome = "killed"
+    verify(run_dir)  # every file the manifest lists, each matching: a whole bundle
+    assert len(predict(run_dir).frame) == 6, f"after a kill at {moment:.1f} s"
+    return outcome
+
+
+def test_a_retrain_killed_at_any_moment_leaves_a_whole_bundle(
+    lanes: tuple[Path, list[Path], float],
+) -> None:
+    """Moments spread evenly over a whole retrain's time (the last ones past it, so some
+    retrains finish), taken in turn by the lanes."""
+    config, runs, whole_run = lanes
+    before = [(run / "manifest.json").read_bytes() for run in runs]
+    moments = [whole_run * 1.1 * k / MOMENTS for k in range(1, MOMENTS + 1)]
+    outcomes: list[str] = []
+    errors: list[BaseException] = []
+
+    def lane(k: int) -> None:
         try:
-            retrain.wait(timeout=moment)
-            outcomes.append("finished")
-        except subprocess.TimeoutExpired:
-            retrain.kill()
-            retrain.wait()
-            outcomes.append("killed")
-        verify(run_dir)  # every file the manifest lists, each matching: a whole bundle
-        manifest = (run_dir / "manifest.json").read_bytes()
-        assert len(predict(run_dir).frame) == 6, f"moment {k}"
-        manifests.add(manifest)
-    assert "killed" in outcomes, outcomes
-    assert len(manifests) >= 2, "no retrain ever finished: the moments missed the swap"
-    done = subprocess.run(retrain_command(config, run_dir, 99), cwd=REPO, capture_output=True)
-    assert done.returncode == 0 and leftovers(run_dir) == [], (done.stderr, leftovers(run_dir))
+            for m in range(k, MOMENTS, LANES):
+                outcomes.append(kill_at(config, runs[k], m + 1, moments[m]))
+        except BaseException as exc:  # reported by the test's thread below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=lane, args=(k,)) for k in range(LANES)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors
+    assert len(outcomes) == MOMENTS and "killed" in outcomes, outcomes
+    after = [(run / "manifest.json").read_bytes() for run in runs]
+    assert "finished" in outcomes and after != before, "no retrain finished: moments too short"
+    trained(config, runs[0], 99)  # the next run cleans up what the killed ones left
+    assert leftovers(runs[0]) == []
 
 
-def test_a_full_disk_while_staging_exits_4_and_keeps_the_old_bundle(tmp_path: Path) -> None:
-    config = write_config(tmp_path, write_csv(tmp_path / "sales.csv", monthly_frame(72)))
+def test_a_full_disk_while_staging_exits_4_and_keeps_the_old_bundle(
+    lanes: tuple[Path, list[Path], float], tmp_path: Path
+) -> None:
+    config, runs, _ = lanes
     run_dir = tmp_path / "run"
-    first = subprocess.run(retrain_command(config, run_dir, 0), cwd=REPO, capture_output=True)
-    assert first.returncode == 0, first.stderr
+    shutil.copytree(runs[1], run_dir)
     before = {p.name: p.read_bytes() for p in run_dir.iterdir() if p.is_file()}
-
     # No file over 20 kB (the network's files are larger), set in the child before it
     # becomes the retrain: what a full disk does to the write that needs the space.
     limited = (

@@ -4,6 +4,7 @@ the manifest and every reader refuses an unsigned bundle or another key's signat
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -65,6 +66,14 @@ def test_with_a_key_configured_unsigned_and_foreign_bundles_are_refused(
     (copy / "manifest.json").unlink()
     write_manifest(copy)
     ran = run_cli("evaluate", copy)
+    assert_one_line_error(ran.code, ran.err, 3, "signature.json: signature does not match")
+    # A signature.json written by hand (no key): a well-formed HMAC that is not this one.
+    forged = tmp_path / "forged"
+    shutil.copytree(signed_dir, forged)
+    signature = json.loads((forged / "signature.json").read_text())
+    signature["manifest_hmac"] = "0" * 64
+    (forged / "signature.json").write_text(json.dumps(signature))
+    ran = run_cli("predict", forged)
     assert_one_line_error(ran.code, ran.err, 3, "signature.json: signature does not match")
     # The prediction host holds another key.
     monkeypatch.setenv(SIGNING_KEY_VARIABLE, str(key_file(tmp_path, "other.key", "f" * 32)))

@@ -268,8 +268,7 @@ def _not_utf8(path: Path) -> str:
 
 
 def _check_is_file(path: Path, kind: str) -> None:
-    """Refuse anything but a regular file before reading: a device that never ends would
-    be read until memory runs out, a pipe nobody writes to waited on for ever."""
+    """Refuse anything but a regular file: a device may never end, a pipe never start."""
     why = not_a_regular_file(path)
     if why == "not found":
         raise DataError("data file not found", where=path)
