@@ -105,10 +105,12 @@ def test_a_retrain_killed_at_any_moment_leaves_a_whole_bundle(
         thread.join()
     assert not errors, errors
     assert len(outcomes) == MOMENTS and "killed" in outcomes, outcomes
-    after = [(run / "manifest.json").read_bytes() for run in runs]
-    assert "finished" in outcomes and after != before, "no retrain finished: moments too short"
-    trained(config, runs[0], 99)  # the next run cleans up what the killed ones left
+    # The next run cleans up what the killed ones left, and swaps its bundle in whole
+    # (whether or not a retrain above outran its moment on a loaded machine).
+    trained(config, runs[0], 99)
+    verify(runs[0])
     assert leftovers(runs[0]) == []
+    assert (runs[0] / "manifest.json").read_bytes() != before[0]
 
 
 def test_a_full_disk_while_staging_exits_4_and_keeps_the_old_bundle(
