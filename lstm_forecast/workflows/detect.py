@@ -7,7 +7,6 @@ observation one band width above the upper bound scores 1."""
 from __future__ import annotations
 
 import dataclasses
-import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,15 +25,12 @@ from ..features import Preprocessing
 from ..features.scaling import Scaler
 from .outputs import locked_outputs, save_figure
 
-_log = logging.getLogger(__name__)
-
-COLUMNS = ("series", "time", "actual", "forecast", "lower", "upper", "score", "anomaly")
-
 
 @dataclass(frozen=True)
 class Detection:
-    """Every checked observation: ``COLUMNS`` (and ``target`` after ``time`` when the
-    model forecasts several), in the data's order."""
+    """Every checked observation: series, time, actual, forecast, lower, upper, score,
+    anomaly (and ``target`` after ``time`` when the model forecasts several), in the
+    data's order."""
 
     frame: pd.DataFrame
     dataset: Dataset
