@@ -218,13 +218,24 @@ def write_json(path: Path, data: Any) -> None:
 
 
 def read_json(run_dir: Path, name: str) -> dict[str, Any]:
+    return parse_json(read_member(run_dir, name), run_dir / name)
+
+
+def read_member(run_dir: Path, name: str) -> bytes:
+    """The bytes of a JSON member (at most ``MAX_JSON_BYTES``)."""
     path = run_dir / name
     try:
         if path.stat().st_size > MAX_JSON_BYTES:
             raise BundleError(f"larger than {MAX_JSON_BYTES} bytes", where=path)
-        data = json.loads(path.read_text(encoding="utf-8"))
+        return path.read_bytes()
     except FileNotFoundError:
         raise BundleError("missing: not a complete bundle", where=path) from None
+
+
+def parse_json(content: bytes, path: Path) -> dict[str, Any]:
+    """A JSON member's ``content`` (read from ``path``) as an object."""
+    try:
+        data = json.loads(content.decode("utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
         raise BundleError(f"not valid JSON ({exc})", where=path) from None
     if not isinstance(data, dict):

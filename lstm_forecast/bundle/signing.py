@@ -51,10 +51,9 @@ def signing_key() -> bytes | None:
     return key
 
 
-def sign(directory: Path, key: bytes) -> None:
-    """Write ``signature.json`` for the manifest already in ``directory``."""
-    digest = hmac.new(key, (directory / "manifest.json").read_bytes(), hashlib.sha256)
-    signature = {"algorithm": ALGORITHM, "manifest_hmac": digest.hexdigest()}
+def sign(directory: Path, manifest: bytes, key: bytes) -> None:
+    """Write ``signature.json`` into ``directory`` for its manifest.json's bytes."""
+    signature = {"algorithm": ALGORITHM, "manifest_hmac": _hmac(key, manifest)}
     (directory / SIGNATURE).write_text(json.dumps(signature, indent=2) + "\n", encoding="utf-8")
 
 
@@ -75,10 +74,13 @@ def check_signature(run_dir: Path, manifest: bytes, key: bytes) -> None:
         raise BundleError("malformed signature", where=path) from None
     if algorithm != ALGORITHM or not isinstance(value, str):
         raise BundleError(f"unknown signature algorithm {algorithm!r}", where=path)
-    expected = hmac.new(key, manifest, hashlib.sha256).hexdigest()
-    if not hmac.compare_digest(expected, value):
+    if not hmac.compare_digest(_hmac(key, manifest), value):
         raise BundleError(
             "signature does not match manifest.json under the configured key: the bundle "
             "was signed with another key, or changed after it was signed",
             where=path,
         )
+
+
+def _hmac(key: bytes, manifest: bytes) -> str:
+    return hmac.new(key, manifest, hashlib.sha256).hexdigest()

@@ -39,8 +39,9 @@ from .layout import (
     SCHEMA_VERSION,
     Bundle,
     is_member_name,
+    parse_json,
     read_body,
-    read_json,
+    read_member,
     write_json,
 )
 from .signing import SIGNATURE, check_signature, sign, signing_key
@@ -101,7 +102,7 @@ def staged_bundle(target: Path) -> Iterator[Path]:
             yield staging
             write_manifest(staging)
             if key is not None:
-                sign(staging, key)
+                sign(staging, (staging / MANIFEST).read_bytes(), key)
             fsync_tree(staging)
             _swap_into_place(staging, target)
         except OSError as exc:
@@ -127,10 +128,11 @@ def verify(run_dir: Path) -> dict[str, str]:
     """Check the manifest and every file's checksum; returns ``{name: sha256}``."""
     if not run_dir.is_dir():
         raise UserError("run directory not found", where=run_dir)
-    manifest = read_json(run_dir, MANIFEST)
+    content = read_member(run_dir, MANIFEST)
     key = signing_key()
-    if key is not None:  # before anything the manifest lists is trusted
-        check_signature(run_dir, (run_dir / MANIFEST).read_bytes(), key)
+    if key is not None:  # the bytes it signs are the bytes parsed: before any is trusted
+        check_signature(run_dir, content, key)
+    manifest = parse_json(content, run_dir / MANIFEST)
     files = manifest.get("files")
     if manifest.get("schema") != SCHEMA_VERSION:
         raise BundleError(

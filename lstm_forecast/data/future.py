@@ -28,11 +28,11 @@ def split_future(
     horizon: int,
     path: Path,
     rows: RowNumbers,
-) -> tuple[int, int]:
-    """How many of a series' rows (in time order) are history, and how many after them are
-    its future rows: the trailing rows whose every target is empty, the first ``horizon``
-    of them (later ones are not used, with a warning). Fewer than ``horizon`` is an error
-    naming the series, the future-known columns and the time the history ends."""
+) -> int:
+    """How many of a series' rows (in time order) are history: those up to the last with
+    a target value. The ``horizon`` rows after them are its future rows (later ones are
+    not used, with a warning); fewer is an error naming the series, the future-known
+    columns and the time the history ends."""
     name = f"series '{sid}'" if sid is not None else "the series"
     known = np.isfinite(values[:, :n_targets]).any(axis=1)
     if not known.any():
@@ -54,7 +54,7 @@ def split_future(
             f"(the horizon) are used, the {found - horizon} after "
             f"{rows.time(times[history + horizon - 1])} are not"
         )
-    return history, horizon
+    return history
 
 
 def check_future(

@@ -135,7 +135,7 @@ def _peel_future(
         return groups, [positions[:0] for _, positions in groups]
     history, future = [], []
     for sid, positions in groups:
-        n_history, n_future = split_future(
+        n_history = split_future(
             sid,
             times[positions],
             values[positions],
@@ -146,7 +146,7 @@ def _peel_future(
             rows,
         )
         history.append((sid, positions[:n_history]))
-        future.append(positions[n_history : n_history + n_future])
+        future.append(positions[n_history : n_history + horizon])
     return history, future
 
 

@@ -161,12 +161,12 @@ class Preprocessing:
         ``future`` rows, the calendar of its future timestamps); the coding zeroes the rest."""
         future = series.future
         if future is None:
-            future = np.full((self.horizon, len(self.columns)), np.nan)
-            if any(c < len(self.columns) for c in self.coding.future_columns):
-                raise DataError(  # load_dataset(future_rows=...) was not asked for them
+            if self.future_rows:  # load_dataset(future_rows=...) was not asked for them
+                raise DataError(
                     f"{_name(series)} has no future rows for the future-known columns",
                     where=where,
                 )
+            future = np.full((self.horizon, len(self.columns)), np.nan)  # calendar only
         ahead = Series(
             id=series.id,
             index=future_index(series.index[-1], self.freq, self.horizon),

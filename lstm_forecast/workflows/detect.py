@@ -140,7 +140,7 @@ def _check_series(
         return np.moveaxis(scaler.inverse_targets(np.moveaxis(predicted, 2, 1)), 1, 2)
 
     quantiles = band(series)
-    flagged = _outside(series.values[rows, : pre.n_targets], quantiles)
+    flagged = _beyond(series.values[rows, : pre.n_targets], quantiles) > 0
     spikes = flagged.any(axis=1) & np.append(rows[1:] == rows[:-1] + 1, False)
     spikes[:-1] &= ~flagged[1:].any(axis=1)
     if spikes.any():
@@ -152,10 +152,11 @@ def _check_series(
     return _rows_frame(pre, series, rows, quantiles)
 
 
-def _outside(actual: np.ndarray, quantiles: np.ndarray) -> np.ndarray:
-    """Bool ``(n, n_targets)``: the actual below the band's lowest quantile or above its
-    highest."""
-    return (actual < quantiles[..., 0]) | (actual > quantiles[..., -1])
+def _beyond(actual: np.ndarray, quantiles: np.ndarray) -> np.ndarray:
+    """``(n, n_targets)``: how far each actual lies below the band's lowest quantile or
+    above its highest (0 inside the band)."""
+    lower, upper = quantiles[..., 0], quantiles[..., -1]
+    return np.maximum(lower - actual, 0.0) + np.maximum(actual - upper, 0.0)
 
 
 def _first_checked(pre: Preprocessing, series: Series, last: int | None) -> int | None:
@@ -208,12 +209,12 @@ def _rows_frame(
     levels = pre.coding.quantile_levels
     median = levels.index(0.5)
     targets = pre.columns[: pre.n_targets]
+    beyond = _beyond(series.values[rows, : pre.n_targets], quantiles)
     frames = []
     for t, target in enumerate(targets):
-        actual = series.values[rows, t]
+        actual, outside = series.values[rows, t], beyond[:, t]
         lower, upper = quantiles[:, t, 0], quantiles[:, t, -1]
         width = np.maximum(upper - lower, np.finfo(np.float64).tiny)
-        outside = np.maximum(lower - actual, 0.0) + np.maximum(actual - upper, 0.0)
         frame = {
             "series": "" if series.id is None else series.id,
             "time": series.index[rows],
