@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -105,8 +106,25 @@ def test_an_ensemble_averages_its_members_and_passes_the_allowlist(tmp_path: Pat
     check_keras_archive(tmp_path / "model.keras")
 
 
-def test_steps_per_epoch_draws_that_many_batches_each_epoch(sales_config: Path) -> None:
+def batch_counter() -> Any:
+    """A Keras callback counting the training batches of each epoch (``per_epoch``)."""
     import keras
+
+    class CountBatches(keras.callbacks.Callback):
+        def __init__(self) -> None:
+            super().__init__()
+            self.per_epoch: list[int] = []
+
+        def on_epoch_begin(self, epoch: int, logs: object = None) -> None:
+            self.per_epoch.append(0)
+
+        def on_train_batch_end(self, batch: int, logs: object = None) -> None:
+            self.per_epoch[-1] += 1
+
+    return CountBatches()
+
+
+def test_steps_per_epoch_draws_that_many_batches_each_epoch(sales_config: Path) -> None:
 
     from lstm_forecast.config import load_config
     from lstm_forecast.data import load_dataset
@@ -126,18 +144,7 @@ def test_steps_per_epoch_draws_that_many_batches_each_epoch(sales_config: Path) 
     train = prepared.windows("train")
     assert len(train) > 3 * 4  # one pass would be more batches than 3
 
-    class CountBatches(keras.callbacks.Callback):
-        def __init__(self) -> None:
-            super().__init__()
-            self.per_epoch: list[int] = []
-
-        def on_epoch_begin(self, epoch: int, logs: object = None) -> None:
-            self.per_epoch.append(0)
-
-        def on_train_batch_end(self, batch: int, logs: object = None) -> None:
-            self.per_epoch[-1] += 1
-
-    counter = CountBatches()
+    counter = batch_counter()
     trained = train_forecaster(
         config,
         prepared,
@@ -147,6 +154,43 @@ def test_steps_per_epoch_draws_that_many_batches_each_epoch(sales_config: Path) 
     )
     assert counter.per_epoch == [3, 3, 3, 3]
     assert len(trained.members[0].history["loss"]) == 4
+
+
+def test_a_one_pass_epoch_trains_on_every_window_once_and_validates_on_every_one(
+    sales_config: Path,
+) -> None:
+    """Training reads endless datasets with a count of batches per epoch (Keras keeps one
+    iterator): an epoch must still be one pass over the training windows, and the
+    validation loss the mean over every validation window, each counted once."""
+
+    from lstm_forecast.config import load_config
+    from lstm_forecast.data import load_dataset
+    from lstm_forecast.features import Preprocessing
+    from lstm_forecast.nn.batches import window_dataset
+    from lstm_forecast.nn.training import train_forecaster
+
+    config = load_config(
+        sales_config,
+        [
+            "training.epochs=3",
+            "training.batch_size=8",
+            "model.linear_skip=false",
+            "split.validation=0.35",
+        ],
+    )
+    _, prepared = Preprocessing.fit_transform(config, load_dataset(config.data))
+    train, validation = prepared.windows("train"), prepared.windows("validation")
+    assert len(train) % 8 and len(validation) % 8  # a short last batch in each pass
+
+    counter = batch_counter()
+    trained = train_forecaster(config, prepared, train, validation, callbacks=[counter])
+    assert counter.per_epoch == [-(-len(train) // 8)] * 3
+    history = trained.members[0].history
+    best = trained.members[0].best_epoch
+    batches = list(window_dataset(validation, prepared.coding, 8).as_numpy_iterator())
+    errors = [np.abs(np.asarray(trained.model(x, training=False)) - y) for x, y in batches]
+    every_window = float(np.mean(np.concatenate([e.reshape(len(e), -1) for e in errors])))
+    assert history["val_loss"][best - 1] == pytest.approx(every_window, rel=1e-4)
 
 
 def test_series_embedding_reads_the_index_column_of_the_last_row_only(tmp_path: Path) -> None:

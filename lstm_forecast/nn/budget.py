@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import math
+from dataclasses import dataclass
 
 import tensorflow as tf
 
@@ -14,7 +15,7 @@ from ..data.windows import WindowSet
 from ..features.coding import WindowCoding
 from .batches import window_dataset
 
-__all__ = ["AUTO_EPOCH_WINDOWS", "epoch_steps", "watched_batches"]
+__all__ = ["AUTO_EPOCH_WINDOWS", "Watched", "batches_per_pass", "epoch_steps", "watched_batches"]
 
 # training.steps_per_epoch auto: the most windows in an epoch.
 AUTO_EPOCH_WINDOWS = 10_000
@@ -42,9 +43,26 @@ def epoch_steps(training: TrainingConfig, n_windows: int) -> int | None:
     return steps
 
 
+def batches_per_pass(n_windows: int, batch_size: int) -> int:
+    """Batches in one pass over ``n_windows`` windows (the last one may be short)."""
+    return -(-n_windows // batch_size)
+
+
+@dataclass(frozen=True)
+class Watched:
+    """The validation windows early stopping watches: their batches, repeated without
+    end, and how many of them make one pass over every window."""
+
+    batches: tf.data.Dataset
+    steps: int
+
+    def one_pass(self) -> tf.data.Dataset:
+        return self.batches.take(self.steps)
+
+
 def watched_batches(
     windows: WindowSet | None, coding: WindowCoding, batch_size: int, steps_per_epoch: int | None
-) -> tf.data.Dataset | None:
+) -> Watched | None:
     """The batches of validation windows early stopping watches (None: none, so it
     watches the training loss)."""
     if windows is None or not len(windows):
@@ -53,4 +71,5 @@ def watched_batches(
         # A long series' validation part would otherwise cost far more than the capped
         # epoch; an even spread still spans all of it.
         windows = windows.spread(steps_per_epoch * batch_size)
-    return window_dataset(windows, coding, batch_size)
+    batches = window_dataset(windows, coding, batch_size, repeat=True)
+    return Watched(batches, batches_per_pass(len(windows), batch_size))

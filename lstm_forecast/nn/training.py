@@ -25,7 +25,7 @@ from ..errors import TrainingDiverged
 from ..features import Prepared
 from ..features.coding import WindowCoding
 from .batches import window_dataset
-from .budget import epoch_steps, watched_batches
+from .budget import Watched, batches_per_pass, epoch_steps, watched_batches
 from .callbacks import EpochLines, SignalsBetweenBatches, StopOnNonFiniteLoss
 from .compat import check_keras_for_multi_worker
 from .keras_file import as_forecaster
@@ -201,16 +201,21 @@ def fit(
     started = time.perf_counter()
     signals = SignalsBetweenBatches()
     with signals.holding():
+        # Endless datasets with a count of batches per epoch: Keras then keeps one
+        # iterator for the whole training, where a finite dataset costs two new ones per
+        # epoch, each taking longer than a small series' whole epoch of batches.
         fitted = model.fit(
             window_dataset(
                 train_windows,
                 coding,
                 training.batch_size,
                 shuffle_seed=training.seed,
-                repeat=steps_per_epoch is not None,
+                repeat=True,
             ),
-            steps_per_epoch=steps_per_epoch,
-            validation_data=validation,
+            steps_per_epoch=steps_per_epoch
+            or batches_per_pass(len(train_windows), training.batch_size),
+            validation_data=None if validation is None else validation.batches,
+            validation_steps=None if validation is None else validation.steps,
             epochs=training.epochs,
             verbose=verbose,
             shuffle=False,  # the dataset shuffles
@@ -221,12 +226,12 @@ def fit(
     return TrainResult(model, history, best, time.perf_counter() - started, start_val_loss)
 
 
-def _baseline_loss(model: keras.Model, loss: Callable[..., Any], batches: tf.data.Dataset) -> float:
-    """The mean loss over ``batches`` of an output of zeros: the baseline's, which the
-    network starts as. Computed here rather than by ``model.evaluate``, which under a
-    multi-worker strategy is a collective every worker would have to join."""
+def _baseline_loss(model: keras.Model, loss: Callable[..., Any], validation: Watched) -> float:
+    """The mean loss over the validation windows of an output of zeros: the baseline's,
+    which the network starts as. Computed here rather than by ``model.evaluate``, which
+    under a multi-worker strategy is a collective every worker would have to join."""
     total = count = 0.0
-    for _, targets in batches:
+    for _, targets in validation.one_pass():
         shape = (tf.shape(targets)[0], *model.output_shape[1:])
         total += float(loss(targets, tf.zeros(shape, dtype=targets.dtype))) * len(targets)
         count += len(targets)
