@@ -9,7 +9,7 @@ import tensorflow as tf
 from ..data.windows import WindowSet
 from ..features.coding import WindowCoding
 
-__all__ = ["start_batches", "window_dataset"]
+__all__ = ["batches_per_pass", "start_batches", "window_dataset"]
 
 
 def window_dataset(
@@ -49,6 +49,11 @@ def window_dataset(
     return batches.prefetch(tf.data.AUTOTUNE).with_options(options)
 
 
+def batches_per_pass(n_windows: int, batch_size: int) -> int:
+    """Batches in one pass over ``n_windows`` windows (the last one may be short)."""
+    return -(-n_windows // batch_size)
+
+
 def start_batches(
     starts: np.ndarray, batch_size: int, shuffle_seed: int | None, *, repeat: bool
 ) -> tf.data.Dataset:
@@ -61,7 +66,7 @@ def start_batches(
     """
     n = len(starts)
     all_starts = tf.constant(starts, dtype=tf.int64)
-    n_batches = -(-n // batch_size)
+    n_batches = batches_per_pass(n, batch_size)
 
     def one_pass(key: tf.Tensor) -> tf.data.Dataset:
         order = all_starts

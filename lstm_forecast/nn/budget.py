@@ -13,9 +13,9 @@ import tensorflow as tf
 from ..config import TrainingConfig
 from ..data.windows import WindowSet
 from ..features.coding import WindowCoding
-from .batches import window_dataset
+from .batches import batches_per_pass, window_dataset
 
-__all__ = ["AUTO_EPOCH_WINDOWS", "Watched", "batches_per_pass", "epoch_steps", "watched_batches"]
+__all__ = ["AUTO_EPOCH_WINDOWS", "Watched", "epoch_steps", "watched_batches"]
 
 # training.steps_per_epoch auto: the most windows in an epoch.
 AUTO_EPOCH_WINDOWS = 10_000
@@ -41,11 +41,6 @@ def epoch_steps(training: TrainingConfig, n_windows: int) -> int | None:
         "one pass over all of them)"
     )
     return steps
-
-
-def batches_per_pass(n_windows: int, batch_size: int) -> int:
-    """Batches in one pass over ``n_windows`` windows (the last one may be short)."""
-    return -(-n_windows // batch_size)
 
 
 @dataclass(frozen=True)

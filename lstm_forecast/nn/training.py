@@ -24,8 +24,8 @@ from ..data.windows import WindowSet
 from ..errors import TrainingDiverged
 from ..features import Prepared
 from ..features.coding import WindowCoding
-from .batches import window_dataset
-from .budget import Watched, batches_per_pass, epoch_steps, watched_batches
+from .batches import batches_per_pass, window_dataset
+from .budget import Watched, epoch_steps, watched_batches
 from .callbacks import EpochLines, SignalsBetweenBatches, StopOnNonFiniteLoss
 from .compat import check_keras_for_multi_worker
 from .keras_file import as_forecaster
