@@ -96,6 +96,8 @@ def test_target_list_gives_targets_then_features(sales_config: Path) -> None:
         (["split.validation=-1"], "split.validation: a number of steps must be 0 or more"),
         (["split.validation=0.5", "split.test=0.5"], "leave nothing to train on"),
         (["model.cell=rnn"], "model.cell: input should be 'lstm' or 'gru'"),
+        (["data.calendar_features=sometimes"], "data.calendar_features: input should be 'auto'"),
+        (["data.calendar_features=[week]"], "'weekday', 'day_of_month', 'month' or 'day_of_year'"),
         (["data.freq=fortnightly"], "'fortnightly' is not a pandas frequency"),
         (["data.features=[sales]"], "column 'sales' is named more than once"),
         (["name=../escape"], "name: use letters, digits"),

@@ -7,13 +7,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from lstm_forecast.config import load_config
 from lstm_forecast.data import load_dataset
-from lstm_forecast.data.timeindex import future_index
+from lstm_forecast.data.timeindex import future_index, rows_per
 from lstm_forecast.features import Preprocessing
 from lstm_forecast.features.baselines import is_seasonal
-from lstm_forecast.features.calendar import calendar_columns
+from lstm_forecast.features.calendar import automatic_calendar, calendar_columns
 
 from .helpers import write_config, write_csv
 
@@ -142,3 +144,80 @@ def test_window_norm_auto_measures_a_seasonal_window_from_its_mean(
     assert is_seasonal(fitted.coding.baseline) == seasonal
     assert fitted.coding.window_norm == level
     assert fitted.to_json()["window_norm"] == level  # the bundle records the choice
+
+
+@pytest.mark.parametrize(
+    ("freq", "lookback", "train_rows", "chosen"),
+    [
+        ("D", 28, 3 * 365, ("day_of_year",)),  # the year is longer than the window
+        ("D", 28, 500, ()),  # under two years to learn it from
+        ("D", 400, 3 * 365, ()),  # the window spans the year itself
+        ("h", 24, 3 * 8760, ("weekday", "day_of_year")),
+        ("h", 168, 1000, ()),  # M4 hourly: the week fits the window, the year the data not
+        ("30min", 24, 20 * 336, ("hour", "weekday")),
+        ("MS", 6, 60, ("month",)),  # a yearly cycle of 12 rows is placed by its month
+        ("MS", 12, 60, ()),
+        ("W", 20, 200, ("day_of_year",)),
+    ],
+)
+def test_auto_calendar_places_the_rows_in_cycles_the_window_cannot_show(
+    freq: str, lookback: int, train_rows: int, chosen: tuple[str, ...]
+) -> None:
+    assert automatic_calendar(freq, lookback, train_rows) == chosen
+
+
+@given(
+    freq=st.sampled_from(["30min", "h", "D", "B", "W", "MS", "QS"]),
+    lookback=st.integers(1, 20_000),
+    longer=st.integers(0, 20_000),
+    train_rows=st.integers(1, 60_000),
+    more=st.integers(0, 60_000),
+)
+def test_auto_calendar_never_adds_a_cycle_for_a_longer_window_or_drops_one_for_more_data(
+    freq: str, lookback: int, longer: int, train_rows: int, more: int
+) -> None:
+    chosen = set(automatic_calendar(freq, lookback, train_rows))
+    assert set(automatic_calendar(freq, lookback + longer, train_rows)) <= chosen
+    assert set(automatic_calendar(freq, lookback, train_rows + more)) >= chosen
+
+
+def test_rows_per_cycle_follow_the_frequency() -> None:
+    day, week, year = pd.DateOffset(days=1), pd.DateOffset(weeks=1), pd.DateOffset(years=1)
+    assert [rows_per("h", c) for c in (day, week, year)] == [24, 168, 8760]
+    assert rows_per("MS", year) == 12
+    assert rows_per("W", year) == 52
+    assert rows_per("B", week) == 5
+    assert rows_per("MS", day) == 1  # one row per month: under 2 a day, never placed
+
+
+def _daily_preprocessing(tmp_path: Path, days: int, calendar: object) -> Preprocessing:
+    rng = np.random.default_rng(1)
+    t = np.arange(days)
+    frame = pd.DataFrame(
+        {
+            "day": pd.date_range("2010-01-01", periods=days, freq="D").strftime("%Y-%m-%d"),
+            "load": 20 + 8 * np.sin(2 * np.pi * t / 365.25) + rng.normal(0, 1, days),
+        }
+    )
+    config = load_config(
+        write_config(
+            tmp_path,
+            write_csv(tmp_path / "daily.csv", frame),
+            data={"time_column": "day", "target": "load", "calendar_features": calendar},
+            window={"lookback": 28, "horizon": 7},
+            split={"validation": 60, "test": 30},
+        )
+    )
+    fitted, prepared = Preprocessing.fit_transform(config, load_dataset(config.data))
+    assert prepared.stacked.shape[1] == 1 + 2 * len(fitted.calendar_features)
+    return fitted
+
+
+def test_auto_calendar_is_decided_in_training_and_recorded_for_predict(tmp_path: Path) -> None:
+    fitted = _daily_preprocessing(tmp_path, 3 * 365, "auto")
+    assert fitted.calendar_features == ("day_of_year",)
+    assert fitted.coding.future_columns == (1, 2)  # known over the horizon
+    assert fitted.to_json()["calendar_features"] == ["day_of_year"]
+    assert _daily_preprocessing(tmp_path, 400, "auto").calendar_features == ()
+    assert _daily_preprocessing(tmp_path, 3 * 365, []).calendar_features == ()
+    assert _daily_preprocessing(tmp_path, 400, ["weekday"]).calendar_features == ("weekday",)

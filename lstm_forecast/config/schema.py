@@ -51,8 +51,9 @@ class DataConfig(_Section):
     static_features: list[str] = []
     freq: str | None = None
     missing: MissingPolicy = "error"
-    # Cyclic (sin, cos) encodings of the timestamps, added as input columns.
-    calendar_features: list[CalendarFeature] = []
+    # Cyclic (sin, cos) encodings of the timestamps, added as input columns. auto: the
+    # place in each daily, weekly or yearly cycle longer than the window (features/calendar.py).
+    calendar_features: Literal["auto"] | list[CalendarFeature] = "auto"
     # Refuse a larger file before reading it (null: no cap): a runaway export must not
     # exhaust the memory of the machine a cron job shares.
     max_file_mb: PositiveInt | None = 4096

@@ -114,3 +114,13 @@ def season_length_for(freq: str) -> int:
     if offset.n != 1:
         return 1
     return _SEASONS.get(offset.name.split("-")[0], 1)
+
+
+def rows_per(freq: str, cycle: pd.DateOffset) -> float:
+    """How many rows at ``freq`` one ``cycle`` (a day, a week, a year) spans: 24 hourly
+    rows a day, 12 monthly rows a year; less than 1 when the rows are further apart."""
+    offset = to_offset(freq)
+    start = pd.Timestamp("2001-01-01")  # a Monday in a year of 365 days
+    if isinstance(offset, pd.offsets.Tick):  # a fixed step: divide, however fine it is
+        return (start + cycle - start) / pd.Timedelta(offset)
+    return float(len(pd.date_range(start, start + cycle, freq=offset, inclusive="left")))

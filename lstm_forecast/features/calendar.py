@@ -8,6 +8,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from ..data.timeindex import rows_per
+
 # Each calendar feature: its position within its cycle, in [0, 1).
 _CYCLES = {
     "hour": lambda t: (t.hour + t.minute / 60) / 24,
@@ -30,3 +32,30 @@ def calendar_columns(index: pd.DatetimeIndex, features: Sequence[str]) -> np.nda
 
 
 CALENDAR_FEATURES = tuple(_CYCLES)
+
+# The cycles ``auto`` considers, with the feature that places a row in each.
+_AUTO_CYCLES = (
+    (pd.DateOffset(days=1), "hour"),
+    (pd.DateOffset(weeks=1), "weekday"),
+    (pd.DateOffset(years=1), "day_of_year"),
+)
+
+
+def automatic_calendar(freq: str, lookback: int, shortest_train_rows: int) -> tuple[str, ...]:
+    """``data.calendar_features: auto``: the place in each daily, weekly or yearly cycle
+    that a window cannot show and the training data can teach.
+
+    A window of ``lookback`` rows shows where it stands in any cycle it spans, which the
+    network (and the seasonal baselines) read from the rows themselves; a longer cycle,
+    such as the year behind a daily series read 28 days at a time, it cannot see. Its
+    position is added when the cycle is longer than the window, holds at least two rows,
+    and every series' train part spans two whole cycles or more (each place in the cycle
+    seen twice). A yearly cycle of 12 or fewer rows is placed by ``month``.
+    """
+    chosen = []
+    for cycle, feature in _AUTO_CYCLES:
+        rows = rows_per(freq, cycle)
+        if rows < 2 or rows <= lookback or shortest_train_rows < 2 * rows:
+            continue
+        chosen.append("month" if feature == "day_of_year" and rows <= 12 else feature)
+    return tuple(chosen)

@@ -1,5 +1,6 @@
-"""What training decides on the train parts: each series' scaler and the window coding
-(its ``auto`` settings, the columns known ahead) (numpy; no TensorFlow)."""
+"""What training decides on the train parts: each series' scaler, the calendar features
+and the window coding (its ``auto`` settings, the columns known ahead) (numpy; no
+TensorFlow)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from ..data.split import SplitBounds
 from ..data.timeindex import season_length_for
 from ..errors import DataError
 from .baselines import baseline_for, is_seasonal
+from .calendar import automatic_calendar
 from .coding import WindowCoding, typical_spread
 from .scaling import Scaler, check_positive
 
@@ -32,18 +34,32 @@ def fit_scalers(config: Config, dataset: Dataset, bounds: Sequence[SplitBounds])
     ]
 
 
-def future_columns(config: Config, dataset: Dataset) -> tuple[int, ...]:
+def future_columns(config: Config, dataset: Dataset, n_calendar: int) -> tuple[int, ...]:
     """The model-row columns known over the horizon: ``data.future_features``, then the
-    calendar columns (``model_rows`` puts them after the data columns)."""
+    ``n_calendar`` calendar features' columns (``model_rows`` puts them after the data
+    columns, two each)."""
     data = tuple(dataset.columns.index(c) for c in config.data.future_features)
-    calendar = range(
-        len(dataset.columns), len(dataset.columns) + 2 * len(config.data.calendar_features)
-    )
+    calendar = range(len(dataset.columns), len(dataset.columns) + 2 * n_calendar)
     return (*data, *calendar)
 
 
+def calendar_for(
+    config: Config, dataset: Dataset, bounds: Sequence[SplitBounds]
+) -> tuple[str, ...]:
+    """``data.calendar_features``, with ``auto`` decided on the train parts."""
+    chosen = config.data.calendar_features
+    if chosen != "auto":
+        return tuple(chosen)
+    shortest = min(b.train_end for b in bounds)
+    return automatic_calendar(dataset.freq, config.window.lookback, shortest)
+
+
 def window_coding(
-    config: Config, dataset: Dataset, bounds: Sequence[SplitBounds], scaled: Sequence[np.ndarray]
+    config: Config,
+    dataset: Dataset,
+    bounds: Sequence[SplitBounds],
+    scaled: Sequence[np.ndarray],
+    calendar: Sequence[str],
 ) -> WindowCoding:
     """The coding of the config, with its ``auto`` settings decided on the data."""
     chosen = config.evaluation.season_length
@@ -72,7 +88,7 @@ def window_coding(
             n_targets=dataset.n_targets,
             n_levelled=len(dataset.columns),
             quantile_levels=tuple(config.model.quantiles),
-            future_columns=future_columns(config, dataset),
+            future_columns=future_columns(config, dataset, len(calendar)),
         )
     except ValueError as exc:
         raise DataError(f"{exc}; raise the lookback or set evaluation.season_length") from None

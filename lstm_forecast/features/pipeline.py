@@ -24,7 +24,7 @@ from ..data.timeindex import future_index
 from ..errors import DataError, first_few
 from . import record
 from .coding import WindowCoding
-from .fit import fit_scalers, window_coding
+from .fit import calendar_for, fit_scalers, window_coding
 from .prepared import Prepared, model_rows, stacked_rows
 from .scaling import Scaler, check_positive
 
@@ -84,12 +84,12 @@ class Preprocessing:
         scalers = fit_scalers(config, dataset, bounds)
         static_scaler = Scaler.fit("standard", np.stack([s.static for s in dataset.series]))
         embedded = config.model.series_embedding > 0
-        calendar = tuple(config.data.calendar_features)
+        calendar = calendar_for(config, dataset, bounds)
         rows = [
             model_rows(s, scaler, calendar, static_scaler, k if embedded else None)
             for k, (s, scaler) in enumerate(zip(dataset.series, scalers, strict=True))
         ]
-        coding = window_coding(config, dataset, bounds, rows)
+        coding = window_coding(config, dataset, bounds, rows, calendar)
         fitted = cls(
             columns=dataset.columns,
             n_targets=dataset.n_targets,

@@ -3,6 +3,7 @@ windows, train the network. ``train``, ``backtest`` and ``tune`` all go through 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -19,6 +20,8 @@ if TYPE_CHECKING:
     import keras
 
     from ..nn.training import Trained
+
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,12 @@ def fit_forecaster(
         preprocessing, prepared = Preprocessing.fit_transform(
             config, dataset, warn_skipped=warn_skipped
         )
+        if config.data.calendar_features == "auto" and preprocessing.calendar_features:
+            _log.info(
+                "calendar inputs: %s, the place in a cycle longer than the window "
+                "(data.calendar_features)",
+                ", ".join(preprocessing.calendar_features),
+            )
     validation = prepared.windows("validation")
     if without_validation is not None and not len(validation):
         raise ConfigError(without_validation)
