@@ -34,9 +34,15 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import yaml
+
+if TYPE_CHECKING:  # typing only: the imports cost seconds, and run in the workers
+    from lstm_forecast.config import Config
+    from lstm_forecast.scoring.evaluation import SeriesForecasts
+    from lstm_forecast.workflows.fitting import Fitted
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -164,31 +170,51 @@ def make_ours(overrides: Sequence[str]) -> Model:
     def ours(y: np.ndarray, origins: list[int], spec: Spec, seed: int) -> Forecasts:
         """Our shipped default config, with only the data and window keys set; trained on
         the data before the first origin (split.test covers the 3 horizons)."""
-        from lstm_forecast.config import load_config
-        from lstm_forecast.data import load_dataset
-        from lstm_forecast.scoring.evaluation import evaluate_at
-        from lstm_forecast.workflows.fitting import fit_forecaster
-
-        with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / f"{spec.name}.yaml"
-            path.write_text(yaml.safe_dump(_our_config(spec, folder, len(origins))))
-            config = load_config(path, [*overrides, f"training.seed={seed}"])
-        fitted = fit_forecaster(config, _only_series(load_dataset(config.data), spec.symbol))
-        evaluation = evaluate_at(
-            fitted.prepared,
-            fitted.forecaster,
-            [np.array(origins)],
-            quantile_levels=config.model.quantiles,
-        )
-        (series,) = evaluation.series
-        if len(series.origins) != len(origins):
-            raise RuntimeError(f"{spec.name}: only {len(series.origins)} origins scored")
+        config, fitted = fit_ours(spec, len(origins), [*overrides, f"training.seed={seed}"])
+        series = our_forecasts(fitted, spec, origins, config.model.quantiles)
         interval = None
         if series.quantiles is not None:
             interval = (series.quantiles[:, :, 0, 0], series.quantiles[:, :, 0, -1])
         return Forecasts(series.forecasts["model"][:, :, 0], fitted.trained.seconds, interval)
 
     return ours
+
+
+def fit_ours(
+    spec: Spec, n_origins: int, overrides: Sequence[str], callbacks: Sequence[Any] = ()
+) -> tuple[Config, Fitted]:
+    """Our config for ``spec`` with ``overrides``, and the forecaster it trains on the data
+    before the first of ``n_origins`` origins (``callbacks`` ride along with Keras')."""
+    from lstm_forecast.config import load_config
+    from lstm_forecast.data import load_dataset
+    from lstm_forecast.workflows.fitting import fit_forecaster
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"{spec.name}.yaml"
+        path.write_text(yaml.safe_dump(_our_config(spec, folder, n_origins)))
+        config = load_config(path, overrides)
+    dataset = _only_series(load_dataset(config.data), spec.symbol)
+    return config, fit_forecaster(config, dataset, callbacks=callbacks)
+
+
+def our_forecasts(
+    fitted: Fitted, spec: Spec, origins: list[int], quantiles: Sequence[float] = ()
+) -> SeriesForecasts:
+    """The series' scored forecasts of ``fitted`` at ``origins`` (every one, or an error)."""
+    from lstm_forecast.scoring.evaluation import evaluate_at
+
+    evaluation = evaluate_at(
+        fitted.prepared, fitted.forecaster, [np.array(origins)], quantile_levels=quantiles
+    )
+    (series,) = evaluation.series
+    if len(series.origins) != len(origins):
+        raise RuntimeError(f"{spec.name}: only {len(series.origins)} origins scored")
+    return series
+
+
+def origins_for(y: np.ndarray, spec: Spec, n_origins: int = ORIGINS) -> list[int]:
+    """``n_origins`` origins whose horizons tile the end of ``y``."""
+    return [len(y) - (n_origins - k) * spec.horizon for k in range(n_origins)]
 
 
 def _our_config(spec: Spec, folder: str, n_origins: int) -> dict[str, object]:
@@ -272,7 +298,7 @@ def run(
     results: dict[str, dict[str, Result]] = {}
     for spec in specs:
         y = load_values(spec)
-        origins = [len(y) - (n_origins - k) * spec.horizon for k in range(n_origins)]
+        origins = origins_for(y, spec, n_origins)
         results[spec.name] = {}
         for name, model in models.items():
             if (spec.name, name) in seedless:

@@ -15,11 +15,8 @@ from __future__ import annotations
 
 import argparse
 import os
-import tempfile
-from pathlib import Path
 
 import numpy as np
-import yaml
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import accuracy  # the benchmark's datasets, config and scoring
@@ -43,11 +40,6 @@ def epoch_scores(spec: accuracy.Spec, seed: int, patience: int) -> tuple[np.ndar
     MASE of each epoch's weights (index 0: before training)."""
     import keras
 
-    from lstm_forecast.config import load_config
-    from lstm_forecast.data import load_dataset
-    from lstm_forecast.scoring.evaluation import evaluate_at
-    from lstm_forecast.workflows.fitting import fit_forecaster
-
     class KeepEpochs(keras.callbacks.Callback):
         def on_train_begin(self, logs: object = None) -> None:
             self.weights = [self.model.get_weights()]
@@ -56,21 +48,14 @@ def epoch_scores(spec: accuracy.Spec, seed: int, patience: int) -> tuple[np.ndar
             self.weights.append(self.model.get_weights())
 
     y = accuracy.load_values(spec)
-    origins = [len(y) - (accuracy.ORIGINS - k) * spec.horizon for k in range(accuracy.ORIGINS)]
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / f"{spec.name}.yaml"
-        path.write_text(yaml.safe_dump(accuracy._our_config(spec, folder, len(origins))))
-        config = load_config(
-            path, [f"training.seed={seed}", f"training.early_stopping_patience={patience}"]
-        )
-    dataset = accuracy._only_series(load_dataset(config.data), spec.symbol)
+    origins = accuracy.origins_for(y, spec)
     epochs = KeepEpochs()
-    result = fit_forecaster(config, dataset, callbacks=[epochs])
+    overrides = [f"training.seed={seed}", f"training.early_stopping_patience={patience}"]
+    _, result = accuracy.fit_ours(spec, len(origins), overrides, callbacks=[epochs])
     mase = []
     for weights in epochs.weights:
         result.trained.model.set_weights(weights)
-        evaluation = evaluate_at(result.prepared, result.forecaster, [np.array(origins)])
-        (series,) = evaluation.series
+        series = accuracy.our_forecasts(result, spec, origins)
         forecasts = accuracy.Forecasts(series.forecasts["model"][:, :, 0], 0.0)
         mase.append(accuracy.score(y, forecasts, origins, spec).mase)
     return np.array(result.trained.members[0].history["val_loss"]), np.array(mase)
