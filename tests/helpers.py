@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import importlib.util
+import math
 import os
 import subprocess
 import sys
@@ -215,3 +216,17 @@ def hide_module(monkeypatch: pytest.MonkeyPatch, hidden: str) -> None:
         return None if name == hidden else find_spec(name, *args)
 
     monkeypatch.setattr(importlib.util, "find_spec", without)
+
+
+def usable_cores(cpu_max: Path) -> int:
+    """Cores this process may run on, capped by the cgroup v2 CPU quota in ``cpu_max``
+    (``/sys/fs/cgroup/cpu.max``: "QUOTA PERIOD" or "max PERIOD") when one is set."""
+    affinity = getattr(os, "sched_getaffinity", None)
+    cores = (len(affinity(0)) if affinity else os.cpu_count()) or 1
+    try:
+        quota, period = cpu_max.read_text().split()[:2]
+        if quota == "max":
+            return cores
+        return max(1, min(cores, math.ceil(int(quota) / int(period))))
+    except (OSError, ValueError):
+        return cores  # no cgroup v2 file, or one this code does not read
