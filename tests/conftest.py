@@ -33,4 +33,4 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
     when set (None leaves it to pytest-xdist)."""
     if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
         return None
-    return usable_cores(Path("/sys/fs/cgroup/cpu.max"))
+    return usable_cores()

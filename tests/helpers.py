@@ -218,15 +218,20 @@ def hide_module(monkeypatch: pytest.MonkeyPatch, hidden: str) -> None:
     monkeypatch.setattr(importlib.util, "find_spec", without)
 
 
-def usable_cores(cpu_max: Path) -> int:
-    """Cores this process may run on, capped by the cgroup v2 CPU quota in ``cpu_max``
-    (``/sys/fs/cgroup/cpu.max``: "QUOTA PERIOD" or "max PERIOD") when one is set."""
+def usable_cores(cgroup: Path = Path("/sys/fs/cgroup")) -> int:
+    """Cores this process may run on, capped by a CPU quota when one is set: cgroup v2's
+    ``cpu.max`` ("QUOTA PERIOD" or "max PERIOD") or v1's ``cpu/cpu.cfs_quota_us`` and
+    ``cpu/cpu.cfs_period_us`` (quota -1: none)."""
     affinity = getattr(os, "sched_getaffinity", None)
     cores = (len(affinity(0)) if affinity else os.cpu_count()) or 1
     try:
-        quota, period = cpu_max.read_text().split()[:2]
-        if quota == "max":
+        if (cgroup / "cpu.max").exists():
+            quota, period = (cgroup / "cpu.max").read_text().split()[:2]
+        else:
+            quota = (cgroup / "cpu" / "cpu.cfs_quota_us").read_text().strip()
+            period = (cgroup / "cpu" / "cpu.cfs_period_us").read_text().strip()
+        if quota in ("max", "-1"):
             return cores
         return max(1, min(cores, math.ceil(int(quota) / int(period))))
     except (OSError, ValueError):
-        return cores  # no cgroup v2 file, or one this code does not read
+        return cores  # no quota file, or one this code does not read

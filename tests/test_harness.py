@@ -9,22 +9,37 @@ import pytest
 from .helpers import usable_cores
 
 
+def quota_v2(folder: Path, text: str) -> Path:
+    (folder / "cpu.max").write_text(text)
+    return folder
+
+
+def quota_v1(folder: Path, quota: str, period: str = "100000") -> Path:
+    (folder / "cpu").mkdir(exist_ok=True)
+    (folder / "cpu" / "cpu.cfs_quota_us").write_text(quota + "\n")
+    (folder / "cpu" / "cpu.cfs_period_us").write_text(period + "\n")
+    return folder
+
+
 def test_a_cpu_quota_caps_the_workers_at_the_cores_it_pays_for(tmp_path: Path) -> None:
-    cpu_max = tmp_path / "cpu.max"
-    cpu_max.write_text("max 100000\n")
-    cores = usable_cores(cpu_max)
+    cores = usable_cores(quota_v2(tmp_path, "max 100000\n"))
     assert cores >= 1
-    cpu_max.write_text("100000 100000\n")
-    assert usable_cores(cpu_max) == 1
-    cpu_max.write_text("150000 100000\n")  # 1.5 cores: the half core still runs a worker
-    assert usable_cores(cpu_max) == min(2, cores)
-    cpu_max.write_text(f"{100000 * (cores + 8)} 100000\n")  # a quota above the cores
-    assert usable_cores(cpu_max) == cores
+    assert usable_cores(quota_v2(tmp_path, "100000 100000\n")) == 1
+    # 1.5 cores: the half core still runs a worker.
+    assert usable_cores(quota_v2(tmp_path, "150000 100000\n")) == min(2, cores)
+    above = f"{100000 * (cores + 8)} 100000\n"  # a quota above the cores
+    assert usable_cores(quota_v2(tmp_path, above)) == cores
+
+
+def test_a_cgroup_v1_quota_is_read_too(tmp_path: Path) -> None:
+    cores = usable_cores(tmp_path / "absent")
+    assert usable_cores(quota_v1(tmp_path, "50000")) == 1
+    assert usable_cores(quota_v1(tmp_path, "-1")) == cores
+    assert usable_cores(quota_v1(tmp_path, str(100000 * (cores + 8)))) == cores
 
 
 @pytest.mark.parametrize("text", [None, "", "garbage", "max", "x 100000"])
 def test_a_missing_or_unreadable_quota_leaves_the_cores(tmp_path: Path, text: str | None) -> None:
-    cpu_max = tmp_path / "cpu.max"
     if text is not None:
-        cpu_max.write_text(text)
-    assert usable_cores(cpu_max) == usable_cores(tmp_path / "absent")
+        quota_v2(tmp_path, text)
+    assert usable_cores(tmp_path) == usable_cores(tmp_path / "absent")
