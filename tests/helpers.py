@@ -225,11 +225,12 @@ def usable_cores(cgroup: Path = Path("/sys/fs/cgroup")) -> int:
     affinity = getattr(os, "sched_getaffinity", None)
     cores = (len(affinity(0)) if affinity else os.cpu_count()) or 1
     try:
-        if (cgroup / "cpu.max").exists():
-            quota, period = (cgroup / "cpu.max").read_text().split()[:2]
+        v2, v1 = cgroup / "cpu.max", cgroup / "cpu"
+        if v2.exists():
+            quota, period = v2.read_text().split()[:2]
         else:
-            quota = (cgroup / "cpu" / "cpu.cfs_quota_us").read_text().strip()
-            period = (cgroup / "cpu" / "cpu.cfs_period_us").read_text().strip()
+            quota = (v1 / "cpu.cfs_quota_us").read_text().strip()
+            period = (v1 / "cpu.cfs_period_us").read_text().strip()
         if quota in ("max", "-1"):
             return cores
         return max(1, min(cores, math.ceil(int(quota) / int(period))))
