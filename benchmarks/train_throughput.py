@@ -33,6 +33,7 @@ def measure(config_path: Path, epochs: int, rounds: int) -> tuple[int, float, fl
     from lstm_forecast.config import load_config
     from lstm_forecast.data import load_dataset
     from lstm_forecast.features import Preprocessing
+    from lstm_forecast.nn.budget import batch_size_for
     from lstm_forecast.nn.network import network_for
     from lstm_forecast.nn.training import fit
 
@@ -77,7 +78,7 @@ def measure(config_path: Path, epochs: int, rounds: int) -> tuple[int, float, fl
         plain_model.fit(
             x,
             y,
-            batch_size=training.batch_size,
+            batch_size=batch_size_for(training, len(train)),
             epochs=epochs + (round_ == 0),
             shuffle=True,
             verbose=0,

@@ -54,7 +54,13 @@ GOOD_ROWS = "".join(f"2000-{m:02d},{m}\n" for m in range(1, 13))
         ("missing_config", ["config file not found"]),
         ("syntax_error", ["line 3: YAML error"]),
         ("unknown_key", ["unknown key 'training.epoch'", "did you mean 'epochs'"]),
-        ("wrong_type", ["training.batch_size: input should be a valid integer", "'32'"]),
+        (
+            "wrong_type",
+            [
+                "training.batch_size: input should be 'auto' or input should be a valid integer",
+                "'32'",
+            ],
+        ),
         ("missing_target", ["column 'units' not found", "'month', 'sales'"]),
         ("missing_time", ["column 'date' not found"]),
         ("non_numeric", ["column 'sales': non-numeric value 'n/a?' at line 4"]),

@@ -87,7 +87,10 @@ def test_target_list_gives_targets_then_features(sales_config: Path) -> None:
     [
         (["training.epoch=5"], "unknown key 'training.epoch' (did you mean 'epochs'?)"),
         (["trainin.epochs=5"], "unknown key 'trainin' (did you mean 'training'?)"),
-        (["training.batch_size='32'"], "training.batch_size: input should be a valid integer"),
+        (
+            ["training.batch_size='32'"],
+            "training.batch_size: input should be 'auto' or input should be a valid integer",
+        ),
         (["data.target=no"], "YAML reads yes/no/on/off/true/false as booleans"),
         (["window.lookback=0"], "window.lookback: input should be greater than 0"),
         (["window.horizon=-3"], "window.horizon: input should be greater than 0"),

@@ -128,14 +128,34 @@ def test_an_auto_epoch_is_one_pass_or_10000_windows_and_the_log_says_so(
     auto = TrainingConfig()
     assert auto.steps_per_epoch == "auto"
     with caplog.at_level("INFO", logger="lstm_forecast"):
-        assert epoch_steps(auto, 10_000) is None  # one pass
+        assert epoch_steps(auto, 10_000, 32) is None  # one pass
         assert not caplog.messages
-        assert epoch_steps(auto, 264_490) == 313  # ceil(10,000 / 32)
+        assert epoch_steps(auto, 264_490, 32) == 313  # ceil(10,000 / 32)
     (message,) = caplog.messages
     assert "313 batches of 32 drawn at random from the 264,490 training windows" in message
-    assert epoch_steps(TrainingConfig(batch_size=128), 264_490) == 79
-    assert epoch_steps(TrainingConfig(steps_per_epoch=None), 264_490) is None
-    assert epoch_steps(TrainingConfig(steps_per_epoch=7), 100) == 7
+    assert epoch_steps(auto, 264_490, 128) == 79
+    assert epoch_steps(TrainingConfig(steps_per_epoch=None), 264_490, 32) is None
+    assert epoch_steps(TrainingConfig(steps_per_epoch=7), 100, 32) == 7
+
+
+def test_an_auto_batch_grows_only_past_an_auto_epoch_and_the_log_says_so(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from lstm_forecast.config import TrainingConfig
+    from lstm_forecast.nn.budget import AUTO_EPOCH_WINDOWS, batch_size_for
+
+    auto = TrainingConfig()
+    assert auto.batch_size == "auto"
+    with caplog.at_level("INFO", logger="lstm_forecast"):
+        assert batch_size_for(auto, 7) == 32
+        assert batch_size_for(auto, AUTO_EPOCH_WINDOWS) == 32
+        assert not caplog.messages
+        assert batch_size_for(auto, AUTO_EPOCH_WINDOWS + 1) == 128
+    (message,) = caplog.messages
+    assert "batches of 128 windows" in message and "10,000 training windows" in message
+    # A number is kept whatever the data.
+    assert batch_size_for(TrainingConfig(batch_size=16), 264_490) == 16
+    assert batch_size_for(TrainingConfig(batch_size=512), 7) == 512
 
 
 def test_linear_skip_auto_is_penalised_below_ten_windows_per_input() -> None:

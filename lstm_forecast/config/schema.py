@@ -199,7 +199,8 @@ class ModelConfig(_Section):
 
 class TrainingConfig(_Section):
     epochs: PositiveInt = 200
-    batch_size: PositiveInt = 32
+    # Windows per batch. auto: 32, or 128 above AUTO_EPOCH_WINDOWS training windows.
+    batch_size: Literal["auto"] | PositiveInt = "auto"
     # Batches per epoch, drawn at random from all training windows (null: one pass over
     # every window). auto: one pass, or AUTO_EPOCH_WINDOWS windows when there are more.
     steps_per_epoch: Literal["auto"] | PositiveInt | None = "auto"

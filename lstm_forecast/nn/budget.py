@@ -1,6 +1,6 @@
-"""What a training looks at between checks: the size of an epoch
-(``training.steps_per_epoch``) and the validation windows early stopping watches
-(TensorFlow)."""
+"""What a training looks at between checks: the size of a batch and of an epoch
+(``training.batch_size``, ``training.steps_per_epoch``) and the validation windows early
+stopping watches (TensorFlow)."""
 
 from __future__ import annotations
 
@@ -15,16 +15,47 @@ from ..data.windows import WindowSet
 from ..features.coding import WindowCoding
 from .batches import batches_per_pass, window_dataset
 
-__all__ = ["AUTO_EPOCH_WINDOWS", "Watched", "epoch_steps", "watched_batches"]
+__all__ = [
+    "AUTO_BATCH",
+    "AUTO_BATCH_MANY",
+    "AUTO_EPOCH_WINDOWS",
+    "Watched",
+    "batch_size_for",
+    "epoch_steps",
+    "watched_batches",
+]
 
 # training.steps_per_epoch auto: the most windows in an epoch.
 AUTO_EPOCH_WINDOWS = 10_000
+# training.batch_size auto: windows per batch, and per batch when the training windows are
+# more than an auto epoch holds. Why these: benchmarks/README.md.
+AUTO_BATCH = 32
+AUTO_BATCH_MANY = 128
 
 _log = logging.getLogger(__name__)
 
 
-def epoch_steps(training: TrainingConfig, n_windows: int) -> int | None:
-    """Batches per epoch (None: one pass over the ``n_windows`` training windows).
+def batch_size_for(training: TrainingConfig, n_windows: int) -> int:
+    """Windows per batch for ``n_windows`` training windows.
+
+    ``auto`` is ``AUTO_BATCH``, or ``AUTO_BATCH_MANY`` when the windows are more than an
+    auto epoch holds: there an epoch is a sample of the windows anyway, and one model
+    over many series learns from steadier gradients in fewer, cheaper steps.
+    """
+    if training.batch_size != "auto":
+        return training.batch_size
+    if n_windows <= AUTO_EPOCH_WINDOWS:
+        return AUTO_BATCH
+    _log.info(
+        f"batches of {AUTO_BATCH_MANY} windows, as there are more than "
+        f"{AUTO_EPOCH_WINDOWS:,} training windows (training.batch_size: auto)"
+    )
+    return AUTO_BATCH_MANY
+
+
+def epoch_steps(training: TrainingConfig, n_windows: int, batch_size: int) -> int | None:
+    """Batches of ``batch_size`` per epoch (None: one pass over the ``n_windows`` training
+    windows).
 
     ``auto`` caps an epoch at ``AUTO_EPOCH_WINDOWS`` windows, so that early stopping and
     progress come at least that often however many windows the data holds, and a
@@ -34,9 +65,9 @@ def epoch_steps(training: TrainingConfig, n_windows: int) -> int | None:
         return training.steps_per_epoch
     if n_windows <= AUTO_EPOCH_WINDOWS:
         return None
-    steps = math.ceil(AUTO_EPOCH_WINDOWS / training.batch_size)
+    steps = math.ceil(AUTO_EPOCH_WINDOWS / batch_size)
     _log.info(
-        f"an epoch is {steps:,} batches of {training.batch_size} drawn at random from the "
+        f"an epoch is {steps:,} batches of {batch_size} drawn at random from the "
         f"{n_windows:,} training windows (training.steps_per_epoch: auto; null makes it "
         "one pass over all of them)"
     )

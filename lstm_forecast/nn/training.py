@@ -25,7 +25,7 @@ from ..errors import TrainingDiverged
 from ..features import Prepared
 from ..features.coding import WindowCoding
 from .batches import batches_per_pass, window_dataset
-from .budget import Watched, epoch_steps, watched_batches
+from .budget import Watched, batch_size_for, epoch_steps, watched_batches
 from .callbacks import EpochLines, SignalsBetweenBatches, StopOnNonFiniteLoss
 from .compat import check_keras_for_multi_worker
 from .keras_file import as_forecaster
@@ -194,8 +194,9 @@ def fit(
     model.compile(optimizer=optimizer, loss=loss)
     if isinstance(tf.distribute.get_strategy(), tf.distribute.MultiWorkerMirroredStrategy):
         fit_across_workers(model)
-    steps_per_epoch = epoch_steps(training, len(train_windows))
-    validation = watched_batches(validation_windows, coding, training.batch_size, steps_per_epoch)
+    batch_size = batch_size_for(training, len(train_windows))
+    steps_per_epoch = epoch_steps(training, len(train_windows), batch_size)
+    validation = watched_batches(validation_windows, coding, batch_size, steps_per_epoch)
     monitor = "loss" if validation is None else "val_loss"
     start_val_loss = None if validation is None else _baseline_loss(model, loss, validation)
     started = time.perf_counter()
@@ -208,12 +209,11 @@ def fit(
             window_dataset(
                 train_windows,
                 coding,
-                training.batch_size,
+                batch_size,
                 shuffle_seed=training.seed,
                 repeat=True,
             ),
-            steps_per_epoch=steps_per_epoch
-            or batches_per_pass(len(train_windows), training.batch_size),
+            steps_per_epoch=steps_per_epoch or batches_per_pass(len(train_windows), batch_size),
             validation_data=None if validation is None else validation.batches,
             validation_steps=None if validation is None else validation.steps,
             epochs=training.epochs,
