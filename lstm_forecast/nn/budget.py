@@ -27,8 +27,8 @@ __all__ = [
 
 # training.steps_per_epoch auto: the most windows in an epoch.
 AUTO_EPOCH_WINDOWS = 10_000
-# training.batch_size auto: windows per batch, and per batch when the training windows are
-# more than an auto epoch holds. Why these: benchmarks/README.md.
+# training.batch_size auto: AUTO_BATCH windows per batch, or AUTO_BATCH_MANY when the
+# training windows are more than an auto epoch holds. Why these: benchmarks/README.md.
 AUTO_BATCH = 32
 AUTO_BATCH_MANY = 128
 
