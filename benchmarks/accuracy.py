@@ -170,8 +170,8 @@ def make_ours(overrides: Sequence[str]) -> Model:
     def ours(y: np.ndarray, origins: list[int], spec: Spec, seed: int) -> Forecasts:
         """Our shipped default config, with only the data and window keys set; trained on
         the data before the first origin (split.test covers the 3 horizons)."""
-        config, fitted = fit_ours(spec, len(origins), [*overrides, f"training.seed={seed}"])
-        series = our_forecasts(fitted, spec, origins, config.model.quantiles)
+        _, fitted = fit_ours(spec, len(origins), [*overrides, f"training.seed={seed}"])
+        series = our_forecasts(fitted, spec, origins)
         interval = None
         if series.quantiles is not None:
             interval = (series.quantiles[:, :, 0, 0], series.quantiles[:, :, 0, -1])
@@ -197,15 +197,11 @@ def fit_ours(
     return config, fit_forecaster(config, dataset, callbacks=callbacks)
 
 
-def our_forecasts(
-    fitted: Fitted, spec: Spec, origins: list[int], quantiles: Sequence[float] = ()
-) -> SeriesForecasts:
+def our_forecasts(fitted: Fitted, spec: Spec, origins: list[int]) -> SeriesForecasts:
     """The series' scored forecasts of ``fitted`` at ``origins`` (every one, or an error)."""
     from lstm_forecast.scoring.evaluation import evaluate_at
 
-    evaluation = evaluate_at(
-        fitted.prepared, fitted.forecaster, [np.array(origins)], quantile_levels=quantiles
-    )
+    evaluation = evaluate_at(fitted.prepared, fitted.forecaster, [np.array(origins)])
     (series,) = evaluation.series
     if len(series.origins) != len(origins):
         raise RuntimeError(f"{spec.name}: only {len(series.origins)} origins scored")

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import lstm_forecast as lf
 from lstm_forecast.scoring.importance import InputBlock, permutation_importance
 
 from .helpers import (
@@ -73,6 +74,14 @@ def test_the_one_feature_the_target_depends_on_ranks_first_by_far(
     first, second = table["mase_increase"].iloc[:2]
     assert first > 5 * max(second, 0.01), table
     assert ran.out.splitlines()[2].split()[:2] == ["driver", "feature"]  # printed the same
+
+
+def test_explain_starts_from_the_mase_evaluate_prints(driven: Path) -> None:
+    """One scoring path: the MASE explain shuffles away from is evaluate's, to the digit."""
+    evaluated = lf.evaluate(driven).overall()["model"]["mase"]
+    explained = lf.explain(driven, repeats=1)
+    assert explained.base_mase == evaluated
+    assert explained.n_windows == lf.evaluate(driven).n_origins
 
 
 def test_explain_never_imports_tensorflow_and_draws_its_table(driven: Path, tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ import pytest
 from lstm_forecast.bundle.store import load_bundle, write_manifest
 from lstm_forecast.bundle.trust import check_keras_archive
 from lstm_forecast.nn import keras_file
+from lstm_forecast.workflows.bundle_data import read_bundle_data
 from lstm_forecast.workflows.predict import predict
 
 from .helpers import (
@@ -37,7 +38,7 @@ def all_windows(run_dir: Path) -> np.ndarray:
     """Every input window of every series of the training data, scaled (at most 300)."""
     bundle = load_bundle(run_dir)
     pre = bundle.preprocessing
-    dataset = bundle.read_data()
+    dataset = read_bundle_data(bundle)
     windows = []
     for series in dataset.series:
         rows = pre.rows(series, pre.scalers[series.id])

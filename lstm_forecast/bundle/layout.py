@@ -7,12 +7,10 @@ bundle without ``model.onnx``; a bundle with it is read with ONNX Runtime alone.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import json
 import logging
 import platform
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -22,14 +20,13 @@ import numpy as np
 import pandas as pd
 
 from .. import __version__
-from ..config import Config, MissingPolicy, validate_config
+from ..config import Config, validate_config
 from ..config.safe_yaml import parse_yaml
-from ..data import Dataset, load_dataset
-from ..errors import BundleError, ConfigError, DataError, first_few
+from ..errors import BundleError, ConfigError
 from ..features import Prepared, Preprocessing
-from ..features.coding import forecaster_of
+from ..features.forecasts import Forecaster, forecaster_of
 from ..nn.onnx_runtime import load_onnx_network
-from ..scoring.evaluation import Evaluation, Forecaster
+from ..scoring.evaluation import Evaluation
 from .trust import METADATA_SCHEMA, METRICS_SCHEMA, check_json_member, check_keras_archive
 
 if TYPE_CHECKING:
@@ -76,52 +73,6 @@ class Bundle:
     preprocessing: Preprocessing
     metadata: dict[str, Any]
     forecaster: Forecaster
-
-    def read_data(
-        self,
-        data_path: Path | None = None,
-        *,
-        missing: MissingPolicy | None = None,
-        future_rows: int = 0,
-    ) -> Dataset:
-        """The training data recorded in the bundle, or ``data_path``, read as the bundle
-        was trained: same columns, missing-value policy (unless ``missing`` is given) and
-        frequency, without the series left out of training. ``future_rows``: each series
-        ends with that many rows of future-known values (``load_dataset``)."""
-        pre = self.preprocessing
-        changes: dict[str, Any] = {"freq": pre.freq}
-        if missing is not None:
-            changes["missing"] = missing
-        data_cfg = self.config.data.model_copy(update=changes)
-        if data_path is None and not data_cfg.path.is_file():
-            raise DataError(
-                "the training CSV recorded in the bundle is not here; pass the data with --data",
-                where=data_cfg.path,
-            )
-        try:
-            dataset = _without_skipped(
-                load_dataset(data_cfg, data_path, future_rows=future_rows), pre.skipped
-            )
-        except DataError as exc:
-            if _ADVISES_CONFIG.search(exc.what) is None:
-                raise
-            raise DataError(f"{exc.what}; {_READ_AS_TRAINED}", where=exc.where) from None
-        if dataset.columns != pre.columns:
-            raise BundleError(
-                f"{CONFIG_FILE} and {PREPROCESSING_FILE} disagree on columns "
-                f"({list(dataset.columns)} vs {list(pre.columns)})",
-                where=self.run_dir,
-            )
-        return dataset
-
-
-# Data errors advise a config key (data.missing, data.freq); a bundle's reader cannot
-# take one, so the advice says how it applies.
-_ADVISES_CONFIG = re.compile(r"\b(set|check) data\.")
-_READ_AS_TRAINED = (
-    "a bundle reads data as it was trained (its config.yaml), so fix the file, or retrain "
-    "with that setting (predict takes --missing for data.missing)"
-)
 
 
 def is_member_name(name: str) -> bool:
@@ -260,22 +211,3 @@ def _read_config(path: Path) -> Config:
         raise BundleError(f"invalid config ({exc.what})", where=path) from None
     except (OSError, ValueError) as exc:
         raise BundleError(f"unreadable config ({exc})", where=path) from None
-
-
-def _without_skipped(dataset: Dataset, skipped: frozenset[str]) -> Dataset:
-    """``dataset`` without the series left out of training as too short (the model has no
-    scaler for them; metrics.json lists them)."""
-    left_out = [s.id for s in dataset.series if s.id in skipped]
-    if not left_out:
-        return dataset
-    _log.warning(
-        f"{dataset.path}: {len(left_out)} series left out of training as too short "
-        f"have no forecast: {first_few(left_out)}"
-    )
-    kept = tuple(s for s in dataset.series if s.id not in skipped)
-    if not kept:
-        raise DataError(
-            "every series in the file was left out of training as too short",
-            where=dataset.path,
-        )
-    return dataclasses.replace(dataset, series=kept)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from ..errors import ExitCode
 from .options import (
     csv_output_option,
     data_option,
@@ -19,9 +20,6 @@ from .process import handles_errors
 
 if TYPE_CHECKING:
     from ..config import MissingPolicy
-
-# DESIGN.md's exit code for "detect --fail-on-anomaly found at least one anomaly".
-EXIT_ANOMALY = 10
 
 
 @click.command()
@@ -45,7 +43,7 @@ EXIT_ANOMALY = 10
 @click.option(
     "--fail-on-anomaly",
     is_flag=True,
-    help=f"Exit {EXIT_ANOMALY} when any observation is flagged (the report is written "
+    help=f"Exit {ExitCode.ANOMALY:d} when any observation is flagged (the report is written "
     "as usual), for cron alerting.",
 )
 @plot_option
@@ -78,4 +76,4 @@ def detect(
         click.echo(found.to_csv(), nl=False)
     click.echo(found.summary(), err=True)
     if fail_on_anomaly and found.n_anomalies:
-        sys.exit(EXIT_ANOMALY)
+        sys.exit(ExitCode.ANOMALY)

@@ -10,6 +10,24 @@ import click
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+# A workflow's argument (as the Python API names it, in an error's message) -> the flag
+# that sets it on the command line: errors are shown with these.
+FLAGS = {
+    "data_path": "--data",
+    "output": "--output",
+    "folder": "--output",
+    "plot": "--plot",
+    "missing": "--missing",
+    "strict_series": "--strict-series",
+    "test_steps": "--test",
+    "step": "--step",
+    "last": "--last",
+    "repeats": "--repeats",
+    "folds": "--folds",
+    "max_trials": "--trials",
+    "overrides": "--set",
+}
+
 set_option = click.option(
     "--set",
     "overrides",

@@ -18,12 +18,11 @@ from typing import Any, TypeVar
 
 import click
 
-from ..errors import LstmForecastError, Terminated
+from ..errors import ExitCode, LstmForecastError, Terminated
+from .options import FLAGS
 
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
-EXIT_INTERRUPTED = 130  # 128 + SIGINT
-EXIT_TERMINATED = 143  # 128 + SIGTERM
 
 
 def handles_errors(command: F) -> F:
@@ -37,21 +36,21 @@ def handles_errors(command: F) -> F:
             with _native_stderr_silenced(not verbose), _sigterm_interrupts():
                 return command(*args, **kwargs)
         except LstmForecastError as exc:
-            _fail(exc.message, exc.exit_code, verbose)
+            _fail(exc.message_for(FLAGS), exc.exit_code, verbose)
         except KeyboardInterrupt as exc:
             # Every staging directory and temporary file was removed on the way out.
             terminated = isinstance(exc, Terminated)
             _fail(
                 f"interrupted ({'SIGTERM' if terminated else 'SIGINT'}); nothing was "
                 "written and previous outputs are intact",
-                EXIT_TERMINATED if terminated else EXIT_INTERRUPTED,
+                ExitCode.TERMINATED if terminated else ExitCode.INTERRUPTED,
                 verbose,
             )
         except Exception as exc:  # a bug: say so briefly, keep the traceback for --verbose
             _fail(
                 f"internal error: {type(exc).__name__}: {exc} (rerun with --verbose for "
                 "the traceback)",
-                1,
+                ExitCode.BUG,
                 verbose,
             )
 

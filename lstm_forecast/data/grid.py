@@ -44,12 +44,14 @@ def build_series(
             f"{where}timestamp {rows.time(times[bad])} at {rows.word} {lines[bad]} is not on the "
             f"grid of frequency {freq}; {_freq_hint(times, freq)}",
             where=path,
+            key="data.freq",
         )
     if len(grid) > MAX_GRID_GROWTH * len(times):
         raise DataError(
             f"{where}frequency {freq} would leave {len(grid) - len(times)} of "
             f"{len(grid)} steps missing; check data.freq",
             where=path,
+            key="data.freq",
         )
     full = np.full((len(grid), values.shape[1]), np.nan)
     full[position] = values
@@ -123,7 +125,9 @@ def _apply_missing_policy(
     if not missing.any():
         return values, slice(None)
     if cfg.missing == "error":
-        raise DataError(_missing_message(missing, lines, grid, cfg, where, rows), where=path)
+        raise DataError(
+            _missing_message(missing, lines, grid, cfg, where, rows), where=path, key="data.missing"
+        )
     frame = pd.DataFrame(values)
     if cfg.missing == "ffill":
         frame = frame.ffill()

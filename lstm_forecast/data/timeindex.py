@@ -47,12 +47,14 @@ def common_freq(indexes: Sequence[pd.DatetimeIndex], given: str | None, path: Pa
         raise DataError(
             f"series have different frequencies ({', '.join(sorted(found))}); set data.freq",
             where=path,
+            key="data.freq",
         )
     if not found:
         raise DataError(
             "cannot infer the frequency of the time column (irregular spacing "
             "or too few rows); set data.freq (e.g. D, h, MS)",
             where=path,
+            key="data.freq",
         )
     return found.pop()
 

@@ -77,6 +77,11 @@ class WindowCoding:
         """Rows of a window: the lookback, and the horizon too when columns are known ahead."""
         return self.lookback + (self.horizon if self.future_columns else 0)
 
+    def windows_at(self, rows: np.ndarray, origins: np.ndarray) -> np.ndarray:
+        """The input windows ``(n, window_rows, n_columns)`` cut from one series' model
+        rows ``(time, n_columns)`` for forecasts whose first step is at each of ``origins``."""
+        return rows[(np.asarray(origins) - self.lookback)[:, None] + np.arange(self.window_rows)]
+
     def encode(
         self, windows: np.ndarray, einsum: Callable[..., Any] = np.einsum
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -163,7 +168,7 @@ class WindowCoding:
 
     @property
     def _median_index(self) -> int:
-        return self.quantile_levels.index(0.5)
+        return point_index(self.quantile_levels)
 
     def calibrate(self, forecasts: np.ndarray, targets: np.ndarray) -> WindowCoding:
         """This coding with intervals calibrated on held-out windows.
@@ -194,28 +199,10 @@ class WindowCoding:
         return dataclasses.replace(self, interval_stretch=stretch)
 
 
-def forecaster_of(
-    network: Callable[[np.ndarray], np.ndarray], coding: WindowCoding, batch_size: int = 4096
-) -> Callable[[np.ndarray], np.ndarray]:
-    """A plain function from scaled windows ``(n, window_rows, n_inputs)`` to scaled forecasts
-    ``(n, horizon, n_targets, n_quantiles)`` (``n_quantiles`` is 1 for a point forecast).
-
-    ``network`` maps encoded inputs to raw outputs in inference mode: Keras or ONNX
-    Runtime, whichever the caller loaded. Windows go through it in batches of
-    ``batch_size``, so memory stays bounded for any number of series.
-    """
-
-    def forecast(windows: np.ndarray) -> np.ndarray:
-        chunks = []
-        for start in range(0, len(windows), batch_size):
-            chunk = np.asarray(windows[start : start + batch_size], dtype=np.float32)
-            inputs, offset, scale = coding.encode(chunk)
-            outputs = np.asarray(network(inputs), dtype=np.float64)
-            forecasts = coding.decode(outputs, offset, scale)
-            chunks.append(forecasts if forecasts.ndim == 4 else forecasts[..., None])
-        return np.concatenate(chunks)
-
-    return forecast
+def point_index(levels: Sequence[float]) -> int:
+    """Where the point forecast (the median) sits on the quantile axis of forecasts
+    ``(..., n_quantiles)``: 0 without quantiles."""
+    return list(levels).index(0.5) if len(levels) else 0
 
 
 _TINY = 1e-6  # scaled units: an interval narrower than this counts as this wide

@@ -135,10 +135,10 @@ class Preprocessing:
     def forecast_inputs(
         self, dataset: Dataset, *, unseen: bool = False
     ) -> tuple[np.ndarray, list[Scaler]]:
-        """The last ``lookback`` rows of every series as network-ready windows
-        ``(n_series, lookback, n_inputs)``, and each series' scaler (to return forecasts
-        to original units). With ``unseen``, a series not in training is scaled from its
-        own rows (where the model allows it)."""
+        """The input window after the last row of every series ``(n_series, window_rows,
+        n_inputs)``, and each series' scaler (to return forecasts to original units). With
+        ``unseen``, a series not in training is scaled from its own rows (where the model
+        allows it)."""
         scalers = self.scalers_for(dataset, [len(s) for s in dataset.series] if unseen else None)
         if any(s.n_logged for s in scalers):
             check_positive(dataset)
@@ -150,11 +150,21 @@ class Preprocessing:
                     f"from (window.lookback); it has {len(series)} rows",
                     where=dataset.path,
                 )
-            window = self.rows(series, scaler)[-self.lookback :]
-            if self.coding.future_columns:
-                window = np.concatenate([window, self.rows_ahead(series, scaler, dataset.path)])
-            inputs.append(window)
-        return np.stack(inputs), scalers
+            inputs.append(self.windows_at(series, scaler, np.array([len(series)]), dataset.path))
+        return np.concatenate(inputs), scalers
+
+    def windows_at(
+        self, series: Series, scaler: Scaler, origins: np.ndarray, where: Path
+    ) -> np.ndarray:
+        """``series``' input windows for forecasts whose first step is at each of
+        ``origins`` (each needs ``lookback`` rows before it). When columns are known ahead,
+        a window reaching past the series' end takes the horizon's rows from
+        ``rows_ahead``, unless those columns are data the series must hold itself (read
+        without its future rows). Missing cells read 0."""
+        rows = self.rows(series, scaler)
+        if self.coding.future_columns and (series.future is not None or not self.future_rows):
+            rows = np.concatenate([rows, self.rows_ahead(series, scaler, where)])
+        return np.nan_to_num(self.coding.windows_at(rows, origins), nan=0.0)
 
     def rows_ahead(self, series: Series, scaler: Scaler, where: Path) -> np.ndarray:
         """The horizon's rows of a forecast window: the future-known columns (the series'
@@ -197,12 +207,13 @@ class Preprocessing:
                 "a model with a series embedding (model.series_embedding) forecasts only "
                 "the series it was trained on"
                 if self.series_embedding
-                else "--strict-series refuses series the model was not trained on"
+                else "{strict_series} refuses series the model was not trained on"
             )
             raise DataError(
                 f"{which} not in the model's training data, which held {len(self.scalers)}: "
                 f"{first_few(list(self.scalers))}; {why}",
                 where=dataset.path,
+                arguments=() if self.series_embedding else ("strict_series",),
             )
         if not unknown or own_rows is None:
             return [self.scalers[s.id] for s in dataset.series]

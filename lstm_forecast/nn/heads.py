@@ -8,6 +8,8 @@ from collections.abc import Sequence
 import keras
 import numpy as np
 
+from ..features.coding import point_index
+
 __all__ = ["correction", "fixed_matrix", "quantile_head", "quantile_sums"]
 
 
@@ -68,7 +70,7 @@ def fixed_matrix(x: keras.KerasTensor, matrix: np.ndarray, *, name: str) -> kera
 def quantile_sums(levels: Sequence[float]) -> np.ndarray:
     """``(n_levels, n_levels)``: from ``[median, gap_0, ..., gap_{n-2}]`` (gap ``j`` lies
     between quantiles ``j`` and ``j + 1``) to the quantiles in increasing order."""
-    middle = list(levels).index(0.5)
+    middle = point_index(levels)
     sums = np.zeros((len(levels), len(levels)))
     sums[0, :] = 1.0
     for gap in range(len(levels) - 1):

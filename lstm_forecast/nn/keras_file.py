@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import io
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,7 +14,8 @@ import numpy as np
 import tensorflow as tf
 
 from ..errors import BundleError
-from ..features.coding import WindowCoding, forecaster_of
+from ..features.coding import WindowCoding
+from ..features.forecasts import Forecaster, Network, forecaster_of
 from .network import uncompiled
 from .onnx_runtime import load_onnx_network
 
@@ -31,16 +31,13 @@ __all__ = [
 ]
 
 
-def as_forecaster(
-    model: keras.Model, coding: WindowCoding, batch_size: int = 4096
-) -> Callable[[np.ndarray], np.ndarray]:
-    """A plain function from scaled windows ``(n, lookback, n_inputs)`` to scaled forecasts
-    ``(n, horizon, n_targets, n_quantiles)`` (``n_quantiles`` is 1 for a point forecast),
-    run in inference mode (dropout off)."""
+def as_forecaster(model: keras.Model, coding: WindowCoding, batch_size: int = 4096) -> Forecaster:
+    """``model`` behind ``coding`` (``features.forecasts.forecaster_of``), in inference
+    mode (dropout off)."""
     return forecaster_of(keras_network(model), coding, batch_size)
 
 
-def keras_network(model: keras.Model) -> Callable[[np.ndarray], np.ndarray]:
+def keras_network(model: keras.Model) -> Network:
     """``model`` as a plain function of encoded inputs, in inference mode (dropout off)."""
 
     def network(inputs: np.ndarray) -> np.ndarray:

@@ -10,18 +10,18 @@ domains, no external data), and handed to ONNX Runtime from memory.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import BundleError
+from ..features.forecasts import Network
 from .onnx_graph import check_onnx_graph
 
 MAX_ONNX_BYTES = 1 << 30
 
 
-def load_onnx_network(path: Path) -> Callable[[np.ndarray], np.ndarray]:
+def load_onnx_network(path: Path) -> Network:
     """The network in ``path`` as a function of encoded inputs ``(n, window rows,
     n_inputs)``."""
     import onnxruntime

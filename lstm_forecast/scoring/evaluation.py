@@ -1,21 +1,22 @@
 """Score forecasts at chosen origins against the naive baselines (numpy; no TensorFlow).
 
-The model is any ``Forecaster``: a function from scaled input windows to scaled forecasts,
-so the same code scores a Keras model or an ONNX graph.
+The model is any ``Forecaster`` (``features.forecasts``): a function from scaled input
+windows to scaled forecasts, so the same code scores a Keras model or an ONNX graph.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from ..data import Series
 from ..data.split import SplitBounds
-from ..data.windows import gather_windows
 from ..features import Prepared
+from ..features.forecasts import Forecaster, Forecasts, forecast_in_units
 from .metrics import (
     interval_scores,
     mase_scale,
@@ -24,10 +25,6 @@ from .metrics import (
     seasonal_naive_band,
     seasonal_naive_forecasts,
 )
-
-# float32 (n, window_rows, n_inputs), scaled -> (n, horizon, n_targets, n_quantiles), scaled
-Forecaster = Callable[[np.ndarray], np.ndarray]
-
 
 MODELS = ("model", "naive", "seasonal_naive")
 # A model worth its training beats both: seasonal naive alone flatters it on a series
@@ -138,58 +135,68 @@ class Evaluation:
 
 
 def evaluate_at(
-    prepared: Prepared,
-    forecaster: Forecaster,
-    origins: Sequence[np.ndarray],
-    *,
-    quantile_levels: Sequence[float] = (),
+    prepared: Prepared, forecaster: Forecaster, origins: Sequence[np.ndarray]
 ) -> Evaluation:
     """Forecast from ``origins`` (per series, the row of each first forecast step) and
-    score the model and both baselines there, in original units.
+    score the model and both baselines there, in original units (one forecaster call
+    covers every series). Only the ``scored_origins`` among them are scored."""
+    scored = scored_origins(prepared, origins)
+    windows = origin_windows(prepared, scored)
+    return score_forecasts(
+        prepared, scored, forecast_origins(prepared, forecaster, scored, windows)
+    )
 
-    Origins where seasonal naive lacks a season of history are skipped for every model,
-    so all three are scored on the same origins. One forecaster call covers every series.
-    """
-    coding = prepared.coding
-    lookback, horizon, n_targets = coding.lookback, coding.horizon, coding.n_targets
-    season = coding.season_length
-    kept = [
-        rows[_has_season(s.values[:, :n_targets], rows, horizon, season)]
+
+def scored_origins(prepared: Prepared, origins: Sequence[np.ndarray]) -> list[np.ndarray]:
+    """Per series, the origins that can be scored: those where seasonal naive has a whole
+    season of history, so every model is scored on the same origins."""
+    n_targets, horizon = prepared.coding.n_targets, prepared.coding.horizon
+    return [
+        rows[_has_season(s.values[:, :n_targets], rows, horizon, prepared.coding.season_length)]
         for s, rows in zip(prepared.dataset.series, origins, strict=True)
     ]
-    inputs = np.concatenate(
-        [
-            gather_windows(
-                scaled, rows - lookback, lookback, horizon, n_targets, coding.window_rows
-            )[0]
-            for scaled, rows in zip(prepared.scaled, kept, strict=True)
-        ]
-    )
-    width = max(len(quantile_levels), 1)
-    predicted = forecaster(inputs) if len(inputs) else np.empty((0, horizon, n_targets, width))
-    results, first = [], 0
-    for series, bounds, scaler, rows in zip(
-        prepared.dataset.series, prepared.bounds, prepared.scalers, kept, strict=True
-    ):
-        model = scaler.inverse_targets(np.moveaxis(predicted[first : first + len(rows)], 3, 2))
-        first += len(rows)
-        results.append(
-            _score_series(
-                series.id,
-                series.index,
-                series.values[:, :n_targets],
-                bounds,
-                rows,
-                np.moveaxis(model, 2, 3),
-                quantile_levels,
-                season,
-            )
+
+
+def origin_windows(prepared: Prepared, origins: Sequence[np.ndarray]) -> np.ndarray:
+    """The input windows of every origin, series after series (scaled)."""
+    coding = prepared.coding
+    windows = [
+        coding.windows_at(scaled, rows)
+        for scaled, rows in zip(prepared.scaled, origins, strict=True)
+    ]
+    return np.concatenate(windows) if windows else np.empty((0, coding.window_rows, 0))
+
+
+def forecast_origins(
+    prepared: Prepared, forecaster: Forecaster, origins: Sequence[np.ndarray], windows: np.ndarray
+) -> Forecasts:
+    """``forecaster``'s forecasts of ``windows`` (``origin_windows``, perhaps changed) in
+    original units."""
+    counts = [len(rows) for rows in origins]
+    return forecast_in_units(forecaster, windows, prepared.scalers, prepared.coding, counts)
+
+
+def score_forecasts(
+    prepared: Prepared, origins: Sequence[np.ndarray], forecasts: Forecasts
+) -> Evaluation:
+    """Score ``forecasts`` (of every origin, series after series) and both baselines at
+    ``origins`` (``scored_origins``) against the actuals."""
+    coding = prepared.coding
+    results = [
+        _score_series(series, bounds, rows, part, coding.season_length)
+        for series, bounds, rows, part in zip(
+            prepared.dataset.series,
+            prepared.bounds,
+            origins,
+            forecasts.split([len(rows) for rows in origins]),
+            strict=True,
         )
+    ]
     return Evaluation(
         targets=prepared.dataset.targets,
-        horizon=horizon,
-        season_length=season,
-        quantile_levels=tuple(quantile_levels),
+        horizon=coding.horizon,
+        season_length=coding.season_length,
+        quantile_levels=forecasts.levels,
         series=tuple(results),
         time_format=prepared.dataset.time_format,
     )
@@ -209,20 +216,17 @@ def _has_season(
 
 
 def _score_series(
-    sid: str | None,
-    index: pd.DatetimeIndex,
-    actual: np.ndarray,
+    series: Series,
     bounds: SplitBounds,
     origins: np.ndarray,
-    model: np.ndarray,
-    quantile_levels: Sequence[float],
+    model: Forecasts,
     season_length: int,
 ) -> SeriesForecasts:
-    """``model``: ``(n_origins, horizon, n_targets, n_quantiles)`` in original units."""
-    horizon, n_targets = model.shape[1], model.shape[2]
-    point = quantile_levels.index(0.5) if quantile_levels else 0
+    n_targets = model.values.shape[2]
+    actual = series.values[:, :n_targets]
+    horizon = model.values.shape[1]
     forecasts = {
-        "model": model[..., point],
+        "model": model.point,
         "naive": naive_forecasts(actual, origins, horizon, n_targets),
         "seasonal_naive": seasonal_naive_forecasts(
             actual, origins, horizon, n_targets, season_length
@@ -231,23 +235,23 @@ def _score_series(
     truth = actual[origins[:, None] + np.arange(horizon)]
     scale = mase_scale(actual[: bounds.train_end], season_length)
     scores = {name: score(truth, f, scale) for name, f in forecasts.items()} if len(origins) else {}
-    if scores and len(quantile_levels) > 1:
+    if scores and model.has_band:
         # Every interval figure has a baseline beside it: seasonal naive's band of the
         # same levels, from its errors on the train part.
         band = seasonal_naive_band(
-            actual, bounds.train_end, origins, horizon, n_targets, season_length, quantile_levels
+            actual, bounds.train_end, origins, horizon, n_targets, season_length, model.levels
         )
-        for name, quantiles in (("model", model), ("seasonal_naive", band)):
-            scores[name] |= interval_scores(truth, quantiles, quantile_levels, scale)
+        for name, quantiles in (("model", model.values), ("seasonal_naive", band)):
+            scores[name] |= interval_scores(truth, quantiles, model.levels, scale)
     return SeriesForecasts(
-        id=sid,
-        index=index,
+        id=series.id,
+        index=series.index,
         actual=actual,
         train_end=bounds.train_end,
         test_start=int(origins.min()) if len(origins) else bounds.validation_end,
         origins=origins,
         forecasts=forecasts,
-        quantiles=model if len(quantile_levels) > 1 else None,
+        quantiles=model.values if model.has_band else None,
         scores=scores,
     )
 

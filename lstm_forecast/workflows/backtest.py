@@ -46,7 +46,7 @@ def backtest(
     """Run the rolling-origin protocol on the config's data (``dataset``, when the caller
     has read it already); ``split.test`` is replaced by ``folds`` horizons."""
     if folds < 1:
-        raise ConfigError(f"--folds must be at least 1 (got {folds})")
+        raise ConfigError(f"{{folds}} must be at least 1 (got {folds})", arguments=("folds",))
     require_extra("train", "backtest")
     refuse_warm_start(config, "backtest")
     if config.training.distribute == "multi_worker":
@@ -75,11 +75,7 @@ def backtest(
         prepared = fitted.prepared
         # The prepared series: those too short to train on are skipped, not scored.
         origins = [np.array([len(s) - (folds - k) * horizon]) for s in prepared.dataset.series]
-        evaluations.append(
-            evaluate_at(
-                prepared, fitted.forecaster, origins, quantile_levels=config.model.quantiles
-            )
-        )
+        evaluations.append(evaluate_at(prepared, fitted.forecaster, origins))
     return Backtest(folds=tuple(evaluations), refit=refit, seconds=seconds)
 
 

@@ -28,14 +28,16 @@ def install_hint(extra: str) -> str:
     return f"pip install '{DISTRIBUTION}[{extra}]'"
 
 
-def require_extra(extra: str, needed_by: str) -> None:
-    """Refuse, before any work, what this install cannot do: ``needed_by`` (a command or
-    option) needs the modules of ``extra``."""
+def require_extra(extra: str, needed_by: str, *, argument: bool = False) -> None:
+    """Refuse, before any work, what this install cannot do: ``needed_by`` (a command, or
+    with ``argument`` a workflow's argument) needs the modules of ``extra``."""
     missing = [m for m in EXTRAS[extra] if importlib.util.find_spec(m) is None]
     if missing:
+        who = f"{{{needed_by}}}" if argument else needed_by
         raise UserError(
-            f"{needed_by} needs {', '.join(missing)}, which this install lacks (a light "
-            f"install predicts without them): {install_hint(extra)}"
+            f"{who} needs {', '.join(missing)}, which this install lacks (a light install "
+            f"predicts without them): {install_hint(extra)}",
+            arguments=(needed_by,) if argument else (),
         )
 
 
@@ -83,8 +85,9 @@ def with_test_steps(config: Config, test_steps: int | None) -> Config:
     horizon = config.window.horizon
     if test_steps < horizon:
         raise UserError(
-            f"--test {test_steps} is shorter than the horizon ({horizon}): the test "
-            "part is scored in whole forecasts"
+            f"{{test_steps}} {test_steps} is shorter than the horizon ({horizon}): the test "
+            "part is scored in whole forecasts",
+            arguments=("test_steps",),
         )
     split = config.split.model_copy(update={"test": test_steps})
     return config.model_copy(update={"split": split})

@@ -19,10 +19,11 @@ from ..bundle.store import load_bundle
 from ..config import MissingPolicy
 from ..data import Dataset, Series
 from ..data.timeindex import format_times, show_time
-from ..data.windows import gather_windows
 from ..errors import UserError, first_few
 from ..features import Preprocessing
+from ..features.forecasts import Forecasts, forecast_in_units
 from ..features.scaling import Scaler
+from .bundle_data import read_bundle_data
 from .outputs import locked_outputs, save_figure
 
 
@@ -68,15 +69,18 @@ def detect(
     before it, ``step`` steps ahead, and flag it when it falls outside the model's outer
     quantile band. With ``output``, write the CSV there atomically; with ``plot``, draw
     each series with its band and flags."""
+    if last is not None and last < 1:
+        raise UserError(f"{{last}} {last}: give a number of rows, 1 or more", arguments=("last",))
     with locked_outputs(output=output, plot=plot):
         bundle = load_bundle(Path(run_dir))
         levels = _band_levels(bundle)
         pre = bundle.preprocessing
         if not 1 <= step <= pre.horizon:
-            raise UserError(f"--step {step}: the model forecasts steps 1 to {pre.horizon}")
-        if last is not None and last < 1:
-            raise UserError(f"--last {last}: give a number of rows, 1 or more")
-        dataset = bundle.read_data(data_path, missing=missing)
+            raise UserError(
+                f"{{step}} {step}: the model forecasts steps 1 to {pre.horizon}",
+                arguments=("step",),
+            )
+        dataset = read_bundle_data(bundle, data_path, missing=missing)
         firsts = [_first_checked(pre, s, last) for s in dataset.series]
         # A series not in training is scaled from its rows before the first checked one,
         # never from the rows being judged.
@@ -91,7 +95,9 @@ def detect(
         ]
         frames = [p for p in parts if p is not None]
         if not frames:
-            raise UserError(_nothing_to_check(dataset, pre, last), where=dataset.path)
+            raise UserError(
+                _nothing_to_check(dataset, pre, last), where=dataset.path, arguments=("last",)
+            )
         checked = pd.concat(frames, ignore_index=True)
         times = format_times(pd.DatetimeIndex(checked["time"]), dataset.time_format)
         detection = Detection(checked.assign(time=times), dataset, step, levels)
@@ -109,9 +115,10 @@ def _band_levels(bundle: Bundle) -> tuple[float, float]:
     if len(levels) < 2:
         raise UserError(
             "detect flags observations outside the model's band, and this model forecasts "
-            "points only: retrain it with quantiles, e.g. --set 'model.quantiles=[0.01, "
+            "points only: retrain it with quantiles, e.g. {overrides} 'model.quantiles=[0.01, "
             "0.5, 0.99]' (the outer pair is the band)",
             where=bundle.run_dir,
+            arguments=("overrides",),
         )
     return levels[0], levels[-1]
 
@@ -134,28 +141,27 @@ def _check_series(
     if not len(rows):
         return None
 
-    def band(history: Series) -> np.ndarray:  # (n, n_targets, n_quantiles), original units
-        windows = _windows(pre, history, scaler, origins, where)
-        predicted = bundle.forecaster(windows)[:, step - 1]
-        return np.moveaxis(scaler.inverse_targets(np.moveaxis(predicted, 2, 1)), 1, 2)
+    def band(history: Series) -> Forecasts:  # a horizon of one: the step checked
+        windows = pre.windows_at(history, scaler, origins, where)
+        return forecast_in_units(bundle.forecaster, windows, [scaler], pre.coding, [len(rows)])
 
-    quantiles = band(series)
-    flagged = _beyond(series.values[rows, : pre.n_targets], quantiles) > 0
+    forecasts = band(series).step(step)
+    flagged = _beyond(series.values[rows, : pre.n_targets], forecasts) > 0
     spikes = flagged.any(axis=1) & np.append(rows[1:] == rows[:-1] + 1, False)
     spikes[:-1] &= ~flagged[1:].any(axis=1)
     if spikes.any():
         values = series.values.copy()
-        median = quantiles[..., pre.coding.quantile_levels.index(0.5)]
+        median = forecasts.point[:, 0]
         replaced = np.where(flagged[spikes], median[spikes], values[rows[spikes], : pre.n_targets])
         values[rows[spikes], : pre.n_targets] = replaced
-        quantiles = band(dataclasses.replace(series, values=values))
-    return _rows_frame(pre, series, rows, quantiles)
+        forecasts = band(dataclasses.replace(series, values=values)).step(step)
+    return _rows_frame(pre, series, rows, forecasts)
 
 
-def _beyond(actual: np.ndarray, quantiles: np.ndarray) -> np.ndarray:
+def _beyond(actual: np.ndarray, forecasts: Forecasts) -> np.ndarray:
     """``(n, n_targets)``: how far each actual lies below the band's lowest quantile or
-    above its highest (0 inside the band)."""
-    lower, upper = quantiles[..., 0], quantiles[..., -1]
+    above its highest (0 inside the band); ``forecasts`` of one step."""
+    lower, upper = forecasts.lower[:, 0], forecasts.upper[:, 0]
     return np.maximum(lower - actual, 0.0) + np.maximum(actual - upper, 0.0)
 
 
@@ -187,40 +193,23 @@ def _usable(
     return ok
 
 
-def _windows(
-    pre: Preprocessing, series: Series, scaler: Scaler, origins: np.ndarray, where: Path
-) -> np.ndarray:
-    """The network's input window for each origin; the horizon's rows too when columns
-    are known ahead (their other cells, the actuals included, are zeroed by the coding)."""
-    rows = pre.rows(series, scaler)
-    coding = pre.coding
-    if coding.future_columns and not pre.future_rows:
-        rows = np.concatenate([rows, pre.rows_ahead(series, scaler, where)])
-    windows, _ = gather_windows(
-        rows, origins - pre.lookback, pre.lookback, 0, pre.n_targets, coding.window_rows
-    )
-    return np.nan_to_num(windows, nan=0.0)
-
-
 def _rows_frame(
-    pre: Preprocessing, series: Series, rows: np.ndarray, quantiles: np.ndarray
+    pre: Preprocessing, series: Series, rows: np.ndarray, forecasts: Forecasts
 ) -> pd.DataFrame:
-    """``quantiles``: ``(n, n_targets, n_quantiles)`` in original units."""
-    levels = pre.coding.quantile_levels
-    median = levels.index(0.5)
+    """``forecasts``: one step ahead of each of ``rows``, in original units."""
     targets = pre.columns[: pre.n_targets]
-    beyond = _beyond(series.values[rows, : pre.n_targets], quantiles)
+    beyond = _beyond(series.values[rows, : pre.n_targets], forecasts)
     frames = []
     for t, target in enumerate(targets):
         actual, outside = series.values[rows, t], beyond[:, t]
-        lower, upper = quantiles[:, t, 0], quantiles[:, t, -1]
+        lower, upper = forecasts.lower[:, 0, t], forecasts.upper[:, 0, t]
         width = np.maximum(upper - lower, np.finfo(np.float64).tiny)
         frame = {
             "series": "" if series.id is None else series.id,
             "time": series.index[rows],
             **({"target": target} if len(targets) > 1 else {}),
             "actual": actual,
-            "forecast": quantiles[:, t, median],
+            "forecast": forecasts.point[:, 0, t],
             "lower": lower,
             "upper": upper,
             "score": outside / width,
@@ -243,8 +232,8 @@ def _nothing_to_check(dataset: Dataset, pre: Preprocessing, last: int | None) ->
     said = (
         f" (the training data ends at {show_time(ends[-1], dataset.time_format)})" if ends else ""
     )
-    names = f"; series not in training ({first_few(unseen)}) need --last" if unseen else ""
+    names = f"; series not in training ({first_few(unseen)}) need {{last}}" if unseen else ""
     return (
         f"no rows after the model's training data to check{said}: pass newer data, or "
-        f"--last N to check each series' last N rows{names}"
+        f"{{last}} N to check each series' last N rows{names}"
     )

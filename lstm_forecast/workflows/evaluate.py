@@ -9,6 +9,7 @@ from pathlib import Path
 from ..bundle.store import load_bundle
 from ..errors import DataError
 from ..scoring.evaluation import Evaluation, evaluate_at
+from .bundle_data import read_bundle_data
 from .checks import with_test_steps
 from .outputs import locked_outputs, save_figure
 
@@ -27,23 +28,19 @@ def evaluate(
     with locked_outputs(plot=plot):
         bundle = load_bundle(Path(run_dir))
         config = with_test_steps(bundle.config, test_steps)
-        dataset = bundle.read_data(data_path)
+        dataset = read_bundle_data(bundle, data_path)
         # A series not in training (a model without a series embedding can forecast it)
         # is scaled from its own rows before the test part, and reported apart.
         prepared = bundle.preprocessing.transform(config, dataset, unseen=True)
-        evaluation = evaluate_at(
-            prepared,
-            bundle.forecaster,
-            prepared.test_origins(),
-            quantile_levels=bundle.config.model.quantiles,
-        )
+        evaluation = evaluate_at(prepared, bundle.forecaster, prepared.test_origins())
         unseen = bundle.preprocessing.unseen(dataset)
         evaluation = dataclasses.replace(evaluation, unseen=tuple(map(str, unseen)))
         if plot is not None:
             if not evaluation.n_origins:
                 raise DataError(
                     "nothing to plot: no test origins to score (split.test is 0 or shorter "
-                    "than the horizon); train with a test part, or leave out --plot"
+                    "than the horizon); train with a test part, or leave out {plot}",
+                    arguments=("plot",),
                 )
             from ..report import plots
 

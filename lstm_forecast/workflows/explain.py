@@ -10,7 +10,6 @@ the network corrects as well as the network, so its figure covers both.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -18,10 +17,10 @@ import numpy as np
 from ..bundle.atomic import write_text_atomically
 from ..bundle.store import load_bundle
 from ..errors import DataError
-from ..features import Prepared, Preprocessing
-from ..scoring.evaluation import Forecaster
+from ..features import Preprocessing
+from ..scoring.evaluation import forecast_origins, origin_windows, score_forecasts, scored_origins
 from ..scoring.importance import Explanation, InputBlock, permutation_importance
-from ..scoring.metrics import mase_scale
+from .bundle_data import read_bundle_data
 from .checks import with_test_steps
 from .outputs import locked_outputs, save_figure
 
@@ -43,26 +42,30 @@ def explain(
     with locked_outputs(output=output, plot=plot):
         bundle = load_bundle(Path(run_dir))
         config = with_test_steps(bundle.config, test_steps)
-        dataset = bundle.read_data(data_path)
+        dataset = read_bundle_data(bundle, data_path)
         pre = bundle.preprocessing
         prepared = pre.transform(config, dataset, unseen=True)
-        windows = prepared.windows("test")
+        # The test origins evaluate scores, and scored as evaluate scores them.
+        origins = scored_origins(prepared, prepared.test_origins())
+        windows = origin_windows(prepared, origins)
         if len(windows) < 2:
             raise DataError(
                 f"{len(windows)} test window(s) to shuffle: explain needs two or more; "
-                "pass newer data with --data and --test STEPS, or a bundle trained with "
-                "a test part (split.test)",
+                "pass newer data with {data_path} and {test_steps} STEPS, or a bundle "
+                "trained with a test part (split.test)",
                 where=dataset.path,
+                arguments=("data_path", "test_steps"),
             )
-        inputs, targets = windows.gather()
-        score = _mase_of(prepared, bundle.forecaster, windows.starts, targets)
+
+        def mase(shuffled: np.ndarray) -> float:
+            forecasts = forecast_origins(prepared, bundle.forecaster, origins, shuffled)
+            return score_forecasts(prepared, origins, forecasts).overall()["model"]["mase"]
+
         base, importances = permutation_importance(
-            inputs, score, input_blocks(pre), repeats=repeats, seed=seed
+            windows, mase, input_blocks(pre), repeats=repeats, seed=seed
         )
-        series = np.unique(_series_of(prepared, windows.starts))
-        explanation = Explanation(
-            base, len(windows), len(series), repeats, seed, tuple(importances)
-        )
+        n_series = sum(1 for rows in origins if len(rows))
+        explanation = Explanation(base, len(windows), n_series, repeats, seed, tuple(importances))
         if output is not None:
             write_text_atomically(output, explanation.to_csv())
         if plot is not None:
@@ -113,38 +116,3 @@ def _lag_blocks(name: str, column: int, lookback: int, season: int) -> list[Inpu
     if start > 0:
         blocks.append(InputBlock(f"{name}: older", "lags", tuple(range(start)), (column,)))
     return blocks
-
-
-def _series_of(prepared: Prepared, starts: np.ndarray) -> np.ndarray:
-    """Each window's series (its place in ``prepared.dataset.series``)."""
-    return np.searchsorted(prepared.offsets, starts, side="right") - 1
-
-
-def _mase_of(
-    prepared: Prepared, forecaster: Forecaster, starts: np.ndarray, targets: np.ndarray
-) -> Callable[[np.ndarray], float]:
-    """A function from windows (in the order of ``starts``) to the model's MASE on them:
-    per series its MAE in original units over its MASE scale, then the mean over series
-    (and targets), as evaluate computes it."""
-    n_targets, season = prepared.coding.n_targets, prepared.coding.season_length
-    which = _series_of(prepared, starts)
-    point = (prepared.coding.quantile_levels or (0.5,)).index(0.5)
-    groups = []
-    for k in np.unique(which):
-        series, bounds = prepared.dataset.series[k], prepared.bounds[k]
-        scaler = prepared.scalers[k]
-        mask = which == k
-        scale = mase_scale(series.values[: bounds.train_end, :n_targets], season)
-        groups.append((mask, scaler, scaler.inverse_targets(targets[mask]), scale))
-
-    def score(windows: np.ndarray) -> float:
-        forecasts = forecaster(windows)[..., point]
-        per_series = []
-        for mask, scaler, actual, scale in groups:
-            error = np.abs(scaler.inverse_targets(forecasts[mask]) - actual)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                per_series.append(np.mean(error.mean(axis=(0, 1)) / scale))
-        finite = [m for m in per_series if np.isfinite(m)]
-        return float(np.mean(finite)) if finite else float("nan")
-
-    return score

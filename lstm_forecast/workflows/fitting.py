@@ -13,7 +13,7 @@ from ..data import Dataset
 from ..data.windows import WindowSet
 from ..errors import ConfigError, DataError
 from ..features import Prepared, Preprocessing
-from ..scoring.evaluation import Forecaster
+from ..features.forecasts import Forecaster
 from .warm_start import warm_start
 
 if TYPE_CHECKING:

@@ -42,8 +42,9 @@ def init(data_path: Path, output: Path, target: str | None = None) -> Draft:
     """
     if output.exists():
         raise UserError(
-            "exists; init never overwrites a file: name another with --output, or delete this one",
+            "exists; init never overwrites a file: name another with {output}, or delete this one",
             where=output,
+            arguments=("output",),
         )
     draft = draft_config(data_path, output, target)
     write_new(output, draft.text)

@@ -62,15 +62,18 @@ def locked_outputs(output: Path | None = None, plot: Path | None = None) -> Iter
         _check_output_path(path)
     if output is not None and output.suffix.lower() not in CSV_SUFFIXES:
         raise UserError(
-            f"--output: the forecast is written as CSV text; this name ends in "
+            f"{{output}}: the forecast is written as CSV text; this name ends in "
             f"{output.suffix!r}: name the file .csv (or without a suffix)",
             where=output,
+            arguments=("output",),
         )
     if plot is not None:
         plot_format(plot)
-        require_extra("plot", "--plot")
+        require_extra("plot", "plot", argument=True)
         if output is not None and os.path.realpath(output) == os.path.realpath(plot):
-            raise UserError("--output and --plot name the same file", where=plot)
+            raise UserError(
+                "{output} and {plot} name the same file", where=plot, arguments=("output", "plot")
+            )
     with contextlib.ExitStack() as stack:
         for path in chosen:
             stack.enter_context(locked_target(path))
@@ -83,9 +86,10 @@ def plot_format(path: Path) -> str:
     suffix = path.suffix.lower().lstrip(".")
     if suffix not in PLOT_FORMATS:
         raise UserError(
-            f"--plot: a figure is written as {', '.join('.' + f for f in PLOT_FORMATS)}; "
+            f"{{plot}}: a figure is written as {', '.join('.' + f for f in PLOT_FORMATS)}; "
             + (f"this name ends in {path.suffix!r}" if path.suffix else "this name has no suffix"),
             where=path,
+            arguments=("plot",),
         )
     return suffix
 

@@ -18,6 +18,8 @@ from ..data import Dataset, Series
 from ..data.timeindex import format_times, future_index
 from ..errors import first_few
 from ..features import Preprocessing
+from ..features.forecasts import Forecasts, forecast_in_units
+from .bundle_data import read_bundle_data
 from .outputs import locked_outputs, save_figure
 
 _log = logging.getLogger(__name__)
@@ -81,7 +83,7 @@ def _forecast(
 ) -> Forecast:
     bundle = load_bundle(run_dir)
     pre = bundle.preprocessing
-    dataset = bundle.read_data(data_path, missing=missing, future_rows=pre.future_rows)
+    dataset = read_bundle_data(bundle, data_path, missing=missing, future_rows=pre.future_rows)
     inputs, scalers = pre.forecast_inputs(dataset, unseen=not strict_series)
     unseen = tuple(pre.unseen(dataset))
     if unseen:
@@ -92,15 +94,9 @@ def _forecast(
     for series in dataset.series:
         if series.id not in unseen:
             _warn_if_far_outside(series, pre, dataset.path)
-    predicted = bundle.forecaster(inputs)
-    values = np.concatenate(
-        [
-            scaler.inverse_targets(np.moveaxis(scaled, 2, 1))
-            for scaler, scaled in zip(scalers, predicted, strict=True)
-        ]
-    )
+    forecasts = forecast_in_units(bundle.forecaster, inputs, scalers, pre.coding)
     steps, times = _future_times(dataset, pre.horizon)
-    columns = _forecast_columns(values, dataset.targets, bundle.config.model.quantiles)
+    columns = _forecast_columns(forecasts, dataset.targets)
     data_cfg = bundle.config.data
     frame = pd.DataFrame({data_cfg.time_column: times, **columns})
     if data_cfg.id_column is not None:
@@ -149,17 +145,15 @@ def _warn_if_far_outside(series: Series, pre: Preprocessing, path: Path) -> None
             )
 
 
-def _forecast_columns(
-    values: np.ndarray, targets: Sequence[str], levels: Sequence[float]
-) -> dict[str, np.ndarray]:
-    """``values``: ``(rows, n_quantiles, n_targets)`` in original units. Columns: each
-    target (its median when there are quantiles), then ``<target>_p<level>`` for the
-    other quantiles."""
-    point = levels.index(0.5) if levels else 0
+def _forecast_columns(forecasts: Forecasts, targets: Sequence[str]) -> dict[str, np.ndarray]:
+    """A row per series and step. Columns: each target (its median when there are
+    quantiles), then ``<target>_p<level>`` for the other quantiles."""
+    point = forecasts.point.reshape(-1, len(targets))
+    values = forecasts.values.reshape(len(point), len(targets), -1)
     columns: dict[str, np.ndarray] = {}
     for t, target in enumerate(targets):
-        columns[target] = values[:, point, t]
-        for q, level in enumerate(levels):
+        columns[target] = point[:, t]
+        for q, level in enumerate(forecasts.levels):
             if level != 0.5:
-                columns[f"{target}_p{100 * level:g}"] = values[:, q, t]
+                columns[f"{target}_p{100 * level:g}"] = values[:, t, q]
     return columns

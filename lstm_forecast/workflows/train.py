@@ -119,12 +119,7 @@ def train(
 
 
 def _test_scores(config: Config, fitted: Fitted) -> Evaluation:
-    return evaluate_at(
-        fitted.prepared,
-        fitted.forecaster,
-        fitted.prepared.test_origins(),
-        quantile_levels=config.model.quantiles,
-    )
+    return evaluate_at(fitted.prepared, fitted.forecaster, fitted.prepared.test_origins())
 
 
 def _report(

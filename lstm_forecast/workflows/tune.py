@@ -106,7 +106,9 @@ def tune(
 
     trials_wanted = max_trials if max_trials is not None else config.tuning.max_trials
     if trials_wanted < 1:
-        raise ConfigError(f"--trials must be at least 1 (got {trials_wanted})")
+        raise ConfigError(
+            f"{{max_trials}} must be at least 1 (got {trials_wanted})", arguments=("max_trials",)
+        )
     trials_wanted = min(trials_wanted, math.prod(len(values) for values in space.values()))
     trials = _Trials(config, load_dataset(config.data), trials_wanted, verbose, callbacks, progress)
     random_search(

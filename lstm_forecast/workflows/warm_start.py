@@ -89,8 +89,9 @@ def refuse_warm_start(config: Config, command: str) -> None:
     if config.training.init_from is not None:
         raise ConfigError(
             f"training.init_from: {command} trains from scratch (a parent bundle trained "
-            "on the data it scores would leak it); remove the key, or --set "
-            "training.init_from=null"
+            "on the data it scores would leak it); remove the key, or {overrides} "
+            "training.init_from=null",
+            arguments=("overrides",),
         )
 
 

@@ -1,0 +1,85 @@
+"""The data a bundle forecasts or scores: its training file, or another, read as the bundle
+was trained (evaluate, predict, detect and explain all read it here)."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from pathlib import Path
+from typing import Any
+
+from ..bundle.layout import CONFIG_FILE, PREPROCESSING_FILE, Bundle
+from ..config import MissingPolicy
+from ..data import Dataset, load_dataset
+from ..errors import BundleError, DataError, first_few
+
+_log = logging.getLogger(__name__)
+
+# A bundle's reader takes no config, so a data error's advice to change a key (data.freq,
+# data.missing) is followed by how it applies here.
+_READ_AS_TRAINED = (
+    "a bundle reads data as it was trained (its config.yaml), so fix the file, or retrain "
+    "with that setting (predict takes {missing} for data.missing)"
+)
+
+
+def read_bundle_data(
+    bundle: Bundle,
+    data_path: Path | None = None,
+    *,
+    missing: MissingPolicy | None = None,
+    future_rows: int = 0,
+) -> Dataset:
+    """The training data recorded in ``bundle``, or ``data_path``, read as the bundle was
+    trained: same columns, missing-value policy (unless ``missing`` is given) and
+    frequency, without the series left out of training. ``future_rows``: each series ends
+    with that many rows of future-known values (``load_dataset``)."""
+    pre = bundle.preprocessing
+    changes: dict[str, Any] = {"freq": pre.freq}
+    if missing is not None:
+        changes["missing"] = missing
+    data_cfg = bundle.config.data.model_copy(update=changes)
+    if data_path is None and not data_cfg.path.is_file():
+        raise DataError(
+            "the training CSV recorded in the bundle is not here; pass the data with {data_path}",
+            where=data_cfg.path,
+            arguments=("data_path",),
+        )
+    try:
+        dataset = _without_skipped(
+            load_dataset(data_cfg, data_path, future_rows=future_rows), pre.skipped
+        )
+    except DataError as exc:
+        if exc.key is None or not exc.key.startswith("data."):
+            raise
+        raise DataError(
+            f"{exc.template}; {_READ_AS_TRAINED}",
+            where=exc.where,
+            arguments=(*exc.arguments, "missing"),
+        ) from None
+    if dataset.columns != pre.columns:
+        raise BundleError(
+            f"{CONFIG_FILE} and {PREPROCESSING_FILE} disagree on columns "
+            f"({list(dataset.columns)} vs {list(pre.columns)})",
+            where=bundle.run_dir,
+        )
+    return dataset
+
+
+def _without_skipped(dataset: Dataset, skipped: frozenset[str]) -> Dataset:
+    """``dataset`` without the series left out of training as too short (the model has no
+    scaler for them; metrics.json lists them)."""
+    left_out = [s.id for s in dataset.series if s.id in skipped]
+    if not left_out:
+        return dataset
+    _log.warning(
+        f"{dataset.path}: {len(left_out)} series left out of training as too short "
+        f"have no forecast: {first_few(left_out)}"
+    )
+    kept = tuple(s for s in dataset.series if s.id not in skipped)
+    if not kept:
+        raise DataError(
+            "every series in the file was left out of training as too short",
+            where=dataset.path,
+        )
+    return dataclasses.replace(dataset, series=kept)
