@@ -42,7 +42,7 @@ import yaml
 if TYPE_CHECKING:  # typing only: the imports cost seconds, and run in the workers
     from lstm_forecast.config import Config
     from lstm_forecast.scoring.evaluation import SeriesForecasts
-    from lstm_forecast.workflows.fitting import Fitted
+    from lstm_forecast.workflows.forecaster import TrainedForecaster
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -175,29 +175,30 @@ def make_ours(overrides: Sequence[str]) -> Model:
         interval = None
         if series.quantiles is not None:
             interval = (series.quantiles[:, :, 0, 0], series.quantiles[:, :, 0, -1])
-        return Forecasts(series.forecasts["model"][:, :, 0], fitted.trained.seconds, interval)
+        return Forecasts(series.forecasts["model"][:, :, 0], fitted.network.seconds, interval)
 
     return ours
 
 
 def fit_ours(
     spec: Spec, n_origins: int, overrides: Sequence[str], callbacks: Sequence[Any] = ()
-) -> tuple[Config, Fitted]:
+) -> tuple[Config, TrainedForecaster]:
     """Our config for ``spec`` with ``overrides``, and the forecaster it trains on the data
     before the first of ``n_origins`` origins (``callbacks`` ride along with Keras')."""
     from lstm_forecast.config import load_config
     from lstm_forecast.data import load_dataset
-    from lstm_forecast.workflows.fitting import fit_forecaster
+    from lstm_forecast.nn.hooks import TrainingHooks
+    from lstm_forecast.workflows.forecaster import train_forecaster
 
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"{spec.name}.yaml"
         path.write_text(yaml.safe_dump(_our_config(spec, folder, n_origins)))
         config = load_config(path, overrides)
     dataset = _only_series(load_dataset(config.data), spec.symbol)
-    return config, fit_forecaster(config, dataset, callbacks=callbacks)
+    return config, train_forecaster(config, dataset, hooks=TrainingHooks(callbacks=callbacks))
 
 
-def our_forecasts(fitted: Fitted, spec: Spec, origins: list[int]) -> SeriesForecasts:
+def our_forecasts(fitted: TrainedForecaster, spec: Spec, origins: list[int]) -> SeriesForecasts:
     """The series' scored forecasts of ``fitted`` at ``origins`` (every one, or an error)."""
     from lstm_forecast.scoring.evaluation import evaluate_at
 

@@ -54,11 +54,11 @@ def epoch_scores(spec: accuracy.Spec, seed: int, patience: int) -> tuple[np.ndar
     _, result = accuracy.fit_ours(spec, len(origins), overrides, callbacks=[epochs])
     mase = []
     for weights in epochs.weights:
-        result.trained.model.set_weights(weights)
+        result.network.model.set_weights(weights)
         series = accuracy.our_forecasts(result, spec, origins)
         forecasts = accuracy.Forecasts(series.forecasts["model"][:, :, 0], 0.0)
         mase.append(accuracy.score(y, forecasts, origins, spec).mase)
-    return np.array(result.trained.members[0].history["val_loss"]), np.array(mase)
+    return np.array(result.network.members[0].history["val_loss"]), np.array(mase)
 
 
 def main() -> None:

@@ -39,7 +39,7 @@ from lstm_forecast.config import load_config
 from lstm_forecast.data import load_dataset
 from lstm_forecast.features import Preprocessing
 from lstm_forecast.nn.network import network_for
-from lstm_forecast.nn.training import fit
+from lstm_forecast.nn.training import train_member
 
 class EpochSeconds(keras.callbacks.Callback):
     seconds = []
@@ -53,8 +53,8 @@ _, prepared = Preprocessing.fit_transform(config, load_dataset(config.data))
 train = prepared.windows("train", config.window.stride)
 validation = prepared.windows("validation")
 timer = EpochSeconds()
-fit(network_for(config, prepared, train), config.training, train, validation, prepared.coding,
-    callbacks=[timer])
+network = network_for(config, prepared, train)
+train_member(network, config.training, train, validation, prepared.coding, callbacks=[timer])
 steps = config.training.steps_per_epoch
 print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024, timer.seconds[-1] / steps)
 """

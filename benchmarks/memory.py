@@ -37,13 +37,14 @@ from lstm_forecast.config import load_config
 from lstm_forecast.data import load_dataset
 from lstm_forecast.features import Preprocessing
 from lstm_forecast.nn.network import network_for
-from lstm_forecast.nn.training import fit
+from lstm_forecast.nn.training import train_member
 
 config = load_config(Path(sys.argv[1]))
 _, prepared = Preprocessing.fit_transform(config, load_dataset(config.data))
 train = prepared.windows("train", config.window.stride)
 validation = prepared.windows("validation")
-fit(network_for(config, prepared, train), config.training, train, validation, prepared.coding)
+network = network_for(config, prepared, train)
+train_member(network, config.training, train, validation, prepared.coding)
 print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
 """
 

@@ -33,9 +33,9 @@ def measure(config_path: Path, epochs: int, rounds: int) -> tuple[int, float, fl
     from lstm_forecast.config import load_config
     from lstm_forecast.data import load_dataset
     from lstm_forecast.features import Preprocessing
-    from lstm_forecast.nn.budget import batch_size_for
+    from lstm_forecast.nn.epochs import batch_size_for
     from lstm_forecast.nn.network import network_for
-    from lstm_forecast.nn.training import fit
+    from lstm_forecast.nn.training import train_member
 
     config = load_config(config_path)
     _, prepared = Preprocessing.fit_transform(config, load_dataset(config.data))
@@ -72,7 +72,7 @@ def measure(config_path: Path, epochs: int, rounds: int) -> tuple[int, float, fl
     # Alternate the two, so that a slow spell of a noisy machine hits both.
     for round_ in range(rounds):
         ours = EpochSeconds()
-        fit(network(), training, train, None, prepared.coding, callbacks=[ours])
+        train_member(network(), training, train, None, prepared.coding, callbacks=[ours])
         ours_seconds += ours.seconds[1:]  # each fit compiles afresh: its first epoch traces
         plain = EpochSeconds()
         plain_model.fit(

@@ -28,6 +28,7 @@ _API = {
     "backtest": "lstm_forecast.workflows.backtest",
     "tune": "lstm_forecast.workflows.tune",
     "load_bundle": "lstm_forecast.bundle.store",
+    "TrainingHooks": "lstm_forecast.nn.hooks",
 }
 
 __all__ = ["__version__", *_API]

@@ -43,6 +43,11 @@ def run_cli(*args: object) -> Ran:
     return Ran(result.exit_code, result.stdout, result.stderr)
 
 
+def cli_argv(*args: object) -> list[str]:
+    """The command line of ``lstm-forecast ARGS`` in a fresh interpreter of this venv."""
+    return [sys.executable, "-m", "lstm_forecast", *map(str, args)]
+
+
 def run_process(
     *args: object,
     env: Mapping[str, str] | None = None,
@@ -51,37 +56,52 @@ def run_process(
 ) -> Ran:
     """Run ``python -m lstm_forecast ARGS`` as a real process (exit codes, signals,
     imports as a user's shell sees them)."""
-    done = subprocess.run(
-        [sys.executable, "-m", "lstm_forecast", *map(str, args)],
-        capture_output=True,
+    return run_tool(*cli_argv(*args), cwd=REPO, env=env, timeout=timeout, stdin=stdin)
+
+
+def start_process(
+    *args: object, env: Mapping[str, str] | None = None, stderr: int | None = subprocess.PIPE
+) -> subprocess.Popen[str]:
+    """``python -m lstm_forecast ARGS`` started, not awaited (to signal, kill or race it)."""
+    return subprocess.Popen(
+        cli_argv(*args),
+        stdout=subprocess.PIPE,
+        stderr=stderr,
         text=True,
         cwd=REPO,
+        env=None if env is None else dict(env),
+    )
+
+
+def run_python(code: str, *args: object, timeout: float = 300) -> Ran:
+    """Run a Python snippet (``sys.argv[1:]`` is ``args``) in a fresh interpreter (to see
+    what it imports, or to set a process up before it becomes the CLI)."""
+    return run_tool(sys.executable, "-c", code, *args, cwd=REPO, timeout=timeout)
+
+
+def start_python(code: str, *args: object) -> subprocess.Popen[str]:
+    """A Python snippet started in a fresh interpreter, not awaited (a lock holder, a
+    reader in a loop); its stdout is a pipe."""
+    return subprocess.Popen(
+        [sys.executable, "-c", code, *map(str, args)], stdout=subprocess.PIPE, text=True, cwd=REPO
+    )
+
+
+def run_tool(
+    *argv: object,
+    cwd: Path,
+    env: Mapping[str, str] | None = None,
+    timeout: float = 600,
+    stdin: int | None = None,
+) -> Ran:
+    """Run any program (uv, an installed ``lstm-forecast``) to its end."""
+    done = subprocess.run(
+        [str(a) for a in argv],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
         env=None if env is None else dict(env),
         stdin=stdin,
-        timeout=timeout,
-        check=False,
-    )
-    return Ran(done.returncode, done.stdout, done.stderr)
-
-
-def start_process(*args: object, env: Mapping[str, str] | None = None) -> subprocess.Popen[str]:
-    """``python -m lstm_forecast ARGS`` started, not awaited (to signal or race it)."""
-    return subprocess.Popen(
-        [sys.executable, "-m", "lstm_forecast", *map(str, args)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=None if env is None else dict(env),
-    )
-
-
-def run_python(code: str, timeout: float = 120) -> Ran:
-    """Run a Python snippet in a fresh interpreter (to see what it imports)."""
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
         timeout=timeout,
         check=False,
     )

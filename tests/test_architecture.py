@@ -1,9 +1,13 @@
 """The package's shape holds by itself: small modules that say what they are, short
-functions. (Import layers are checked by ``lint-imports``, which .ci/run runs.)"""
+functions, each with its line in docs/architecture.md, and the light commands inside the
+import contract that keeps TensorFlow out. (``lint-imports``, which .ci/run runs, checks
+the contracts themselves.)"""
 
 from __future__ import annotations
 
 import ast
+import re
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -12,6 +16,9 @@ from .helpers import REPO, run_python
 
 PACKAGE = REPO / "lstm_forecast"
 MODULES = sorted(PACKAGE.rglob("*.py"))
+ARCHITECTURE = REPO / "docs" / "architecture.md"
+# The commands a light install (no [train] extra) runs: docs/architecture.md's third contract.
+LIGHT_COMMANDS = ("validate", "init", "evaluate", "predict", "detect", "explain")
 MAX_MODULE_LINES = 300
 MAX_FUNCTION_LINES = 60
 
@@ -55,3 +62,26 @@ def test_the_python_api_names_every_command_and_imports_nothing_heavy() -> None:
     )
     assert ran.code == 0, ran.err
     assert ran.out.splitlines() == ["loaded: []", "callable: True", "in dir: True"]
+
+
+def test_every_module_has_its_line_in_the_architecture_doc_and_no_other_is_named() -> None:
+    doc = ARCHITECTURE.read_text(encoding="utf-8")
+    modules = {p.relative_to(PACKAGE).as_posix() for p in MODULES}
+    missing = sorted(m for m in modules if f"`{m}`" not in doc)
+    assert not missing, f"add a line to docs/architecture.md for {missing}"
+    named = set(re.findall(r"`((?:[a-z_]+/)?[a-z_]+\.py)`", doc))
+    gone = sorted(n for n in named if n not in modules and not n.startswith("test"))
+    assert not gone, f"docs/architecture.md names modules that are not there: {gone}"
+
+
+def test_the_light_commands_are_inside_the_no_tensorflow_contract() -> None:
+    contracts = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["importlinter"]
+    (light,) = [
+        c
+        for c in contracts["contracts"]
+        if c["type"] == "forbidden" and "matplotlib" in c["forbidden_modules"]
+    ]
+    for command in LIGHT_COMMANDS:
+        for package in ("cli", "workflows"):
+            assert f"lstm_forecast.{package}.{command}" in light["source_modules"], command
+    assert f"{', '.join(LIGHT_COMMANDS[:-1])} and {LIGHT_COMMANDS[-1]}" in light["name"]

@@ -22,7 +22,8 @@ from lstm_forecast.bundle.store import (
 from lstm_forecast.bundle.trust import check_keras_archive
 from lstm_forecast.errors import BundleError, UserError
 
-from .helpers import run_cli, train_tiny
+from .bundles import SharedBundle
+from .helpers import run_cli
 
 # Spelled out, not imported: a renamed bundle file must fail this test.
 REQUIRED = (
@@ -204,13 +205,14 @@ def test_not_a_zip_is_refused(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_lambda_payload_in_a_resigned_bundle_never_runs(tmp_path: Path) -> None:
+def test_lambda_payload_in_a_resigned_bundle_never_runs(
+    shared_airline: SharedBundle, tmp_path: Path
+) -> None:
     """A real Keras Lambda payload (it creates a marker file when deserialized unsafely),
     placed in a bundle whose manifest the attacker re-signed, is refused before it runs."""
     import keras
 
-    run_dir = tmp_path / "run"
-    train_tiny("airline", run_dir)
+    run_dir = shared_airline.copy(tmp_path / "airline")
     marker = tmp_path / "marker"
     code = f"lambda x: (open({str(marker)!r}, 'w').close(), x)[1]"
     inputs = keras.Input((24, 1))

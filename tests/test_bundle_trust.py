@@ -18,16 +18,15 @@ from lstm_forecast.bundle.store import write_manifest
 from lstm_forecast.errors import BundleError
 from lstm_forecast.nn.onnx_graph import check_onnx_graph
 
-from .helpers import run_cli, train_tiny
+from .bundles import SharedBundle
+from .helpers import run_cli
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    run_dir = tmp_path_factory.mktemp("trust") / "run"
-    train_tiny("airline", run_dir)
-    return run_dir
+def bundle(shared_airline: SharedBundle, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return shared_airline.copy(tmp_path_factory.mktemp("trust"))
 
 
 def tampered(bundle: Path, folder: Path, change: Callable[[Path], None]) -> Path:

@@ -1,15 +1,15 @@
-"""Crash consistency: a retrain killed (SIGKILL) at any moment of its run, reading,
-training, exporting, staging, syncing or swapping, leaves the complete old bundle or the
+"""Crash consistency: a retrain killed (SIGKILL) at each named step of writing its bundle,
+staging, the body, the manifest, syncing, the swap, leaves the complete old bundle or the
 complete new one, and predict works; a file-size limit hit while staging (what a full
-disk does) exits 4 with the old bundle intact, and the next run leaves nothing behind."""
+disk does) exits 4 with the old bundle intact, and the next run leaves nothing behind.
+
+A kill while reading or training is covered by ``test_unattended`` (SIGKILL mid-epoch):
+until the staging directory is swapped in, a retrain has not touched the run directory.
+"""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import sys
-import threading
-import time
+import signal
 from pathlib import Path
 
 import pytest
@@ -17,17 +17,59 @@ import pytest
 from lstm_forecast.bundle.store import verify
 from lstm_forecast.workflows.predict import predict
 
-from .helpers import REPO, TINY, monthly_frame, sets, write_config, write_csv
+from .bundles import SharedBundle
+from .helpers import TINY, cli_argv, run_python, sets, write_config
 
 pytestmark = pytest.mark.slow
 
-MOMENTS = 20
-LANES = 2  # run directories killed in turn side by side, one per core
+# A retrain's write, with its new body copied from another bundle (what the network's
+# files are makes no difference to the store), SIGKILLed at the step named in argv[3].
+WRITE_AND_DIE = """
+import os, shutil, signal, sys
+from pathlib import Path
+from lstm_forecast.bundle import store
+
+source, target, step = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
 
 
-def retrain_command(config: Path, run_dir: Path, seed: int) -> list[str]:
-    overrides = sets(*TINY, f"output.dir={run_dir}", f"training.seed={seed}")
-    return [sys.executable, "-m", "lstm_forecast", "train", str(config), "--quiet", *overrides]
+def die():
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def die_after(name, when=lambda result: True):
+    original = getattr(store, name)
+
+    def then_die(*args):
+        result = original(*args)
+        if when(result):
+            die()
+        return result
+
+    setattr(store, name, then_die)
+
+
+if step == "manifest":
+    die_after("write_manifest")
+elif step == "synced":
+    die_after("fsync_tree")
+elif step == "exchanged":
+    die_after("_exchange", when=bool)  # the new bundle in place, the old one not yet removed
+elif step == "swapped":
+    die_after("fsync_path")  # the swap done, its folder not yet synced
+written_last = ("manifest.json", "signature.json")
+members = sorted(p for p in source.rglob("*") if p.is_file() and p.name not in written_last)
+with store.staged_bundle(target) as staging:
+    if step == "staging":
+        die()
+    for k, path in enumerate(members):
+        if step == "body" and k == len(members) // 2:
+            die()
+        copy = staging / path.relative_to(source)
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, copy)
+"""
+
+STEPS = ["staging", "body", "manifest", "synced", "exchanged", "swapped", "finished"]
 
 
 def leftovers(run_dir: Path) -> list[str]:
@@ -36,89 +78,35 @@ def leftovers(run_dir: Path) -> list[str]:
     )
 
 
-def trained(config: Path, run_dir: Path, seed: int) -> float:
-    """Seconds a whole retrain into ``run_dir`` took."""
-    started = time.monotonic()
-    done = subprocess.run(retrain_command(config, run_dir, seed), cwd=REPO, capture_output=True)
-    assert done.returncode == 0, done.stderr
-    return time.monotonic() - started
-
-
-@pytest.fixture(scope="module")
-def lanes(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Path], float]:
-    """A config, one bundle per lane (trained side by side), and how long that took."""
-    folder = tmp_path_factory.mktemp("crashes")
-    config = write_config(folder, write_csv(folder / "sales.csv", monthly_frame(72)))
-    runs = [folder / f"lane{k}" / "run" for k in range(LANES)]
-    seconds: list[float] = []
-    threads = [
-        threading.Thread(target=lambda r=run: seconds.append(trained(config, r, 0))) for run in runs
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert len(seconds) == LANES
-    return config, runs, max(seconds)
-
-
-def kill_at(config: Path, run_dir: Path, seed: int, moment: float) -> str:
-    """A retrain into ``run_dir`` SIGKILLed ``moment`` seconds after it started (unless it
-    finished first), then the run directory checked."""
-    retrain = subprocess.Popen(
-        retrain_command(config, run_dir, seed), cwd=REPO, stderr=subprocess.DEVNULL
-    )
-    try:
-        retrain.wait(timeout=moment)
-        outcome = "finished"
-    except subprocess.TimeoutExpired:
-        retrain.kill()
-        retrain.wait()
-        outcome = "killed"
-    verify(run_dir)  # every file the manifest lists, each matching: a whole bundle
-    assert len(predict(run_dir).frame) == 6, f"after a kill at {moment:.1f} s"
-    return outcome
-
-
-def test_a_retrain_killed_at_any_moment_leaves_a_whole_bundle(
-    lanes: tuple[Path, list[Path], float],
+@pytest.mark.parametrize("step", STEPS)
+def test_a_retrain_killed_at_each_step_leaves_a_whole_bundle(
+    shared_sales: SharedBundle, shared_airline: SharedBundle, tmp_path: Path, step: str
 ) -> None:
-    """Moments spread evenly over a whole retrain's time (the last ones past it, so some
-    retrains finish), taken in turn by the lanes."""
-    config, runs, whole_run = lanes
-    before = [(run / "manifest.json").read_bytes() for run in runs]
-    moments = [whole_run * 1.1 * k / MOMENTS for k in range(1, MOMENTS + 1)]
-    outcomes: list[str] = []
-    errors: list[BaseException] = []
-
-    def lane(k: int) -> None:
-        try:
-            for m in range(k, MOMENTS, LANES):
-                outcomes.append(kill_at(config, runs[k], m + 1, moments[m]))
-        except BaseException as exc:  # reported by the test's thread below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=lane, args=(k,)) for k in range(LANES)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert not errors, errors
-    assert len(outcomes) == MOMENTS and "killed" in outcomes, outcomes
-    # The next run cleans up what the killed ones left, and swaps its bundle in whole
-    # (whether or not a retrain above outran its moment on a loaded machine).
-    trained(config, runs[0], 99)
-    verify(runs[0])
-    assert leftovers(runs[0]) == []
-    assert (runs[0] / "manifest.json").read_bytes() != before[0]
+    """Before the swap the old bundle, after it the new one; never a mix. The next run
+    cleans up what the killed one left."""
+    run_dir = shared_sales.copy(tmp_path / "old")
+    new = shared_airline.folder / "run"
+    old_manifest = (run_dir / "manifest.json").read_bytes()
+    ran = run_python(WRITE_AND_DIE, new, run_dir, step)
+    killed = step != "finished"
+    assert ran.code == (-signal.SIGKILL if killed else 0), ran.err
+    verify(run_dir)  # every file the manifest lists, each matching: a whole bundle
+    now = (run_dir / "manifest.json").read_bytes()
+    swapped = step in ("exchanged", "swapped", "finished")
+    assert now == ((new / "manifest.json").read_bytes() if swapped else old_manifest), step
+    assert len(predict(run_dir).frame) == (12 if swapped else 6)  # airline's horizon, or sales'
+    assert bool(leftovers(run_dir)) == killed, leftovers(run_dir)  # its lock, its staging
+    again = run_python(WRITE_AND_DIE, shared_sales.folder / "run", run_dir, "finished")
+    assert again.code == 0, again.err
+    verify(run_dir)
+    assert leftovers(run_dir) == []
 
 
 def test_a_full_disk_while_staging_exits_4_and_keeps_the_old_bundle(
-    lanes: tuple[Path, list[Path], float], tmp_path: Path
+    shared_sales: SharedBundle, tmp_path: Path
 ) -> None:
-    config, runs, _ = lanes
-    run_dir = tmp_path / "run"
-    shutil.copytree(runs[1], run_dir)
+    run_dir = shared_sales.copy(tmp_path)
+    config = write_config(tmp_path, tmp_path / "sales.csv")
     before = {p.name: p.read_bytes() for p in run_dir.iterdir() if p.is_file()}
     # No file over 20 kB (the network's files are larger), set in the child before it
     # becomes the retrain: what a full disk does to the write that needs the space.
@@ -127,10 +115,9 @@ def test_a_full_disk_while_staging_exits_4_and_keeps_the_old_bundle(
         "resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, 20_000))\n"
         "os.execv(sys.executable, sys.argv[1:])\n"
     )
-    command = [sys.executable, "-c", limited, *retrain_command(config, run_dir, 1)]
-    full = subprocess.run(command, cwd=REPO, capture_output=True, text=True)
-    assert full.returncode == 4, full.stderr
-    assert "cannot write the bundle: File too large; the previous bundle" in full.stderr
+    full = run_python(limited, *cli_argv("train", config, "--quiet", *sets(*TINY)))
+    assert full.code == 4, full.err
+    assert "cannot write the bundle: File too large; the previous bundle" in full.err
     assert {p.name: p.read_bytes() for p in run_dir.iterdir() if p.is_file()} == before
     assert leftovers(run_dir) == []  # the failed run removed its staging directory
     assert len(predict(run_dir).frame) == 6

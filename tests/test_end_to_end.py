@@ -12,6 +12,7 @@ import pytest
 
 from lstm_forecast.bundle.layout import REQUIRED_FILES
 
+from .bundles import SharedBundle
 from .helpers import (
     CONFIGS,
     REPO,
@@ -30,13 +31,16 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def airline(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    run_dir = tmp_path_factory.mktemp("bundles") / "airline"
-    return run_dir, train_tiny("airline", run_dir)
+def airline(
+    shared_airline: SharedBundle, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, str]:
+    return shared_airline.copy(tmp_path_factory.mktemp("airline")), shared_airline.out
 
 
-def test_train_writes_every_bundle_file_and_prints_the_table(airline: tuple[Path, str]) -> None:
-    run_dir, out = airline
+def test_train_writes_every_bundle_file_and_prints_the_table(
+    shared_airline: SharedBundle,
+) -> None:
+    run_dir, out = shared_airline.folder / "run", shared_airline.out
     written = {*REQUIRED_FILES, "model.onnx", "plots/loss.png", "plots/test_forecast.png"}
     for name in (*written, "manifest.json"):
         assert (run_dir / name).is_file(), name
@@ -53,7 +57,7 @@ def test_train_writes_every_bundle_file_and_prints_the_table(airline: tuple[Path
         "loss",
         "val_loss",
     ]
-    assert not list(run_dir.parent.glob(".airline.staging-*"))
+    assert not list(run_dir.parent.glob(".run.staging-*"))
 
 
 def test_evaluate_reproduces_the_training_metrics(airline: tuple[Path, str]) -> None:
@@ -129,7 +133,7 @@ def test_retraining_replaces_the_bundle_only_when_complete(
     def broken_fit(*args: object, **kwargs: object) -> None:
         raise RuntimeError("simulated crash in the middle of training")
 
-    monkeypatch.setattr("lstm_forecast.nn.training.fit", broken_fit)
+    monkeypatch.setattr("lstm_forecast.nn.training.train_member", broken_fit)
     code, _, err = run_cli("train", CONFIGS / "airline.yaml", "--set", f"output.dir={run_dir}")
     assert code == 1 and "internal error: RuntimeError" in err
     assert (run_dir / "manifest.json").read_bytes() == before
@@ -176,12 +180,8 @@ def test_other_shipped_configs_train_evaluate_and_predict(config: str, tmp_path:
 
 
 @pytest.fixture(scope="module")
-def sales_bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("sales")
-    csv = write_csv(folder / "sales.csv", monthly_frame(72))
-    code, _, err = run_cli("train", write_config(folder, csv), "--quiet")
-    assert code == 0, err
-    return folder / "run"
+def sales_bundle(shared_sales: SharedBundle, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return shared_sales.copy(tmp_path_factory.mktemp("sales"))
 
 
 @pytest.mark.parametrize(
@@ -259,21 +259,19 @@ def test_predict_strict_series_refuses_a_series_it_was_not_trained_on(
     )
 
 
-def test_predict_when_the_training_csv_moved(sales_bundle: Path, tmp_path: Path) -> None:
-    moved = tmp_path / "bundle"
-    shutil.copytree(sales_bundle, moved)
-    original = sales_bundle.parent / "sales.csv"
-    saved = original.read_bytes()
-    original.unlink()
-    try:
-        code, _, err = run_cli("predict", moved)
-        assert code == 2 and "not here; pass the data with --data" in err
-        elsewhere = tmp_path / "sales.csv"
-        elsewhere.write_bytes(saved)
-        code, out, _ = run_cli("predict", moved, "--data", elsewhere)
-        assert code == 0 and len(out.splitlines()) == 7
-    finally:
-        original.write_bytes(saved)
+def test_predict_when_the_training_csv_moved(tmp_path: Path) -> None:
+    # Its own bundle: the shared one names a CSV other tests read.
+    (tmp_path / "train").mkdir()
+    original = write_csv(tmp_path / "train" / "sales.csv", monthly_frame(72))
+    run_dir = tmp_path / "train" / "run"
+    train_tiny(write_config(tmp_path / "train", original), run_dir)
+    elsewhere = tmp_path / "elsewhere" / "sales.csv"
+    elsewhere.parent.mkdir()
+    original.rename(elsewhere)
+    code, _, err = run_cli("predict", run_dir)
+    assert code == 2 and "not here; pass the data with --data" in err
+    code, out, _ = run_cli("predict", run_dir, "--data", elsewhere)
+    assert code == 0 and len(out.splitlines()) == 7
 
 
 def test_constant_series_gives_finite_forecasts(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ import lstm_forecast as lf
 from lstm_forecast.cli.app import COMMANDS, cli
 from lstm_forecast.cli.options import FLAGS
 from lstm_forecast.errors import ExitCode, LstmForecastError, UserError
-from lstm_forecast.workflows.checks import with_test_steps
+from lstm_forecast.workflows.preflight import with_test_steps
 
 from .helpers import CONFIGS, REPO, assert_one_line_error, run_cli
 

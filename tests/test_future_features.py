@@ -62,6 +62,7 @@ def promo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, pd.DataFrame]
     return folder / "run", frame
 
 
+@pytest.mark.slow
 def test_the_network_uses_a_promotion_known_ahead(
     promo: tuple[Path, pd.DataFrame], tmp_path: Path
 ) -> None:
@@ -78,6 +79,7 @@ def test_the_network_uses_a_promotion_known_ahead(
     assert known < 0.6 * unknown, (known, unknown)
 
 
+@pytest.mark.slow
 def test_a_planned_promotion_lifts_the_forecast_of_its_day(
     promo: tuple[Path, pd.DataFrame], tmp_path: Path
 ) -> None:
@@ -153,6 +155,7 @@ def test_no_coding_lets_a_value_after_the_origin_through(
         np.testing.assert_array_equal(a, b)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("change", "fragments"),
     [
@@ -182,6 +185,7 @@ def test_future_rows_predict_cannot_use_are_refused_by_series_column_and_time(
     assert_one_line_error(ran.code, ran.err, 2, str(tmp_path / "new.csv"), *fragments)
 
 
+@pytest.mark.slow
 def test_rows_beyond_the_horizon_are_left_with_a_warning(
     promo: tuple[Path, pd.DataFrame], tmp_path: Path
 ) -> None:
@@ -219,6 +223,7 @@ def test_a_long_format_file_names_the_series_short_of_future_rows(tmp_path: Path
         np.testing.assert_array_equal(series.future[:, 1], 0.0)
 
 
+@pytest.mark.slow
 def test_a_warm_start_refuses_a_parent_with_other_future_features(
     promo: tuple[Path, pd.DataFrame], tmp_path: Path
 ) -> None:

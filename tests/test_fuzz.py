@@ -13,7 +13,8 @@ import yaml
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from .helpers import TINY, monthly_frame, run_cli, sets, write_config, write_csv
+from .bundles import SharedBundle
+from .helpers import TINY, run_cli, sets
 
 # How the time column may be written, and the frequency a user might (or might not) give.
 TIME_SHAPES = {
@@ -142,6 +143,7 @@ def test_validate_never_fails_with_an_internal_error(
         assert len(lines) == 1 and lines[0].startswith("lstm-forecast: error: "), err
 
 
+@pytest.mark.slow
 @settings(
     max_examples=15,
     deadline=None,
@@ -173,12 +175,8 @@ def test_train_never_fails_with_an_internal_error(
 
 
 @pytest.fixture(scope="module")
-def monthly_bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("bundle")
-    config = write_config(folder, write_csv(folder / "sales.csv", monthly_frame(72)))
-    ran = run_cli("train", config, "--quiet", *sets(*TINY))
-    assert ran.code == 0, ran.err
-    return folder / "run"
+def monthly_bundle(shared_sales: SharedBundle, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return shared_sales.copy(tmp_path_factory.mktemp("bundle"))
 
 
 @st.composite
@@ -213,6 +211,7 @@ def new_monthly_data(draw: st.DrawFn) -> str:
     return "\n".join(lines) + "\n"
 
 
+@pytest.mark.slow
 @settings(
     max_examples=100,
     deadline=None,

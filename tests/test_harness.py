@@ -1,12 +1,16 @@
-"""The test harness itself: how many workers ``--numprocesses=auto`` starts."""
+"""The test harness itself: how many workers ``--numprocesses=auto`` starts, and the fast
+tier's guard against training a network."""
 
 from __future__ import annotations
 
+import os
+import types
 from pathlib import Path
 
 import pytest
 
-from .helpers import usable_cores
+from .helpers import run_python, usable_cores
+from .no_training import fit_guard
 
 
 def quota_v2(folder: Path, text: str) -> Path:
@@ -43,3 +47,29 @@ def test_a_missing_or_unreadable_quota_leaves_the_cores(tmp_path: Path, text: st
     if text is not None:
         quota_v2(tmp_path, text)
     assert usable_cores(tmp_path) == usable_cores(tmp_path / "absent")
+
+
+def test_the_guard_refuses_fit_while_its_variable_is_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Model:
+        def fit(self) -> str:
+            return "trained"
+
+    fit_guard._guard(types.SimpleNamespace(Model=Model))  # type: ignore[arg-type]
+    monkeypatch.delenv(fit_guard.FORBID_FIT, raising=False)
+    assert Model().fit() == "trained"
+    monkeypatch.setenv(fit_guard.FORBID_FIT, "tests/test_x.py::test_y")
+    with pytest.raises(AssertionError, match="test_y"):
+        Model().fit()
+
+
+def test_a_python_the_fast_tier_starts_cannot_train_with_keras() -> None:
+    """The guard reaches subprocesses (sitecustomize on PYTHONPATH), and Keras' real fit."""
+    assert os.environ.get(fit_guard.FORBID_FIT)  # this test is in the fast tier
+    ran = run_python(
+        "import keras, numpy as np\n"
+        "model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])\n"
+        "model.compile(loss='mse')\n"
+        "model.fit(np.zeros((4, 2)), np.zeros((4, 1)), verbose=0)\n"
+    )
+    assert ran.code != 0
+    assert "Keras Model.fit called in a test not marked slow" in ran.err

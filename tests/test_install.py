@@ -6,20 +6,18 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from .helpers import CONFIGS, DATA, REPO, Ran, hide_module, run_cli, train_tiny
+from .bundles import SharedBundle
+from .helpers import CONFIGS, DATA, REPO, Ran, hide_module, run_cli, run_tool
 
 
 def _run(*args: object, cwd: Path) -> Ran:
+    """A program run outside this clone's venv (uv, the light venv's tools)."""
     env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
-    done = subprocess.run(
-        [str(a) for a in args], capture_output=True, text=True, cwd=cwd, env=env, timeout=600
-    )
-    return Ran(done.returncode, done.stdout, done.stderr)
+    return run_tool(*args, cwd=cwd, env=env)
 
 
 @pytest.fixture(scope="module")
@@ -46,13 +44,14 @@ def light_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.slow
-def test_light_install_predicts_without_tensorflow(light_venv: Path, tmp_path: Path) -> None:
+def test_light_install_predicts_without_tensorflow(
+    light_venv: Path, shared_airline: SharedBundle, tmp_path: Path
+) -> None:
     tool = light_venv / "bin" / "lstm-forecast"
     for module in ("tensorflow", "tf2onnx", "matplotlib", "keras"):
         imported = _run(light_venv / "bin" / "python", "-c", f"import {module}", cwd=tmp_path)
         assert imported.code != 0 and "ModuleNotFoundError" in imported.err, module
-    run_dir = tmp_path / "airline"
-    train_tiny("airline", run_dir)  # trained here, where the train extra is installed
+    run_dir = shared_airline.copy(tmp_path / "airline")  # trained where the extra is
     assert _run(tool, "--help", cwd=tmp_path).code == 0
     validated = _run(tool, "validate", CONFIGS / "airline.yaml", cwd=tmp_path)
     assert validated.code == 0, validated.err
@@ -68,7 +67,7 @@ def test_light_install_predicts_without_tensorflow(light_venv: Path, tmp_path: P
 
 @pytest.mark.slow
 def test_light_install_names_the_extra_train_and_plots_need(
-    light_venv: Path, tmp_path: Path
+    light_venv: Path, shared_airline: SharedBundle, tmp_path: Path
 ) -> None:
     tool = light_venv / "bin" / "lstm-forecast"
     config = CONFIGS / "airline.yaml"
@@ -77,8 +76,7 @@ def test_light_install_names_the_extra_train_and_plots_need(
     assert "train needs tensorflow, keras, tf2onnx, matplotlib" in trained.err
     assert "pip install 'lstm-forecast-cli[train]'" in trained.err
     assert not (tmp_path / "run").exists()
-    run_dir = tmp_path / "airline"
-    train_tiny("airline", run_dir)
+    run_dir = shared_airline.copy(tmp_path / "airline")
     plotted = _run(tool, "predict", run_dir, "--plot", tmp_path / "f.png", cwd=tmp_path)
     assert plotted.code == 2
     assert "--plot needs matplotlib" in plotted.err

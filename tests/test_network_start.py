@@ -123,7 +123,7 @@ def test_an_auto_epoch_is_one_pass_or_10000_windows_and_the_log_says_so(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     from lstm_forecast.config import TrainingConfig
-    from lstm_forecast.nn.budget import epoch_steps
+    from lstm_forecast.nn.epochs import epoch_steps
 
     auto = TrainingConfig()
     assert auto.steps_per_epoch == "auto"
@@ -142,7 +142,7 @@ def test_an_auto_batch_grows_only_past_an_auto_epoch_and_the_log_says_so(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     from lstm_forecast.config import TrainingConfig
-    from lstm_forecast.nn.budget import AUTO_EPOCH_WINDOWS, batch_size_for
+    from lstm_forecast.nn.epochs import AUTO_EPOCH_WINDOWS, batch_size_for
 
     auto = TrainingConfig()
     assert auto.batch_size == "auto"

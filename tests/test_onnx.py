@@ -17,6 +17,7 @@ from lstm_forecast.nn import keras_file
 from lstm_forecast.workflows.bundle_data import read_bundle_data
 from lstm_forecast.workflows.predict import predict
 
+from .bundles import SharedBundle
 from .helpers import (
     CONFIGS,
     heavy_modules_loaded,
@@ -27,6 +28,8 @@ from .helpers import (
     write_config,
     write_csv,
 )
+
+pytestmark = pytest.mark.slow
 
 
 def train(config: Path, *overrides: str) -> None:
@@ -111,10 +114,8 @@ def test_window_scale_is_kept_in_the_bundle_and_predict_uses_it(tmp_path: Path) 
 
 
 @pytest.fixture(scope="module")
-def sales_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("onnx")
-    train(write_config(folder, write_csv(folder / "sales.csv", monthly_frame(72))))
-    return folder / "run"
+def sales_run(shared_sales: SharedBundle, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return shared_sales.copy(tmp_path_factory.mktemp("onnx"))
 
 
 @pytest.fixture(scope="module")

@@ -5,8 +5,6 @@ is exactly one of the bundles' own."""
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -14,7 +12,7 @@ import pytest
 
 from lstm_forecast.workflows.predict import predict
 
-from .helpers import REPO, TINY, monthly_frame, run_cli, sets, write_config, write_csv
+from .helpers import TINY, monthly_frame, run_cli, sets, start_python, write_config, write_csv
 
 pytestmark = pytest.mark.slow
 
@@ -53,13 +51,7 @@ def test_predicts_racing_retrains_never_fail_and_each_gets_one_bundle(tmp_path: 
     assert run_cli(*train).code == 0
     shutil.copytree(run_dir, snapshots / "0")
     stop = tmp_path / "stop"
-    readers = [
-        subprocess.Popen(
-            [sys.executable, "-c", READER, str(run_dir), str(tmp_path / f"reader{k}"), str(stop)],
-            cwd=REPO,
-        )
-        for k in range(READERS)
-    ]
+    readers = [start_python(READER, run_dir, tmp_path / f"reader{k}", stop) for k in range(READERS)]
     try:
         time.sleep(3)  # the readers are in their loops
         for seed in range(1, RETRAINS + 1):

@@ -14,6 +14,7 @@ import pytest
 from lstm_forecast.bundle.signing import SIGNING_KEY_VARIABLE
 from lstm_forecast.bundle.store import write_manifest
 
+from .bundles import SharedBundle
 from .helpers import assert_one_line_error, run_cli, run_process, train_tiny
 
 pytestmark = pytest.mark.slow
@@ -26,15 +27,17 @@ def key_file(folder: Path, name: str, key: str = "0123456789abcdef0123456789abcd
 
 
 @pytest.fixture(scope="module")
-def signed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
+def signed(
+    shared_airline: SharedBundle, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, Path, Path]:
     """A bundle trained with a key, one trained without, and the key file."""
     folder = tmp_path_factory.mktemp("signing")
     key = key_file(folder, "training.key")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv(SIGNING_KEY_VARIABLE, str(key))
         train_tiny("airline", folder / "signed")
-    train_tiny("airline", folder / "unsigned")
-    return folder / "signed", folder / "unsigned", key
+    unsigned = shared_airline.copy(folder / "unsigned_folder")
+    return folder / "signed", unsigned, key
 
 
 def test_a_signed_bundle_is_read_with_its_key_and_without_one(

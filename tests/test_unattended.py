@@ -7,7 +7,6 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -19,15 +18,15 @@ from lstm_forecast.bundle.locking import exclusive_lock, lock_path
 from lstm_forecast.bundle.store import load_bundle, verify, write_manifest
 from lstm_forecast.errors import LockHeld
 
+from .bundles import SharedBundle
 from .helpers import (
     Ran,
     cron_env,
-    monthly_frame,
     run_process,
     run_python,
     start_process,
+    start_python,
     write_config,
-    write_csv,
 )
 
 HOLD_LOCK = """
@@ -56,9 +55,7 @@ def cli_with_sigint_default(*args: object) -> subprocess.Popen[str]:
 
 
 def hold_lock(target: Path) -> subprocess.Popen[str]:
-    holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD_LOCK, str(target)], stdout=subprocess.PIPE, text=True
-    )
+    holder = start_python(HOLD_LOCK, target)
     assert holder.stdout is not None and holder.stdout.readline() == "held\n"
     return holder
 
@@ -85,18 +82,15 @@ def run_as_cron(*args: object) -> Ran:
 
 
 @pytest.fixture(scope="module")
-def bundle_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A bundle trained as cron would train it, and a config that retrains it slowly
-    (for signals and kills)."""
+def bundle_dir(shared_sales: SharedBundle, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A bundle trained as cron would train it (``bundles.build_sales``), and a config that
+    retrains it slowly (for signals and kills)."""
     folder = tmp_path_factory.mktemp("cron")
-    csv = write_csv(folder / "sales.csv", monthly_frame(72))
-    config = write_config(folder, csv)
-    done = run_as_cron("train", config, "--quiet")
-    assert done.code == 0, done.err
+    shared_sales.copy(folder)
     # Many epochs, no early stop: the retraining is still running when the signal comes.
     write_config(
         folder,
-        csv,
+        folder / "sales.csv",
         training={"epochs": 5000, "early_stopping_patience": 5000, "batch_size": 4},
         model={"layers": [16], "dropout": 0.0},
     )
@@ -141,6 +135,7 @@ def test_leftovers_of_a_killed_run_are_cleaned_and_a_moved_bundle_put_back(
     assert (tmp_path / ".running.staging-1").is_dir()
 
 
+@pytest.mark.slow
 def test_train_on_a_locked_output_exits_75_and_touches_nothing(bundle_dir: Path) -> None:
     run = bundle_dir / "run"
     before = snapshot(run)
@@ -157,6 +152,7 @@ def test_train_on_a_locked_output_exits_75_and_touches_nothing(bundle_dir: Path)
     assert leftovers(run) == [".run.lock"]  # the killed holder's; the next run reuses it
 
 
+@pytest.mark.slow
 def test_a_locked_train_stops_before_reading_the_data_or_importing_pandas(
     bundle_dir: Path,
 ) -> None:
@@ -179,6 +175,7 @@ def test_a_locked_train_stops_before_reading_the_data_or_importing_pandas(
     assert "exit 75" in ran.out and "loaded: []" in ran.out, ran.err
 
 
+@pytest.mark.slow
 def test_predict_runs_as_cron_runs_it(bundle_dir: Path, tmp_path: Path) -> None:
     output, plot = tmp_path / "forecast.csv", tmp_path / "forecast.png"
     done = run_as_cron("predict", bundle_dir / "run", "--output", output, "--plot", plot)
@@ -187,6 +184,7 @@ def test_predict_runs_as_cron_runs_it(bundle_dir: Path, tmp_path: Path) -> None:
     assert leftovers(output) == [] and leftovers(plot) == [] and plot.stat().st_size > 0
 
 
+@pytest.mark.slow
 def test_predict_output_locked_exits_75(bundle_dir: Path, tmp_path: Path) -> None:
     output = tmp_path / "forecast.csv"
     output.write_text("previous forecast\n")
@@ -200,6 +198,7 @@ def test_predict_output_locked_exits_75(bundle_dir: Path, tmp_path: Path) -> Non
     assert output.read_text() == "previous forecast\n"
 
 
+@pytest.mark.slow
 def test_a_predict_straddling_a_retrain_loads_the_new_bundle_whole(
     bundle_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -239,6 +238,7 @@ def wait_for_training(process: subprocess.Popen[str], run: Path, epochs: int = 3
     assert leftovers(run), "no staging directory while training"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
 def test_a_signal_stops_training_and_keeps_the_previous_bundle(
     bundle_dir: Path, signum: int, code: int
@@ -256,6 +256,7 @@ def test_a_signal_stops_training_and_keeps_the_previous_bundle(
     assert snapshot(run) == before and leftovers(run) == []
 
 
+@pytest.mark.slow
 def test_sigkill_leaves_the_old_bundle_and_the_next_run_cleans_up(bundle_dir: Path) -> None:
     run = bundle_dir / "run"
     before = snapshot(run)
@@ -274,6 +275,7 @@ def test_sigkill_leaves_the_old_bundle_and_the_next_run_cleans_up(bundle_dir: Pa
     assert snapshot(run) != before and leftovers(run) == []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["device", "fifo"])
 def test_an_input_that_is_not_a_regular_file_is_refused_at_once(
     bundle_dir: Path, tmp_path: Path, kind: str

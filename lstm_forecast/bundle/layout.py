@@ -30,7 +30,7 @@ from ..scoring.evaluation import Evaluation
 from .trust import METADATA_SCHEMA, METRICS_SCHEMA, check_json_member, check_keras_archive
 
 if TYPE_CHECKING:
-    from ..nn.training import Trained
+    from ..nn.training import TrainedNetwork
 
 _log = logging.getLogger(__name__)
 
@@ -89,7 +89,7 @@ def write_body(
     prepared: Prepared,
     preprocessing: Preprocessing,
     evaluation: Evaluation,
-    trained: Trained,
+    network: TrainedNetwork,
     check_inputs: np.ndarray,
     plots: Mapping[str, Figure],
     parent: Mapping[str, str] | None = None,
@@ -102,8 +102,8 @@ def write_body(
     """
     from ..nn import keras_file
 
-    keras_file.save_model(trained.model, staging / MODEL_FILE)
-    onnx = keras_file.export_onnx(trained.model, staging / ONNX_FILE, check_inputs)
+    keras_file.save_model(network.model, staging / MODEL_FILE)
+    onnx = keras_file.export_onnx(network.model, staging / ONNX_FILE, check_inputs)
     (staging / CONFIG_FILE).write_text(config.to_yaml(), encoding="utf-8")
     write_json(staging / PREPROCESSING_FILE, preprocessing.to_json())
     skipped = {"skipped_series": prepared.skipped} if prepared.skipped else {}
@@ -118,16 +118,16 @@ def write_body(
             "data_path": str(prepared.dataset.path),
             "data_sha256": prepared.dataset.sha256,
             "seed": config.training.seed,
-            "ensemble": len(trained.members),
-            "epochs_run": [m.epochs_run for m in trained.members],
-            "best_epoch": [m.best_epoch for m in trained.members],
-            "train_seconds": round(trained.seconds, 3),
+            "ensemble": len(network.members),
+            "epochs_run": [m.epochs_run for m in network.members],
+            "best_epoch": [m.best_epoch for m in network.members],
+            "train_seconds": round(network.seconds, 3),
             "onnx": onnx.to_json(),
             "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             **({"parent": dict(parent)} if parent is not None else {}),
         },
     )
-    _history(trained).to_csv(staging / HISTORY_FILE, index=False)
+    _history(network).to_csv(staging / HISTORY_FILE, index=False)
     for name, figure in plots.items():
         path = staging / name
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -194,12 +194,12 @@ def parse_json(content: bytes, path: Path) -> dict[str, Any]:
     return data
 
 
-def _history(trained: Trained) -> pd.DataFrame:
+def _history(network: TrainedNetwork) -> pd.DataFrame:
     """Loss per epoch of every ensemble member."""
     return pd.concat(
         [
             pd.DataFrame({"member": k, "epoch": np.arange(1, m.epochs_run + 1), **m.history})
-            for k, m in enumerate(trained.members)
+            for k, m in enumerate(network.members)
         ]
     )
 

@@ -16,7 +16,7 @@ from .process import echo_err, handles_errors, run_training
     "--folds",
     default=3,
     show_default=True,
-    type=click.IntRange(min=1),
+    type=int,
     help="Forecast origins; their horizons tile the last FOLDS x horizon rows.",
 )
 @click.option(
@@ -43,7 +43,9 @@ def backtest(
 
     config = load_config(config_path, overrides)
     result, folder = run_training(
-        lambda **kw: backtest_to_folder(config, folds, refit=refit, folder=output_dir, **kw),
+        lambda hooks: backtest_to_folder(
+            config, folds, refit=refit, folder=output_dir, hooks=hooks
+        ),
         quiet,
     )
     if not quiet:

@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 import click
 
 from ..errors import ExitCode, LstmForecastError, Terminated
+from ..nn.hooks import TrainingHooks
 from .options import FLAGS
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -139,16 +140,16 @@ def _configure_output(*, verbose: bool, quiet: bool) -> None:
     logger.setLevel(logging.ERROR if quiet else logging.DEBUG if verbose else logging.INFO)
 
 
-def run_training(work: Callable[..., T], quiet: bool) -> T:
+def run_training(work: Callable[[TrainingHooks], T], quiet: bool) -> T:
     """Run a training workflow with progress on stderr: Keras' bar on a terminal, one line
     per epoch otherwise, nothing with --quiet."""
     if quiet:
-        return work()
+        return work(TrainingHooks())
     if sys.stderr.isatty():
         # Keras draws its bar on stdout; results own stdout, so the bar goes to stderr.
         with contextlib.redirect_stdout(sys.stderr):
-            return work(verbose=1)
-    return work(progress=echo_err)
+            return work(TrainingHooks(verbose=1))
+    return work(TrainingHooks(progress=echo_err))
 
 
 def echo_err(line: str) -> None:

@@ -32,7 +32,7 @@ def train(
     verbose: bool,
 ) -> None:
     """Train the model CONFIG describes and write its bundle (run directory)."""
-    from ..workflows.checks import load_config_unless_locked
+    from ..workflows.preflight import load_config_unless_locked
 
     if init_from is not None:  # a path from the command line: relative to the working folder
         overrides = (*overrides, f"training.init_from={init_from.resolve()}")
@@ -41,7 +41,7 @@ def train(
     from ..report.tables import format_against_baseline, format_table
     from ..workflows.train import train as run_train
 
-    report = run_training(lambda **kw: run_train(config, **kw), quiet)
+    report = run_training(lambda hooks: run_train(config, hooks=hooks), quiet)
     if not quiet:
         written = (
             f"bundle written to {report.run_dir}"

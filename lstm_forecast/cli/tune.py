@@ -14,7 +14,7 @@ from .process import echo_err, handles_errors, run_training
 @click.argument("config_path", metavar="CONFIG", type=click.Path(path_type=Path))
 @click.option(
     "--trials",
-    type=click.IntRange(min=1),
+    type=int,
     default=None,
     help="Configs to try [default: tuning.max_trials].",
 )
@@ -38,7 +38,8 @@ def tune(
 
     config = load_config(config_path, overrides)
     result, best, table = run_training(
-        lambda **kw: tune_to_folder(config, max_trials=trials, folder=output_dir, **kw), quiet
+        lambda hooks: tune_to_folder(config, max_trials=trials, folder=output_dir, hooks=hooks),
+        quiet,
     )
     if not quiet:
         echo_err(f"wrote {best} and {table}")

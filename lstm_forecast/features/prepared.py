@@ -92,6 +92,10 @@ class Prepared:
             for series, bounds in zip(self.dataset.series, self.bounds, strict=True)
         ]
 
+    def origins_before_end(self, rows: int) -> list[np.ndarray]:
+        """Per series, the one origin ``rows`` rows before its end (a backtest's fold)."""
+        return [np.array([len(series) - rows]) for series in self.dataset.series]
+
 
 def stacked_rows(
     dataset: Dataset,

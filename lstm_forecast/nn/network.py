@@ -160,9 +160,9 @@ def skip_penalty_for(model: ModelConfig, coding: WindowCoding, n_windows: int) -
     number fewer than ``WINDOWS_PER_INPUT`` per input, else none (as with ``true``).
 
     Each forecast step is its own regression on the window's values; below the usual rule
-    of ten observations per predictor a free map overfits (airline's shipped config, 59
-    windows: MASE 1.116), and a ridge penalty that fades as the windows grow keeps it near
-    zero (the baseline) until the data say otherwise (benchmarks/README.md).
+    of ten observations per predictor a free map overfits (measured on airline's shipped
+    config: benchmarks/README.md), and a ridge penalty that fades as the windows grow keeps
+    it near zero (the baseline) until the data say otherwise.
     """
     if model.linear_skip != "auto":
         return 0.0

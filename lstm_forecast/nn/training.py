@@ -1,8 +1,10 @@
-"""Train forecasters: build the network, fit it on windows gathered by tf.data with early
-stopping, average an ensemble, calibrate its intervals (Keras, TensorFlow).
+"""Train networks: build each ensemble member, train it with Keras' ``fit`` on windows
+gathered by tf.data with early stopping, average the members, calibrate the intervals
+(Keras, TensorFlow).
 
 Training returns a result; it never prints or plots. Progress reaches the caller through
-Keras' ``verbose`` (the caller decides where stdout goes) or a callback it passes in.
+Keras' ``verbose`` (the caller decides where stdout goes) or the callbacks of its
+``TrainingHooks``.
 """
 
 from __future__ import annotations
@@ -25,9 +27,10 @@ from ..errors import TrainingDiverged
 from ..features import Prepared
 from ..features.coding import WindowCoding
 from .batches import batches_per_pass, window_dataset
-from .budget import Watched, batch_size_for, epoch_steps, watched_batches
 from .callbacks import EpochLines, SignalsBetweenBatches, StopOnNonFiniteLoss
 from .compat import check_keras_for_multi_worker
+from .epochs import Watched, batch_size_for, epoch_steps, watched_batches
+from .hooks import SILENT, TrainingHooks
 from .keras_file import as_forecaster
 from .multiworker import fit_across_workers
 from .network import average, describe, network_for, uncompiled
@@ -51,11 +54,11 @@ _log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
-class Trained:
-    """A trained forecaster: the (ensemble) network and each member's training."""
+class TrainedNetwork:
+    """A trained network: the (ensemble average) model and each member's training."""
 
     model: keras.Model
-    members: tuple[TrainResult, ...]
+    members: tuple[MemberTraining, ...]
     coding: WindowCoding  # the data's coding, with intervals calibrated when there are any
 
     @property
@@ -64,7 +67,9 @@ class Trained:
 
 
 @dataclass(frozen=True)
-class TrainResult:
+class MemberTraining:
+    """One ensemble member's training: its network and losses per epoch."""
+
     model: keras.Model
     history: dict[str, list[float]]  # per epoch: loss, val_loss (if validated)
     best_epoch: int  # 1-based epoch whose weights the model holds
@@ -78,22 +83,21 @@ class TrainResult:
         return len(self.history["loss"])
 
 
-def train_forecaster(
+def train_network(
     config: Config,
     prepared: Prepared,
     train_windows: WindowSet,
     validation_windows: WindowSet | None,
     *,
-    verbose: int = 0,
-    callbacks: Sequence[keras.callbacks.Callback] = (),
-    progress: Callable[[str], None] | None = None,
+    hooks: TrainingHooks = SILENT,
     start_from: keras.Model | None = None,
-) -> Trained:
-    """Build and fit ``training.ensemble`` networks (seeds ``seed``, ``seed + 1``...) and
-    average them into one model. ``progress``, if given, receives one line per epoch;
-    ``start_from``: a network (of one member) whose copy training goes on from."""
-    if progress is not None:
-        callbacks = [*callbacks, EpochLines(progress, config.training.epochs)]
+) -> TrainedNetwork:
+    """Build and train ``training.ensemble`` networks (seeds ``seed``, ``seed + 1``...) and
+    average them into one model; ``start_from``: a network (of one member) whose copy
+    training goes on from."""
+    callbacks = list(hooks.callbacks)
+    if hooks.progress is not None:
+        callbacks.append(EpochLines(hooks.progress, config.training.epochs))
     # First: a multi-worker strategy must exist before TensorFlow runs anything.
     strategy = strategy_for(config.training.distribute)
     if start_from is None:
@@ -113,14 +117,14 @@ def train_forecaster(
             else:
                 network = uncompiled(start_from)  # its weights, not its compile state
             members.append(
-                fit(
+                train_member(
                     network,
                     training,
                     train_windows,
                     validation_windows,
                     prepared.coding,
                     quantiles=config.model.quantiles,
-                    verbose=verbose,
+                    verbose=hooks.verbose,
                     callbacks=callbacks,
                 )
             )
@@ -129,7 +133,7 @@ def train_forecaster(
     if len(config.model.quantiles) > 1:
         held_out = validation_windows if validation_windows else train_windows
         coding = _calibrated(model, coding, held_out)
-    return Trained(model=model, members=tuple(members), coding=coding)
+    return TrainedNetwork(model=model, members=tuple(members), coding=coding)
 
 
 def strategy_for(distribute: str) -> tf.distribute.Strategy:
@@ -167,7 +171,7 @@ def seed_everything(seed: int, *, deterministic: bool = True) -> None:
         tf.config.experimental.enable_op_determinism()
 
 
-def fit(
+def train_member(
     model: keras.Model,
     training: TrainingConfig,
     train_windows: WindowSet,
@@ -177,8 +181,9 @@ def fit(
     quantiles: Sequence[float] = (),
     verbose: int = 0,
     callbacks: Sequence[keras.callbacks.Callback] = (),
-) -> TrainResult:
-    """Compile and fit ``model``; early stopping keeps the best epoch's weights.
+) -> MemberTraining:
+    """Compile ``model`` and train it with Keras' ``fit``; early stopping keeps the best
+    epoch's weights.
 
     Args:
         quantiles: train with the pinball loss for these quantiles instead of
@@ -205,7 +210,7 @@ def fit(
         # Endless datasets with a count of batches per epoch: Keras then keeps one
         # iterator for the whole training, where a finite dataset costs two new ones per
         # epoch, each taking longer than a small series' whole epoch of batches.
-        fitted = model.fit(
+        keras_history = model.fit(
             window_dataset(
                 train_windows,
                 coding,
@@ -221,9 +226,9 @@ def fit(
             shuffle=False,  # the dataset shuffles
             callbacks=[*_schedule(training, monitor), *callbacks, signals],
         )
-    history = _finite_history(fitted.history)
+    history = _finite_history(keras_history.history)
     best = int(np.argmin(history[monitor])) + 1
-    return TrainResult(model, history, best, time.perf_counter() - started, start_val_loss)
+    return MemberTraining(model, history, best, time.perf_counter() - started, start_val_loss)
 
 
 def _baseline_loss(model: keras.Model, loss: Callable[..., Any], validation: Watched) -> float:

@@ -10,8 +10,8 @@ from ..bundle.store import load_bundle
 from ..errors import DataError
 from ..scoring.evaluation import Evaluation, evaluate_at
 from .bundle_data import read_bundle_data
-from .checks import with_test_steps
 from .outputs import locked_outputs, save_figure
+from .preflight import with_test_steps
 
 
 def evaluate(

@@ -21,8 +21,8 @@ from ..features import Preprocessing
 from ..scoring.evaluation import forecast_origins, origin_windows, score_forecasts, scored_origins
 from ..scoring.importance import Explanation, InputBlock, permutation_importance
 from .bundle_data import read_bundle_data
-from .checks import with_test_steps
 from .outputs import locked_outputs, save_figure
+from .preflight import with_test_steps
 
 
 def explain(

@@ -13,7 +13,7 @@ from typing import Any
 from ..bundle.atomic import locked_target, make_folder, write_bytes_atomically
 from ..config import Config
 from ..errors import UserError
-from .checks import require_extra
+from .preflight import require_extra
 
 # The names ``--output`` takes for the forecast CSV: any other suffix names another format
 # (a spreadsheet, Parquet, an image) that the file would not be.

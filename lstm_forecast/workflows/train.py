@@ -1,13 +1,11 @@
-"""``train``: fit a forecaster on the config's data, score its test part, and write the
+"""``train``: train a forecaster on the config's data, score its test part, and write the
 bundle atomically (TensorFlow is imported once the bundle's lock is held)."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -16,13 +14,10 @@ from ..bundle.store import staged_bundle
 from ..config import Config
 from ..data import load_dataset
 from ..features.baselines import words as baseline_words
+from ..nn.hooks import SILENT, TrainingHooks
 from ..scoring.evaluation import Evaluation, evaluate_at
-from .checks import check_log_folder, require_extra
-from .cluster import cluster_role
-from .fitting import Fitted, fit_forecaster
-
-if TYPE_CHECKING:
-    import keras
+from .forecaster import TrainedForecaster, train_forecaster
+from .preflight import preflight
 
 _log = logging.getLogger(__name__)
 
@@ -68,75 +63,65 @@ class TrainReport:
 FEW_EPOCHS = 2
 
 
-def train(
-    config: Config,
-    *,
-    verbose: int = 0,
-    callbacks: Sequence[keras.callbacks.Callback] = (),
-    progress: Callable[[str], None] | None = None,
-) -> TrainReport:
-    """Train on the config's data, score the test part and write the bundle atomically.
+def train(config: Config, *, hooks: TrainingHooks = SILENT) -> TrainReport:
+    """Train on the config's data, score the test part and write the bundle atomically;
+    ``hooks`` hear the training as it goes (TensorFlow is imported only once the bundle's
+    lock is held, so a locked run stops at once).
 
     Under ``training.distribute: multi_worker`` every worker trains, and only the chief
     writes (the bundle, and TensorBoard logs); the others return a report with no
     ``run_dir``.
-
-    Args:
-        verbose: Keras' verbosity for ``fit`` (0 silent, 1 bar, 2 a line per epoch).
-        callbacks: extra Keras callbacks.
-        progress: receives one line per epoch (for logs; TensorFlow is imported only
-            once the bundle's lock is held, so a locked run stops at once).
     """
-    require_extra("train", "train")
-    check_log_folder(config)
-    role = cluster_role(config.training.distribute)
+    role = preflight("train", config)
 
-    def fit(config: Config) -> Fitted:
-        data = load_dataset(config.data)
-        return fit_forecaster(config, data, verbose=verbose, callbacks=callbacks, progress=progress)
+    def trained_on_its_data(config: Config) -> TrainedForecaster:
+        return train_forecaster(config, load_dataset(config.data), hooks=hooks)
 
     if not role.is_chief:
         logless = config.training.model_copy(update={"tensorboard": None})
         config = config.model_copy(update={"training": logless})
-        fitted = fit(config)
-        return _report(fitted, _test_scores(config, fitted), None, role.describe())
+        trained = trained_on_its_data(config)
+        return _report(trained, _test_scores(trained), None, role.describe())
     # The bundle's lock is taken first, so a second run on it stops at once.
     with staged_bundle(config.run_dir) as staging:
-        fitted = fit(config)
-        evaluation = _test_scores(config, fitted)
+        trained = trained_on_its_data(config)
+        evaluation = _test_scores(trained)
         write_body(
             staging,
             config=config,
-            prepared=fitted.prepared,
-            preprocessing=fitted.preprocessing,
+            prepared=trained.prepared,
+            preprocessing=trained.preprocessing,
             evaluation=evaluation,
-            trained=fitted.trained,
-            check_inputs=_onnx_check_inputs(fitted),
-            plots=_figures(fitted, evaluation),
-            parent=fitted.parent,
+            network=trained.network,
+            check_inputs=_onnx_check_inputs(trained),
+            plots=_figures(trained, evaluation),
+            parent=trained.parent,
         )
-    return _report(fitted, evaluation, config.run_dir)
+    return _report(trained, evaluation, config.run_dir)
 
 
-def _test_scores(config: Config, fitted: Fitted) -> Evaluation:
-    return evaluate_at(fitted.prepared, fitted.forecaster, fitted.prepared.test_origins())
+def _test_scores(trained: TrainedForecaster) -> Evaluation:
+    return evaluate_at(trained.prepared, trained.forecaster, trained.prepared.test_origins())
 
 
 def _report(
-    fitted: Fitted, evaluation: Evaluation, run_dir: Path | None, worker: str | None = None
+    trained: TrainedForecaster,
+    evaluation: Evaluation,
+    run_dir: Path | None,
+    worker: str | None = None,
 ) -> TrainReport:
-    first = fitted.trained.members[0]
-    coding = fitted.prepared.coding
+    first = trained.network.members[0]
+    coding = trained.prepared.coding
     report = TrainReport(
         run_dir=run_dir,
         evaluation=evaluation,
         history=first.history,
         best_epoch=first.best_epoch,
-        seconds=fitted.trained.seconds,
+        seconds=trained.network.seconds,
         worker=worker,
         baseline="" if coding.baseline == "none" else baseline_words(coding.baseline),
         baseline_val_loss=first.start_val_loss,
-        validation_windows=len(fitted.validation_windows),
+        validation_windows=len(trained.validation_windows),
     )
     if report.learned_little:
         _log.warning(_learned_little(report))
@@ -161,19 +146,21 @@ def _learned_little(report: TrainReport) -> str:
     )
 
 
-def _figures(fitted: Fitted, evaluation: Evaluation) -> dict[str, Figure]:
+def _figures(trained: TrainedForecaster, evaluation: Evaluation) -> dict[str, Figure]:
     from ..report import plots
 
-    first = fitted.trained.members[0]
+    first = trained.network.members[0]
     figures: dict[str, Figure] = {LOSS_PLOT: plots.loss_figure(first.history, first.best_epoch)}
     if evaluation.n_origins:
         figures[TEST_PLOT] = plots.test_forecast_figure(evaluation)
     return figures
 
 
-def _onnx_check_inputs(fitted: Fitted, most: int = 512) -> np.ndarray:
+def _onnx_check_inputs(trained: TrainedForecaster, most: int = 512) -> np.ndarray:
     """Encoded network inputs to compare ONNX Runtime with Keras on: the validation
     windows (else the training windows), at most ``most`` of them."""
-    windows = fitted.validation_windows if len(fitted.validation_windows) else fitted.train_windows
+    windows = (
+        trained.validation_windows if len(trained.validation_windows) else trained.train_windows
+    )
     inputs, _ = windows.gather_at(windows.starts[-most:])
-    return fitted.prepared.coding.encode(inputs)[0]
+    return trained.prepared.coding.encode(inputs)[0]

@@ -9,12 +9,11 @@ KerasTuner's (``nn.search``).
 
 from __future__ import annotations
 
-import importlib.util
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
@@ -22,16 +21,12 @@ from ..bundle.atomic import make_folder, write_text_atomically
 from ..config import Config, validate_config
 from ..data import Dataset, load_dataset
 from ..errors import ConfigError, UserError
-from ..nn.compat import check_keras_tuner
+from ..nn.hooks import SILENT, TrainingHooks
 from ..scoring.trials import Trial, TuneResult
 from .backtest import backtest
-from .checks import install_hint, require_extra
-from .fitting import fit_forecaster
+from .forecaster import train_forecaster
 from .outputs import output_folder
-from .warm_start import refuse_warm_start
-
-if TYPE_CHECKING:
-    import keras
+from .preflight import preflight
 
 BEST_CONFIG = "best.yaml"
 TRIALS_CSV = "trials.csv"
@@ -76,14 +71,10 @@ def with_values(config: Config, values: dict[str, Any]) -> Config:
     return validate_config(raw, where="tuning")
 
 
-def check_tunable(config: Config) -> dict[str, list[Any]]:
-    """The search space, after checking there is one and that KerasTuner is installed, in
-    the release ``nn.search`` was written for (before anything is written or trained)."""
-    require_extra("train", "tune")
-    refuse_warm_start(config, "tune")
-    if importlib.util.find_spec("keras_tuner") is None:
-        raise ConfigError(f"tune needs the keras-tuner package: {install_hint('tune')}")
-    check_keras_tuner()
+def check_tunable(config: Config, max_trials: int | None = None) -> dict[str, list[Any]]:
+    """The search space, after ``preflight`` and a check that there is one (before anything
+    is written or trained)."""
+    preflight("tune", config, count=max_trials)
     space = search_space(config)
     if not space:
         raise ConfigError("the tuning section tunes nothing: every list in it is empty")
@@ -91,26 +82,17 @@ def check_tunable(config: Config) -> dict[str, list[Any]]:
 
 
 def tune(
-    config: Config,
-    *,
-    max_trials: int | None = None,
-    progress: Callable[[str], None] | None = None,
-    verbose: int = 0,
-    callbacks: Sequence[keras.callbacks.Callback] = (),
+    config: Config, *, max_trials: int | None = None, hooks: TrainingHooks = SILENT
 ) -> TuneResult:
     """Try up to ``max_trials`` (default ``tuning.max_trials``; at most every combination
     once) configs from the space, the config's own values first, and return every trial
     and the best config."""
-    space = check_tunable(config)
+    space = check_tunable(config, max_trials)
     from ..nn.search import random_search
 
     trials_wanted = max_trials if max_trials is not None else config.tuning.max_trials
-    if trials_wanted < 1:
-        raise ConfigError(
-            f"{{max_trials}} must be at least 1 (got {trials_wanted})", arguments=("max_trials",)
-        )
     trials_wanted = min(trials_wanted, math.prod(len(values) for values in space.values()))
-    trials = _Trials(config, load_dataset(config.data), trials_wanted, verbose, callbacks, progress)
+    trials = _Trials(config, load_dataset(config.data), trials_wanted, hooks)
     random_search(
         space,
         trials.score,
@@ -131,14 +113,13 @@ def tune_to_folder(
     *,
     max_trials: int | None = None,
     folder: Path | None = None,
-    verbose: int = 0,
-    progress: Callable[[str], None] | None = None,
+    hooks: TrainingHooks = SILENT,
 ) -> tuple[TuneResult, Path, Path]:
     """``tune``, then ``best.yaml`` and ``trials.csv`` written into ``folder`` (default
     ``<output.dir>-tune``), which is checked and locked before any trial."""
-    check_tunable(config)
+    check_tunable(config, max_trials)
     with output_folder(config, folder, "tune", BEST_CONFIG) as chosen:
-        result = tune(config, max_trials=max_trials, verbose=verbose, progress=progress)
+        result = tune(config, max_trials=max_trials, hooks=hooks)
         best, table = write_results(result, chosen)
     return result, best, table
 
@@ -146,17 +127,8 @@ def tune_to_folder(
 class _Trials:
     """Scores trials as the search proposes them, and keeps every one."""
 
-    def __init__(
-        self,
-        config: Config,
-        dataset: Dataset,
-        wanted: int,
-        verbose: int,
-        callbacks: Sequence[keras.callbacks.Callback],
-        progress: Callable[[str], None] | None,
-    ) -> None:
-        self.config, self.dataset, self.wanted = config, dataset, wanted
-        self.verbose, self.callbacks, self.progress = verbose, callbacks, progress
+    def __init__(self, config: Config, dataset: Dataset, wanted: int, hooks: TrainingHooks) -> None:
+        self.config, self.dataset, self.wanted, self.hooks = config, dataset, wanted, hooks
         self.done: list[Trial] = []
 
     def score(self, values: dict[str, Any]) -> float:
@@ -178,36 +150,36 @@ class _Trials:
             failure,
         )
         self.done.append(trial)
-        if self.progress is not None:
+        if self.hooks.progress is not None:
             shown = ", ".join(f"{k} {v}" for k, v in values.items())
             outcome = f"failed: {failure}" if failure else f"{objective} {figure:.6g}"
-            self.progress(f"trial {trial.number}/{self.wanted}: {shown}: {outcome}")
+            self.hooks.progress(f"trial {trial.number}/{self.wanted}: {shown}: {outcome}")
         return trial.objective
 
     def _objective(self, config: Config) -> tuple[float, int]:
         """The trial's objective and best epoch (0 for a backtest)."""
+        # Trials report through the hooks' Keras side only: one line per trial, not per epoch.
+        quiet = TrainingHooks(verbose=self.hooks.verbose, callbacks=self.hooks.callbacks)
         if config.tuning.objective == "backtest_mase":
             result = backtest(
                 config,
                 config.tuning.folds,
-                verbose=self.verbose,
-                callbacks=self.callbacks,
+                hooks=quiet,
                 dataset=self.dataset,  # read once for every trial
             )
             table = result.table()
             rows = table[(table["fold"] == "mean") & (table["model"] == "model")]
             return float(rows["mase"].mean()), 0
-        fitted = fit_forecaster(
+        trained = train_forecaster(
             config,
             self.dataset,
-            verbose=self.verbose,
-            callbacks=self.callbacks,
+            hooks=quiet,
             without_validation=(
                 "tuning.objective val_loss needs validation windows; set split.validation, "
                 "or use tuning.objective: backtest_mase"
             ),
         )
-        first = fitted.trained.members[0]
+        first = trained.network.members[0]
         losses = np.asarray(first.history["val_loss"], dtype=np.float64)
         return float(losses[first.best_epoch - 1]), first.best_epoch
 

@@ -11,8 +11,7 @@ from ..config import Config
 from ..data import Dataset, load_dataset
 from ..features import Prepared, Preprocessing
 from ..features.prepared import PARTS
-from .checks import check_log_folder
-from .cluster import cluster_role
+from .preflight import preflight
 
 
 @dataclass(frozen=True)
@@ -28,11 +27,10 @@ class Summary:
 
 def validate(config: Config) -> Summary:
     """Check the config against its data and output directory; no TensorFlow."""
+    preflight("validate", config)
     dataset = load_dataset(config.data)
     _, prepared = Preprocessing.fit_transform(config, dataset)
     check_target(config.run_dir)
-    check_log_folder(config)
-    cluster_role(config.training.distribute)  # TF_CONFIG must be usable
     windows = {part: len(prepared.windows(part, config.window.stride)) for part in PARTS}
     return Summary(
         dataset=dataset,

@@ -83,18 +83,6 @@ def warm_start(config: Config, dataset: Dataset) -> WarmStart:
     return WarmStart(preprocessing, prepared, parent.model, parent.record())
 
 
-def refuse_warm_start(config: Config, command: str) -> None:
-    """Backtest and tune score data a parent may have been trained on: they train from
-    scratch, and say so rather than ignore the key."""
-    if config.training.init_from is not None:
-        raise ConfigError(
-            f"training.init_from: {command} trains from scratch (a parent bundle trained "
-            "on the data it scores would leak it); remove the key, or {overrides} "
-            "training.init_from=null",
-            arguments=("overrides",),
-        )
-
-
 def _check_series(preprocessing: Preprocessing, dataset: Dataset, path: Path) -> None:
     """Each series of the new data needs the parent's scaler (and embedding row)."""
     known = list(preprocessing.scalers)

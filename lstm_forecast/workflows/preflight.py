@@ -1,17 +1,22 @@
-"""Checks made before any data is read or any training starts: that no other run holds
-the output, and that the environment can do what the config asks (no TensorFlow)."""
+"""Checks made before any data is read or any training starts (no TensorFlow): one
+``preflight`` for every command that trains or checks a config, driven by ``NEEDS``, a
+table of what each needs of the install and what it refuses of a config; that no other
+run holds the output; and the arguments that change a config (``with_test_steps``).
+"""
 
 from __future__ import annotations
 
 import importlib.util
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..bundle.locking import check_unlocked
 from ..config import Config, raw_config, validate_config
 from ..errors import ConfigError, UserError
 from ..files import file_in_the_way
-from .cluster import cluster_role
+from ..nn.compat import check_keras_for_multi_worker, check_keras_tuner
+from .cluster import ClusterRole, cluster_role
 
 # The distribution's name ("lstm-forecast" on PyPI is another project's), and the modules
 # each of its extras brings (pyproject.toml): a base install predicts without them.
@@ -22,6 +27,59 @@ EXTRAS = {
     "tune": ("keras_tuner",),
     "tensorboard": ("tensorboard",),
 }
+
+
+@dataclass(frozen=True)
+class Needs:
+    """What a command needs of the install, and what it takes of a config."""
+
+    extras: tuple[str, ...]  # of ``EXTRAS``
+    warm_start: bool  # takes training.init_from (backtest and tune score data a parent saw)
+    multi_worker: bool  # takes training.distribute: multi_worker (one process otherwise)
+    count: str | None = None  # its argument that counts runs (folds, trials): 1 or more
+
+
+NEEDS = {
+    "validate": Needs(extras=(), warm_start=True, multi_worker=True),
+    "train": Needs(extras=("train",), warm_start=True, multi_worker=True),
+    "backtest": Needs(extras=("train",), warm_start=False, multi_worker=False, count="folds"),
+    "tune": Needs(
+        extras=("train", "tune"), warm_start=False, multi_worker=False, count="max_trials"
+    ),
+}
+
+
+def preflight(command: str, config: Config, count: int | None = None) -> ClusterRole:
+    """Refuse what ``command`` cannot do with ``config`` (and ``count``, its ``Needs.count``
+    argument) before any data is read: a missing extra, a key it refuses, a TensorBoard
+    folder that cannot be one, an unusable ``TF_CONFIG``. Returns this process's role."""
+    needs = NEEDS[command]
+    if needs.count is not None and count is not None and count < 1:
+        raise ConfigError(
+            f"{{{needs.count}}} must be at least 1 (got {count})", arguments=(needs.count,)
+        )
+    for extra in needs.extras:
+        require_extra(extra, command)
+    if config.training.init_from is not None and not needs.warm_start:
+        raise ConfigError(
+            f"training.init_from: {command} trains from scratch (a parent bundle trained "
+            "on the data it scores would leak it); remove the key, or {overrides} "
+            "training.init_from=null",
+            arguments=("overrides",),
+        )
+    multi_worker = config.training.distribute == "multi_worker"
+    if multi_worker and not needs.multi_worker:
+        raise ConfigError(
+            f"training.distribute: multi_worker is for train; {command} runs in one process "
+            "(use none or mirrored)"
+        )
+    if "tune" in needs.extras:
+        check_keras_tuner()
+    check_log_folder(config)
+    role = cluster_role(config.training.distribute)  # TF_CONFIG must be usable
+    if multi_worker and "train" in needs.extras:
+        check_keras_for_multi_worker()
+    return role
 
 
 def install_hint(extra: str) -> str:

@@ -4,7 +4,6 @@ windows, train the network. ``train``, ``backtest`` and ``tune`` all go through 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -14,39 +13,36 @@ from ..data.windows import WindowSet
 from ..errors import ConfigError, DataError
 from ..features import Prepared, Preprocessing
 from ..features.forecasts import Forecaster
+from ..nn.hooks import SILENT, TrainingHooks
 from .warm_start import warm_start
 
 if TYPE_CHECKING:
-    import keras
-
-    from ..nn.training import Trained
+    from ..nn.training import TrainedNetwork
 
 _log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
-class Fitted:
-    """A trained forecaster and what it was trained on."""
+class TrainedForecaster:
+    """A trained network behind its preprocessing, and what it was trained on."""
 
     preprocessing: Preprocessing  # with the coding training ended with (calibrated)
     prepared: Prepared
     train_windows: WindowSet
     validation_windows: WindowSet
-    trained: Trained
+    network: TrainedNetwork
     forecaster: Forecaster  # scaled windows -> scaled forecasts, in inference mode
     parent: dict[str, str] | None = None  # the bundle a warm start began from
 
 
-def fit_forecaster(
+def train_forecaster(
     config: Config,
     dataset: Dataset,
     *,
-    verbose: int = 0,
-    callbacks: Sequence[keras.callbacks.Callback] = (),
-    progress: Callable[[str], None] | None = None,
+    hooks: TrainingHooks = SILENT,
     warn_skipped: bool = True,
     without_validation: str | None = None,
-) -> Fitted:
+) -> TrainedForecaster:
     """Fit the preprocessing on ``dataset``'s train parts, then train the network of
     ``config`` on the training windows with early stopping on the validation windows.
 
@@ -74,25 +70,23 @@ def fit_forecaster(
     # TensorFlow loads here, not when this module is imported: validate and a locked
     # train never pay for it.
     from ..nn.keras_file import as_forecaster
-    from ..nn.training import train_forecaster
+    from ..nn.training import train_network
 
-    trained = train_forecaster(
+    network = train_network(
         config,
         prepared,
         train_windows,
         validation,
-        verbose=verbose,
-        callbacks=callbacks,
-        progress=progress,
+        hooks=hooks,
         start_from=None if start is None else start.model,
     )
-    return Fitted(
-        preprocessing=preprocessing.with_coding(trained.coding),
+    return TrainedForecaster(
+        preprocessing=preprocessing.with_coding(network.coding),
         prepared=prepared,
         train_windows=train_windows,
         validation_windows=validation,
-        trained=trained,
-        forecaster=as_forecaster(trained.model, trained.coding),
+        network=network,
+        forecaster=as_forecaster(network.model, network.coding),
         parent=None if start is None else start.parent,
     )
 

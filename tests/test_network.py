@@ -1,3 +1,6 @@
+"""``nn.network``: the networks built from a config, what they output, and the Keras file
+they are saved as."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -9,6 +12,7 @@ import pytest
 from lstm_forecast.bundle.trust import check_keras_archive
 from lstm_forecast.config import ModelConfig
 from lstm_forecast.features.coding import WindowCoding
+from lstm_forecast.nn.hooks import TrainingHooks
 
 pytestmark = pytest.mark.slow
 
@@ -129,7 +133,7 @@ def test_steps_per_epoch_draws_that_many_batches_each_epoch(sales_config: Path) 
     from lstm_forecast.config import load_config
     from lstm_forecast.data import load_dataset
     from lstm_forecast.features import Preprocessing
-    from lstm_forecast.nn.training import train_forecaster
+    from lstm_forecast.nn.training import train_network
 
     config = load_config(
         sales_config,
@@ -145,12 +149,12 @@ def test_steps_per_epoch_draws_that_many_batches_each_epoch(sales_config: Path) 
     assert len(train) > 3 * 4  # one pass would be more batches than 3
 
     counter = batch_counter()
-    trained = train_forecaster(
+    trained = train_network(
         config,
         prepared,
         train,
         prepared.windows("validation"),
-        callbacks=[counter],
+        hooks=TrainingHooks(callbacks=[counter]),
     )
     assert counter.per_epoch == [3, 3, 3, 3]
     assert len(trained.members[0].history["loss"]) == 4
@@ -167,7 +171,7 @@ def test_a_one_pass_epoch_trains_on_every_window_once_and_validates_on_every_one
     from lstm_forecast.data import load_dataset
     from lstm_forecast.features import Preprocessing
     from lstm_forecast.nn.batches import window_dataset
-    from lstm_forecast.nn.training import train_forecaster
+    from lstm_forecast.nn.training import train_network
 
     config = load_config(
         sales_config,
@@ -183,7 +187,9 @@ def test_a_one_pass_epoch_trains_on_every_window_once_and_validates_on_every_one
     assert len(train) % 8 and len(validation) % 8  # a short last batch in each pass
 
     counter = batch_counter()
-    trained = train_forecaster(config, prepared, train, validation, callbacks=[counter])
+    trained = train_network(
+        config, prepared, train, validation, hooks=TrainingHooks(callbacks=[counter])
+    )
     assert counter.per_epoch == [-(-len(train) // 8)] * 3
     history = trained.members[0].history
     best = trained.members[0].best_epoch

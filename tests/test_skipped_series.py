@@ -97,6 +97,7 @@ def test_train_evaluate_and_predict_go_on_without_the_short_series(tmp_path: Pat
     assert sorted(forecast["shop"].unique()) == ["a", "c"] and len(forecast) == 2 * 6
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("refit", [False, True])
 def test_backtest_scores_the_other_series_and_names_a_skipped_one_once(
     tmp_path: Path, caplog: pytest.LogCaptureFixture, refit: bool
@@ -111,6 +112,7 @@ def test_backtest_scores_the_other_series_and_names_a_skipped_one_once(
     assert [[s.id for s in fold.series] for fold in result.folds] == [["a", "c"], ["a", "c"]]
 
 
+@pytest.mark.slow
 def test_backtest_labels_each_series_with_its_own_origins(tmp_path: Path) -> None:
     # All start in 2000-01; 'a' (72 rows) ends in 2005-12, 'c' (48 rows) in 2003-12, and
     # 'b' (20 rows) is skipped as too short: its dates are no fold's.
@@ -137,6 +139,7 @@ def test_backtest_labels_each_series_with_its_own_origins(tmp_path: Path) -> Non
     assert printed[-2].startswith("by series: the series end at different times")
 
 
+@pytest.mark.slow
 def test_backtest_prints_the_shared_origin_when_the_series_end_together(tmp_path: Path) -> None:
     config = load_config(shops_config(tmp_path, {"a": 48, "c": 48}))  # both 2000-01 to 2003-12
     printed = format_backtest(backtest(config, folds=2))

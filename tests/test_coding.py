@@ -1,3 +1,6 @@
+"""``features.coding``: windows encoded for the network and its outputs decoded back, the
+same for numpy and TensorFlow; interval calibration."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -1,4 +1,4 @@
-"""The training input pipeline: batches made by TensorFlow from window starts."""
+"""``nn.batches``: the training input pipeline, batches made by TensorFlow from window starts."""
 
 from __future__ import annotations
 
