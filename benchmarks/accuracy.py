@@ -47,6 +47,7 @@ if TYPE_CHECKING:  # typing only: the imports cost seconds, and run in the worke
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 REPO = Path(__file__).resolve().parents[1]
+DATA = REPO / "data"
 ORIGINS = 3  # the issue's protocol; --origins measures others
 
 
@@ -62,7 +63,9 @@ class Spec:
     horizon: int
     lookback: int
     season_length: int  # m of seasonal naive and MASE
-    symbol: str | None = None  # stocks.csv is long format: one dataset per symbol
+    symbol: str | None = None  # in a long-format file: the one series scored
+    id_column: str | None = None  # a long-format file's series column
+    folder: Path = DATA  # where ``csv`` is
 
 
 # m: airline 12 and sunspots 1 as the issue sets them; elsewhere the tool's own
@@ -73,7 +76,7 @@ SPECS = [
     Spec("sunspots", "sunspots.csv", "month", "sunspots", "MS", 12, 96, 1),
     Spec("seattle_temp_max", "seattle_weather.csv", "date", "temp_max", "D", 7, 28, 7),
     *(
-        Spec(f"stocks_{s}", "stocks.csv", "date", "price", "MS", 6, 12, 12, symbol=s)
+        Spec(f"stocks_{s}", "stocks.csv", "date", "price", "MS", 6, 12, 12, s, "symbol")
         for s in ("MSFT", "AMZN", "IBM", "GOOG", "AAPL")
     ),
 ]
@@ -120,6 +123,17 @@ def auto_ets(y: np.ndarray, origins: list[int], spec: Spec, seed: int) -> Foreca
     # Its own 80 % prediction interval, for comparison with ours (the 10-90 % band).
     interval = (np.array([f["lo-80"] for f in fits]), np.array([f["hi-80"] for f in fits]))
     return Forecasts(np.array([f["mean"] for f in fits]), seconds, interval)
+
+
+def auto_arima(y: np.ndarray, origins: list[int], spec: Spec, seed: int) -> Forecasts:
+    from statsforecast.models import AutoARIMA
+
+    started = time.perf_counter()
+    fits = [
+        AutoARIMA(season_length=spec.season_length).forecast(y=y[:o], h=spec.horizon)
+        for o in origins
+    ]
+    return Forecasts(np.array([f["mean"] for f in fits]), time.perf_counter() - started)
 
 
 def tutorial(y: np.ndarray, origins: list[int], spec: Spec, seed: int) -> Forecasts:
@@ -216,13 +230,13 @@ def origins_for(y: np.ndarray, spec: Spec, n_origins: int = ORIGINS) -> list[int
 
 def _our_config(spec: Spec, folder: str, n_origins: int) -> dict[str, object]:
     data: dict[str, object] = {
-        "path": str(REPO / "data" / spec.csv),
+        "path": str(spec.folder / spec.csv),
         "time_column": spec.time_column,
         "target": spec.target,
         "freq": spec.freq,
     }
-    if spec.symbol is not None:
-        data["id_column"] = "symbol"
+    if spec.id_column is not None:
+        data["id_column"] = spec.id_column
     return {
         "name": spec.name,
         "data": data,
@@ -245,11 +259,11 @@ def load_values(spec: Spec) -> np.ndarray:
     from lstm_forecast.data import load_dataset
 
     config = DataConfig(
-        path=REPO / "data" / spec.csv,
+        path=spec.folder / spec.csv,
         time_column=spec.time_column,
         target=spec.target,
         freq=spec.freq,
-        id_column="symbol" if spec.symbol else None,
+        id_column=spec.id_column,
     )
     dataset = _only_series(load_dataset(config), spec.symbol)
     return dataset.series[0].values[:, 0]
@@ -282,7 +296,7 @@ def score(y: np.ndarray, predicted: Forecasts, origins: list[int], spec: Spec) -
 
 
 # Models whose forecasts do not depend on the seed: fit once, reused for every seed.
-SEEDLESS = {"naive", "seasonal_naive", "auto_ets"}
+SEEDLESS = {"naive", "seasonal_naive", "auto_ets", "auto_arima"}
 
 
 def run(
@@ -445,6 +459,7 @@ def main() -> None:
         "ours_intervals": make_ours([*args.overrides, "model.quantiles=[0.1, 0.5, 0.9]"]),
         "tutorial": in_own_process(tutorial, recipe_process),
         "auto_ets": auto_ets,
+        "auto_arima": auto_arima,
         "naive": naive,
         "seasonal_naive": seasonal_naive,
     }
