@@ -53,17 +53,16 @@ def test_train_says_what_the_network_added_to_its_baseline(tmp_path: Path) -> No
         ran.err,
     )
     assert line is not None, ran.err
-    # And on the test part, the same baseline's row of the table beside the model's.
+    # And on the test part, the model beside both naives' rows of the table.
     test_line = re.search(
-        r"test MASE ([\d.]+) against ([\d.]+) for the (seasonal naive|naive) forecast "
-        r"\((\d+ % lower|not lower)\)",
+        r"test MASE ([\d.]+) against naive ([\d.]+) and seasonal naive ([\d.]+) \(\d+ origins\)",
         ran.err,
     )
     assert test_line is not None, ran.err
-    assert test_line.group(3) == line.group(1)
     rows = {r.split()[0]: r.split()[-1] for r in ran.out.splitlines()[2:5]}
-    assert rows["model"] == test_line.group(1)
-    assert rows[test_line.group(3).replace(" ", "_")] == test_line.group(2)
+    assert [rows[m] for m in ("model", "naive", "seasonal_naive")] == list(test_line.groups())
+    served = f"the bundle serves the network's forecasts, correcting the {line.group(1)} forecast"
+    assert ran.err.rstrip().endswith(served), ran.err
 
 
 @pytest.mark.slow

@@ -27,6 +27,7 @@ from ..features import Prepared, Preprocessing
 from ..features.forecasts import Forecaster, forecaster_of
 from ..nn.onnx_runtime import load_onnx_network
 from ..scoring.evaluation import Evaluation
+from ..scoring.naives import AgainstNaives
 from .trust import METADATA_SCHEMA, METRICS_SCHEMA, check_json_member, check_keras_archive
 
 if TYPE_CHECKING:
@@ -89,6 +90,7 @@ def write_body(
     prepared: Prepared,
     preprocessing: Preprocessing,
     evaluation: Evaluation,
+    against_naives: AgainstNaives | None = None,
     network: TrainedNetwork,
     check_inputs: np.ndarray,
     plots: Mapping[str, Figure],
@@ -107,7 +109,8 @@ def write_body(
     (staging / CONFIG_FILE).write_text(config.to_yaml(), encoding="utf-8")
     write_json(staging / PREPROCESSING_FILE, preprocessing.to_json())
     skipped = {"skipped_series": prepared.skipped} if prepared.skipped else {}
-    write_json(staging / METRICS_FILE, {**evaluation.to_json(), **skipped})
+    against = {} if against_naives is None else {"against_naives": against_naives.to_json()}
+    write_json(staging / METRICS_FILE, {**evaluation.to_json(), **skipped, **against})
     write_json(
         staging / METADATA_FILE,
         {

@@ -131,6 +131,7 @@ METRICS_SCHEMA: _Schema = {
     "model_beats_both_naives": (False, (dict,)),
     "series": (False, (dict,)),
     "skipped_series": (False, (dict,)),
+    "against_naives": (False, (dict,)),
 }
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from .options import data_option, plot_option, test_steps_option, verbose_option
-from .process import handles_errors
+from .process import echo_err, handles_errors
 
 
 @click.command()
@@ -25,8 +25,12 @@ def evaluate(
     verbose: bool,
 ) -> None:
     """Score the bundle in RUN_DIR on the test part against naive baselines."""
-    from ..report.tables import format_table
+    from ..report.tables import format_part, format_table
+    from ..scoring.naives import PartScores
     from ..workflows.evaluate import evaluate as run_evaluate
 
     evaluation = run_evaluate(run_dir, data_path, plot=plot_path, test_steps=test_steps)
     click.echo(format_table(evaluation))
+    scores = PartScores.of("test", evaluation)
+    if scores is not None:
+        echo_err(format_part(scores))

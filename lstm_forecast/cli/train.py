@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from .options import quiet_option, set_option, verbose_option
 from .process import echo_err, handles_errors, run_training
+
+if TYPE_CHECKING:  # the workflow imports TensorFlow's callers: only once a run starts
+    from ..workflows.train import TrainReport
 
 
 @click.command()
@@ -38,33 +42,39 @@ def train(
         overrides = (*overrides, f"training.init_from={init_from.resolve()}")
     # A locked run stops here, before the imports below, which are slow.
     config = load_config_unless_locked(config_path, overrides)
-    from ..report.tables import format_against_baseline, format_table
+    from ..report.tables import format_against_naives, format_table
     from ..workflows.train import train as run_train
 
     report = run_training(lambda hooks: run_train(config, hooks=hooks), quiet)
     if not quiet:
-        written = (
-            f"bundle written to {report.run_dir}"
-            if report.run_dir is not None
-            else f"{report.worker}: the chief writes the bundle"
-        )
-        validation = report.history.get("val_loss")
-        best = f"best epoch {report.best_epoch}" + (
-            f", val_loss {validation[report.best_epoch - 1]:.6g}" if validation else ""
-        )
-        echo_err(
-            f"trained {len(report.history['loss'])} epochs in {report.seconds:.1f}s "
-            f"({best}); {written}"
-        )
-        ratio = report.val_loss_ratio
-        if ratio is not None:
-            change = f"{100 * (1 - ratio):.0f} % lower" if ratio < 1 else "not lower"
-            echo_err(
-                f"validation loss {report.best_val_loss:.6g} against {report.baseline_val_loss:.6g}"
-                f" for the {report.baseline} forecast the network corrects ({change}; "
-                f"{report.validation_windows} windows)"
-            )
+        for line in _training_lines(report):
+            echo_err(line)
     click.echo(format_table(report.evaluation))
-    against = format_against_baseline(report.evaluation, report.baseline)
-    if against is not None and not quiet:
-        echo_err(against)
+    if report.against_naives is not None and not quiet:
+        echo_err(format_against_naives(report.against_naives))
+
+
+def _training_lines(report: TrainReport) -> list[str]:
+    """How long it trained, where the bundle went, and the validation loss beside that of
+    the baseline the network corrects."""
+    written = (
+        f"bundle written to {report.run_dir}"
+        if report.run_dir is not None
+        else f"{report.worker}: the chief writes the bundle"
+    )
+    validation = report.history.get("val_loss")
+    best = f"best epoch {report.best_epoch}" + (
+        f", val_loss {validation[report.best_epoch - 1]:.6g}" if validation else ""
+    )
+    lines = [
+        f"trained {len(report.history['loss'])} epochs in {report.seconds:.1f}s ({best}); {written}"
+    ]
+    ratio = report.val_loss_ratio
+    if ratio is not None:
+        change = f"{100 * (1 - ratio):.0f} % lower" if ratio < 1 else "not lower"
+        lines.append(
+            f"validation loss {report.best_val_loss:.6g} against {report.baseline_val_loss:.6g}"
+            f" for the {report.baseline} forecast the network corrects ({change}; "
+            f"{report.validation_windows} windows)"
+        )
+    return lines

@@ -8,7 +8,7 @@ or a training target: the leakage test poisons the test part to prove it.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -78,19 +78,27 @@ class Prepared:
     def test_origins(self) -> list[np.ndarray]:
         """Per series, every origin (row of the first forecast step) whose whole horizon
         lies in its test part."""
+        return self._origins_in(lambda b: (b.validation_end, b.length))
+
+    def validation_origins(self) -> list[np.ndarray]:
+        """Per series, every origin whose whole horizon lies in its validation part."""
+        return self._origins_in(lambda b: (b.train_end, b.validation_end))
+
+    def _origins_in(self, part: Callable[[SplitBounds], tuple[int, int]]) -> list[np.ndarray]:
         lookback, horizon = self.coding.lookback, self.coding.horizon
-        return [
-            window_starts(
+        origins = []
+        for series, bounds in zip(self.dataset.series, self.bounds, strict=True):
+            start, end = part(bounds)
+            starts = window_starts(
                 len(series),
                 lookback,
                 horizon,
-                targets_from=bounds.validation_end,
-                targets_to=bounds.length,
+                targets_from=start,
+                targets_to=end,
                 complete=series.complete,
             )
-            + lookback
-            for series, bounds in zip(self.dataset.series, self.bounds, strict=True)
-        ]
+            origins.append(starts + lookback)
+        return origins
 
     def origins_before_end(self, rows: int) -> list[np.ndarray]:
         """Per series, the one origin ``rows`` rows before its end (a backtest's fold)."""

@@ -3,6 +3,7 @@ what validate found. Results in, text out; nothing here prints."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from ..features import Prepared
 from ..scoring.backtest import Backtest
 from ..scoring.evaluation import MODELS, Evaluation
 from ..scoring.importance import Explanation
+from ..scoring.naives import AgainstNaives, PartScores
 from ..scoring.trials import TuneResult
 
 # The printed table's origin for a fold whose series have different origins.
@@ -74,16 +76,35 @@ def _interval_note(levels: tuple[float, ...]) -> str:
     )
 
 
-def format_against_baseline(evaluation: Evaluation, baseline: str) -> str | None:
-    """The model's test MASE beside that of the ``baseline`` it corrects (in words, as
-    ``TrainReport.baseline``), when that baseline is one of the table's rows."""
-    key = baseline.replace(" ", "_")
-    table = evaluation.overall()
-    if key not in MODELS or not table:
-        return None
-    model, other = table["model"]["mase"], table[key]["mase"]
-    change = f"{100 * (1 - model / other):.0f} % lower" if model < other else "not lower"
-    return f"test MASE {model:.3f} against {other:.3f} for the {baseline} forecast ({change})"
+def format_against_naives(against: AgainstNaives) -> str:
+    """The model beside both naives on validation and on test (``format_part``), then
+    what the bundle serves: ``train``'s last lines."""
+    parts = [p for p in (against.validation, against.test) if p is not None]
+    return "\n".join([*map(format_part, parts), format_serves(against)])
+
+
+def format_part(scores: PartScores) -> str:
+    """One line: the model's MASE on a part beside naive's and seasonal naive's, and
+    which forecast did best there."""
+    figures = (
+        f"{scores.part} MASE {scores.model:.3f} against naive {scores.naive:.3f} and "
+        f"seasonal naive {scores.seasonal_naive:.3f} ({scores.origins} origins)"
+    )
+    if scores.beaten_by:
+        names = " and ".join(name.replace("_", " ") for name in scores.beaten_by)
+        verb = "forecasts" if len(scores.beaten_by) == 1 else "forecast"
+        return f"{figures}: {names} {verb} better"
+    naives = [m for m in (scores.naive, scores.seasonal_naive) if math.isfinite(m)]
+    if not naives or not math.isfinite(scores.model) or min(naives) <= 0:
+        return figures  # a MASE is undefined (a constant train part): no share to give
+    lower = 100 * (1 - scores.model / min(naives))
+    return f"{figures}: {lower:.0f} % lower than the better naive"
+
+
+def format_serves(against: AgainstNaives) -> str:
+    """What the bundle forecasts with."""
+    correcting = f", correcting the {against.corrects} forecast" if against.corrects else ""
+    return f"the bundle serves the network's forecasts{correcting}"
 
 
 def _seen_apart(evaluation: Evaluation) -> list[str]:

@@ -16,6 +16,7 @@ from ..data import load_dataset
 from ..features.baselines import words as baseline_words
 from ..nn.hooks import SILENT, TrainingHooks
 from ..scoring.evaluation import Evaluation, evaluate_at
+from ..scoring.naives import AgainstNaives, beaten_warning
 from .forecaster import TrainedForecaster, train_forecaster
 from .preflight import preflight
 
@@ -36,6 +37,8 @@ class TrainReport:
     baseline: str = ""
     baseline_val_loss: float | None = None
     validation_windows: int = 0
+    # The model beside both naives on validation and test, and what the bundle serves.
+    against_naives: AgainstNaives | None = None
 
     @property
     def best_val_loss(self) -> float | None:
@@ -81,32 +84,45 @@ def train(config: Config, *, hooks: TrainingHooks = SILENT) -> TrainReport:
         logless = config.training.model_copy(update={"tensorboard": None})
         config = config.model_copy(update={"training": logless})
         trained = trained_on_its_data(config)
-        return _report(trained, _test_scores(trained), None, role.describe())
+        evaluation = _test_scores(trained)
+        return _report(trained, evaluation, _against(trained, evaluation), None, role.describe())
     # The bundle's lock is taken first, so a second run on it stops at once.
     with staged_bundle(config.run_dir) as staging:
         trained = trained_on_its_data(config)
         evaluation = _test_scores(trained)
+        against = _against(trained, evaluation)
         write_body(
             staging,
             config=config,
             prepared=trained.prepared,
             preprocessing=trained.preprocessing,
             evaluation=evaluation,
+            against_naives=against,
             network=trained.network,
             check_inputs=_onnx_check_inputs(trained),
             plots=_figures(trained, evaluation),
             parent=trained.parent,
         )
-    return _report(trained, evaluation, config.run_dir)
+    return _report(trained, evaluation, against, config.run_dir)
 
 
 def _test_scores(trained: TrainedForecaster) -> Evaluation:
     return evaluate_at(trained.prepared, trained.forecaster, trained.prepared.test_origins())
 
 
+def _against(trained: TrainedForecaster, evaluation: Evaluation) -> AgainstNaives:
+    """The model beside both naives on the validation origins and the test's."""
+    prepared = trained.prepared
+    validation = evaluate_at(prepared, trained.forecaster, prepared.validation_origins())
+    coding = prepared.coding
+    corrects = "" if coding.baseline == "none" else baseline_words(coding.baseline)
+    return AgainstNaives.of(validation, evaluation, corrects)
+
+
 def _report(
     trained: TrainedForecaster,
     evaluation: Evaluation,
+    against: AgainstNaives,
     run_dir: Path | None,
     worker: str | None = None,
 ) -> TrainReport:
@@ -122,9 +138,13 @@ def _report(
         baseline="" if coding.baseline == "none" else baseline_words(coding.baseline),
         baseline_val_loss=first.start_val_loss,
         validation_windows=len(trained.validation_windows),
+        against_naives=against,
     )
     if report.learned_little:
         _log.warning(_learned_little(report))
+    beaten = against.test and beaten_warning(against.test)
+    if beaten:
+        _log.warning(beaten)
     return report
 
 

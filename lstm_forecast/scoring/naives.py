@@ -1,0 +1,113 @@
+"""The model beside both naive forecasts, on validation and on test: what ``train`` and
+``evaluate`` say last, and ``metrics.json`` records, so a model that a naive forecast
+beats is never reported in silence (no TensorFlow)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from .evaluation import BOTH_NAIVES, Evaluation
+
+# What a bundle serves: its network's forecasts (corrections of its baseline).
+SERVES_NETWORK = "network"
+
+
+@dataclass(frozen=True)
+class PartScores:
+    """Mean MASE over series of the model and both naives on one part of the data."""
+
+    part: str  # "validation" or "test"
+    origins: int
+    model: float
+    naive: float
+    seasonal_naive: float
+
+    @classmethod
+    def of(cls, part: str, evaluation: Evaluation) -> PartScores | None:
+        """The part's scores, or None when nothing was scored there."""
+        table = evaluation.overall()
+        if not evaluation.n_origins or not table:
+            return None
+        return cls(
+            part=part,
+            origins=evaluation.n_origins,
+            model=table["model"]["mase"],
+            naive=table["naive"]["mase"],
+            seasonal_naive=table["seasonal_naive"]["mase"],
+        )
+
+    def mase(self, name: str) -> float:
+        return {"model": self.model, "naive": self.naive, "seasonal_naive": self.seasonal_naive}[
+            name
+        ]
+
+    @property
+    def beaten_by(self) -> tuple[str, ...]:
+        """The naives with a lower MASE than the model's (none when a MASE is undefined,
+        as on a constant train part)."""
+        if not math.isfinite(self.model):
+            return ()
+        return tuple(
+            name
+            for name in BOTH_NAIVES
+            if math.isfinite(self.mase(name)) and self.mase(name) < self.model
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "origins": self.origins,
+            **{name: _finite(self.mase(name)) for name in ("model", *BOTH_NAIVES)},
+            "beaten_by": list(self.beaten_by),
+        }
+
+
+@dataclass(frozen=True)
+class AgainstNaives:
+    """What a bundle serves, and how it compares with naive and seasonal naive."""
+
+    serves: str  # SERVES_NETWORK
+    corrects: str  # the baseline the network corrects, in words ("" for none)
+    validation: PartScores | None
+    test: PartScores | None
+
+    @classmethod
+    def of(cls, validation: Evaluation | None, test: Evaluation, corrects: str) -> AgainstNaives:
+        return cls(
+            serves=SERVES_NETWORK,
+            corrects=corrects,
+            validation=None if validation is None else PartScores.of("validation", validation),
+            test=PartScores.of("test", test),
+        )
+
+    @property
+    def beaten_on_test_by(self) -> tuple[str, ...]:
+        return () if self.test is None else self.test.beaten_by
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "serves": self.serves,
+            "corrects": self.corrects,
+            "validation": None if self.validation is None else self.validation.to_json(),
+            "test": None if self.test is None else self.test.to_json(),
+        }
+
+
+def beaten_warning(scores: PartScores) -> str | None:
+    """A warning when a naive forecast beat the model on ``scores``' part, else None."""
+    if not scores.beaten_by:
+        return None
+    best = min(scores.beaten_by, key=scores.mase)
+    names = " and ".join(name.replace("_", " ") for name in scores.beaten_by)
+    return (
+        f"on the {scores.part} part {names} forecast{'s' if len(scores.beaten_by) == 1 else ''} "
+        f"better than the model (MASE {scores.mase(best):.3f} against {scores.model:.3f}, "
+        f"{scores.origins} origins): a naive forecast would have served better here. Score "
+        "more origins (backtest) before relying on the model; more history or a shorter "
+        "window.lookback may help"
+    )
+
+
+def _finite(value: float) -> float | None:
+    return value if math.isfinite(value) else None
