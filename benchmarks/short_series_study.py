@@ -12,8 +12,9 @@ best on K earlier origins, the network retrained before each (out of sample).
 ``bootstrap``: one global model over the series and ``--copies`` moving-block-bootstrap
 copies of its train part (Bergmeir, Hyndman and Benitez 2016; Bandara et al. 2021): log
 when positive, a moving-average trend and mean seasonal profile, the remainder resampled
-in blocks of two seasons; after the train part a copy's trend stays flat, so no
-validation or test row reaches a copy. Scored on the series itself.
+in blocks of two seasons; after the train part a copy's trend stays flat (``--extend
+drift``: goes on at its slope), so no validation or test row reaches a copy. Scored on
+the series itself.
 
     uv run --group bench python benchmarks/short_series_study.py combine --suite short
     uv run --group bench python benchmarks/short_series_study.py combine --suite accuracy --folds 3
@@ -170,7 +171,7 @@ def blocks(remainder: np.ndarray, length: int, block: int, rng: np.random.Genera
     return np.array(drawn[offset : offset + length])
 
 
-def bootstrap(spec: Spec, seed: int, copies: int) -> dict[str, float | str]:
+def bootstrap(spec: Spec, seed: int, copies: int, extend: str) -> dict[str, float | str]:
     from lstm_forecast.config import DataConfig
     from lstm_forecast.data import load_dataset
     from lstm_forecast.scoring.evaluation import evaluate_at
@@ -183,7 +184,11 @@ def bootstrap(spec: Spec, seed: int, copies: int) -> dict[str, float | str]:
     logged = bool(np.all(history > 0))
     trend, season, remainder = decompose(np.log(history) if logged else history, m)
     later = np.arange(len(y) - len(history))
-    trend = np.r_[trend, np.repeat(trend[-1], len(later))]
+    # After the train part: the trend's last value, or it goes on at its mean slope over
+    # the last two seasons (at least 4 rows).
+    span = min(max(2 * m, 4), len(trend) - 1)
+    slope = (trend[-1] - trend[-1 - span]) / span if extend == "drift" else 0.0
+    trend = np.r_[trend, trend[-1] + slope * (later + 1)]
     season = np.r_[season, season[len(history) - m + later % m] if m > 1 else np.zeros(len(later))]
     rng = np.random.default_rng(seed)
     read = DataConfig(
@@ -233,6 +238,7 @@ def main() -> None:
         "--folds", type=int, default=0, help="combine: earlier origins to choose on"
     )
     parser.add_argument("--copies", type=int, default=10, help="bootstrap: copies of each series")
+    parser.add_argument("--extend", choices=["flat", "drift"], default="flat", help="bootstrap")
     args = parser.parse_args()
     specs = [s for s in SUITES[args.suite] if args.datasets is None or s.name in args.datasets]
     rows = {}
@@ -240,7 +246,7 @@ def main() -> None:
         if args.study == "combine":
             rows[spec.name] = combine(spec, args.seed, args.folds)
         else:
-            rows[spec.name] = bootstrap(spec, args.seed, args.copies)
+            rows[spec.name] = bootstrap(spec, args.seed, args.copies, args.extend)
         print(f"  {spec.name}: {rows[spec.name]}", file=sys.stderr)
     columns = [k for k, v in next(iter(rows.values())).items() if k != "seasonal naive"]
     print(f"seed {args.seed}, suite {args.suite}: geometric mean of MASE / seasonal naive's")
