@@ -63,7 +63,8 @@ def test_predicts_racing_retrains_never_fail_and_each_gets_one_bundle(tmp_path: 
     finally:
         stop.touch()
         for reader in readers:
-            assert reader.wait(timeout=150) == 0
+            reader.communicate(timeout=150)  # closes its stdout pipe too
+            assert reader.returncode == 0
     # Each bundle's own forecast, computed after the race.
     own = {predict(snapshots / str(k)).to_csv() for k in range(RETRAINS + 1)}
     assert len(own) == RETRAINS + 1  # the seeds give four different forecasts
