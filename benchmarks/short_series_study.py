@@ -7,7 +7,8 @@ windows best (naive, seasonal naive, ses, theta and their seasonal forms, each a
 map of the window, in log units when the history is positive: what ``model.baseline``
 can be), their mean, the weight of the two (0, 0.25 .. 1) that scores best on the
 validation origins, and (``--folds K``) the one of network, smoothing and mean that scores
-best on K earlier origins, the network retrained before each (out of sample).
+best on K earlier origins, the network retrained before each (out of sample); and
+AutoETS over the whole history (refit at each origin) alone and averaged with the network.
 
 ``bootstrap``: one global model over the series and ``--copies`` moving-block-bootstrap
 copies of its train part (Bergmeir, Hyndman and Benitez 2016; Bandara et al. 2021): log
@@ -34,7 +35,17 @@ import numpy as np
 import pandas as pd
 
 # benchmarks/ is on sys.path when run
-from accuracy import ORIGINS, SPECS, Forecasts, Spec, fit_ours, load_values, origins_for, score
+from accuracy import (
+    ORIGINS,
+    SPECS,
+    Forecasts,
+    Spec,
+    auto_ets,
+    fit_ours,
+    load_values,
+    origins_for,
+    score,
+)
 from short_series import SINGLE
 
 SUITES = {"short": SINGLE, "accuracy": SPECS}
@@ -128,6 +139,11 @@ def combine(spec: Spec, seed: int, folds: int) -> dict[str, float | str]:
         "weighted on validation": mase(weight * network + (1 - weight) * smoothing, test),
         "seasonal naive": seasonal_naive_mase(y, test, spec),
     }
+    # A statistical forecast of the whole history, not a window: AutoETS refit at each
+    # origin, as accuracy.py scores it, and its mean with the network.
+    ets = auto_ets(y, test, spec, seed).point
+    row["AutoETS"] = mase(ets, test)
+    row["mean with AutoETS"] = mase((network + ets) / 2, test)
     if folds:
         errors = {"network": 0.0, "smoothing": 0.0, "mean": 0.0}
         for k in range(1, folds + 1):

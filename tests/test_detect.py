@@ -80,7 +80,7 @@ def test_injected_spikes_and_level_shifts_are_found(monitor: Path, tmp_path: Pat
     data = write_long_csv(
         tmp_path / "new.csv", _injected(_frames(TRAIN_DAYS + NEW_DAYS)), "machine"
     )
-    ran = run_cli("detect", monitor, "--data", data)
+    ran = run_cli("detect", monitor, "--data", data, "--rows")
     assert ran.code == 0, ran.err
     report = pd.read_csv(io.StringIO(ran.out))
     assert list(report.columns) == [
@@ -113,7 +113,8 @@ def test_fail_on_anomaly_exits_10_only_when_something_is_flagged(
     frames = _frames(TRAIN_DAYS + NEW_DAYS)
     injected = write_long_csv(tmp_path / "injected.csv", _injected(frames), "machine")
     ran = run_process(
-        "detect", monitor, "--data", injected, "--fail-on-anomaly", "-o", tmp_path / "r.csv"
+        *("detect", monitor, "--data", injected, "--fail-on-anomaly", "--rows"),
+        *("-o", tmp_path / "r.csv"),
     )
     assert ran.code == 10, ran.err
     flagged = int(pd.read_csv(tmp_path / "r.csv")["anomaly"].sum())
@@ -123,7 +124,7 @@ def test_fail_on_anomaly_exits_10_only_when_something_is_flagged(
     # One row per series, each set to the model's own forecast of it: nothing to flag.
     clean = {sid: f.iloc[: TRAIN_DAYS + 1] for sid, f in frames.items()}
     first = run_cli(
-        "detect", monitor, "--data", write_long_csv(tmp_path / "c.csv", clean, "machine")
+        "detect", monitor, "--data", write_long_csv(tmp_path / "c.csv", clean, "machine"), "--rows"
     )
     forecasts = pd.read_csv(io.StringIO(first.out)).set_index("series")["forecast"]
     for sid, frame in clean.items():
@@ -136,7 +137,9 @@ def test_fail_on_anomaly_exits_10_only_when_something_is_flagged(
 
 def test_detect_never_imports_tensorflow(monitor: Path, tmp_path: Path) -> None:
     args = [str(monitor), "--last", "30", "-o", str(tmp_path / "r.csv")]
-    loaded = heavy_modules_loaded(["detect", *args, "--plot", str(tmp_path / "r.png")], HEAVY)
+    loaded = heavy_modules_loaded(
+        ["detect", *args, "--rows", "--plot", str(tmp_path / "r.png")], HEAVY
+    )
     assert loaded == []
     assert len(pd.read_csv(tmp_path / "r.csv")) == 3 * 30
     assert (tmp_path / "r.png").stat().st_size > 0
@@ -147,9 +150,10 @@ def test_detect_never_imports_tensorflow(monitor: Path, tmp_path: Path) -> None:
     [
         (["--step", "8"], ["--step 8: the model forecasts steps 1 to 7"]),
         (["--last", "0"], ["--last 0: give a number of rows, 1 or more"]),
+        (["--last", "5", "--gap", "-1"], ["--gap -1: give a number of rows, 0 or more"]),
         ([], ["no rows after the model's training data to check", "--last N"]),
     ],
-    ids=["step-past-horizon", "last-zero", "nothing-new"],
+    ids=["step-past-horizon", "last-zero", "negative-gap", "nothing-new"],
 )
 def test_bad_detect_requests_are_refused(
     monitor: Path, args: list[str], fragments: list[str]
@@ -163,3 +167,44 @@ def test_a_point_model_is_refused_with_what_to_set(tmp_path: Path) -> None:
     run_dir = train_daily_point_model(tmp_path, frame)
     ran = run_cli("detect", run_dir, "--last", "5")
     assert_one_line_error(ran.code, ran.err, 2, "forecasts points only", "model.quantiles=")
+
+
+def test_an_excursion_of_many_rows_is_one_event(monitor: Path, tmp_path: Path) -> None:
+    """Twenty days far above the band on one series: one event from its first day past its
+    last, peaking where the score is highest."""
+    frames = _frames(TRAIN_DAYS + NEW_DAYS)
+    load = frames["m1"]["load"].to_numpy().copy()
+    start = TRAIN_DAYS + 30
+    load[start : start + 20] += 12
+    frames["m1"] = frames["m1"].assign(load=load)
+    data = write_long_csv(tmp_path / "excursion.csv", frames, "machine")
+    rows = pd.read_csv(io.StringIO(run_cli("detect", monitor, "--data", data, "--rows").out))
+    plot = tmp_path / "e.png"
+    ran = run_cli("detect", monitor, "--data", data, "--fail-on-anomaly", "--plot", plot)
+    assert ran.code == 10, ran.err
+    events = pd.read_csv(io.StringIO(ran.out))
+    assert list(events.columns) == [
+        "series", "start", "end", "peak_time", "peak_value", "forecast", "lower", "upper",
+        "severity", "flagged_rows",
+    ]  # fmt: skip
+    days = frames["m1"]["day"]
+    on_it = events[
+        (events["series"] == "m1")
+        & (events["start"] <= days[start + 19])
+        & (events["end"] >= days[start])
+    ]
+    assert len(on_it) == 1, events  # the whole excursion, and the days a season after it
+    (event,) = on_it.itertuples()
+    assert event.start == days[start] and event.end >= days[start + 19]
+    assert event.flagged_rows >= 20
+    inside = rows[(rows["series"] == "m1") & rows["time"].between(event.start, event.end)]
+    peak = inside.loc[inside["score"].idxmax()]
+    assert (event.peak_time, event.peak_value) == (peak["time"], peak["actual"])
+    assert event.severity == pytest.approx(peak["score"], rel=1e-6)
+    assert len(events) == len(events.drop_duplicates(["series", "start"]))
+    assert f"{int(rows['anomaly'].sum())} of {len(rows)} observations" in ran.err
+    assert f"in {len(events)} event(s)" in ran.err
+    # Without merging, the same flags are as many events as runs of adjacent flags.
+    apart = pd.read_csv(io.StringIO(run_cli("detect", monitor, "--data", data, "--gap", "0").out))
+    assert len(apart) >= len(events)
+    assert apart["flagged_rows"].sum() == events["flagged_rows"].sum()

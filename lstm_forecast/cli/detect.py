@@ -22,6 +22,26 @@ if TYPE_CHECKING:
     from ..config import MissingPolicy
 
 
+gap_option = click.option(
+    "--gap",
+    type=int,
+    default=None,
+    help="Flags with at most this many unflagged rows between them are one event "
+    "(default: one season of the data).",
+)
+fail_on_anomaly_option = click.option(
+    "--fail-on-anomaly",
+    is_flag=True,
+    help=f"Exit {ExitCode.ANOMALY:d} when any observation is flagged (the report is written "
+    "as usual), for cron alerting.",
+)
+rows_option = click.option(
+    "--rows",
+    is_flag=True,
+    help="Report every checked observation instead of one row per event.",
+)
+
+
 @click.command()
 @click.argument("run_dir", metavar="RUN_DIR", type=click.Path(path_type=Path))
 @data_option
@@ -40,12 +60,9 @@ if TYPE_CHECKING:
     help="Check each series' last N rows instead of the rows after the training data.",
 )
 @missing_option
-@click.option(
-    "--fail-on-anomaly",
-    is_flag=True,
-    help=f"Exit {ExitCode.ANOMALY:d} when any observation is flagged (the report is written "
-    "as usual), for cron alerting.",
-)
+@gap_option
+@rows_option
+@fail_on_anomaly_option
 @plot_option
 @verbose_option
 @handles_errors
@@ -56,6 +73,8 @@ def detect(
     step: int,
     last: int | None,
     missing: MissingPolicy | None,
+    gap: int | None,
+    rows: bool,
     fail_on_anomaly: bool,
     plot_path: Path | None,
     verbose: bool,
@@ -71,9 +90,11 @@ def detect(
         output=output_path,
         plot=plot_path,
         missing=missing,
+        gap=gap,
+        rows=rows,
     )
     if output_path is None:
-        click.echo(found.to_csv(), nl=False)
+        click.echo(found.to_csv(rows), nl=False)
     click.echo(found.summary(), err=True)
     if fail_on_anomaly and found.n_anomalies:
         sys.exit(ExitCode.ANOMALY)

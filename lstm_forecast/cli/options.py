@@ -22,6 +22,7 @@ FLAGS = {
     "test_steps": "--test",
     "step": "--step",
     "last": "--last",
+    "gap": "--gap",
     "repeats": "--repeats",
     "folds": "--folds",
     "max_trials": "--trials",

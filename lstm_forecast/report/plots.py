@@ -183,13 +183,15 @@ def backtest_figure(folds: Sequence[Evaluation]) -> Figure:
     return figure
 
 
-def anomaly_figure(history: Dataset, checked: pd.DataFrame) -> Figure:
+def anomaly_figure(history: Dataset, checked: pd.DataFrame, events: pd.DataFrame) -> Figure:
     """Each series' checked rows (the first target): actuals, the forecast and its band,
-    and the flagged observations; ``checked`` is ``detect``'s table with times as
-    timestamps."""
+    the flagged observations and each event's span; ``checked`` and ``events`` are
+    ``detect``'s tables with times as timestamps."""
     target = history.targets[0]
     if "target" in checked.columns:
         checked = checked[checked["target"] == target]
+        events = events[events["target"] == target]
+    spans = dict(tuple(events.groupby("series", sort=False)))
     by_series = dict(tuple(checked.groupby("series", sort=False)))
     shown = [s for s in history.series if ("" if s.id is None else s.id) in by_series]
     figure = _panels(shown[:MAX_PANELS], len(shown))
@@ -213,6 +215,17 @@ def anomaly_figure(history: Dataset, checked: pd.DataFrame) -> Figure:
             zorder=3,
             label=f"anomaly ({int(flagged.sum())})",
         )
+        own = spans.get("" if series.id is None else series.id, events.iloc[:0])
+        for k, (start, end) in enumerate(zip(own["start"], own["end"], strict=True)):
+            # A one-row event still shows: half a row either side of it.
+            half = (times[1] - times[0]) / 2 if len(times) > 1 else pd.Timedelta(0)
+            ax.axvspan(
+                start - half,
+                end + half,
+                color="tab:red",
+                alpha=0.12,
+                label=f"event ({len(own)})" if k == 0 else None,
+            )
         _label(ax, series.id, target)
     return figure
 

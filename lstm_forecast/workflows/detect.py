@@ -2,7 +2,8 @@
 the history before it, ``step`` steps ahead (ONNX Runtime: no TensorFlow on the cron path).
 
 A row's score is how far outside the band it falls, in band widths (0 inside): an
-observation one band width above the upper bound scores 1."""
+observation one band width above the upper bound scores 1. Flags that belong together
+are one event (``scoring.events``): the report has a row per event, or per row."""
 
 from __future__ import annotations
 
@@ -23,34 +24,45 @@ from ..errors import UserError, first_few
 from ..features import Preprocessing
 from ..features.forecasts import Forecasts, forecast_in_units
 from ..features.scaling import Scaler
+from ..scoring.events import group_events
 from .bundle_data import read_bundle_data
 from .outputs import locked_outputs, save_figure
 
 
 @dataclass(frozen=True)
 class Detection:
-    """Every checked observation: series, time, actual, forecast, lower, upper, score,
-    anomaly (and ``target`` after ``time`` when the model forecasts several), in the
-    data's order."""
+    """``frame``: every checked observation: series, time, actual, forecast, lower,
+    upper, score, anomaly (and ``target`` after ``time`` when the model forecasts
+    several), in the data's order. ``events``: the flags grouped (``group_events``), one
+    row each."""
 
     frame: pd.DataFrame
+    events: pd.DataFrame
     dataset: Dataset
     step: int
     levels: tuple[float, float]  # the band's quantile levels
+    gap: int  # flags with at most this many unflagged rows between them are one event
 
     @property
     def n_anomalies(self) -> int:
         return int(self.frame["anomaly"].sum())
 
-    def to_csv(self) -> str:
-        return self.frame.to_csv(index=False, float_format="%.8g")
+    @property
+    def n_events(self) -> int:
+        return len(self.events)
+
+    def to_csv(self, rows: bool = False) -> str:
+        """The events, or with ``rows`` every checked observation."""
+        table = self.frame if rows else self.events
+        return table.to_csv(index=False, float_format="%.8g")
 
     def summary(self) -> str:
-        """How many were flagged, in one line."""
+        """How many were flagged, in how many events, in one line."""
         lower, upper = (f"{100 * q:g}" for q in self.levels)
         return (
             f"{self.n_anomalies} of {len(self.frame)} observations outside the {lower}-{upper} "
-            f"% band ({self.step} step(s) ahead)"
+            f"% band ({self.step} step(s) ahead), in {self.n_events} event(s) (flags at most "
+            f"{self.gap} row(s) apart are one)"
         )
 
 
@@ -63,14 +75,17 @@ def detect(
     output: Path | None = None,
     plot: Path | None = None,
     missing: MissingPolicy | None = None,
+    gap: int | None = None,
+    rows: bool = False,
 ) -> Detection:
     """Check the rows of ``data_path`` (default: the bundle's training data) after the
     training data's end, or each series' ``last`` rows: forecast each from the rows
     before it, ``step`` steps ahead, and flag it when it falls outside the model's outer
-    quantile band. With ``output``, write the CSV there atomically; with ``plot``, draw
-    each series with its band and flags."""
-    if last is not None and last < 1:
-        raise UserError(f"{{last}} {last}: give a number of rows, 1 or more", arguments=("last",))
+    quantile band. Flags with at most ``gap`` unflagged rows between them (default: one
+    season of the data) are one event. With ``output``, write the events there
+    atomically (with ``rows``, every checked row); with ``plot``, draw each series with
+    its band, flags and events."""
+    _check_counts(last, gap)
     with locked_outputs(output=output, plot=plot):
         bundle = load_bundle(Path(run_dir))
         levels = _band_levels(bundle)
@@ -81,33 +96,57 @@ def detect(
                 arguments=("step",),
             )
         dataset = read_bundle_data(bundle, data_path, missing=missing)
-        firsts = [_first_checked(pre, s, last) for s in dataset.series]
-        # A series not in training is scaled from its rows before the first checked one,
-        # never from the rows being judged.
-        own_rows = [
-            len(s) if f is None else max(f, 1) for s, f in zip(dataset.series, firsts, strict=True)
-        ]
-        scalers = pre.scalers_for(dataset, own_rows)
-        parts = [
-            _check_series(bundle, s, scaler, first, step, dataset.path)
-            for s, scaler, first in zip(dataset.series, scalers, firsts, strict=True)
-            if first is not None
-        ]
-        frames = [p for p in parts if p is not None]
-        if not frames:
-            raise UserError(
-                _nothing_to_check(dataset, pre, last), where=dataset.path, arguments=("last",)
-            )
-        checked = pd.concat(frames, ignore_index=True)
-        times = format_times(pd.DatetimeIndex(checked["time"]), dataset.time_format)
-        detection = Detection(checked.assign(time=times), dataset, step, levels)
+        checked = _checked_rows(bundle, dataset, step, last)
+        gap = pre.coding.season_length if gap is None else gap
+        events = group_events(checked, gap)
+        shown = _with_shown_times(events, ["start", "end", "peak_time"], dataset)
+        detection = Detection(
+            _with_shown_times(checked, ["time"], dataset), shown, dataset, step, levels, gap
+        )
         if output is not None:
-            write_text_atomically(output, detection.to_csv())
+            write_text_atomically(output, detection.to_csv(rows))
         if plot is not None:
             from ..report import plots
 
-            save_figure(plots.anomaly_figure(dataset, checked), plot)
+            save_figure(plots.anomaly_figure(dataset, checked, events), plot)
     return detection
+
+
+def _checked_rows(bundle: Bundle, dataset: Dataset, step: int, last: int | None) -> pd.DataFrame:
+    """Every checked row of every series (``detect``'s table, times as timestamps)."""
+    pre = bundle.preprocessing
+    firsts = [_first_checked(pre, s, last) for s in dataset.series]
+    # A series not in training is scaled from its rows before the first checked one,
+    # never from the rows being judged.
+    own_rows = [
+        len(s) if f is None else max(f, 1) for s, f in zip(dataset.series, firsts, strict=True)
+    ]
+    scalers = pre.scalers_for(dataset, own_rows)
+    parts = [
+        _check_series(bundle, s, scaler, first, step, dataset.path)
+        for s, scaler, first in zip(dataset.series, scalers, firsts, strict=True)
+        if first is not None
+    ]
+    frames = [p for p in parts if p is not None]
+    if not frames:
+        raise UserError(
+            _nothing_to_check(dataset, pre, last), where=dataset.path, arguments=("last",)
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+def _check_counts(last: int | None, gap: int | None) -> None:
+    """Refuse ``last`` under 1 and ``gap`` under 0, before the bundle is read."""
+    if last is not None and last < 1:
+        raise UserError(f"{{last}} {last}: give a number of rows, 1 or more", arguments=("last",))
+    if gap is not None and gap < 0:
+        raise UserError(f"{{gap}} {gap}: give a number of rows, 0 or more", arguments=("gap",))
+
+
+def _with_shown_times(table: pd.DataFrame, columns: list[str], dataset: Dataset) -> pd.DataFrame:
+    """``table`` with its time ``columns`` written as the data writes its times."""
+    shown = {c: format_times(pd.DatetimeIndex(table[c]), dataset.time_format) for c in columns}
+    return table.assign(**shown)
 
 
 def _band_levels(bundle: Bundle) -> tuple[float, float]:
