@@ -57,6 +57,8 @@ SCORED = (
     "mean",
     "weighted on validation",
     "chosen on folds",
+    "AutoETS",
+    "mean with AutoETS",
     "with copies",
 )
 WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)  # of the network, against the smoothing forecast

@@ -91,6 +91,7 @@ def test_injected_spikes_and_level_shifts_are_found(monitor: Path, tmp_path: Pat
         "lower",
         "upper",
         "score",
+        "tail_probability",
         "anomaly",
     ]
     assert len(report) == 3 * NEW_DAYS
@@ -151,9 +152,10 @@ def test_detect_never_imports_tensorflow(monitor: Path, tmp_path: Path) -> None:
         (["--step", "8"], ["--step 8: the model forecasts steps 1 to 7"]),
         (["--last", "0"], ["--last 0: give a number of rows, 1 or more"]),
         (["--last", "5", "--gap", "-1"], ["--gap -1: give a number of rows, 0 or more"]),
+        (["--last", "5", "--threshold", "0.7"], ["--threshold 0.7: give a tail probability"]),
         ([], ["no rows after the model's training data to check", "--last N"]),
     ],
-    ids=["step-past-horizon", "last-zero", "negative-gap", "nothing-new"],
+    ids=["step-past-horizon", "last-zero", "negative-gap", "threshold-past-half", "nothing-new"],
 )
 def test_bad_detect_requests_are_refused(
     monitor: Path, args: list[str], fragments: list[str]
@@ -208,3 +210,23 @@ def test_an_excursion_of_many_rows_is_one_event(monitor: Path, tmp_path: Path) -
     apart = pd.read_csv(io.StringIO(run_cli("detect", monitor, "--data", data, "--gap", "0").out))
     assert len(apart) >= len(events)
     assert apart["flagged_rows"].sum() == events["flagged_rows"].sum()
+
+
+def test_a_stricter_threshold_flags_fewer_and_still_finds_the_spikes(
+    monitor: Path, tmp_path: Path
+) -> None:
+    """Without retraining: a tail probability of one in ten thousand flags fewer rows than
+    the 1-99 % band, and still the spikes of 8 noise deviations."""
+    data = write_long_csv(
+        tmp_path / "new.csv", _injected(_frames(TRAIN_DAYS + NEW_DAYS)), "machine"
+    )
+    band = pd.read_csv(io.StringIO(run_cli("detect", monitor, "--data", data, "--rows").out))
+    ran = run_cli("detect", monitor, "--data", data, "--rows", "--threshold", "1e-4")
+    assert ran.code == 0, ran.err
+    strict = pd.read_csv(io.StringIO(ran.out))
+    assert "observations with a tail probability under 0.0001 (1-99 % band)" in ran.err
+    assert (strict["anomaly"] == (strict["tail_probability"] < 1e-4)).all()
+    assert strict["anomaly"].sum() < band["anomaly"].sum()
+    day = (pd.to_datetime(strict["time"]) - pd.Timestamp("2020-01-01")).dt.days - TRAIN_DAYS
+    spikes = day.isin(SPIKES)
+    assert strict.loc[spikes, "anomaly"].mean() >= 0.9

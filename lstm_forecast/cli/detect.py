@@ -35,6 +35,13 @@ fail_on_anomaly_option = click.option(
     help=f"Exit {ExitCode.ANOMALY:d} when any observation is flagged (the report is written "
     "as usual), for cron alerting.",
 )
+threshold_option = click.option(
+    "--threshold",
+    type=float,
+    default=None,
+    help="Flag an observation when its tail probability under the band is below this "
+    "(such as 0.001), instead of when it falls outside the band.",
+)
 rows_option = click.option(
     "--rows",
     is_flag=True,
@@ -60,6 +67,7 @@ rows_option = click.option(
     help="Check each series' last N rows instead of the rows after the training data.",
 )
 @missing_option
+@threshold_option
 @gap_option
 @rows_option
 @fail_on_anomaly_option
@@ -73,6 +81,7 @@ def detect(
     step: int,
     last: int | None,
     missing: MissingPolicy | None,
+    threshold: float | None,
     gap: int | None,
     rows: bool,
     fail_on_anomaly: bool,
@@ -92,6 +101,7 @@ def detect(
         missing=missing,
         gap=gap,
         rows=rows,
+        threshold=threshold,
     )
     if output_path is None:
         click.echo(found.to_csv(rows), nl=False)

@@ -23,6 +23,7 @@ FLAGS = {
     "step": "--step",
     "last": "--last",
     "gap": "--gap",
+    "threshold": "--threshold",
     "repeats": "--repeats",
     "folds": "--folds",
     "max_trials": "--trials",

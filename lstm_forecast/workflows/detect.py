@@ -25,6 +25,7 @@ from ..features import Preprocessing
 from ..features.forecasts import Forecasts, forecast_in_units
 from ..features.scaling import Scaler
 from ..scoring.events import group_events
+from ..scoring.tails import Flagging, outside_by
 from .bundle_data import read_bundle_data
 from .outputs import locked_outputs, save_figure
 
@@ -42,6 +43,7 @@ class Detection:
     step: int
     levels: tuple[float, float]  # the band's quantile levels
     gap: int  # flags with at most this many unflagged rows between them are one event
+    threshold: float | None = None  # flags: a tail probability under it (None: the band)
 
     @property
     def n_anomalies(self) -> int:
@@ -58,11 +60,11 @@ class Detection:
 
     def summary(self) -> str:
         """How many were flagged, in how many events, in one line."""
-        lower, upper = (f"{100 * q:g}" for q in self.levels)
+        flagged = Flagging(self.levels, self.threshold).describe()
         return (
-            f"{self.n_anomalies} of {len(self.frame)} observations outside the {lower}-{upper} "
-            f"% band ({self.step} step(s) ahead), in {self.n_events} event(s) (flags at most "
-            f"{self.gap} row(s) apart are one)"
+            f"{self.n_anomalies} of {len(self.frame)} observations {flagged} ({self.step} "
+            f"step(s) ahead), in {self.n_events} event(s) (flags at most {self.gap} row(s) "
+            "apart are one)"
         )
 
 
@@ -77,18 +79,18 @@ def detect(
     missing: MissingPolicy | None = None,
     gap: int | None = None,
     rows: bool = False,
+    threshold: float | None = None,
 ) -> Detection:
     """Check the rows of ``data_path`` (default: the bundle's training data) after the
-    training data's end, or each series' ``last`` rows: forecast each from the rows
-    before it, ``step`` steps ahead, and flag it when it falls outside the model's outer
-    quantile band. Flags with at most ``gap`` unflagged rows between them (default: one
-    season of the data) are one event. With ``output``, write the events there
-    atomically (with ``rows``, every checked row); with ``plot``, draw each series with
-    its band, flags and events."""
-    _check_counts(last, gap)
+    training data's end, or each series' ``last`` rows: forecast each from the rows before
+    it, ``step`` steps ahead, and flag it outside the model's outer quantile band (or with
+    a ``tail_probability`` under ``threshold``). Flags at most ``gap`` unflagged rows apart
+    (default a season) are one event. ``output`` gets the events (``rows``: every row),
+    written atomically; ``plot`` each series with its band, flags and events."""
+    _check_counts(last, gap, threshold)
     with locked_outputs(output=output, plot=plot):
         bundle = load_bundle(Path(run_dir))
-        levels = _band_levels(bundle)
+        rule = Flagging(_band_levels(bundle), threshold)
         pre = bundle.preprocessing
         if not 1 <= step <= pre.horizon:
             raise UserError(
@@ -96,13 +98,12 @@ def detect(
                 arguments=("step",),
             )
         dataset = read_bundle_data(bundle, data_path, missing=missing)
-        checked = _checked_rows(bundle, dataset, step, last)
+        checked = _checked_rows(bundle, dataset, step, last, rule)
         gap = pre.coding.season_length if gap is None else gap
         events = group_events(checked, gap)
         shown = _with_shown_times(events, ["start", "end", "peak_time"], dataset)
-        detection = Detection(
-            _with_shown_times(checked, ["time"], dataset), shown, dataset, step, levels, gap
-        )
+        rows_shown = _with_shown_times(checked, ["time"], dataset)
+        detection = Detection(rows_shown, shown, dataset, step, rule.levels, gap, threshold)
         if output is not None:
             write_text_atomically(output, detection.to_csv(rows))
         if plot is not None:
@@ -112,7 +113,9 @@ def detect(
     return detection
 
 
-def _checked_rows(bundle: Bundle, dataset: Dataset, step: int, last: int | None) -> pd.DataFrame:
+def _checked_rows(
+    bundle: Bundle, dataset: Dataset, step: int, last: int | None, rule: Flagging
+) -> pd.DataFrame:
     """Every checked row of every series (``detect``'s table, times as timestamps)."""
     pre = bundle.preprocessing
     firsts = [_first_checked(pre, s, last) for s in dataset.series]
@@ -123,7 +126,7 @@ def _checked_rows(bundle: Bundle, dataset: Dataset, step: int, last: int | None)
     ]
     scalers = pre.scalers_for(dataset, own_rows)
     parts = [
-        _check_series(bundle, s, scaler, first, step, dataset.path)
+        _check_series(bundle, s, scaler, first, step, dataset.path, rule)
         for s, scaler, first in zip(dataset.series, scalers, firsts, strict=True)
         if first is not None
     ]
@@ -135,12 +138,19 @@ def _checked_rows(bundle: Bundle, dataset: Dataset, step: int, last: int | None)
     return pd.concat(frames, ignore_index=True)
 
 
-def _check_counts(last: int | None, gap: int | None) -> None:
-    """Refuse ``last`` under 1 and ``gap`` under 0, before the bundle is read."""
+def _check_counts(last: int | None, gap: int | None, threshold: float | None) -> None:
+    """Refuse ``last`` under 1, ``gap`` under 0 and a ``threshold`` that is not a tail
+    probability, before the bundle is read."""
     if last is not None and last < 1:
         raise UserError(f"{{last}} {last}: give a number of rows, 1 or more", arguments=("last",))
     if gap is not None and gap < 0:
         raise UserError(f"{{gap}} {gap}: give a number of rows, 0 or more", arguments=("gap",))
+    if threshold is not None and not 0 < threshold < 0.5:
+        raise UserError(
+            f"{{threshold}} {threshold:g}: give a tail probability between 0 and 0.5, such "
+            "as 0.001",
+            arguments=("threshold",),
+        )
 
 
 def _with_shown_times(table: pd.DataFrame, columns: list[str], dataset: Dataset) -> pd.DataFrame:
@@ -163,7 +173,13 @@ def _band_levels(bundle: Bundle) -> tuple[float, float]:
 
 
 def _check_series(
-    bundle: Bundle, series: Series, scaler: Scaler, first: int, step: int, where: Path
+    bundle: Bundle,
+    series: Series,
+    scaler: Scaler,
+    first: int,
+    step: int,
+    where: Path,
+    rule: Flagging,
 ) -> pd.DataFrame | None:
     """The checked rows of one series from row ``first``, or None when none can be.
 
@@ -185,7 +201,7 @@ def _check_series(
         return forecast_in_units(bundle.forecaster, windows, [scaler], pre.coding, [len(rows)])
 
     forecasts = band(series).step(step)
-    flagged = _beyond(series.values[rows, : pre.n_targets], forecasts) > 0
+    flagged = _flagged(series.values[rows, : pre.n_targets], forecasts, rule)
     spikes = flagged.any(axis=1) & np.append(rows[1:] == rows[:-1] + 1, False)
     spikes[:-1] &= ~flagged[1:].any(axis=1)
     if spikes.any():
@@ -194,14 +210,13 @@ def _check_series(
         replaced = np.where(flagged[spikes], median[spikes], values[rows[spikes], : pre.n_targets])
         values[rows[spikes], : pre.n_targets] = replaced
         forecasts = band(dataclasses.replace(series, values=values)).step(step)
-    return _rows_frame(pre, series, rows, forecasts)
+    return _rows_frame(pre, series, rows, forecasts, rule)
 
 
-def _beyond(actual: np.ndarray, forecasts: Forecasts) -> np.ndarray:
-    """``(n, n_targets)``: how far each actual lies below the band's lowest quantile or
-    above its highest (0 inside the band); ``forecasts`` of one step."""
-    lower, upper = forecasts.lower[:, 0], forecasts.upper[:, 0]
-    return np.maximum(lower - actual, 0.0) + np.maximum(actual - upper, 0.0)
+def _flagged(actual: np.ndarray, forecasts: Forecasts, rule: Flagging) -> np.ndarray:
+    """``(n, n_targets)`` bool: ``rule``'s flags; ``forecasts`` of one step."""
+    band = (forecasts.point[:, 0], forecasts.lower[:, 0], forecasts.upper[:, 0])
+    return rule.flags(actual, *band)
 
 
 def _first_checked(pre: Preprocessing, series: Series, last: int | None) -> int | None:
@@ -233,26 +248,30 @@ def _usable(
 
 
 def _rows_frame(
-    pre: Preprocessing, series: Series, rows: np.ndarray, forecasts: Forecasts
+    pre: Preprocessing, series: Series, rows: np.ndarray, forecasts: Forecasts, rule: Flagging
 ) -> pd.DataFrame:
     """``forecasts``: one step ahead of each of ``rows``, in original units."""
     targets = pre.columns[: pre.n_targets]
-    beyond = _beyond(series.values[rows, : pre.n_targets], forecasts)
+    actuals = series.values[rows, : pre.n_targets]
+    beyond = outside_by(actuals, forecasts.lower[:, 0], forecasts.upper[:, 0])
+    flagged = _flagged(actuals, forecasts, rule)
     frames = []
     for t, target in enumerate(targets):
         actual, outside = series.values[rows, t], beyond[:, t]
         lower, upper = forecasts.lower[:, 0, t], forecasts.upper[:, 0, t]
         width = np.maximum(upper - lower, np.finfo(np.float64).tiny)
+        point = forecasts.point[:, 0, t]
         frame = {
             "series": "" if series.id is None else series.id,
             "time": series.index[rows],
             **({"target": target} if len(targets) > 1 else {}),
             "actual": actual,
-            "forecast": forecasts.point[:, 0, t],
+            "forecast": point,
             "lower": lower,
             "upper": upper,
             "score": outside / width,
-            "anomaly": outside > 0,
+            "tail_probability": rule.tail(actual, point, lower, upper),
+            "anomaly": flagged[:, t],
         }
         frames.append(pd.DataFrame(frame))
     return pd.concat(frames, ignore_index=True)
