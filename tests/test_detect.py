@@ -13,9 +13,11 @@ import pytest
 
 from .helpers import (
     assert_one_line_error,
+    cli_argv,
     heavy_modules_loaded,
     run_cli,
     run_process,
+    run_python,
     train_daily_point_model,
     write_config,
     write_long_csv,
@@ -187,7 +189,7 @@ def test_an_excursion_of_many_rows_is_one_event(monitor: Path, tmp_path: Path) -
     events = pd.read_csv(io.StringIO(ran.out))
     assert list(events.columns) == [
         "series", "start", "end", "peak_time", "peak_value", "forecast", "lower", "upper",
-        "severity", "flagged_rows",
+        "severity", "flagged_rows", "new",
     ]  # fmt: skip
     days = frames["m1"]["day"]
     on_it = events[
@@ -230,3 +232,68 @@ def test_a_stricter_threshold_flags_fewer_and_still_finds_the_spikes(
     day = (pd.to_datetime(strict["time"]) - pd.Timestamp("2020-01-01")).dt.days - TRAIN_DAYS
     spikes = day.isin(SPIKES)
     assert strict.loc[spikes, "anomaly"].mean() >= 0.9
+
+
+def _up_to(day: int) -> dict[str, pd.DataFrame]:
+    """The injected series up to ``day`` days after the training data."""
+    frames = _injected(_frames(TRAIN_DAYS + NEW_DAYS))
+    return {sid: frame.iloc[: TRAIN_DAYS + day] for sid, frame in frames.items()}
+
+
+def test_a_rerun_over_overlapping_data_reports_only_new_events(
+    monitor: Path, tmp_path: Path
+) -> None:
+    report = tmp_path / "report.csv"
+
+    def run(day: int) -> tuple[int, pd.DataFrame, str]:
+        data = write_long_csv(tmp_path / f"upto{day}.csv", _up_to(day), "machine")
+        ran = run_process("detect", monitor, "--data", data, "-o", report, "--fail-on-anomaly")
+        return ran.code, pd.read_csv(report), ran.err
+
+    code, first, _ = run(60)
+    assert code == 10 and first["new"].all() and len(first) > 0
+    code, second, err = run(NEW_DAYS)  # the first 60 days again, and 60 more
+    assert code == 10, err
+    old = second["start"] <= first["end"].max()  # the days the first run checked
+    assert not second.loc[old, "new"].any() and second.loc[~old, "new"].all()
+    assert f"in {len(second)} event(s), {int((~old).sum())} new" in err
+    code, third, err = run(NEW_DAYS)  # nothing new at all
+    assert code == 0 and not third["new"].any(), err
+    assert f"in {len(third)} event(s), 0 new" in err
+
+
+# detect, SIGKILLed as it replaces the memory file: after the report, before the memory.
+KILLED_WRITING_MEMORY = """
+import os, signal, sys
+real_replace = os.replace
+
+def replace(source, target):
+    if str(target).endswith(".events.json"):
+        os.kill(os.getpid(), signal.SIGKILL)
+    return real_replace(source, target)
+
+os.replace = replace
+from lstm_forecast.cli import cli
+cli(sys.argv[1:], prog_name="lstm-forecast")
+"""
+
+
+def test_a_run_killed_writing_its_memory_leaves_the_previous_one_readable(
+    monitor: Path, tmp_path: Path
+) -> None:
+    """The previous memory stays whole; the next run reports the killed run's new events
+    again (twice rather than never) and cleans up what the killed one left."""
+    report = tmp_path / "report.csv"
+    memory = tmp_path / "report.csv.events.json"
+    early = write_long_csv(tmp_path / "early.csv", _up_to(60), "machine")
+    later = write_long_csv(tmp_path / "later.csv", _up_to(NEW_DAYS), "machine")
+    assert run_process("detect", monitor, "--data", early, "-o", report).code == 0
+    before = memory.read_text()
+    args = cli_argv("detect", monitor, "--data", later, "-o", report)[3:]  # after -m module
+    killed = run_python(KILLED_WRITING_MEMORY, *args)
+    assert killed.code == -9, killed.err
+    assert memory.read_text() == before
+    assert [p.name for p in tmp_path.glob(".report.csv.events.json.tmp-*")]  # its leftover
+    again = run_process("detect", monitor, "--data", later, "-o", report, "--fail-on-anomaly")
+    assert again.code == 10 and pd.read_csv(report)["new"].any(), again.err
+    assert not list(tmp_path.glob(".report.csv*"))

@@ -32,8 +32,8 @@ gap_option = click.option(
 fail_on_anomaly_option = click.option(
     "--fail-on-anomaly",
     is_flag=True,
-    help=f"Exit {ExitCode.ANOMALY:d} when any observation is flagged (the report is written "
-    "as usual), for cron alerting.",
+    help=f"Exit {ExitCode.ANOMALY:d} when an event is new (not in the memory beside --output "
+    "from an earlier run; the report is written as usual), for cron alerting.",
 )
 threshold_option = click.option(
     "--threshold",
@@ -106,5 +106,5 @@ def detect(
     if output_path is None:
         click.echo(found.to_csv(rows), nl=False)
     click.echo(found.summary(), err=True)
-    if fail_on_anomaly and found.n_anomalies:
+    if fail_on_anomaly and found.n_new:
         sys.exit(ExitCode.ANOMALY)

@@ -39,6 +39,14 @@ def format_times(index: pd.DatetimeIndex, time_format: str | None) -> list[str]:
     return [t.isoformat() for t in index]
 
 
+def with_formatted_times(
+    table: pd.DataFrame, columns: Sequence[str], time_format: str | None
+) -> pd.DataFrame:
+    """``table`` with its time ``columns`` written as the data writes its times."""
+    shown = {c: format_times(pd.DatetimeIndex(table[c]), time_format) for c in columns}
+    return table.assign(**shown)
+
+
 def common_freq(indexes: Sequence[pd.DatetimeIndex], given: str | None, path: Path) -> str:
     if given is not None:
         return to_offset(given).freqstr

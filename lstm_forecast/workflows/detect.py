@@ -19,7 +19,7 @@ from ..bundle.layout import Bundle
 from ..bundle.store import load_bundle
 from ..config import MissingPolicy
 from ..data import Dataset, Series
-from ..data.timeindex import format_times, show_time
+from ..data.timeindex import show_time, with_formatted_times
 from ..errors import UserError, first_few
 from ..features import Preprocessing
 from ..features.forecasts import Forecasts, forecast_in_units
@@ -27,6 +27,7 @@ from ..features.scaling import Scaler
 from ..scoring.events import group_events
 from ..scoring.tails import Flagging, outside_by
 from .bundle_data import read_bundle_data
+from .event_memory import recall, remember
 from .outputs import locked_outputs, save_figure
 
 
@@ -53,6 +54,11 @@ class Detection:
     def n_events(self) -> int:
         return len(self.events)
 
+    @property
+    def n_new(self) -> int:
+        """Events not reported by an earlier run with the same ``--output``."""
+        return int(self.events["new"].sum())
+
     def to_csv(self, rows: bool = False) -> str:
         """The events, or with ``rows`` every checked observation."""
         table = self.frame if rows else self.events
@@ -63,8 +69,8 @@ class Detection:
         flagged = Flagging(self.levels, self.threshold).describe()
         return (
             f"{self.n_anomalies} of {len(self.frame)} observations {flagged} ({self.step} "
-            f"step(s) ahead), in {self.n_events} event(s) (flags at most {self.gap} row(s) "
-            "apart are one)"
+            f"step(s) ahead), in {self.n_events} event(s), {self.n_new} new (flags at most "
+            f"{self.gap} row(s) apart are one)"
         )
 
 
@@ -100,12 +106,13 @@ def detect(
         dataset = read_bundle_data(bundle, data_path, missing=missing)
         checked = _checked_rows(bundle, dataset, step, last, rule)
         gap = pre.coding.season_length if gap is None else gap
-        events = group_events(checked, gap)
-        shown = _with_shown_times(events, ["start", "end", "peak_time"], dataset)
-        rows_shown = _with_shown_times(checked, ["time"], dataset)
+        events, memory = recall(group_events(checked, gap), output)
+        shown = with_formatted_times(events, ["start", "end", "peak_time"], dataset.time_format)
+        rows_shown = with_formatted_times(checked, ["time"], dataset.time_format)
         detection = Detection(rows_shown, shown, dataset, step, rule.levels, gap, threshold)
         if output is not None:
             write_text_atomically(output, detection.to_csv(rows))
+            remember(output, memory or {})
         if plot is not None:
             from ..report import plots
 
@@ -151,12 +158,6 @@ def _check_counts(last: int | None, gap: int | None, threshold: float | None) ->
             "as 0.001",
             arguments=("threshold",),
         )
-
-
-def _with_shown_times(table: pd.DataFrame, columns: list[str], dataset: Dataset) -> pd.DataFrame:
-    """``table`` with its time ``columns`` written as the data writes its times."""
-    shown = {c: format_times(pd.DatetimeIndex(table[c]), dataset.time_format) for c in columns}
-    return table.assign(**shown)
 
 
 def _band_levels(bundle: Bundle) -> tuple[float, float]:
