@@ -27,7 +27,7 @@ gap_option = click.option(
     type=int,
     default=None,
     help="Flags with at most this many unflagged rows between them are one event "
-    "(default: one season of the data).",
+    "(default: a season of the data, or the horizon if longer).",
 )
 fail_on_anomaly_option = click.option(
     "--fail-on-anomaly",

@@ -91,8 +91,9 @@ def detect(
     training data's end, or each series' ``last`` rows: forecast each from the rows before
     it, ``step`` steps ahead, and flag it outside the model's outer quantile band (or with
     a ``tail_probability`` under ``threshold``). Flags at most ``gap`` unflagged rows apart
-    (default a season) are one event. ``output`` gets the events (``rows``: every row),
-    written atomically; ``plot`` each series with its band, flags and events."""
+    (default: a season or the horizon, the longer) are one event. ``output`` gets the
+    events (``rows``: every row), written atomically; ``plot`` each series with its band,
+    flags and events."""
     _check_counts(last, gap, threshold)
     with locked_outputs(output=output, plot=plot):
         bundle = load_bundle(Path(run_dir))
@@ -105,7 +106,7 @@ def detect(
             )
         dataset = read_bundle_data(bundle, data_path, missing=missing)
         checked = _checked_rows(bundle, dataset, step, last, rule)
-        gap = pre.coding.season_length if gap is None else gap
+        gap = max(pre.coding.season_length, pre.horizon) if gap is None else gap
         events, memory = recall(group_events(checked, gap), output)
         shown = with_formatted_times(events, ["start", "end", "peak_time"], dataset.time_format)
         rows_shown = with_formatted_times(checked, ["time"], dataset.time_format)

@@ -1,0 +1,125 @@
+"""`detect` on a labelled series: ``../shared/datasets/anomaly/`` (one series of the
+TSB-AD benchmark, from NAB: a facility machine's 5-minute readings, 3 labelled anomalies;
+its README). A quantile model is trained on the benchmark's training part (the first
+1,007 rows), then `detect` checks every later row; scored by row and by event at the
+band and at a few thresholds (one training, no retraining between them):
+
+- by row: precision, recall, and the average precision of ranking rows by their tail
+  probability (the area under the precision-recall curve; TSB-AD's VUS-PR averages such
+  curves over label buffers and is not computed here, so the published VUS-PR figures
+  printed beside it are for scale only);
+- by event: labelled windows found (an event overlapping one), false events (overlapping
+  none) per week of normal rows;
+- NAB's standard profile as the issue states it: +1 for each window found, -1 for each
+  missed, -0.11 for each flagged row outside every window (NAB's full scorer also weighs
+  a find by how early it comes; not done here).
+
+    uv run --group bench python benchmarks/anomaly.py
+    uv run --group bench python benchmarks/anomaly.py --set training.seed=7
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+DATA = REPO.parent / "shared" / "datasets" / "anomaly"
+TRAIN_ROWS = 1007  # the benchmark's training part
+ROWS_PER_WEEK = 7 * 24 * 12  # 5-minute readings
+THRESHOLDS = (None, 1e-3, 1e-4, 1e-5)  # None: outside the 1-99 % band
+
+
+def runs(flags: np.ndarray) -> list[tuple[int, int]]:
+    """(first, last) row of each run of True."""
+    edges = np.flatnonzero(np.diff(np.r_[0, flags.astype(int), 0]))
+    return [(int(a), int(b) - 1) for a, b in zip(edges[::2], edges[1::2], strict=True)]
+
+
+def average_precision(labels: np.ndarray, scores: np.ndarray) -> float:
+    """Area under the precision-recall curve of ranking by ``scores`` (step-wise)."""
+    order = np.argsort(-scores, kind="stable")
+    hits = labels[order].astype(float)
+    precision = np.cumsum(hits) / np.arange(1, len(hits) + 1)
+    return float((precision * hits).sum() / max(hits.sum(), 1.0))
+
+
+def score(
+    labels: np.ndarray, flagged: np.ndarray, events: list[tuple[int, int]]
+) -> dict[str, float]:
+    windows = runs(labels)
+    found = sum(any(a <= e and b >= s for s, e in events) for a, b in windows)
+    false_events = sum(not any(a <= e and b >= s for a, b in windows) for s, e in events)
+    normal_weeks = (~labels.astype(bool)).sum() / ROWS_PER_WEEK
+    false_rows = int((flagged & ~labels.astype(bool)).sum())
+    return {
+        "row precision": float((flagged & labels.astype(bool)).sum() / max(flagged.sum(), 1)),
+        "row recall": float((flagged & labels.astype(bool)).sum() / max(labels.sum(), 1)),
+        "windows found": found,
+        "windows": len(windows),
+        "false events / week": false_events / normal_weeks,
+        "NAB (simple)": found - (len(windows) - found) - 0.11 * false_rows,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--set", dest="overrides", action="append", default=[])
+    args = parser.parse_args()
+    import lstm_forecast as lf
+
+    raw = pd.read_csv(DATA / "tsbad_001_nab_facility.csv")
+    times = pd.date_range("2014-01-01", periods=len(raw), freq="5min")
+    frame = pd.DataFrame({"time": times.strftime("%Y-%m-%dT%H:%M"), "value": raw["Data"]})
+    with tempfile.TemporaryDirectory() as folder:
+        base = Path(folder)
+        frame.iloc[:TRAIN_ROWS].to_csv(base / "train.csv", index=False)
+        frame.to_csv(base / "all.csv", index=False)
+        config = {
+            "data": {"path": str(base / "train.csv"), "time_column": "time", "target": "value"},
+            "window": {"lookback": 48, "horizon": 6},
+            "split": {"validation": 200, "test": 0},
+            "model": {"quantiles": [0.01, 0.5, 0.99]},
+            "output": {"dir": str(base / "run")},
+        }
+        (base / "config.yaml").write_text(yaml.safe_dump(config))
+        lf.train(lf.load_config(base / "config.yaml", args.overrides))
+        results = {}
+        for threshold in THRESHOLDS:
+            found = lf.detect(base / "run", base / "all.csv", threshold=threshold)
+            rows = found.frame
+            checked = TRAIN_ROWS + np.arange(len(rows))
+            labels = raw["Label"].to_numpy()[checked]
+            flagged = rows["anomaly"].to_numpy(dtype=bool)
+            position = {t: k for k, t in enumerate(rows["time"])}
+            events = [
+                (position[s], position[e])
+                for s, e in zip(found.events["start"], found.events["end"], strict=True)
+            ]
+            name = "1-99 % band" if threshold is None else f"threshold {threshold:g}"
+            results[name] = score(labels, flagged, events) | {"events": len(events)}
+        ap = average_precision(labels, 1 - rows["tail_probability"].to_numpy())
+    print(f"rows checked: {len(rows)} (after the {TRAIN_ROWS} training rows)")
+    print(f"labelled rows among them: {int(labels.sum())}; gap: {found.gap} rows")
+    print(f"average precision of the tail probability by row: {ap:.3f}")
+    published = pd.read_csv(DATA / "tsbad_001_published_vus_pr.csv").set_index("method")["vus_pr"]
+    shown = ["MOMENT (FT)", "FITS", "AutoEncoder", "POLY", "TimesNet", "CNN", "LSTMAD", "IForest"]
+    print(
+        "published VUS-PR (another metric, for scale): "
+        + ", ".join(f"{m} {published[m]:.2f}" for m in shown)
+    )
+    columns = list(next(iter(results.values())))
+    print("\n| flags | " + " | ".join(columns) + " |")
+    print("|---|" + "---|" * len(columns))
+    for name, row in results.items():
+        cells = [f"{v:.3f}" if isinstance(v, float) else str(v) for v in row.values()]
+        print(f"| {name} | " + " | ".join(cells) + " |")
+
+
+if __name__ == "__main__":
+    main()
