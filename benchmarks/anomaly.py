@@ -72,7 +72,7 @@ def score(
     }
 
 
-def facility(overrides: list[str]) -> None:
+def facility(overrides: list[str], gap: int | None) -> None:
     import lstm_forecast as lf
 
     raw = pd.read_csv(DATA / "tsbad_001_nab_facility.csv")
@@ -93,7 +93,7 @@ def facility(overrides: list[str]) -> None:
         lf.train(lf.load_config(base / "config.yaml", overrides))
         results = {}
         for threshold in THRESHOLDS:
-            found = lf.detect(base / "run", base / "all.csv", threshold=threshold)
+            found = lf.detect(base / "run", base / "all.csv", threshold=threshold, gap=gap)
             rows = found.frame
             checked = TRAIN_ROWS + np.arange(len(rows))
             labels = raw["Label"].to_numpy()[checked]
@@ -219,8 +219,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("suite", nargs="?", choices=["facility", "generated"], default="facility")
     parser.add_argument("--set", dest="overrides", action="append", default=[])
+    parser.add_argument("--gap", type=int, default=None, help="facility: detect's --gap")
     args = parser.parse_args()
-    (facility if args.suite == "facility" else generated)(args.overrides)
+    if args.suite == "facility":
+        facility(args.overrides, args.gap)
+    else:
+        generated(args.overrides)
 
 
 if __name__ == "__main__":
