@@ -253,8 +253,9 @@ def _only_series(dataset, symbol: str | None):  # type: ignore[no-untyped-def]
     return dataclasses.replace(dataset, series=tuple(s for s in dataset.series if s.id == symbol))
 
 
-def load_values(spec: Spec) -> np.ndarray:
-    """The target as our own loader reads it (same parsing and checks for every model)."""
+def load_spec_dataset(spec: Spec):  # type: ignore[no-untyped-def]
+    """``spec``'s file as our own loader reads it: its series (the one ``symbol`` names,
+    or every one)."""
     from lstm_forecast.config import DataConfig
     from lstm_forecast.data import load_dataset
 
@@ -265,8 +266,12 @@ def load_values(spec: Spec) -> np.ndarray:
         freq=spec.freq,
         id_column=spec.id_column,
     )
-    dataset = _only_series(load_dataset(config), spec.symbol)
-    return dataset.series[0].values[:, 0]
+    return _only_series(load_dataset(config), spec.symbol)
+
+
+def load_values(spec: Spec) -> np.ndarray:
+    """The target as our own loader reads it (same parsing and checks for every model)."""
+    return load_spec_dataset(spec).series[0].values[:, 0]
 
 
 def score(y: np.ndarray, predicted: Forecasts, origins: list[int], spec: Spec) -> Result:

@@ -72,6 +72,24 @@ def score(
     }
 
 
+def train_band_model(
+    base: Path, data: dict[str, str], validation: int, overrides: list[str]
+) -> None:
+    """A 1-99 % quantile model of ``base / "train.csv"`` (time, value and ``data``'s other
+    keys), lookback 48, horizon 6, trained into ``base / "run"``."""
+    import lstm_forecast as lf
+
+    config = {
+        "data": {"path": str(base / "train.csv"), "time_column": "time", "target": "value", **data},
+        "window": {"lookback": 48, "horizon": 6},
+        "split": {"validation": validation, "test": 0},
+        "model": {"quantiles": [0.01, 0.5, 0.99]},
+        "output": {"dir": str(base / "run")},
+    }
+    (base / "config.yaml").write_text(yaml.safe_dump(config))
+    lf.train(lf.load_config(base / "config.yaml", overrides))
+
+
 def facility(overrides: list[str], gap: int | None) -> None:
     import lstm_forecast as lf
 
@@ -82,15 +100,7 @@ def facility(overrides: list[str], gap: int | None) -> None:
         base = Path(folder)
         frame.iloc[:TRAIN_ROWS].to_csv(base / "train.csv", index=False)
         frame.to_csv(base / "all.csv", index=False)
-        config = {
-            "data": {"path": str(base / "train.csv"), "time_column": "time", "target": "value"},
-            "window": {"lookback": 48, "horizon": 6},
-            "split": {"validation": 200, "test": 0},
-            "model": {"quantiles": [0.01, 0.5, 0.99]},
-            "output": {"dir": str(base / "run")},
-        }
-        (base / "config.yaml").write_text(yaml.safe_dump(config))
-        lf.train(lf.load_config(base / "config.yaml", overrides))
+        train_band_model(base, {}, 200, overrides)
         results = {}
         for threshold in THRESHOLDS:
             found = lf.detect(base / "run", base / "all.csv", threshold=threshold, gap=gap)
@@ -176,20 +186,7 @@ def generated(overrides: list[str]) -> None:
             for sid, v in clean.items()
         )
         train.to_csv(base / "train.csv", index=False)
-        config = {
-            "data": {
-                "path": str(base / "train.csv"),
-                "time_column": "time",
-                "target": "value",
-                "id_column": "id",
-            },
-            "window": {"lookback": 48, "horizon": 6},
-            "split": {"validation": 120, "test": 0},
-            "model": {"quantiles": [0.01, 0.5, 0.99]},
-            "output": {"dir": str(base / "run")},
-        }
-        (base / "config.yaml").write_text(yaml.safe_dump(config))
-        lf.train(lf.load_config(base / "config.yaml", overrides))
+        train_band_model(base, {"id_column": "id"}, 120, overrides)
         for kind in KINDS:
             frames, truth = [], {}
             for sid, values in clean.items():

@@ -37,6 +37,7 @@ from accuracy import (
     auto_arima,
     auto_ets,
     fit_ours,
+    load_spec_dataset,
     make_ours,
     naive,
     origins_for,
@@ -95,17 +96,7 @@ BASELINES: dict[str, Model] = {
 
 def series_values(spec: Spec) -> dict[str, np.ndarray]:
     """Every series of a long-format file, by id, as our loader reads them."""
-    from lstm_forecast.config import DataConfig
-    from lstm_forecast.data import load_dataset
-
-    config = DataConfig(
-        path=spec.folder / spec.csv,
-        time_column=spec.time_column,
-        target=spec.target,
-        freq=spec.freq,
-        id_column=spec.id_column,
-    )
-    return {str(s.id): s.values[:, 0] for s in load_dataset(config).series}
+    return {str(s.id): s.values[:, 0] for s in load_spec_dataset(spec).series}
 
 
 def mean_result(results: Sequence[Result]) -> Result:

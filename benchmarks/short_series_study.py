@@ -42,6 +42,7 @@ from accuracy import (
     Spec,
     auto_ets,
     fit_ours,
+    load_spec_dataset,
     load_values,
     origins_for,
     score,
@@ -190,8 +191,6 @@ def blocks(remainder: np.ndarray, length: int, block: int, rng: np.random.Genera
 
 
 def bootstrap(spec: Spec, seed: int, copies: int, extend: str) -> dict[str, float | str]:
-    from lstm_forecast.config import DataConfig
-    from lstm_forecast.data import load_dataset
     from lstm_forecast.scoring.evaluation import evaluate_at
 
     y = load_values(spec)
@@ -209,14 +208,7 @@ def bootstrap(spec: Spec, seed: int, copies: int, extend: str) -> dict[str, floa
     trend = np.r_[trend, trend[-1] + slope * (later + 1)]
     season = np.r_[season, season[len(history) - m + later % m] if m > 1 else np.zeros(len(later))]
     rng = np.random.default_rng(seed)
-    read = DataConfig(
-        path=spec.folder / spec.csv,
-        time_column=spec.time_column,
-        target=spec.target,
-        freq=spec.freq,
-        id_column=spec.id_column,
-    )
-    (series,) = [s for s in load_dataset(read).series if spec.symbol is None or s.id == spec.symbol]
+    series = load_spec_dataset(spec).series[0]
     times = series.index.strftime("%Y-%m-%d")
     frames = [pd.DataFrame({"time": times, "id": "series", "value": y})]
     for copy in range(copies):

@@ -91,9 +91,7 @@ def format_part(scores: PartScores) -> str:
         f"seasonal naive {scores.seasonal_naive:.3f} ({scores.origins} origins)"
     )
     if scores.beaten_by:
-        names = " and ".join(name.replace("_", " ") for name in scores.beaten_by)
-        verb = "forecasts" if len(scores.beaten_by) == 1 else "forecast"
-        return f"{figures}: {names} {verb} better"
+        return f"{figures}: {scores.naives_better}"
     naives = [m for m in (scores.naive, scores.seasonal_naive) if math.isfinite(m)]
     if not naives or not math.isfinite(scores.model) or min(naives) <= 0:
         return figures  # a MASE is undefined (a constant train part): no share to give

@@ -55,6 +55,14 @@ class PartScores:
             if math.isfinite(self.mase(name)) and self.mase(name) < self.model
         )
 
+    @property
+    def naives_better(self) -> str:
+        """``naive forecasts better``, ``naive and seasonal naive forecast better``, or ""."""
+        if not self.beaten_by:
+            return ""
+        names = " and ".join(name.replace("_", " ") for name in self.beaten_by)
+        return f"{names} forecast{'s' if len(self.beaten_by) == 1 else ''} better"
+
     def to_json(self) -> dict[str, Any]:
         return {
             "origins": self.origins,
@@ -81,10 +89,6 @@ class AgainstNaives:
             test=PartScores.of("test", test),
         )
 
-    @property
-    def beaten_on_test_by(self) -> tuple[str, ...]:
-        return () if self.test is None else self.test.beaten_by
-
     def to_json(self) -> dict[str, Any]:
         return {
             "serves": self.serves,
@@ -99,10 +103,9 @@ def beaten_warning(scores: PartScores) -> str | None:
     if not scores.beaten_by:
         return None
     best = min(scores.beaten_by, key=scores.mase)
-    names = " and ".join(name.replace("_", " ") for name in scores.beaten_by)
     return (
-        f"on the {scores.part} part {names} forecast{'s' if len(scores.beaten_by) == 1 else ''} "
-        f"better than the model (MASE {scores.mase(best):.3f} against {scores.model:.3f}, "
+        f"on the {scores.part} part {scores.naives_better} than the model (MASE "
+        f"{scores.mase(best):.3f} against {scores.model:.3f}, "
         f"{scores.origins} origins): a naive forecast would have served better here. Score "
         "more origins (backtest) before relying on the model; more history or a shorter "
         "window.lookback may help"

@@ -57,6 +57,15 @@ class Flagging:
             return (actual < lower) | (actual > upper)
         return self.tail(actual, point, lower, upper) < self.threshold
 
+    def judge(
+        self, actual: np.ndarray, point: np.ndarray, lower: np.ndarray, upper: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The flags and the tail probabilities, the latter computed once for both."""
+        tail = self.tail(actual, point, lower, upper)
+        if self.threshold is None:
+            return (actual < lower) | (actual > upper), tail
+        return tail < self.threshold, tail
+
     def describe(self) -> str:
         """``outside the 1-99 % band``, or ``with a tail probability under 0.001 (1-99 %
         band)``."""

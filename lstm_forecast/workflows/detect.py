@@ -113,7 +113,7 @@ def detect(
         detection = Detection(rows_shown, shown, dataset, step, rule.levels, gap, threshold)
         if output is not None:
             write_text_atomically(output, detection.to_csv(rows))
-            remember(output, memory or {})
+            remember(output, memory)
         if plot is not None:
             from ..report import plots
 
@@ -203,7 +203,7 @@ def _check_series(
         return forecast_in_units(bundle.forecaster, windows, [scaler], pre.coding, [len(rows)])
 
     forecasts = band(series).step(step)
-    flagged = _flagged(series.values[rows, : pre.n_targets], forecasts, rule)
+    flagged = rule.flags(series.values[rows, : pre.n_targets], *_band(forecasts))
     spikes = flagged.any(axis=1) & np.append(rows[1:] == rows[:-1] + 1, False)
     spikes[:-1] &= ~flagged[1:].any(axis=1)
     if spikes.any():
@@ -215,10 +215,9 @@ def _check_series(
     return _rows_frame(pre, series, rows, forecasts, rule)
 
 
-def _flagged(actual: np.ndarray, forecasts: Forecasts, rule: Flagging) -> np.ndarray:
-    """``(n, n_targets)`` bool: ``rule``'s flags; ``forecasts`` of one step."""
-    band = (forecasts.point[:, 0], forecasts.lower[:, 0], forecasts.upper[:, 0])
-    return rule.flags(actual, *band)
+def _band(forecasts: Forecasts) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Point, lower and upper ``(n, n_targets)`` of ``forecasts`` of one step."""
+    return forecasts.point[:, 0], forecasts.lower[:, 0], forecasts.upper[:, 0]
 
 
 def _first_checked(pre: Preprocessing, series: Series, last: int | None) -> int | None:
@@ -256,7 +255,7 @@ def _rows_frame(
     targets = pre.columns[: pre.n_targets]
     actuals = series.values[rows, : pre.n_targets]
     beyond = outside_by(actuals, forecasts.lower[:, 0], forecasts.upper[:, 0])
-    flagged = _flagged(actuals, forecasts, rule)
+    flagged, tails = rule.judge(actuals, *_band(forecasts))
     frames = []
     for t, target in enumerate(targets):
         actual, outside = series.values[rows, t], beyond[:, t]
@@ -272,7 +271,7 @@ def _rows_frame(
             "lower": lower,
             "upper": upper,
             "score": outside / width,
-            "tail_probability": rule.tail(actual, point, lower, upper),
+            "tail_probability": tails[:, t],
             "anomaly": flagged[:, t],
         }
         frames.append(pd.DataFrame(frame))

@@ -82,13 +82,11 @@ def write_memory(path: Path, memory: Spans) -> None:
     write_text_atomically(path, text + "\n")
 
 
-def recall(events: pd.DataFrame, output: Path | None) -> tuple[pd.DataFrame, Spans | None]:
+def recall(events: pd.DataFrame, output: Path | None) -> tuple[pd.DataFrame, Spans]:
     """``events`` with ``new`` marked against the memory beside ``output`` (every event new
     without one), and the memory to ``remember`` once the report is written: a run killed
     in between reports its events again rather than never."""
-    if output is None:
-        return events.assign(new=pd.Series(True, index=events.index, dtype=bool)), None
-    return mark_new(events, read_memory(memory_path(output)))
+    return mark_new(events, {} if output is None else read_memory(memory_path(output)))
 
 
 def remember(output: Path, memory: Spans) -> None:

@@ -127,7 +127,6 @@ def _report(
     worker: str | None = None,
 ) -> TrainReport:
     first = trained.network.members[0]
-    coding = trained.prepared.coding
     report = TrainReport(
         run_dir=run_dir,
         evaluation=evaluation,
@@ -135,7 +134,7 @@ def _report(
         best_epoch=first.best_epoch,
         seconds=trained.network.seconds,
         worker=worker,
-        baseline="" if coding.baseline == "none" else baseline_words(coding.baseline),
+        baseline=against.corrects,
         baseline_val_loss=first.start_val_loss,
         validation_windows=len(trained.validation_windows),
         against_naives=against,
