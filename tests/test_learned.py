@@ -45,7 +45,7 @@ def test_learned_little_when_early_or_not_below_the_baseline(
 @pytest.mark.slow
 def test_train_says_what_the_network_added_to_its_baseline(tmp_path: Path) -> None:
     config = write_config(tmp_path, write_csv(tmp_path / "sales.csv", monthly_frame(96)))
-    ran = run_cli("train", config, *sets(*TINY, "training.epochs=8"))
+    ran = run_cli("train", config, *sets(*TINY, "training.epochs=8", "model.serve=network"))
     assert ran.code == 0, ran.err
     line = re.search(
         r"validation loss [\d.e-]+ against [\d.e-]+ for the (seasonal naive|naive) forecast "

@@ -47,7 +47,12 @@ with open(folder / "codes.txt", "w") as log:
 def test_predicts_racing_retrains_never_fail_and_each_gets_one_bundle(tmp_path: Path) -> None:
     config = write_config(tmp_path, write_csv(tmp_path / "sales.csv", monthly_frame(72)))
     run_dir, snapshots = tmp_path / "run", tmp_path / "snapshots"
-    train = ["train", config, "--quiet", *sets(*TINY, f"output.dir={run_dir}")]
+    train = [
+        "train",
+        config,
+        "--quiet",
+        *sets(*TINY, "model.serve=network", f"output.dir={run_dir}"),
+    ]
     assert run_cli(*train).code == 0
     shutil.copytree(run_dir, snapshots / "0")
     stop = tmp_path / "stop"

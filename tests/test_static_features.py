@@ -100,7 +100,7 @@ def test_train_and_predict_use_the_static_values_of_the_data_given(tmp_path: Pat
 
     csv = shops(tmp_path, {"a": 100.0, "b": 300.0, "c": 200.0})
     config = shops_config(tmp_path, csv, epochs=3)
-    trained = run_cli(*["train", str(config), "--quiet"])
+    trained = run_cli(*["train", str(config), "--quiet", "--set", "model.serve=network"])
     assert trained.code == 0, trained.err
     record = json.loads((tmp_path / "run" / "preprocessing.json").read_text())
     assert record["static_features"] == ["size"]

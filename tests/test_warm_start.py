@@ -17,7 +17,8 @@ from .helpers import monthly_frame, run_cli, run_process, sets, write_config, wr
 
 pytestmark = pytest.mark.slow
 
-SMALL = ("model.layers=[8]", "training.epochs=3")
+# The network's forecasts, which a warm start carries on (the smoothing one is refit).
+SMALL = ("model.layers=[8]", "training.epochs=3", "model.serve=network")
 
 
 @pytest.fixture(scope="module")

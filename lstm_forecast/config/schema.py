@@ -181,9 +181,10 @@ class ModelConfig(_Section):
     # of one row. auto: when the baseline is a seasonal one and the lookback holds two
     # seasons or more; else a long window in patches of rows (docs/config.md).
     fold: Literal["auto"] | bool = "auto"
-    # Add a linear forecast from the window's targets to the network's correction.
-    # auto: when the training windows number at least ten per input of that linear map.
+    # A linear forecast from the window's targets added to the network's (docs/config.md).
     linear_skip: Literal["auto"] | bool = "auto"
+    # What the bundle serves beside the network: auto chooses on validation (docs/config.md).
+    serve: Literal["auto", "network", "smoothing", "mean"] = "auto"
 
     @field_validator("quantiles")
     @classmethod

@@ -27,6 +27,7 @@ from .coding import WindowCoding
 from .fit import calendar_for, fit_scalers, window_coding
 from .prepared import Prepared, model_rows, stacked_rows
 from .scaling import Scaler, check_positive
+from .served import Served
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,8 @@ class Preprocessing:
     skipped: frozenset[str] = frozenset()
     # model.series_embedding: each series' row in it is its place in ``scalers``.
     series_embedding: int = 0
+    # What the bundle serves: the network, the smoothing forecast or their mean.
+    served: Served = field(default_factory=Served)
 
     @property
     def lookback(self) -> int:
@@ -116,7 +119,8 @@ class Preprocessing:
         if any(s.n_logged for s in scalers):
             check_positive(dataset)  # the model works in log units: new data must allow it
         rows = [self.rows(s, scaler) for s, scaler in zip(dataset.series, scalers, strict=True)]
-        return stacked_rows(dataset, bounds, scalers, self.coding, rows)
+        prepared = stacked_rows(dataset, bounds, scalers, self.coding, rows)
+        return dataclasses.replace(prepared, served=self.served)
 
     def carried_over(self, config: Config, dataset: Dataset) -> tuple[Preprocessing, Prepared]:
         """This preprocessing's scalers and coding on new data, for a warm start: the
@@ -242,6 +246,10 @@ class Preprocessing:
     def with_coding(self, coding: WindowCoding) -> Preprocessing:
         """This preprocessing with the coding training ended with (intervals calibrated)."""
         return dataclasses.replace(self, coding=coding)
+
+    def with_served(self, served: Served) -> Preprocessing:
+        """This preprocessing with what the bundle serves, chosen after training."""
+        return dataclasses.replace(self, served=served)
 
     def to_json(self) -> dict[str, Any]:
         """The content of ``preprocessing.json``: plain numbers and names."""

@@ -19,6 +19,7 @@ from ..data.windows import WindowSet, stack_series, window_starts
 from .calendar import calendar_columns
 from .coding import WindowCoding
 from .scaling import Scaler
+from .served import Served
 
 PARTS = ("train", "validation", "test")
 
@@ -35,6 +36,13 @@ class Prepared:
     offsets: np.ndarray
     # Series of the file left out as too short to train on: id -> why (``dataset`` lacks them).
     skipped: dict[str, str] = dataclasses.field(default_factory=dict)
+    # What is served beside (or instead of) the network's forecast; set after training.
+    served: Served = dataclasses.field(default_factory=Served)
+
+    @property
+    def histories(self) -> list[tuple[str | None, np.ndarray]]:
+        """Each series' id and rows in original units, as the smoothing forecast reads them."""
+        return [(s.id, s.values) for s in self.dataset.series]
 
     @property
     def scaled(self) -> tuple[np.ndarray, ...]:

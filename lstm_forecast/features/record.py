@@ -12,6 +12,7 @@ from .baselines import BASELINES, SMOOTHED
 from .calendar import CALENDAR_FEATURES
 from .coding import WindowCoding
 from .scaling import Scaler
+from .served import Served
 
 if TYPE_CHECKING:
     from .pipeline import Preprocessing
@@ -52,6 +53,7 @@ def encode(pre: Preprocessing) -> dict[str, Any]:
         "static_scaler": pre.static_scaler.to_json(),
         "skipped_series": sorted(pre.skipped),
         "series_embedding": pre.series_embedding,
+        "served": pre.served.to_json(),
     }
 
 
@@ -86,6 +88,8 @@ def decode(data: dict[str, Any]) -> dict[str, Any]:
         **_static(data),
         "skipped": frozenset(str(s) for s in data.get("skipped_series", [])),
         "series_embedding": _non_negative(data.get("series_embedding", 0)),
+        # Absent from records written before the smoothing forecast: the network alone.
+        "served": Served.from_json(data["served"]) if "served" in data else Served(),
     }
 
 

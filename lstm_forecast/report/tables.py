@@ -100,9 +100,22 @@ def format_part(scores: PartScores) -> str:
 
 
 def format_serves(against: AgainstNaives) -> str:
-    """What the bundle forecasts with."""
+    """What the bundle forecasts with, and why when it is not the network alone."""
     correcting = f", correcting the {against.corrects} forecast" if against.corrects else ""
-    return f"the bundle serves the network's forecasts{correcting}"
+    network = f"the network's forecasts{correcting}"
+    if against.serves == "network":
+        return f"the bundle serves {network}"
+    what = SERVED_WORDS[against.serves].format(network=network)
+    return (
+        f"the bundle serves {what} ({against.why})" if against.why else f"the bundle serves {what}"
+    )
+
+
+# What the bundle serves beside or instead of the network (features/served.py), in words.
+SERVED_WORDS = {
+    "smoothing": "the exponential smoothing forecast of each series' whole history",
+    "mean": "the mean of {network} and the exponential smoothing forecast",
+}
 
 
 def _seen_apart(evaluation: Evaluation) -> list[str]:

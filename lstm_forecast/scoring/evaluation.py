@@ -171,9 +171,10 @@ def forecast_origins(
     prepared: Prepared, forecaster: Forecaster, origins: Sequence[np.ndarray], windows: np.ndarray
 ) -> Forecasts:
     """``forecaster``'s forecasts of ``windows`` (``origin_windows``, perhaps changed) in
-    original units."""
+    original units, as the bundle serves them (``prepared.served``)."""
     counts = [len(rows) for rows in origins]
-    return forecast_in_units(forecaster, windows, prepared.scalers, prepared.coding, counts)
+    network = forecast_in_units(forecaster, windows, prepared.scalers, prepared.coding, counts)
+    return prepared.served.apply(network, prepared.histories, origins)
 
 
 def score_forecasts(

@@ -10,9 +10,6 @@ from typing import Any
 
 from .evaluation import BOTH_NAIVES, Evaluation
 
-# What a bundle serves: its network's forecasts (corrections of its baseline).
-SERVES_NETWORK = "network"
-
 
 @dataclass(frozen=True)
 class PartScores:
@@ -75,23 +72,33 @@ class PartScores:
 class AgainstNaives:
     """What a bundle serves, and how it compares with naive and seasonal naive."""
 
-    serves: str  # SERVES_NETWORK
+    serves: str  # a features.served source: network, smoothing or mean
     corrects: str  # the baseline the network corrects, in words ("" for none)
     validation: PartScores | None
     test: PartScores | None
+    why: str = ""  # why it serves what it serves (model.serve, validation figures)
 
     @classmethod
-    def of(cls, validation: Evaluation | None, test: Evaluation, corrects: str) -> AgainstNaives:
+    def of(
+        cls,
+        validation: Evaluation | None,
+        test: Evaluation,
+        corrects: str,
+        serves: str = "network",
+        why: str = "",
+    ) -> AgainstNaives:
         return cls(
-            serves=SERVES_NETWORK,
+            serves=serves,
             corrects=corrects,
             validation=None if validation is None else PartScores.of("validation", validation),
             test=PartScores.of("test", test),
+            why=why,
         )
 
     def to_json(self) -> dict[str, Any]:
         return {
             "serves": self.serves,
+            "why": self.why,
             "corrects": self.corrects,
             "validation": None if self.validation is None else self.validation.to_json(),
             "test": None if self.test is None else self.test.to_json(),

@@ -198,9 +198,10 @@ def _check_series(
     if not len(rows):
         return None
 
-    def band(history: Series) -> Forecasts:  # a horizon of one: the step checked
+    def band(history: Series) -> Forecasts:  # as the bundle serves them
         windows = pre.windows_at(history, scaler, origins, where)
-        return forecast_in_units(bundle.forecaster, windows, [scaler], pre.coding, [len(rows)])
+        network = forecast_in_units(bundle.forecaster, windows, [scaler], pre.coding, [len(rows)])
+        return pre.served.apply(network, [(history.id, history.values)], [origins])
 
     forecasts = band(series).step(step)
     flagged = rule.flags(series.values[rows, : pre.n_targets], *_band(forecasts))

@@ -5,11 +5,13 @@ Each input column (a target's history, each feature, future-known and calendar i
 static feature, the series' identity) and each block of a target's lags (the last step,
 the rest of the last season, older) is shuffled across the windows in turn; the increase
 of the model's MASE is that input's importance. The target's history feeds the baseline
-the network corrects as well as the network, so its figure covers both.
+the network corrects as well as the network, so its figure covers both; a bundle that
+serves the smoothing forecast or its mean (``model.serve``) is explained as it serves.
 """
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +25,8 @@ from ..scoring.importance import Explanation, InputBlock, permutation_importance
 from .bundle_data import read_bundle_data
 from .outputs import locked_outputs, save_figure
 from .preflight import with_test_steps
+
+_log = logging.getLogger(__name__)
 
 
 def explain(
@@ -44,6 +48,12 @@ def explain(
         config = with_test_steps(bundle.config, test_steps)
         dataset = read_bundle_data(bundle, data_path)
         pre = bundle.preprocessing
+        if pre.served.source == "smoothing":
+            _log.warning(
+                "the bundle serves %s, which reads no network input: every importance is 0 "
+                "(model.serve)",
+                pre.served.words(),
+            )
         prepared = pre.transform(config, dataset, unseen=True)
         # The test origins evaluate scores, and scored as evaluate scores them.
         origins = scored_origins(prepared, prepared.test_origins())

@@ -3,6 +3,7 @@ windows, train the network. ``train``, ``backtest`` and ``tune`` all go through 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -14,6 +15,7 @@ from ..errors import ConfigError, DataError
 from ..features import Prepared, Preprocessing
 from ..features.forecasts import Forecaster
 from ..nn.hooks import SILENT, TrainingHooks
+from ..scoring.serving import ServedChoice, choose_served
 from .warm_start import warm_start
 
 if TYPE_CHECKING:
@@ -32,6 +34,7 @@ class TrainedForecaster:
     validation_windows: WindowSet
     network: TrainedNetwork
     forecaster: Forecaster  # scaled windows -> scaled forecasts, in inference mode
+    served: ServedChoice  # what the bundle serves (``prepared.served``) and why
     parent: dict[str, str] | None = None  # the bundle a warm start began from
 
 
@@ -80,13 +83,18 @@ def train_forecaster(
         hooks=hooks,
         start_from=None if start is None else start.model,
     )
+    forecaster = as_forecaster(network.model, network.coding)
+    choice = choose_served(prepared, forecaster, config.model.serve)
+    if choice.served.uses_smoothing:
+        _log.info("serving %s (%s)", choice.served.words(), choice.why)
     return TrainedForecaster(
-        preprocessing=preprocessing.with_coding(network.coding),
-        prepared=prepared,
+        preprocessing=preprocessing.with_coding(network.coding).with_served(choice.served),
+        prepared=dataclasses.replace(prepared, served=choice.served),
         train_windows=train_windows,
         validation_windows=validation,
         network=network,
-        forecaster=as_forecaster(network.model, network.coding),
+        forecaster=forecaster,
+        served=choice,
         parent=None if start is None else start.parent,
     )
 

@@ -94,7 +94,9 @@ def _forecast(
     for series in dataset.series:
         if series.id not in unseen:
             _warn_if_far_outside(series, pre, dataset.path)
-    forecasts = forecast_in_units(bundle.forecaster, inputs, scalers, pre.coding)
+    network = forecast_in_units(bundle.forecaster, inputs, scalers, pre.coding)
+    histories = [(s.id, s.values) for s in dataset.series]
+    forecasts = pre.served.apply(network, histories, [np.array([len(s)]) for s in dataset.series])
     steps, times = _future_times(dataset, pre.horizon)
     columns = _forecast_columns(forecasts, dataset.targets)
     data_cfg = bundle.config.data

@@ -116,7 +116,8 @@ def _against(trained: TrainedForecaster, evaluation: Evaluation) -> AgainstNaive
     validation = evaluate_at(prepared, trained.forecaster, prepared.validation_origins())
     coding = prepared.coding
     corrects = "" if coding.baseline == "none" else baseline_words(coding.baseline)
-    return AgainstNaives.of(validation, evaluation, corrects)
+    choice = trained.served
+    return AgainstNaives.of(validation, evaluation, corrects, choice.served.source, choice.why)
 
 
 def _report(

@@ -108,7 +108,8 @@ def _differences(parent: Config, config: Config) -> list[str]:
     here["data"]["target"] = list(config.data.targets)
     keys = list(_SAME_KEYS)
     for section in _SAME_SECTIONS:
-        keys += [(section, key) for key in here[section]]
+        # What is served is chosen after training: the weights do not depend on it.
+        keys += [(section, key) for key in here[section] if (section, key) != ("model", "serve")]
     return [
         f"{section}.{key} {_shown(there[section][key])} there, {_shown(here[section][key])} here"
         for section, key in keys

@@ -1,0 +1,103 @@
+"""What a bundle serves, chosen after training on the validation origins (numpy; no
+TensorFlow): the network's forecast, the exponential smoothing forecast over each series'
+whole history (``features/smoothing.py``), or their mean (``model.serve``).
+
+The network's validation error is optimistic: early stopping chose its epoch on those
+same origins. ``auto`` serves the smoothing forecast or the mean, whichever scored lower
+there, only when it beats the network's validation MASE by ``MARGIN``; else the network.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..features import Prepared
+from ..features.forecasts import Forecaster
+from ..features.served import Models, Served, Source
+from ..features.smoothing import fit_smoothing
+from .evaluation import forecast_origins, origin_windows, score_forecasts, scored_origins
+
+# How much lower (a share of the network's) the validation MASE of the smoothing forecast
+# or the mean must be to be served instead of the network: benchmarks/README.md.
+MARGIN = 0.1
+# Beyond this many training rows in all, the network alone is served: one global model
+# over many series is where it leads (M4's hourly series), and fitting a smoothing model
+# to every series would cost more than the training.
+SMOOTHING_ROWS = 50_000
+
+
+@dataclass(frozen=True)
+class ServedChoice:
+    """What is served, why, and each candidate's validation MASE (mean over series)."""
+
+    served: Served
+    why: str
+    validation_mase: dict[str, float]
+
+
+def choose_served(prepared: Prepared, forecaster: Forecaster, setting: str) -> ServedChoice:
+    """``model.serve`` (``setting``) for ``prepared`` and its trained ``forecaster``:
+    the smoothing models fit on each series' train part, and ``auto`` decided on the
+    validation origins."""
+    season = prepared.coding.season_length
+    if setting == "network":
+        return ServedChoice(Served(season=season), "model.serve: network", {})
+    train_rows = sum(b.train_end for b in prepared.bounds)
+    if setting == "auto" and train_rows > SMOOTHING_ROWS:
+        why = f"{train_rows} training rows: the network alone beyond {SMOOTHING_ROWS}"
+        return ServedChoice(Served(season=season), why, {})
+    fitted = Served("network", _fit_models(prepared), season)
+    scores = _validation_mase(prepared, forecaster, fitted)
+    if setting != "auto":
+        return ServedChoice(_as(fitted, setting), f"model.serve: {setting}", scores)
+    if not scores:
+        return ServedChoice(fitted, "no validation origin to compare on", scores)
+    network = scores["network"]
+    best = min(("smoothing", "mean"), key=lambda name: scores[name])
+    if np.isfinite(scores[best]) and scores[best] < (1 - MARGIN) * network:
+        why = f"validation MASE {scores[best]:.3f} against the network's {network:.3f}"
+        return ServedChoice(_as(fitted, best), why, scores)
+    why = f"validation MASE {network:.3f}; the smoothing forecast's {scores['smoothing']:.3f}"
+    return ServedChoice(fitted, why, scores)
+
+
+def _as(served: Served, source: str) -> Served:
+    chosen: Source = "smoothing" if source == "smoothing" else "mean"
+    return Served(chosen, served.models, served.season)
+
+
+def _fit_models(prepared: Prepared) -> Models:
+    """Per series, one smoothing model per target, fit on its train part."""
+    n_targets, season = prepared.dataset.n_targets, prepared.coding.season_length
+    return {
+        series.id: tuple(
+            fit_smoothing(series.values[: bounds.train_end, t], season) for t in range(n_targets)
+        )
+        for series, bounds in zip(prepared.dataset.series, prepared.bounds, strict=True)
+    }
+
+
+def _validation_mase(
+    prepared: Prepared, forecaster: Forecaster, fitted: Served
+) -> dict[str, float]:
+    """Mean validation MASE over series of the network, the smoothing forecast and their
+    mean (empty without validation origins)."""
+    origins = scored_origins(prepared, prepared.validation_origins())
+    if not sum(len(rows) for rows in origins):
+        return {}
+    alone = _with(prepared, Served(season=fitted.season))
+    network = forecast_origins(alone, forecaster, origins, origin_windows(alone, origins))
+    scores = {}
+    for source in ("network", "smoothing", "mean"):
+        served = fitted if source == "network" else _as(fitted, source)
+        forecasts = served.apply(network, prepared.histories, origins)
+        table = score_forecasts(prepared, origins, forecasts).overall()
+        scores[source] = table["model"]["mase"] if table else float("nan")
+    return scores
+
+
+def _with(prepared: Prepared, served: Served) -> Prepared:
+    return dataclasses.replace(prepared, served=served)
