@@ -1,0 +1,107 @@
+"""How ``model.serve: auto`` chooses (issue 34): per dataset of the short-series suite and
+the accuracy benchmark, the validation and test MASE of the network, of the
+whole-history exponential smoothing forecast and of their mean (the network trained once,
+``model.serve: network``, then each served in turn on the same origins), and the
+geometric mean over datasets of MASE relative to seasonal naive that each rule would give:
+the network always, the smoothing forecast always, and ``auto`` at several margins (the
+smoothing forecast or the mean, whichever scored lower on validation, served when at
+least the margin below the network's validation MASE).
+
+    uv run --group bench python benchmarks/serving.py                   # both suites, seed 42
+    uv run --group bench python benchmarks/serving.py --suite short --seed 7
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import functools
+import sys
+from collections.abc import Callable
+
+import numpy as np
+
+# benchmarks/ is on sys.path when run
+from accuracy import ORIGINS, SPECS, Forecasts, Spec, fit_ours, load_values, origins_for, score
+from short_series import SINGLE
+
+SUITES = {"short": SINGLE, "accuracy": SPECS}
+SOURCES = ("network", "smoothing", "mean")
+MARGINS = (0.0, 0.05, 0.1, 0.15, 0.2)
+
+
+def measured(spec: Spec, seed: int) -> dict[str, dict[str, float]]:
+    """Validation and test MASE of each source on ``spec`` (validation: the mean over the
+    series of ``choose_served``'s figures; test: the accuracy protocol's origins)."""
+    from lstm_forecast.features.served import Served
+    from lstm_forecast.scoring.evaluation import evaluate_at
+    from lstm_forecast.scoring.serving import choose_served
+
+    y = load_values(spec)
+    origins = origins_for(y, spec)
+    _, fitted = fit_ours(spec, ORIGINS, [f"training.seed={seed}", "model.serve=network"])
+    prepared = fitted.prepared
+    fit = choose_served(prepared, fitted.forecaster, "smoothing")
+    test = {}
+    for source in SOURCES:
+        served = Served(source, fit.served.models, fit.served.season)  # type: ignore[arg-type]
+        at = dataclasses.replace(prepared, served=served)
+        (series,) = evaluate_at(at, fitted.forecaster, [np.array(origins)]).series
+        point = Forecasts(series.forecasts["model"][:, :, 0], 0.0)
+        test[source] = score(y, point, origins, spec).mase
+    (series,) = evaluate_at(prepared, fitted.forecaster, [np.array(origins)]).series
+    test["seasonal naive"] = score(
+        y, Forecasts(series.forecasts["seasonal_naive"][:, :, 0], 0.0), origins, spec
+    ).mase
+    return {"validation": fit.validation_mase, "test": test}
+
+
+def chosen(validation: dict[str, float], margin: float) -> str:
+    """What ``auto`` at ``margin`` serves, given the validation MASE of each source."""
+    if not validation:
+        return "network"
+    best = min(("smoothing", "mean"), key=lambda s: validation[s])
+    return best if validation[best] < (1 - margin) * validation["network"] else "network"
+
+
+def rules() -> list[tuple[str, Callable[[dict[str, float]], str]]]:
+    """Each rule: its label and what it serves given the validation figures."""
+    always = [("network always", lambda v: "network"), ("smoothing always", lambda v: "smoothing")]
+    margins = [(f"auto, margin {m:g}", functools.partial(chosen, margin=m)) for m in MARGINS]
+    return always + margins
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--suite", choices=[*SUITES, "both"], default="both")
+    parser.add_argument("--seed", type=int, default=42)
+    args = parser.parse_args()
+    suites = list(SUITES) if args.suite == "both" else [args.suite]
+    for suite in suites:
+        rows = {}
+        for spec in SUITES[suite]:
+            rows[spec.name] = measured(spec, args.seed)
+            print(f"  {spec.name}: {rows[spec.name]}", file=sys.stderr)
+        print(f"\nseed {args.seed}, {suite}: validation | test MASE")
+        print("| dataset | " + " | ".join(SOURCES) + " | test seasonal naive |")
+        print("|---|" + "---|" * (len(SOURCES) + 1))
+        for name, row in rows.items():
+            cells = [
+                f"{row['validation'].get(s, float('nan')):.3f} / {row['test'][s]:.3f}"
+                for s in SOURCES
+            ]
+            print(f"| {name} | " + " | ".join(cells) + f" | {row['test']['seasonal naive']:.3f} |")
+        print("\n| rule | geometric mean of MASE / seasonal naive | served |")
+        print("|---|---|---|")
+        for label, rule in rules():
+            picks = [rule(r["validation"]) for r in rows.values()]
+            ratios = [
+                r["test"][p] / r["test"]["seasonal naive"]
+                for r, p in zip(rows.values(), picks, strict=True)
+            ]
+            short = " ".join(p[0] for p in picks)
+            print(f"| {label} | {np.exp(np.mean(np.log(ratios))):.3f} | {short} |")
+
+
+if __name__ == "__main__":
+    main()
