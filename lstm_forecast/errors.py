@@ -118,6 +118,11 @@ class Terminated(KeyboardInterrupt):
     the CLI exits 143 (128 + SIGTERM) instead of 130."""
 
 
+def counted(n: int, noun: str) -> str:
+    """``1 window``, ``3 windows``: a count and its noun, singular for one."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def first_few(names: Sequence[object], most: int = 10) -> str:
     """``'a', 'b' and 3 more``: a list for a message that stays one short line, however
     many series a global model has."""

@@ -141,6 +141,13 @@ def test_predict_without_a_bundle_exits_2(tmp_path: Path) -> None:
     assert_one_line_error(code, err, 2, "run directory not found")
 
 
+def test_predict_given_a_data_file_as_the_bundle_says_where_the_file_goes(tmp_path: Path) -> None:
+    data = tmp_path / "data.csv"
+    data.write_text("month,sales\n2000-01,1\n", encoding="utf-8")
+    code, _, err = run_cli("predict", data)
+    assert_one_line_error(code, err, 2, "is a file, not a run directory", f"RUN_DIR --data {data}")
+
+
 def test_predict_on_a_directory_that_is_not_a_bundle_exits_3(tmp_path: Path) -> None:
     code, _, err = run_cli("predict", tmp_path)
     assert_one_line_error(code, err, 3, "manifest.json", "missing")

@@ -11,12 +11,14 @@ import pandas as pd
 import pytest
 
 from lstm_forecast.bundle.layout import REQUIRED_FILES
+from lstm_forecast.bundle.store import write_manifest
 
 from .bundles import SharedBundle
 from .helpers import (
     CONFIGS,
     REPO,
     TINY,
+    assert_one_line_error,
     monthly_frame,
     run_cli,
     run_process,
@@ -330,7 +332,7 @@ def test_log_needs_positive_targets(tmp_path: Path) -> None:
     )
     code, _, err = run_cli("train", config)
     assert code == 2
-    assert "preprocessing.log needs positive targets, but 'sales' is 0" in err
+    assert "'sales' is 0 at 2002-07: preprocessing.log: true needs positive targets" in err
 
 
 @pytest.mark.parametrize("refit", [False, True], ids=["once", "refit"])
@@ -378,13 +380,51 @@ def test_backtest_needs_room_for_its_folds(tmp_path: Path) -> None:
     assert code == 2 and "needs at least" in err
 
 
-def test_predict_refuses_non_positive_targets_for_a_log_model(
+def test_a_value_a_log_model_cannot_take_is_read_as_its_floor_with_one_warning(
     sales_bundle: Path, tmp_path: Path
 ) -> None:
+    """A 0 in tonight's data does not fail the nightly predict: it is read as half the
+    smallest training value, and the warning says so and how to avoid it."""
+    frame = monthly_frame(72)
+    frame.loc[70, "sales"] = 0.0
+    frame.loc[71, "sales"] = -1.0
+    data = write_csv(tmp_path / "n.csv", frame)
+    code, out, err = run_cli("predict", sales_bundle, "--data", data)
+    assert code == 0, err
+    assert len(out.splitlines()) == 7
+    (warning,) = [line for line in err.splitlines() if "works in logs" in line]
+    assert "'sales' is 0 at 2005-11 (2 in all): the bundle works in logs" in warning
+    assert "reads each as half the smallest training value (" in warning
+    assert warning.endswith(
+        "retrain with preprocessing.log: false to forecast values <= 0 as they are"
+    )
+    record = json.loads((sales_bundle / "preprocessing.json").read_text())
+    floor = record["series"][0]["scaler"]["log_floor"][0]
+    assert floor == pytest.approx(monthly_frame(72)["sales"].iloc[:54].min() / 2)
+
+
+def test_a_bundle_without_a_floor_refuses_a_value_it_cannot_take_and_says_the_fix(
+    sales_bundle: Path, tmp_path: Path
+) -> None:
+    """Bundles written before the floor keep refusing, now with the fix in one line."""
+    old = tmp_path / "old"
+    shutil.copytree(sales_bundle, old)
+    path = old / "preprocessing.json"
+    record = json.loads(path.read_text())
+    for series in record["series"]:
+        del series["scaler"]["log_floor"]
+    path.write_text(json.dumps(record))
+    write_manifest(old)
     frame = monthly_frame(72)
     frame.loc[70, "sales"] = -1.0
-    code, _, err = run_cli("predict", sales_bundle, "--data", write_csv(tmp_path / "n.csv", frame))
-    assert code == 2 and "preprocessing.log needs positive targets" in err
+    code, _, err = run_cli("predict", old, "--data", write_csv(tmp_path / "n.csv", frame))
+    assert_one_line_error(
+        code,
+        err,
+        2,
+        "'sales' is -1 at 2005-11: the bundle works in logs (preprocessing.log) and cannot "
+        "take a value <= 0; retrain with preprocessing.log: false",
+    )
 
 
 def test_divergence_stops_writes_nothing_and_suggests_a_fix(tmp_path: Path) -> None:

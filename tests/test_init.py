@@ -135,6 +135,17 @@ def test_each_choice_has_its_reason_and_what_init_could_not_decide(tmp_path: Pat
     assert '# features: ["temp_max", "temp_min", "wind"]' in text
     assert "# future_features: []" in text  # known-ahead columns, said where they go
     assert 'Left out, not numbers: "weather"' in text
+    # temp_max reaches 0 and below: no logs, so nothing to say about them.
+    assert "preprocessing:" not in text
+
+
+def test_init_says_the_log_it_will_take_and_what_a_zero_then_does(tmp_path: Path) -> None:
+    config = tmp_path / "airline.yaml"
+    assert run_cli("init", DATA / "airline.csv", "-o", config).code == 0
+    text = config.read_text()
+    assert "# Every target value is positive: the network works in logs" in text
+    assert "# A value <= 0 in later data is read as half the smallest training value" in text
+    assert "preprocessing:\n" in text and "  log: auto\n" in text
 
 
 def test_target_option_picks_the_column(tmp_path: Path) -> None:

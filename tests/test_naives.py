@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from lstm_forecast.errors import counted
 from lstm_forecast.report.tables import format_part
 from lstm_forecast.scoring.naives import PartScores, beaten_warning
 
@@ -53,6 +54,8 @@ def test_the_lines_say_which_forecast_did_best() -> None:
         "on the validation part naive forecasts better than the model (MASE 1.555 against "
         "1.629, 3 origins)"
     )
+    one = PartScores("validation", 1, 1.0, 2.0, 3.0)
+    assert format_part(one).endswith("(1 origin): 50 % lower than the better naive")
     both = PartScores("test", 3, 2.0, 1.0, 1.5)
     assert format_part(both).endswith("naive and seasonal naive forecast better")
     assert json.loads(json.dumps(both.to_json()))["beaten_by"] == ["naive", "seasonal_naive"]
@@ -88,3 +91,9 @@ def test_a_model_naive_beats_on_test_is_reported_by_train_metrics_and_evaluate(
     assert evaluated.code == 0, evaluated.err
     assert "): naive forecasts better" in evaluated.err
     assert "WARNING: on the test part naive forecasts better than the model" in evaluated.err
+
+
+@given(n=st.integers(0, 10_000))
+def test_a_count_is_singular_for_one_and_plural_otherwise(n: int) -> None:
+    text = counted(n, "window")
+    assert text == (f"{n} window" if n == 1 else f"{n} windows")

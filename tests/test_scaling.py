@@ -77,3 +77,35 @@ def test_log_targets_round_trip_and_are_fit_in_log_space() -> None:
 def test_log_inverse_stays_finite_for_wild_forecasts() -> None:
     scaler = Scaler.fit("standard", np.array([[1.0], [2.0]]), n_logged=1)
     assert np.isfinite(scaler.inverse_targets(np.array([[1e6]]))).all()
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    values=arrays(np.float64, st.integers(2, 30), elements=st.floats(1e-3, 1e6)),
+    new=st.floats(-1e6, 0.0),
+)
+def test_a_log_scaler_reads_a_value_it_cannot_take_as_half_its_smallest(
+    values: np.ndarray, new: float
+) -> None:
+    scaler = Scaler.fit("standard", values[:, None], n_logged=1)
+    assert scaler.log_floor is not None and scaler.log_floor[0] == values.min() / 2
+    # Positive values are taken exactly as before the floor: a plain log.
+    plain = (np.log(values[:, None]) - scaler.center) / scaler.scale
+    np.testing.assert_allclose(scaler.transform(values[:, None]), plain)
+    floored = scaler.transform(np.array([[new], [np.nan]]))
+    assert floored[0, 0] == pytest.approx(
+        (np.log(values.min() / 2) - scaler.center[0]) / scaler.scale[0]
+    )
+    assert np.isnan(floored[1, 0])
+    again = Scaler.from_json(scaler.to_json())
+    assert again.log_floor is not None
+    np.testing.assert_array_equal(again.log_floor, scaler.log_floor)
+
+
+def test_a_malformed_log_floor_is_refused() -> None:
+    record = Scaler.fit("standard", np.array([[1.0], [2.0]]), n_logged=1).to_json()
+    for bad in ([0.0], [-1.0], [1.0, 2.0], [float("nan")]):
+        with pytest.raises(ValueError, match="log_floor must be one positive number"):
+            Scaler.from_json({**record, "log_floor": bad})
+    old = {k: v for k, v in record.items() if k != "log_floor"}
+    assert Scaler.from_json(old).log_floor is None

@@ -126,6 +126,12 @@ def write_manifest(directory: Path) -> None:
 
 def verify(run_dir: Path) -> dict[str, str]:
     """Check the manifest and every file's checksum; returns ``{name: sha256}``."""
+    if run_dir.is_file():
+        raise UserError(
+            "is a file, not a run directory (the folder train writes); to forecast this "
+            f"data, pass it after the bundle: RUN_DIR --data {run_dir}",
+            where=run_dir,
+        )
     if not run_dir.is_dir():
         raise UserError("run directory not found", where=run_dir)
     content = read_member(run_dir, MANIFEST)

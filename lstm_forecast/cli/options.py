@@ -44,7 +44,9 @@ verbose_option = click.option(
 )
 
 
-quiet_option = click.option("--quiet", "-q", is_flag=True, help="No progress output.")
+quiet_option = click.option(
+    "--quiet", "-q", is_flag=True, help="No progress output or notes; warnings still go to stderr."
+)
 
 
 data_option = click.option(

@@ -137,7 +137,8 @@ def _configure_output(*, verbose: bool, quiet: bool) -> None:
         handler = _StderrHandler()
         handler.setFormatter(logging.Formatter("lstm-forecast: %(levelname)s: %(message)s"))
         logger.addHandler(handler)
-    logger.setLevel(logging.ERROR if quiet else logging.DEBUG if verbose else logging.INFO)
+    # --quiet drops progress and notes, never warnings: a cron log must still show them.
+    logger.setLevel(logging.WARNING if quiet else logging.DEBUG if verbose else logging.INFO)
 
 
 def run_training(work: Callable[[TrainingHooks], T], quiet: bool) -> T:

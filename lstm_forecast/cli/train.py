@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from ..errors import counted
 from .options import quiet_option, set_option, verbose_option
 from .process import echo_err, handles_errors, run_training
 
@@ -67,7 +68,8 @@ def _training_lines(report: TrainReport) -> list[str]:
         f", val_loss {validation[report.best_epoch - 1]:.6g}" if validation else ""
     )
     lines = [
-        f"trained {len(report.history['loss'])} epochs in {report.seconds:.1f}s ({best}); {written}"
+        f"trained {counted(len(report.history['loss']), 'epoch')} in {report.seconds:.1f}s "
+        f"({best}); {written}"
     ]
     ratio = report.val_loss_ratio
     if ratio is not None:
@@ -75,6 +77,6 @@ def _training_lines(report: TrainReport) -> list[str]:
         lines.append(
             f"validation loss {report.best_val_loss:.6g} against {report.baseline_val_loss:.6g}"
             f" for the {report.baseline} forecast the network corrects ({change}; "
-            f"{report.validation_windows} windows)"
+            f"{counted(report.validation_windows, 'window')})"
         )
     return lines

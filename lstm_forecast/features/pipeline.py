@@ -26,7 +26,7 @@ from . import record
 from .coding import WindowCoding
 from .fit import calendar_for, fit_scalers, window_coding
 from .prepared import Prepared, model_rows, stacked_rows
-from .scaling import Scaler, check_positive
+from .scaling import Scaler, check_loggable
 from .served import Served
 
 
@@ -116,8 +116,6 @@ class Preprocessing:
         or with ``unseen``, scaled from its own rows before its test part."""
         bounds = _split(config, dataset)
         scalers = self.scalers_for(dataset, [b.validation_end for b in bounds] if unseen else None)
-        if any(s.n_logged for s in scalers):
-            check_positive(dataset)  # the model works in log units: new data must allow it
         rows = [self.rows(s, scaler) for s, scaler in zip(dataset.series, scalers, strict=True)]
         prepared = stacked_rows(dataset, bounds, scalers, self.coding, rows)
         return dataclasses.replace(prepared, served=self.served)
@@ -144,8 +142,6 @@ class Preprocessing:
         ``unseen``, a series not in training is scaled from its own rows (where the model
         allows it)."""
         scalers = self.scalers_for(dataset, [len(s) for s in dataset.series] if unseen else None)
-        if any(s.n_logged for s in scalers):
-            check_positive(dataset)
         inputs = []
         for series, scaler in zip(dataset.series, scalers, strict=True):
             if len(series) < self.lookback or not series.complete[-self.lookback :].all():
@@ -220,16 +216,17 @@ class Preprocessing:
                 arguments=() if self.series_embedding else ("strict_series",),
             )
         if not unknown or own_rows is None:
-            return [self.scalers[s.id] for s in dataset.series]
-        like = next(iter(self.scalers.values()))  # every series: the same kind and log
-        if like.n_logged:
-            check_positive(dataset)
-        return [
-            self.scalers[s.id]
-            if s.id in self.scalers
-            else Scaler.fit(like.kind, s.values[:end], like.n_logged)
-            for s, end in zip(dataset.series, own_rows, strict=True)
-        ]
+            scalers = [self.scalers[s.id] for s in dataset.series]
+        else:
+            like = next(iter(self.scalers.values()))  # every series: the same kind and log
+            scalers = [
+                self.scalers[s.id]
+                if s.id in self.scalers
+                else Scaler.fit(like.kind, s.values[:end], like.n_logged)
+                for s, end in zip(dataset.series, own_rows, strict=True)
+            ]
+        check_loggable(dataset, scalers)  # the model works in log units: can the data go?
+        return scalers
 
     def unseen(self, dataset: Dataset) -> list[str | None]:
         """The series of ``dataset`` this preprocessing was not fit on."""

@@ -2,13 +2,16 @@
 and the check that data a log scaler will see is positive.
 
 ``transform(x) = (f(x) - center) / scale`` where ``f`` is the log for the first
-``n_logged`` columns (``preprocessing.log``) and the identity for the rest. A column with
-no spread gets ``scale = 1``, so a constant series never divides by zero. Fitting
-ignores NaN (rows ``missing: drop`` left).
+``n_logged`` columns (``preprocessing.log``; a value <= 0, which only new data can hold,
+is read as ``log_floor``, half the smallest training value) and the identity for the
+rest. A column with no spread gets ``scale = 1``, so a constant series never divides by
+zero. Fitting ignores NaN (rows ``missing: drop`` left).
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -19,6 +22,8 @@ from ..errors import DataError
 
 ScalerKind = Literal["standard", "minmax", "none"]
 
+_log = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True)
 class Scaler:
@@ -26,17 +31,23 @@ class Scaler:
     center: np.ndarray  # (n_columns,) float64
     scale: np.ndarray  # (n_columns,) float64, never 0
     n_logged: int = 0  # leading columns taken in log before centring
+    # Per logged column, what a value <= 0 is read as: half the smallest training value
+    # (None: refused, as bundles written before it did).
+    log_floor: np.ndarray | None = None
 
     @classmethod
     def fit(cls, kind: ScalerKind, train_values: np.ndarray, n_logged: int = 0) -> Scaler:
         """Fit on ``train_values`` of shape ``(time, n_columns)``: the train part only.
 
-        The first ``n_logged`` columns must be positive (the caller checks).
+        The first ``n_logged`` columns must be positive where the network trains (the
+        caller checks); a series first seen at predict may hold a value <= 0, read as
+        the floor.
         """
-        values = _log_leading(train_values, n_logged)
+        floor = _log_floor(train_values, n_logged)
+        values = _log_leading(train_values, n_logged, floor)
         n_columns = values.shape[1]
         if kind == "none" or len(values) == 0:
-            return cls(kind, np.zeros(n_columns), np.ones(n_columns), n_logged)
+            return cls(kind, np.zeros(n_columns), np.ones(n_columns), n_logged, floor)
         if kind == "standard":
             center = np.nanmean(values, axis=0)
             spread = np.nanstd(values, axis=0)
@@ -45,11 +56,11 @@ class Scaler:
             spread = np.nanmax(values, axis=0) - center
         # A spread too small to divide by safely counts as none.
         tiny = ~(spread > 1e-12 * np.maximum(np.abs(center), 1.0))
-        return cls(kind, center, np.where(tiny, 1.0, spread), n_logged)
+        return cls(kind, center, np.where(tiny, 1.0, spread), n_logged, floor)
 
     def transform(self, values: np.ndarray) -> np.ndarray:
         """Scale ``values`` whose last axis holds all columns."""
-        return (_log_leading(values, self.n_logged) - self.center) / self.scale
+        return (_log_leading(values, self.n_logged, self.log_floor) - self.center) / self.scale
 
     def inverse_targets(self, scaled: np.ndarray) -> np.ndarray:
         """Original units for arrays whose last axis holds the first ``n_targets`` columns."""
@@ -67,6 +78,7 @@ class Scaler:
             "center": self.center.tolist(),
             "scale": self.scale.tolist(),
             "log_columns": self.n_logged,
+            "log_floor": None if self.log_floor is None else self.log_floor.tolist(),
         }
 
     @classmethod
@@ -82,29 +94,99 @@ class Scaler:
             raise ValueError("scaler numbers must be finite and scale non-zero")
         if not isinstance(n_logged, int) or not 0 <= n_logged <= len(center):
             raise ValueError(f"log_columns must be a column count, got {n_logged!r}")
-        return cls(data["kind"], center, scale, n_logged)
+        # Absent from bundles written before the floor: a value <= 0 is refused there.
+        floor = data.get("log_floor")
+        if floor is not None:
+            floor = np.asarray(floor, dtype=np.float64)
+            if floor.shape != (n_logged,) or not (np.isfinite(floor) & (floor > 0)).all():
+                raise ValueError("log_floor must be one positive number per logged column")
+        return cls(data["kind"], center, scale, n_logged, floor)
 
 
-def _log_leading(values: np.ndarray, n_logged: int) -> np.ndarray:
+def _log_floor(train_values: np.ndarray, n_logged: int) -> np.ndarray | None:
+    """Half the smallest positive training value of each logged column (None: none)."""
+    if not n_logged:
+        return None
+    leading = np.asarray(train_values, dtype=np.float64)[:, :n_logged]
+    positive = np.where(leading > 0, leading, np.nan)
+    if not np.isfinite(positive).any(axis=0).all():
+        return None
+    return np.nanmin(positive, axis=0) / 2
+
+
+def _log_leading(values: np.ndarray, n_logged: int, floor: np.ndarray | None) -> np.ndarray:
     if not n_logged:
         return values
     logged = np.array(values, dtype=np.float64)
-    with np.errstate(divide="ignore", invalid="ignore"):  # NaN rows stay NaN
-        logged[..., :n_logged] = np.log(logged[..., :n_logged])
+    leading = logged[..., :n_logged]
+    if floor is not None:  # a value <= 0 is read as the floor; NaN rows stay NaN
+        leading = np.where(np.isnan(leading) | (leading > 0), leading, floor)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        logged[..., :n_logged] = np.log(leading)
     return logged
 
 
 def check_positive(dataset: Dataset) -> None:
-    """Refuse a target value <= 0: a model trained in log units cannot take it."""
-    for series in dataset.series:
-        targets = series.values[:, : dataset.n_targets]
-        bad = np.flatnonzero((targets <= 0).any(axis=1))
-        if len(bad):
+    """Refuse a target value <= 0 to train on in log units."""
+    found = _first_not_positive(dataset, [dataset.n_targets] * len(dataset.series))
+    if found is not None:
+        raise DataError(
+            f"{found.text}: preprocessing.log: true needs positive targets; set "
+            "preprocessing.log: auto or false",
+            where=dataset.path,
+        )
+
+
+def check_loggable(dataset: Dataset, scalers: Sequence[Scaler]) -> None:
+    """Before forecasting in log units: a target value <= 0 is read as its scaler's
+    floor, with one warning naming the first; a bundle without floors refuses it."""
+    found = _first_not_positive(dataset, [s.n_logged for s in scalers])
+    if found is None:
+        return
+    fix = "retrain with preprocessing.log: false to forecast values <= 0 as they are"
+    floor = scalers[found.series].log_floor
+    if floor is None:
+        raise DataError(
+            f"{found.text}: the bundle works in logs (preprocessing.log) and cannot take a "
+            f"value <= 0; {fix}",
+            where=dataset.path,
+        )
+    _log.warning(
+        "%s: %s (%d in all): the bundle works in logs (preprocessing.log) and reads each as "
+        "half the smallest training value (%s); %s",
+        dataset.path,
+        found.text,
+        found.count,
+        f"{floor[found.column]:g}",
+        fix,
+    )
+
+
+@dataclass(frozen=True)
+class _NotPositive:
+    series: int  # its place in the dataset
+    column: int
+    text: str  # "series 'a': 'sales' is 0 at 1960-09"
+    count: int  # rows with a value <= 0, in every series
+
+
+def _first_not_positive(dataset: Dataset, logged: Sequence[int]) -> _NotPositive | None:
+    """The first target value <= 0 among each series' first ``logged`` columns."""
+    first, count = None, 0
+    for k, (series, n_logged) in enumerate(zip(dataset.series, logged, strict=True)):
+        if not n_logged:
+            continue
+        bad = np.flatnonzero((series.values[:, :n_logged] <= 0).any(axis=1))
+        count += len(bad)
+        if first is None and len(bad):
             row = int(bad[0])
-            column = dataset.columns[int(np.flatnonzero(targets[row] <= 0)[0])]
+            column = int(np.flatnonzero(series.values[row, :n_logged] <= 0)[0])
+            time = series.index[row]
+            shown = time.strftime(dataset.time_format) if dataset.time_format else str(time)
             where = "" if series.id is None else f"series '{series.id}': "
-            raise DataError(
-                f"{where}preprocessing.log needs positive targets, but {column!r} is "
-                f"{targets[row].min():g} at {series.index[row]}",
-                where=dataset.path,
-            )
+            value = series.values[row, column]
+            text = f"{where}{dataset.columns[column]!r} is {value:g} at {shown}"
+            first = (k, column, text)
+    if first is None:
+        return None
+    return _NotPositive(first[0], first[1], first[2], count)

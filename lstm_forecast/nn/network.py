@@ -132,10 +132,16 @@ def network_for(config: Config, prepared: Prepared, train_windows: WindowSet) ->
     )
 
 
-def describe(model: ModelConfig, coding: WindowCoding, n_windows: int) -> str:
+def describe(model: ModelConfig, coding: WindowCoding, n_windows: int, logged: bool) -> str:
     """What the data decided (``auto`` settings), in one line for the log."""
     level = {"mean": "their mean", "last": "their last value", "none": "zero"}
     parts = [f"windows measured from {level[coding.window_norm]} (preprocessing.window_norm)"]
+    if logged:
+        parts.insert(
+            0,
+            "targets in logs (preprocessing.log; a value <= 0 in later data is read as half "
+            "the smallest training value)",
+        )
     if coding.baseline != "none":
         baseline = describe_baseline(coding.baseline, coding.baseline_alpha)
         parts.insert(0, f"the network corrects {baseline}")

@@ -101,7 +101,8 @@ def train_network(
     # First: a multi-worker strategy must exist before TensorFlow runs anything.
     strategy = strategy_for(config.training.distribute)
     if start_from is None:
-        _log.info(describe(config.model, prepared.coding, len(train_windows)))
+        logged = any(scaler.n_logged for scaler in prepared.scalers)
+        _log.info(describe(config.model, prepared.coding, len(train_windows), logged))
     members = []
     for member in range(config.training.ensemble):
         training = config.training.model_copy(

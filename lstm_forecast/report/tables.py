@@ -9,6 +9,7 @@ from pathlib import Path
 
 from ..config import Config
 from ..data import Dataset
+from ..errors import counted
 from ..features import Prepared
 from ..scoring.backtest import Backtest
 from ..scoring.evaluation import MODELS, Evaluation
@@ -36,7 +37,8 @@ def format_table(evaluation: Evaluation, title: str = "test") -> str:
     intervals = len(evaluation.quantile_levels) > 1
     extra = f"{'cover%':>8}{'pinball':>10}{'MSIS':>9}{'CRPS':>8}" if intervals else ""
     lines = [
-        f"{title}: {evaluation.n_origins} forecast origins x {evaluation.horizon} steps, "
+        f"{title}: {counted(evaluation.n_origins, 'forecast origin')} x "
+        f"{counted(evaluation.horizon, 'step')}, "
         f"season length {evaluation.season_length}",
         f"{lead}{'model':16}{'MAE':>12}{'RMSE':>12}{'sMAPE%':>10}{'MASE':>9}{extra}",
     ]
@@ -88,7 +90,7 @@ def format_part(scores: PartScores) -> str:
     which forecast did best there."""
     figures = (
         f"{scores.part} MASE {scores.model:.3f} against naive {scores.naive:.3f} and "
-        f"seasonal naive {scores.seasonal_naive:.3f} ({scores.origins} origins)"
+        f"seasonal naive {scores.seasonal_naive:.3f} ({counted(scores.origins, 'origin')})"
     )
     if scores.beaten_by:
         return f"{figures}: {scores.naives_better}"
@@ -164,7 +166,8 @@ def format_backtest(result: Backtest) -> str:
     }
     how = "one model per fold (--refit)" if result.refit else "one model, trained before fold 1"
     lines = [
-        f"backtest: {len(result.folds)} folds x {result.folds[0].horizon} steps, {how}, "
+        f"backtest: {counted(len(result.folds), 'fold')} x "
+        f"{counted(result.folds[0].horizon, 'step')}, {how}, "
         f"season length {result.folds[0].season_length}",
         f"{'fold':6}{'origin':12}{'model':16}" + "".join(f"{names[m]:>10}" for m in metrics),
     ]

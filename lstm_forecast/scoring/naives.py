@@ -8,6 +8,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from ..errors import counted
 from .evaluation import BOTH_NAIVES, Evaluation
 
 
@@ -113,9 +114,9 @@ def beaten_warning(scores: PartScores) -> str | None:
     return (
         f"on the {scores.part} part {scores.naives_better} than the model (MASE "
         f"{scores.mase(best):.3f} against {scores.model:.3f}, "
-        f"{scores.origins} origins): a naive forecast would have served better here. Score "
-        "more origins (backtest) before relying on the model; more history or a shorter "
-        "window.lookback may help"
+        f"{counted(scores.origins, 'origin')}): a naive forecast would have served better "
+        "here. Score more origins (backtest) before relying on the model; more history or a "
+        "shorter window.lookback may help"
     )
 
 

@@ -12,6 +12,7 @@ from pandas.tseries.frequencies import to_offset
 
 from ..data import Dataset
 from ..data.survey import FileSurvey
+from ..errors import counted
 from .init_plan import MIN_TRAIN_WINDOWS, Plan
 
 _STEPS = {
@@ -58,6 +59,7 @@ def render(
         *_window_lines(plan, season),
         "split:",
         *_split_lines(plan, dataset),
+        *_log_lines(dataset),
         "evaluation:",
         f"  # Seasonal naive and MASE compare with the value one season ({season} steps) back.",
         "  season_length: auto",
@@ -80,6 +82,20 @@ def _target_lines(survey: FileSurvey, target: str) -> list[str]:
         "  # go here instead; predict then needs their values in rows after the history",
         "  # (target empty):",
         "  # future_features: []",
+    ]
+
+
+def _log_lines(dataset: Dataset) -> list[str]:
+    """What ``preprocessing.log: auto`` will do with these targets, said before training."""
+    targets = [s.values[:, : dataset.n_targets] for s in dataset.series]
+    if any((t <= 0).any() for t in targets):
+        return []  # auto takes no logs: nothing to warn about
+    return [
+        "preprocessing:",
+        "  # Every target value is positive: the network works in logs (relative changes).",
+        "  # A value <= 0 in later data is read as half the smallest training value, with a",
+        "  # warning; false keeps values as they are (for data that can reach zero).",
+        "  log: auto",
     ]
 
 
@@ -119,9 +135,9 @@ def _window_lines(plan: Plan, season: int) -> list[str]:
 def _split_lines(plan: Plan, dataset: Dataset) -> list[str]:
     lines = [
         f"  # The last {plan.test} steps of each series are scored by evaluate "
-        f"({_count(plan.test - plan.horizon + 1, 'forecast origin')});",
+        f"({counted(plan.test - plan.horizon + 1, 'forecast origin')});",
         f"  # the {plan.validation} before them choose the training's best epoch. This leaves",
-        f"  # a series of {plan.fitted_to} rows {_count(_train_windows(plan), 'training window')}"
+        f"  # a series of {plan.fitted_to} rows {counted(_train_windows(plan), 'training window')}"
         f" (init asks {MIN_TRAIN_WINDOWS} or more).",
     ]
     if plan.too_short:
@@ -135,10 +151,6 @@ def _split_lines(plan: Plan, dataset: Dataset) -> list[str]:
 def _train_windows(plan: Plan) -> int:
     train_rows = plan.fitted_to - plan.validation - plan.test
     return train_rows - plan.lookback - plan.horizon + 1
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _season_share(horizon: int, season: int) -> str:

@@ -13,6 +13,7 @@ from ..bundle.layout import LOSS_PLOT, TEST_PLOT, Figure, write_body
 from ..bundle.store import staged_bundle
 from ..config import Config
 from ..data import load_dataset
+from ..errors import counted
 from ..features.baselines import words as baseline_words
 from ..nn.hooks import SILENT, TrainingHooks
 from ..scoring.evaluation import Evaluation, evaluate_at
@@ -151,7 +152,7 @@ def _report(
 def _learned_little(report: TrainReport) -> str:
     figures = (
         f"validation loss {report.best_val_loss:.4g} against {report.baseline_val_loss:.4g}, "
-        f"{report.validation_windows} windows"
+        f"{counted(report.validation_windows, 'window')}"
     )
     if (report.val_loss_ratio or 0.0) >= 1:
         what = f"does not beat the {report.baseline} forecast it corrects ({figures})"
