@@ -544,6 +544,16 @@ def test_one_global_model_over_a_thousand_series(tmp_path: Path) -> None:
     assert code == 0, err
     metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
     assert len(metrics["series"]) == 1000
+    # stdout: the mean and the 10 worst series, not 3,000 lines; the bundle has them all.
+    lines = out.splitlines()
+    assert len(lines) <= 60, out
+    assert lines[-1].endswith(
+        f"the 10 series above have the highest model MASE; 990 more series: every series in "
+        f"{tmp_path / 'run' / 'metrics.json'}"
+    ), out
+    worst = sorted(metrics["series"], key=lambda sid: -metrics["series"][sid]["model"]["mase"])
+    shown = {line.split()[0] for line in lines if line.startswith("item")}
+    assert shown == set(worst[:10])
     share = metrics["model_beats_seasonal_naive"]
     assert share["of"] == 1000 and share["share"] == share["series"] / 1000
     code, out, err = run_cli("predict", tmp_path / "run")

@@ -14,6 +14,10 @@ from .process import echo_err, handles_errors, run_training
 if TYPE_CHECKING:  # the workflow imports TensorFlow's callers: only once a run starts
     from ..workflows.train import TrainReport
 
+# Beyond this many series, stdout gets the mean and this many worst series; metrics.json
+# in the bundle has every one (a file of 10,000 series printed 30,000 lines).
+SERIES_PRINTED = 10
+
 
 @click.command()
 @click.argument("config_path", metavar="CONFIG", type=click.Path(path_type=Path))
@@ -43,6 +47,7 @@ def train(
         overrides = (*overrides, f"training.init_from={init_from.resolve()}")
     # A locked run stops here, before the imports below, which are slow.
     config = load_config_unless_locked(config_path, overrides)
+    from ..bundle.layout import METRICS_FILE
     from ..report.tables import format_against_naives, format_table
     from ..workflows.train import train as run_train
 
@@ -50,7 +55,8 @@ def train(
     if not quiet:
         for line in _training_lines(report):
             echo_err(line)
-    click.echo(format_table(report.evaluation))
+    rest = "" if report.run_dir is None else f"every series in {report.run_dir / METRICS_FILE}"
+    click.echo(format_table(report.evaluation, most=SERIES_PRINTED, rest=rest))
     if report.against_naives is not None and not quiet:
         echo_err(format_against_naives(report.against_naives))
 

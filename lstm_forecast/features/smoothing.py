@@ -89,8 +89,9 @@ class Smoothing:
         values = _transformed(history, self.form.log)
         grid = _grid_of([self.weights])
         first = int(origins.min())
-        initial = _initial_states(values[:first], self.form, grid)[0]
-        states = _filter(values[: int(origins.max())], self.form, grid, initial[None])[1][0]
+        initial, _ = _initial_states(values[:first], self.form, grid)
+        _, kept = _filter(values[None, : int(origins.max())], self.form, grid, initial, keep=True)
+        states = kept[0]
         # states[t]: the state after row t - 1 (states[0] the initial one).
         forecasts = np.stack(
             [_project(states[o], self.form, self.weights, horizon) for o in origins]
@@ -177,53 +178,58 @@ def _transformed(values: np.ndarray, log: bool) -> np.ndarray:
 def _sse(values: np.ndarray, form: Form, candidates: list[Weights]) -> tuple[np.ndarray, int]:
     """Each candidate's sum of squared one-step errors at its best initial state, and the
     number of finite rows."""
-    grid = _grid_of(candidates)
-    initial = _initial_states(values, form, grid)
-    errors, _ = _filter(values, form, grid, initial)
-    count = int(np.isfinite(values).sum())
-    return np.nansum(errors**2, axis=1), count
+    _, sse = _initial_states(values, form, _grid_of(candidates))
+    return sse, int(np.isfinite(values).sum())
 
 
-def _initial_states(values: np.ndarray, form: Form, grid: np.ndarray) -> np.ndarray:
+def _initial_states(
+    values: np.ndarray, form: Form, grid: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """``(n_candidates, n_states)``: the initial state minimising each candidate's squared
-    one-step errors over ``values``. The errors are linear in the initial state: the
-    errors from a zero state, minus the response of each unit state with no data."""
-    k = form.n_states
-    zero = np.zeros((len(grid), k))
-    base, _ = _filter(values, form, grid, zero)  # (G, T)
-    units = np.broadcast_to(np.eye(k), (len(grid), k, k)).reshape(-1, k)
-    silent = np.where(np.isfinite(values), 0.0, np.nan)
-    response, _ = _filter(silent, form, np.repeat(grid, k, axis=0), units)
-    response = -response.reshape(len(grid), k, -1).transpose(0, 2, 1)  # (G, T, k)
-    rows = np.isfinite(values)
-    design, target = response[:, rows], base[:, rows]
-    return np.stack(
-        [np.linalg.lstsq(a, b, rcond=None)[0] for a, b in zip(design, target, strict=True)]
-    )
+    one-step errors over ``values``, and that sum. The errors are linear in the initial
+    state: the errors from a zero state plus, for each state, the errors of a unit state
+    with no data; one filter pass runs all of them, one batched solve finds the state."""
+    k, n_grid = form.n_states, len(grid)
+    finite = np.isfinite(values)
+    silent = np.where(finite, 0.0, np.nan)
+    inputs = np.tile(np.vstack([values, np.broadcast_to(silent, (k, len(values)))]), (n_grid, 1))
+    starts = np.tile(np.vstack([np.zeros(k), np.eye(k)]), (n_grid, 1))
+    errors, _ = _filter(inputs, form, np.repeat(grid, k + 1, axis=0), starts)
+    errors = errors[:, finite].reshape(n_grid, k + 1, -1)
+    base, units = errors[:, 0], errors[:, 1:]  # (G, n), (G, k, n)
+    gram = np.einsum("gkn,gln->gkl", units, units)
+    # Level and season are collinear (a constant moves between them): a ridge this small
+    # picks one of the equal fits without changing the errors.
+    ridge = 1e-9 * (np.trace(gram, axis1=1, axis2=2) + 1e-12)[:, None, None] * np.eye(k)
+    pull = np.einsum("gkn,gn->gk", units, base)[..., None]
+    initial = -np.linalg.solve(gram + ridge, pull)[..., 0]
+    residuals = base + np.einsum("gk,gkn->gn", initial, units)
+    return initial, (residuals**2).sum(axis=1)
 
 
 def _filter(
-    values: np.ndarray, form: Form, grid: np.ndarray, initial: np.ndarray
+    inputs: np.ndarray, form: Form, grid: np.ndarray, initial: np.ndarray, keep: bool = False
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Run every candidate (``grid`` rows: alpha, beta, gamma, phi) over ``values``:
-    one-step errors ``(G, T)`` (NaN where a value is missing: no update) and the states
-    ``(G, T + 1, n_states)`` before each row and after the last. State layout: level,
-    trend (if any), then the season's rows, the one due next first."""
+    """Run each system (``grid`` rows: alpha, beta, gamma, phi; ``inputs`` rows: its
+    values ``(S, T)``) from its ``initial`` state: one-step errors ``(S, T)`` (NaN where a
+    value is missing: no update) and, with ``keep``, the states ``(S, T + 1, n_states)``
+    before each row and after the last (without: ``(S, 0, n_states)``). State layout:
+    level, trend (if any), then the season's rows, the one due next first."""
     alpha, beta, gamma, phi = (grid[:, i] for i in range(4))
     has_trend, seasonal = form.trend != "none", form.season > 1
     state = np.array(initial, dtype=np.float64)
-    errors = np.empty((len(grid), len(values)))
-    states = np.empty((len(grid), len(values) + 1, state.shape[1]))
+    errors = np.empty(inputs.shape)
+    states = np.empty((len(grid), inputs.shape[1] + 1 if keep else 0, state.shape[1]))
     first_season = 1 + has_trend
-    for t, value in enumerate(values):
-        states[:, t] = state
+    for t in range(inputs.shape[1]):
+        if keep:
+            states[:, t] = state
         level = state[:, 0]
         trend = phi * state[:, 1] if has_trend else 0.0
         due = state[:, first_season] if seasonal else 0.0
-        error = value - (level + trend + due)
-        missing = not np.isfinite(value)
+        error = inputs[:, t] - (level + trend + due)
         errors[:, t] = error
-        step = np.zeros(len(grid)) if missing else error
+        step = np.where(np.isnan(error), 0.0, error)
         state = state.copy()
         state[:, 0] = level + trend + alpha * step
         if has_trend:
@@ -232,7 +238,8 @@ def _filter(
             seasons = state[:, first_season:]
             state[:, first_season:] = np.roll(seasons, -1, axis=1)
             state[:, -1] = due + gamma * step
-    states[:, len(values)] = state
+    if keep:
+        states[:, inputs.shape[1]] = state
     return errors, states
 
 

@@ -12,7 +12,7 @@ from ..data import Dataset
 from ..errors import counted
 from ..features import Prepared
 from ..scoring.backtest import Backtest
-from ..scoring.evaluation import MODELS, Evaluation
+from ..scoring.evaluation import MODELS, Evaluation, SeriesForecasts
 from ..scoring.importance import Explanation
 from ..scoring.naives import AgainstNaives, PartScores
 from ..scoring.trials import TuneResult
@@ -21,8 +21,12 @@ from ..scoring.trials import TuneResult
 BY_SERIES = "by series"
 
 
-def format_table(evaluation: Evaluation, title: str = "test") -> str:
-    """The metrics table; for several series, their mean first, then one block per series."""
+def format_table(
+    evaluation: Evaluation, title: str = "test", most: int | None = None, rest: str = ""
+) -> str:
+    """The metrics table; for several series, their mean first, then one block per series:
+    every one, or beyond ``most`` series the ``most`` with the highest model MASE and a
+    line saying where the others are (``rest``)."""
     if evaluation.n_origins == 0:
         return (
             f"no {title} origins to score (split.test is 0 or shorter than the horizon): to "
@@ -30,8 +34,8 @@ def format_table(evaluation: Evaluation, title: str = "test") -> str:
             f"split.test={2 * evaluation.horizon} (two horizons), or run backtest"
         )
     rows = [("mean" if len(evaluation.series) > 1 else "", evaluation.overall())]
-    if len(evaluation.series) > 1:
-        rows += [(str(s.id), s.mean_scores()) for s in evaluation.series if len(s.origins)]
+    shown, hidden = _series_shown(evaluation, most)
+    rows += [(str(s.id), s.mean_scores()) for s in shown]
     width = max(len("series"), *(len(name) for name, _ in rows)) if len(rows) > 1 else 0
     lead = f"{'series':{width}}  " if width else ""
     intervals = len(evaluation.quantile_levels) > 1
@@ -63,11 +67,31 @@ def format_table(evaluation: Evaluation, title: str = "test") -> str:
                 f"model beats naive and seasonal naive (MASE) on {wins} of {compared} series "
                 f"({100 * wins / compared:.0f} %)"
             )
+    if hidden:
+        where = f": {rest}" if rest else ""
+        lines.append(
+            f"the {len(shown)} series above have the highest model MASE; "
+            f"{hidden} more series{where}"
+        )
     if intervals:
         lines.append(_interval_note(evaluation.quantile_levels))
     if evaluation.unseen:
         lines += _seen_apart(evaluation)
     return "\n".join(lines)
+
+
+def _series_shown(evaluation: Evaluation, most: int | None) -> tuple[list[SeriesForecasts], int]:
+    """The series whose blocks the table prints (none for a single series), and how many
+    scored series it leaves out: beyond ``most``, only the ``most`` worst by model MASE."""
+    scored = [s for s in evaluation.series if len(s.origins)] if len(evaluation.series) > 1 else []
+    if most is None or len(scored) <= most:
+        return scored, 0
+
+    def mase(series: SeriesForecasts) -> float:
+        value = series.mean_scores()["model"]["mase"]
+        return value if math.isfinite(value) else -math.inf
+
+    return sorted(scored, key=mase, reverse=True)[:most], len(scored) - most
 
 
 def _interval_note(levels: tuple[float, ...]) -> str:
@@ -107,10 +131,8 @@ def format_serves(against: AgainstNaives) -> str:
     network = f"the network's forecasts{correcting}"
     if against.serves == "network":
         return f"the bundle serves {network}"
-    what = SERVED_WORDS[against.serves].format(network=network)
-    return (
-        f"the bundle serves {what} ({against.why})" if against.why else f"the bundle serves {what}"
-    )
+    why = f" ({against.why})" if against.why else ""
+    return f"the bundle serves {SERVED_WORDS[against.serves].format(network=network)}{why}"
 
 
 # What the bundle serves beside or instead of the network (features/served.py), in words.

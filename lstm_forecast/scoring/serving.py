@@ -26,7 +26,7 @@ MARGIN = 0.1
 # Beyond this many training rows in all, the network alone is served: one global model
 # over many series is where it leads (M4's hourly series), and fitting a smoothing model
 # to every series would cost more than the training.
-SMOOTHING_ROWS = 50_000
+SMOOTHING_ROWS = 20_000
 
 
 @dataclass(frozen=True)
