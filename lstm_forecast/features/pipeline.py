@@ -141,15 +141,16 @@ class Preprocessing:
         n_inputs)``, and each series' scaler (to return forecasts to original units). With
         ``unseen``, a series not in training is scaled from its own rows (where the model
         allows it)."""
-        scalers = self.scalers_for(dataset, [len(s) for s in dataset.series] if unseen else None)
-        inputs = []
-        for series, scaler in zip(dataset.series, scalers, strict=True):
+        for series in dataset.series:  # refused before any warning about the values
             if len(series) < self.lookback or not series.complete[-self.lookback :].all():
                 raise DataError(
                     f"{_name(series)} needs {self.lookback} complete rows at its end to forecast "
                     f"from (window.lookback); it has {len(series)} rows",
                     where=dataset.path,
                 )
+        scalers = self.scalers_for(dataset, [len(s) for s in dataset.series] if unseen else None)
+        inputs = []
+        for series, scaler in zip(dataset.series, scalers, strict=True):
             inputs.append(self.windows_at(series, scaler, np.array([len(series)]), dataset.path))
         return np.concatenate(inputs), scalers
 
