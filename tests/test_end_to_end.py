@@ -635,3 +635,43 @@ def test_a_production_bundle_is_scored_on_newer_data_with_evaluate_test(tmp_path
     code, out, err = run_cli("evaluate", run_dir, "--data", newer, "--test", "3")
     assert code == 2 and out == ""
     assert "--test 3 is shorter than the horizon (6)" in err
+
+
+def test_evaluate_writes_full_precision_metrics_and_every_forecast(
+    sales_bundle: Path, tmp_path: Path
+) -> None:
+    """The MSE a user recomputes from --forecasts is the one in --output, to 1e-9; the
+    CSV form of the metrics holds the same numbers."""
+    metrics, forecasts, table = tmp_path / "m.json", tmp_path / "f.csv", tmp_path / "m.csv"
+    code, _, err = run_cli("evaluate", sales_bundle, "--output", metrics, "--forecasts", forecasts)
+    assert code == 0, err
+    written = json.loads(metrics.read_text())
+    frame = pd.read_csv(forecasts)
+    assert len(frame) == written["origins"] * written["horizon"] == 7 * 6
+    assert list(frame.columns[:5]) == ["origin", "time", "step", "target", "actual"]
+    for model in ("model", "naive", "seasonal_naive"):
+        mse = float(((frame[model] - frame["actual"]) ** 2).mean())
+        assert abs(mse - written["overall"][model]["mse"]) <= 1e-9 * max(mse, 1.0)
+        mae = float((frame[model] - frame["actual"]).abs().mean())
+        assert mae == pytest.approx(written["overall"][model]["mae"], rel=1e-12)
+    assert run_cli("evaluate", sales_bundle, "--output", table).code == 0
+    rows = pd.read_csv(table)
+    (value,) = rows[(rows.model == "model") & (rows.metric == "mse")]["value"]
+    assert value == written["overall"]["model"]["mse"]
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (("--output", "m.xlsx"), "--output: the metrics are written as .json or .csv"),
+        (("--forecasts", "f.json"), "--forecasts: the forecasts are written as CSV text"),
+        (("--output", "x.csv", "--forecasts", "x.csv"), "--forecasts names the same file"),
+    ],
+)
+def test_evaluate_refuses_outputs_it_would_not_write_as_named(
+    sales_bundle: Path, tmp_path: Path, args: tuple[str, ...], fragment: str
+) -> None:
+    paths = [str(tmp_path / a) if not a.startswith("--") else a for a in args]
+    code, out, err = run_cli("evaluate", sales_bundle, *paths)
+    assert_one_line_error(code, err, 2, fragment)
+    assert out == "" and not list(tmp_path.iterdir())

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .options import data_option, plot_option, test_steps_option, verbose_option
+from .options import data_option, file_option, plot_option, test_steps_option, verbose_option
 from .process import echo_err, handles_errors
 
 
@@ -15,6 +15,10 @@ from .process import echo_err, handles_errors
 @data_option
 @test_steps_option("Score")
 @plot_option
+@file_option(
+    "--output", "Write the metrics at full precision, by series and overall (.json or .csv)."
+)
+@file_option("--forecasts", "Write every scored origin's forecasts beside the actuals (long CSV).")
 @verbose_option
 @handles_errors
 def evaluate(
@@ -22,6 +26,8 @@ def evaluate(
     data_path: Path | None,
     test_steps: int | None,
     plot_path: Path | None,
+    output: Path | None,
+    forecasts: Path | None,
     verbose: bool,
 ) -> None:
     """Score the bundle in RUN_DIR on the test part against naive baselines."""
@@ -29,7 +35,14 @@ def evaluate(
     from ..scoring.naives import PartScores
     from ..workflows.evaluate import evaluate as run_evaluate
 
-    evaluation = run_evaluate(run_dir, data_path, plot=plot_path, test_steps=test_steps)
+    evaluation = run_evaluate(
+        run_dir,
+        data_path,
+        plot=plot_path,
+        test_steps=test_steps,
+        output=output,
+        forecasts=forecasts,
+    )
     click.echo(format_table(evaluation))
     scores = PartScores.of("test", evaluation)
     if scores is not None:

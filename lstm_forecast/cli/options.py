@@ -15,6 +15,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 FLAGS = {
     "data_path": "--data",
     "output": "--output",
+    "forecasts": "--forecasts",
     "folder": "--output",
     "plot": "--plot",
     "missing": "--missing",
@@ -89,6 +90,13 @@ missing_option = click.option(
     help="How to read gaps and empty values in the data, instead of the bundle's "
     "data.missing (e.g. ffill for a feed that skipped an hour).",
 )
+
+
+def file_option(flag: str, help_text: str) -> Callable[[F], F]:
+    """An option naming a FILE a command writes; its value goes to the flag's name."""
+    return click.option(
+        flag, type=click.Path(path_type=Path), default=None, metavar="FILE", help=help_text
+    )
 
 
 def csv_output_option(what: str) -> Callable[[F], F]:

@@ -86,7 +86,7 @@ class Evaluation:
         if not means:
             return {}
         return {
-            model: {metric: _mean([m[model][metric] for m in means]) for metric in metrics}
+            model: {metric: finite_mean([m[model][metric] for m in means]) for metric in metrics}
             for model, metrics in means[0].items()
         }
 
@@ -113,7 +113,7 @@ class Evaluation:
             "season_length": self.season_length,
             "quantiles": list(self.quantile_levels),
             "origins": self.n_origins,
-            "overall": _finite_or_none(self.overall()) if self.n_origins else None,
+            "overall": finite_or_none(self.overall()) if self.n_origins else None,
         }
         if len(self.series) > 1 or self.series[0].id is not None:
             for key, baselines in (
@@ -128,7 +128,7 @@ class Evaluation:
                 }
             result["series"] = {
                 str(s.id): {"origins": len(s.origins)}
-                | (_finite_or_none(s.mean_scores()) if len(s.origins) else {})
+                | (finite_or_none(s.mean_scores()) if len(s.origins) else {})
                 for s in self.series
             }
         return result
@@ -257,14 +257,15 @@ def _score_series(
     )
 
 
-def _mean(values: list[float]) -> float:
+def finite_mean(values: list[float]) -> float:
+    """The mean of the finite values, NaN without any."""
     finite = [v for v in values if np.isfinite(v)]
     return float(np.mean(finite)) if finite else float("nan")
 
 
-def _finite_or_none(table: dict[str, Any]) -> dict[str, Any]:
+def finite_or_none(table: dict[str, Any]) -> dict[str, Any]:
     """JSON has no NaN: an undefined metric (MASE of a constant train part) is null."""
     return {
-        k: _finite_or_none(v) if isinstance(v, dict) else (v if np.isfinite(v) else None)
+        k: finite_or_none(v) if isinstance(v, dict) else (v if np.isfinite(v) else None)
         for k, v in table.items()
     }

@@ -7,8 +7,10 @@ import dataclasses
 import logging
 from pathlib import Path
 
+from ..bundle.atomic import write_text_atomically
 from ..bundle.store import load_bundle
 from ..errors import DataError
+from ..report.exports import forecasts_text, metrics_text
 from ..scoring.evaluation import Evaluation, evaluate_at
 from ..scoring.naives import PartScores, beaten_warning
 from .bundle_data import read_bundle_data
@@ -16,6 +18,8 @@ from .outputs import locked_outputs, save_figure
 from .preflight import with_test_steps
 
 _log = logging.getLogger(__name__)
+# What ``--output`` writes the metrics as, by its suffix.
+METRICS_SUFFIXES = (".json", ".csv")
 
 
 def evaluate(
@@ -24,13 +28,17 @@ def evaluate(
     *,
     plot: Path | None = None,
     test_steps: int | None = None,
+    output: Path | None = None,
+    forecasts: Path | None = None,
 ) -> Evaluation:
     """Score the bundle in ``run_dir`` on the test part of its training data, or of
     ``data_path``: its config's ``split.test``, or the last ``test_steps`` rows of each
     series (so a bundle trained on everything can be scored on newer data); with
     ``plot``, also draw the test forecast to that file (its suffix names the format).
-    Logs a warning when naive or seasonal naive forecast the test part better."""
-    with locked_outputs(plot=plot):
+    Logs a warning when naive or seasonal naive forecast the test part better. With
+    ``output``, write the metrics at full precision (JSON or CSV by its suffix); with
+    ``forecasts``, every scored origin's forecasts and actuals as CSV (atomically)."""
+    with locked_outputs(output, plot, output_suffixes=METRICS_SUFFIXES, forecasts=forecasts):
         bundle = load_bundle(Path(run_dir))
         config = with_test_steps(bundle.config, test_steps)
         dataset = read_bundle_data(bundle, data_path)
@@ -54,4 +62,8 @@ def evaluate(
             from ..report import plots
 
             save_figure(plots.test_forecast_figure(evaluation), plot)
+        if output is not None:
+            write_text_atomically(output, metrics_text(evaluation, output))
+        if forecasts is not None:
+            write_text_atomically(forecasts, forecasts_text(evaluation))
     return evaluation

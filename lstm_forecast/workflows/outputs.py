@@ -54,18 +54,26 @@ def _check_output_path(path: Path | None, may_create_folder: bool = False) -> No
 
 
 @contextlib.contextmanager
-def locked_outputs(output: Path | None = None, plot: Path | None = None) -> Iterator[None]:
-    """Check the ``--output`` and ``--plot`` files can be written, then hold their locks
-    for the block."""
-    chosen = [p for p in (output, plot) if p is not None]
+def locked_outputs(
+    output: Path | None = None,
+    plot: Path | None = None,
+    *,
+    output_suffixes: tuple[str, ...] = CSV_SUFFIXES,
+    forecasts: Path | None = None,
+) -> Iterator[None]:
+    """Check the ``--output``, ``--plot`` and ``--forecasts`` files can be written (each
+    a different file), then hold their locks for the block. ``output_suffixes``: what
+    ``--output`` may end in (the forecast CSV's, or evaluate's metrics as JSON or CSV)."""
+    chosen = [p for p in (output, plot, forecasts) if p is not None]
     for path in chosen:
         _check_output_path(path)
-    if output is not None and output.suffix.lower() not in CSV_SUFFIXES:
-        raise UserError(
-            f"{{output}}: the forecast is written as CSV text; this name ends in "
-            f"{output.suffix!r}: name the file .csv (or without a suffix)",
-            where=output,
-            arguments=("output",),
+    if output is not None and output_suffixes != CSV_SUFFIXES:
+        what = f"the metrics are written as {' or '.join(output_suffixes)} (by the suffix)"
+        _check_suffix(output, "output", output_suffixes, what, "")
+    elif output is not None:
+        what = "the forecast is written as CSV text"
+        _check_suffix(
+            output, "output", CSV_SUFFIXES, what, ": name the file .csv (or without a suffix)"
         )
     if plot is not None:
         plot_format(plot)
@@ -74,10 +82,37 @@ def locked_outputs(output: Path | None = None, plot: Path | None = None) -> Iter
             raise UserError(
                 "{output} and {plot} name the same file", where=plot, arguments=("output", "plot")
             )
+    if forecasts is not None:
+        _check_forecasts_path(forecasts, [p for p in (output, plot) if p is not None])
     with contextlib.ExitStack() as stack:
         for path in chosen:
             stack.enter_context(locked_target(path))
         yield
+
+
+def _check_suffix(
+    path: Path, argument: str, suffixes: tuple[str, ...], what: str, fix: str
+) -> None:
+    """Refuse ``path`` (the ``argument``'s file) unless its suffix is one of ``suffixes``."""
+    if path.suffix.lower() not in suffixes:
+        ends = repr(path.suffix) if path.suffix else "nothing"
+        raise UserError(
+            f"{{{argument}}}: {what}; this name ends in {ends}{fix}",
+            where=path,
+            arguments=(argument,),
+        )
+
+
+def _check_forecasts_path(forecasts: Path, others: list[Path]) -> None:
+    """``--forecasts`` is CSV text, and a file of its own."""
+    what = "the forecasts are written as CSV text"
+    _check_suffix(forecasts, "forecasts", CSV_SUFFIXES, what, ": name the file .csv")
+    if any(os.path.realpath(forecasts) == os.path.realpath(other) for other in others):
+        raise UserError(
+            "{forecasts} names the same file as another output",
+            where=forecasts,
+            arguments=("forecasts",),
+        )
 
 
 def plot_format(path: Path) -> str:
