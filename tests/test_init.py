@@ -13,7 +13,15 @@ from lstm_forecast.data.survey import FileCaps, survey_file
 from lstm_forecast.errors import DataError
 from lstm_forecast.workflows.init_plan import MIN_TRAIN_WINDOWS, plan_windows
 
-from .helpers import DATA, TINY, run_cli, run_process
+from .helpers import (
+    DATA,
+    TINY,
+    assert_one_line_error,
+    monthly_frame,
+    run_cli,
+    run_process,
+    write_long_csv,
+)
 
 CAPS = FileCaps(max_file_mb=100, max_rows=1_000_000)
 
@@ -227,3 +235,19 @@ def test_plan_prefers_skipping_a_few_short_series_to_shrinking_the_horizon() -> 
 def test_a_series_too_short_for_any_plan_is_refused() -> None:
     with pytest.raises(DataError, match="too few for a window"):
         plan_windows([10], 12)
+
+
+def test_one_short_series_among_long_ones_is_named_not_the_longest() -> None:
+    with pytest.raises(DataError) as refused:
+        plan_windows([203, 10, 190], 12, ["north", "tiny", "south"])
+    message = str(refused.value)
+    assert message.startswith("series 'tiny' has 10 rows (the longest 203): too few for")
+    assert "remove the short series from the file, or forecast them apart" in message
+
+
+def test_init_names_the_short_series_of_a_long_file(tmp_path: Path) -> None:
+    frames = {"north": monthly_frame(203), "tiny": monthly_frame(10), "south": monthly_frame(190)}
+    data = write_long_csv(tmp_path / "stores.csv", frames, "store")
+    code, _, err = run_cli("init", data, "-o", tmp_path / "stores.yaml")
+    assert_one_line_error(code, err, 2, "series 'tiny' has 10 rows (the longest 203)")
+    assert not (tmp_path / "stores.yaml").exists()

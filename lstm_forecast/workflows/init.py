@@ -66,7 +66,8 @@ def draft_config(data_path: Path, output: Path, target: str | None = None) -> Dr
     )
     dataset = load_dataset(data)
     season = season_length_for(dataset.freq)
-    plan = plan_windows([len(s) for s in dataset.series], season)
+    names = [str(s.id) for s in dataset.series] if survey.id_column is not None else []
+    plan = plan_windows([len(s) for s in dataset.series], season, names)
     text = render(survey, dataset, chosen, plan, season, output)
     config = config_from_text(text, output)
     validate(config)  # what train checks first: the draft must pass it

@@ -3,12 +3,13 @@ many as can be) enough training windows."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..config import WindowConfig
 from ..config.schema import SplitConfig
 from ..data.split import split_bounds, split_fits
-from ..errors import DataError
+from ..errors import DataError, first_few
 
 # (horizon, lookback) by season length: a season ahead from a few seasons of history,
 # M4's horizons where a season is too long to forecast at once (weekly, quarterly).
@@ -43,10 +44,11 @@ class Plan:
     too_short: int  # series shorter than that, which train will skip
 
 
-def plan_windows(lengths: list[int], season: int) -> Plan:
+def plan_windows(lengths: list[int], season: int, names: Sequence[str] = ()) -> Plan:
     """The longest window and split, in that order of preference, that leave the shortest
     series ``MIN_TRAIN_WINDOWS`` training windows. Before the horizon is shortened, up to
     ``MAX_SKIPPED_SHARE`` of the series may be left too short (train skips them, saying so).
+    ``names``: the series' ids (long format), for the refusal to name the short ones.
     """
     horizon, lookback = _PLANS.get(season, _PLAN_WITHOUT_SEASON)
     ordered = sorted(lengths)
@@ -58,10 +60,19 @@ def plan_windows(lengths: list[int], season: int) -> Plan:
                     too_short = sum(n < length for n in lengths)
                     return Plan(*plan, fitted_to=length, too_short=too_short)
         lookback, horizon = max(lookback // 2, 1), horizon // 2
+    needs = f"a window, a validation and a test part and {MIN_TRAIN_WINDOWS} training windows"
+    if len(lengths) > 1 and _fits((1, 1, 1, 1), max(lengths)):
+        short = [name for name, n in zip(names, lengths, strict=True) if n == min(lengths)]
+        which = f"series {first_few(short)}" if short else "the shortest series"
+        raise DataError(
+            f"{which} has {min(lengths)} rows (the longest {max(lengths)}): too few for "
+            f"{needs}, and init fits the window to the shortest series, leaving out at most "
+            f"{MAX_SKIPPED_SHARE:.0%} of them; remove the short series from the file, or "
+            "forecast them apart"
+        )
     raise DataError(
-        f"the longest series has {max(lengths)} rows: too few for a window, a validation "
-        f"and a test part and {MIN_TRAIN_WINDOWS} training windows; a forecasting network "
-        "needs a longer history"
+        f"the longest series has {max(lengths)} rows: too few for {needs}; a forecasting "
+        "network needs a longer history"
     )
 
 
