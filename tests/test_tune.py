@@ -119,6 +119,21 @@ def test_tune_without_keras_tuner_says_what_to_install(
     assert not any(tmp_path.iterdir())
 
 
+def test_tune_on_a_light_install_names_both_extras_and_the_tool_installs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hide_module(monkeypatch, "keras_tuner")
+    hide_module(monkeypatch, "tf2onnx")
+    result = run_cli(
+        *["tune", str(CONFIGS / "airline.yaml"), "--set", f"output.dir={tmp_path / 'r'}"]
+    )
+    assert result.code == 2
+    assert "tune needs tf2onnx, keras_tuner, which this install lacks" in result.err
+    extras = "'lstm-forecast-cli[train,tune]'"
+    assert f"pip install {extras} (installed with pipx or uv tool" in result.err
+    assert f"pipx install --force {extras} or uv tool install --force {extras}" in result.err
+
+
 @pytest.mark.slow
 def test_a_trial_the_data_cannot_hold_fails_alone_and_all_failing_is_refused(
     tmp_path: Path,

@@ -58,8 +58,7 @@ def preflight(command: str, config: Config, count: int | None = None) -> Cluster
         raise ConfigError(
             f"{{{needs.count}}} must be at least 1 (got {count})", arguments=(needs.count,)
         )
-    for extra in needs.extras:
-        require_extra(extra, command)
+    require_extra(needs.extras, command)
     if config.training.init_from is not None and not needs.warm_start:
         raise ConfigError(
             f"training.init_from: {command} trains from scratch (a parent bundle trained "
@@ -82,19 +81,28 @@ def preflight(command: str, config: Config, count: int | None = None) -> Cluster
     return role
 
 
-def install_hint(extra: str) -> str:
-    return f"pip install '{DISTRIBUTION}[{extra}]'"
+def install_hint(*extras: str) -> str:
+    """How to add ``extras``: with pip, or by reinstalling a pipx or uv tool install (whose
+    environment pip cannot reach)."""
+    named = f"'{DISTRIBUTION}[{','.join(extras)}]'"
+    return (
+        f"pip install {named} (installed with pipx or uv tool: reinstall with the extra, "
+        f"pipx install --force {named} or uv tool install --force {named})"
+    )
 
 
-def require_extra(extra: str, needed_by: str, *, argument: bool = False) -> None:
+def require_extra(extras: str | tuple[str, ...], needed_by: str, *, argument: bool = False) -> None:
     """Refuse, before any work, what this install cannot do: ``needed_by`` (a command, or
-    with ``argument`` a workflow's argument) needs the modules of ``extra``."""
-    missing = [m for m in EXTRAS[extra] if importlib.util.find_spec(m) is None]
+    with ``argument`` a workflow's argument) needs the modules of ``extras``; the hint
+    names every extra that lacks one."""
+    wanted = (extras,) if isinstance(extras, str) else extras
+    lacking = {e: [m for m in EXTRAS[e] if importlib.util.find_spec(m) is None] for e in wanted}
+    missing = [m for modules in lacking.values() for m in modules]
     if missing:
         who = f"{{{needed_by}}}" if argument else needed_by
         raise UserError(
             f"{who} needs {', '.join(missing)}, which this install lacks (a light install "
-            f"predicts without them): {install_hint(extra)}",
+            f"predicts without them): {install_hint(*(e for e, m in lacking.items() if m))}",
             arguments=(needed_by,) if argument else (),
         )
 
