@@ -74,14 +74,25 @@ def test_without_a_season_only_naive_is_drawn_beside_the_model() -> None:
     assert "naive" in labels and "seasonal naive" not in labels
 
 
-@pytest.mark.parametrize("draw", [plots.test_forecast_figure, lambda e: plots.backtest_figure([e])])
-def test_many_series_show_the_first_few_and_say_how_many_are_left_out(draw) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize(
+    ("draw", "where"),
+    [
+        (
+            plots.test_forecast_figure,
+            "in the metrics (evaluate --forecasts writes every forecast)",
+        ),
+        (lambda e: plots.backtest_figure([e]), "in backtest.csv"),
+    ],
+    ids=["test", "backtest"],
+)
+def test_many_series_show_the_first_few_and_say_where_the_others_are(draw, where: str) -> None:  # type: ignore[no-untyped-def]
+    """Each figure names the file that has the series it leaves out (evaluate writes no
+    CSV unless asked: "in the CSV" pointed nowhere)."""
     figure = _drawn(draw(_evaluation(MAX_PANELS + 3)))
     assert len(figure.axes) == MAX_PANELS
     assert [ax.get_title() for ax in figure.axes][:2] == ["s0: sales", "s1: sales"]
     assert figure.get_suptitle() == (
-        f"The first {MAX_PANELS} of {MAX_PANELS + 3} series; the other 3 are in the CSV "
-        "and the metrics"
+        f"The first {MAX_PANELS} of {MAX_PANELS + 3} series; the other 3 are {where}"
     )
 
 

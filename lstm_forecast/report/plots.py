@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 from ..data import Dataset
 from ..scoring.evaluation import Evaluation, SeriesForecasts
 
-MAX_PANELS = 6  # series drawn per figure; the rest are in the CSV and metrics
+MAX_PANELS = 6  # series drawn per figure; each figure says where the others are
 
 
 def loss_figure(history: dict[str, list[float]], best_epoch: int) -> Figure:
@@ -42,7 +42,8 @@ def test_forecast_figure(evaluation: Evaluation) -> Figure:
     """History, test actuals, and the model's and both naives' forecasts from origins
     that tile the test part (the first ``MAX_PANELS`` series with test origins)."""
     scored = [s for s in evaluation.series if len(s.origins)]
-    figure = _panels(scored[:MAX_PANELS], len(scored))
+    rest = "in the metrics (evaluate --forecasts writes every forecast)"
+    figure = _panels(scored[:MAX_PANELS], len(scored), rest)
     for ax, series in zip(figure.axes, scored, strict=False):
         _draw_test_series(ax, series, evaluation)
     return figure
@@ -54,7 +55,7 @@ def future_forecast_figure(history: Dataset, futures: Sequence[pd.DataFrame]) ->
     ``futures``: per series of ``history``, the forecast indexed by future timestamps.
     """
     target = history.targets[0]
-    figure = _panels(history.series[:MAX_PANELS], len(history.series))
+    figure = _panels(history.series[:MAX_PANELS], len(history.series), "in predict's forecast")
     for ax, series, future in zip(figure.axes, history.series, futures, strict=False):
         recent = slice(max(0, len(series) - 4 * len(future)), None)
         ax.plot(series.index[recent], series.values[recent, 0], color="black", label="history")
@@ -73,16 +74,16 @@ def future_forecast_figure(history: Dataset, futures: Sequence[pd.DataFrame]) ->
     return figure
 
 
-def _panels(shown: Sequence[object], total: int) -> Figure:
-    """A figure of one panel per shown series, saying how many series it leaves out."""
+def _panels(shown: Sequence[object], total: int, rest: str) -> Figure:
+    """A figure of one panel per shown series, saying how many series it leaves out and
+    where they are (``rest``: "in the forecast predict wrote")."""
     count = max(len(shown), 1)
     figure = Figure(figsize=(11, 3.2 * count), layout="constrained")
     for row in range(count):
         figure.add_subplot(count, 1, row + 1)
     if total > len(shown):
         figure.suptitle(
-            f"The first {len(shown)} of {total} series; the other {total - len(shown)} are "
-            "in the CSV and the metrics",
+            f"The first {len(shown)} of {total} series; the other {total - len(shown)} are {rest}",
             fontsize="medium",
         )
     return figure
@@ -143,7 +144,7 @@ def _draw_test_series(ax: Axes, series: SeriesForecasts, evaluation: Evaluation)
 def backtest_figure(folds: Sequence[Evaluation]) -> Figure:
     """Actuals around the backtest, and each fold's model and naive forecasts."""
     first = folds[0]
-    figure = _panels(first.series[:MAX_PANELS], len(first.series))
+    figure = _panels(first.series[:MAX_PANELS], len(first.series), "in backtest.csv")
     for panel, ax in enumerate(figure.axes):
         series = first.series[panel]
         horizon = first.horizon
@@ -194,7 +195,7 @@ def anomaly_figure(history: Dataset, checked: pd.DataFrame, events: pd.DataFrame
     spans = dict(tuple(events.groupby("series", sort=False)))
     by_series = dict(tuple(checked.groupby("series", sort=False)))
     shown = [s for s in history.series if ("" if s.id is None else s.id) in by_series]
-    figure = _panels(shown[:MAX_PANELS], len(shown))
+    figure = _panels(shown[:MAX_PANELS], len(shown), "in detect's report")
     for ax, series in zip(figure.axes, shown, strict=False):
         rows = by_series["" if series.id is None else series.id]
         times = pd.DatetimeIndex(rows["time"])
