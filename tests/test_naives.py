@@ -97,3 +97,21 @@ def test_a_model_naive_beats_on_test_is_reported_by_train_metrics_and_evaluate(
 def test_a_count_is_singular_for_one_and_plural_otherwise(n: int) -> None:
     text = counted(n, "window")
     assert text == (f"{n} window" if n == 1 else f"{n} windows")
+
+
+@pytest.mark.slow
+def test_a_test_part_of_zeros_is_said_by_train_and_evaluate(tmp_path: Path) -> None:
+    """An item that stopped selling: sMAPE 200 % would otherwise pass in silence."""
+    frame = pd.DataFrame(
+        {
+            "month": pd.date_range("2000-01", periods=84, freq="MS").strftime("%Y-%m"),
+            "sales": np.r_[100 + 10 * np.sin(np.arange(72) * np.pi / 6), np.zeros(12)],
+        }
+    )
+    config = write_config(tmp_path, write_csv(tmp_path / "sales.csv", frame))
+    ran = run_cli("train", config, *sets(*TINY))
+    assert ran.code == 0, ran.err
+    expected = "WARNING: every scored actual of the series is 0: sMAPE is 200 %"
+    assert expected in ran.err
+    evaluated = run_cli("evaluate", tmp_path / "run")
+    assert evaluated.code == 0 and expected in evaluated.err

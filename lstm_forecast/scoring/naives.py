@@ -8,7 +8,9 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import counted
+import numpy as np
+
+from ..errors import counted, first_few
 from .evaluation import BOTH_NAIVES, Evaluation
 
 
@@ -122,3 +124,24 @@ def beaten_warning(scores: PartScores) -> str | None:
 
 def _finite(value: float) -> float | None:
     return value if math.isfinite(value) else None
+
+
+def all_zero_warning(evaluation: Evaluation) -> str | None:
+    """A warning when a series' scored actuals are all 0 (an item that stopped selling): its
+    sMAPE is 200 % for any forecast that is not exactly 0, and its share of the mean says
+    nothing about accuracy."""
+    zero = [
+        str(s.id) if s.id is not None else "the series"
+        for s in evaluation.series
+        if len(s.origins)
+        and not np.any(s.actual[s.origins[:, None] + np.arange(evaluation.horizon)])
+    ]
+    if not zero:
+        return None
+    which = "the series" if zero == ["the series"] else f"{len(zero)} series"
+    names = "" if zero == ["the series"] else f" ({first_few(zero)})"
+    return (
+        f"every scored actual of {which}{names} is 0: sMAPE is 200 % for any forecast not "
+        "exactly 0 and MASE compares errors with the train part's; score a part with values "
+        "(--test), or read MAE and RMSE"
+    )

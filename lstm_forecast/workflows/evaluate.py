@@ -12,7 +12,7 @@ from ..bundle.store import load_bundle
 from ..errors import DataError
 from ..report.exports import forecasts_text, metrics_text
 from ..scoring.evaluation import Evaluation, evaluate_at
-from ..scoring.naives import PartScores, beaten_warning
+from ..scoring.naives import PartScores, all_zero_warning, beaten_warning
 from .bundle_data import read_bundle_data
 from .outputs import locked_outputs, save_figure
 from .preflight import with_test_steps
@@ -49,9 +49,9 @@ def evaluate(
         unseen = bundle.preprocessing.unseen(dataset)
         evaluation = dataclasses.replace(evaluation, unseen=tuple(map(str, unseen)))
         scores = PartScores.of("test", evaluation)
-        beaten = scores and beaten_warning(scores)
-        if beaten:
-            _log.warning(beaten)
+        for warning in (scores and beaten_warning(scores), all_zero_warning(evaluation)):
+            if warning:
+                _log.warning(warning)
         if plot is not None:
             if not evaluation.n_origins:
                 raise DataError(

@@ -17,7 +17,7 @@ from ..errors import counted
 from ..features.baselines import words as baseline_words
 from ..nn.hooks import SILENT, TrainingHooks
 from ..scoring.evaluation import Evaluation, evaluate_at
-from ..scoring.naives import AgainstNaives, beaten_warning
+from ..scoring.naives import AgainstNaives, all_zero_warning, beaten_warning
 from .forecaster import TrainedForecaster, train_forecaster
 from .preflight import preflight
 
@@ -143,9 +143,9 @@ def _report(
     )
     if report.learned_little:
         _log.warning(_learned_little(report))
-    beaten = against.test and beaten_warning(against.test)
-    if beaten:
-        _log.warning(beaten)
+    for warning in (against.test and beaten_warning(against.test), all_zero_warning(evaluation)):
+        if warning:
+            _log.warning(warning)
     return report
 
 
