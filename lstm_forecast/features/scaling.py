@@ -10,6 +10,7 @@ zero. Fitting ignores NaN (rows ``missing: drop`` left).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from typing import Any, Literal
 import numpy as np
 
 from ..data import Dataset
+from ..data.timeindex import show_time
 from ..errors import DataError
 
 ScalerKind = Literal["standard", "minmax", "none"]
@@ -172,7 +174,8 @@ class _NotPositive:
 
 def _first_not_positive(dataset: Dataset, logged: Sequence[int]) -> _NotPositive | None:
     """The first target value <= 0 among each series' first ``logged`` columns."""
-    first, count = None, 0
+    first: _NotPositive | None = None
+    count = 0
     for k, (series, n_logged) in enumerate(zip(dataset.series, logged, strict=True)):
         if not n_logged:
             continue
@@ -181,12 +184,9 @@ def _first_not_positive(dataset: Dataset, logged: Sequence[int]) -> _NotPositive
         if first is None and len(bad):
             row = int(bad[0])
             column = int(np.flatnonzero(series.values[row, :n_logged] <= 0)[0])
-            time = series.index[row]
-            shown = time.strftime(dataset.time_format) if dataset.time_format else str(time)
+            shown = show_time(series.index[row], dataset.time_format)
             where = "" if series.id is None else f"series '{series.id}': "
             value = series.values[row, column]
             text = f"{where}{dataset.columns[column]!r} is {value:g} at {shown}"
-            first = (k, column, text)
-    if first is None:
-        return None
-    return _NotPositive(first[0], first[1], first[2], count)
+            first = _NotPositive(k, column, text, 0)
+    return None if first is None else dataclasses.replace(first, count=count)

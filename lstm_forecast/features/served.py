@@ -38,11 +38,7 @@ class Served:
         return self.source != "network"
 
     def words(self) -> str:
-        if self.source == "network":
-            return "the network's forecast"
-        if self.source == "smoothing":
-            return "the exponential smoothing forecast"
-        return "the mean of the network's and the exponential smoothing forecasts"
+        return served_words(self.source)
 
     def apply(
         self,
@@ -104,6 +100,15 @@ class Served:
             entry["id"]: tuple(_model_of(m) for m in entry["targets"]) for entry in record["models"]
         }
         return cls(source, models, int(record["season"]))
+
+
+def served_words(source: str, network: str = "the network's forecast") -> str:
+    """What ``source`` serves, in words (``network``: how to call the network's forecast)."""
+    if source == "smoothing":
+        return "the exponential smoothing forecast of each series' whole history"
+    if source == "mean":
+        return f"the mean of {network} and the exponential smoothing forecast"
+    return network
 
 
 def _model_json(model: Smoothing | None) -> dict[str, Any] | None:

@@ -62,14 +62,6 @@ class Form:
     def n_weights(self) -> int:
         return 1 + (self.trend != "none") + (self.season > 1) + (self.trend == "damped")
 
-    def words(self) -> str:
-        parts = ["level"]
-        if self.trend != "none":
-            parts.append(f"{self.trend} trend")
-        if self.season > 1:
-            parts.append(f"season of {self.season}")
-        return ", ".join(parts) + (", on logs" if self.log else "")
-
 
 @dataclass(frozen=True)
 class Smoothing:
@@ -122,11 +114,11 @@ def _forms(finite: np.ndarray, season: int) -> list[Form]:
 
 def _fit_form(values: np.ndarray, form: Form) -> Smoothing:
     transformed = _transformed(values, form.log)
+    count = int(np.isfinite(transformed).sum())
     candidates = _candidates(form)
-    sse, count = _sse(transformed, form, candidates)
-    best = candidates[int(np.argmin(sse))]
-    finer = _candidates(form, around=best)
-    finer_sse, _ = _sse(transformed, form, finer)
+    _, sse = _initial_states(transformed, form, _grid_of(candidates))
+    finer = _candidates(form, around=candidates[int(np.argmin(sse))])
+    _, finer_sse = _initial_states(transformed, form, _grid_of(finer))
     chosen = finer[int(np.argmin(finer_sse))]
     lowest = float(np.min(finer_sse))
     k = form.n_states + form.n_weights + 1  # and the errors' variance
@@ -173,13 +165,6 @@ def _transformed(values: np.ndarray, log: bool) -> np.ndarray:
         return values
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(values > 0, np.log(np.where(values > 0, values, 1.0)), np.nan)
-
-
-def _sse(values: np.ndarray, form: Form, candidates: list[Weights]) -> tuple[np.ndarray, int]:
-    """Each candidate's sum of squared one-step errors at its best initial state, and the
-    number of finite rows."""
-    _, sse = _initial_states(values, form, _grid_of(candidates))
-    return sse, int(np.isfinite(values).sum())
 
 
 def _initial_states(

@@ -71,10 +71,9 @@ def _metrics(evaluation: Evaluation) -> dict[str, Any]:
 
 
 def _with_mse(series: SeriesForecasts) -> dict[str, dict[str, float]]:
-    truth = series.actual[series.origins[:, None] + np.arange(series.forecasts["model"].shape[1])]
     table = series.mean_scores()
     for model in MODELS:
-        squared = (series.forecasts[model] - truth) ** 2
+        squared = (series.forecasts[model] - series.truth) ** 2
         table[model]["mse"] = float(np.mean(np.mean(squared, axis=(0, 1))))
     return table
 

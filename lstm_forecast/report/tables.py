@@ -11,6 +11,7 @@ from ..config import Config
 from ..data import Dataset
 from ..errors import counted
 from ..features import Prepared
+from ..features.served import served_words
 from ..scoring.backtest import Backtest
 from ..scoring.evaluation import MODELS, Evaluation, SeriesForecasts
 from ..scoring.importance import Explanation
@@ -129,17 +130,8 @@ def format_serves(against: AgainstNaives) -> str:
     """What the bundle forecasts with, and why when it is not the network alone."""
     correcting = f", correcting the {against.corrects} forecast" if against.corrects else ""
     network = f"the network's forecasts{correcting}"
-    if against.serves == "network":
-        return f"the bundle serves {network}"
-    why = f" ({against.why})" if against.why else ""
-    return f"the bundle serves {SERVED_WORDS[against.serves].format(network=network)}{why}"
-
-
-# What the bundle serves beside or instead of the network (features/served.py), in words.
-SERVED_WORDS = {
-    "smoothing": "the exponential smoothing forecast of each series' whole history",
-    "mean": "the mean of {network} and the exponential smoothing forecast",
-}
+    why = f" ({against.why})" if against.why and against.serves != "network" else ""
+    return f"the bundle serves {served_words(against.serves, network)}{why}"
 
 
 def _seen_apart(evaluation: Evaluation) -> list[str]:

@@ -46,6 +46,12 @@ class SeriesForecasts:
     quantiles: np.ndarray | None  # the model's (n_origins, horizon, n_targets, n_quantiles)
     scores: dict[str, dict[str, np.ndarray]]  # model -> metric -> per target
 
+    @property
+    def truth(self) -> np.ndarray:
+        """``(n_origins, horizon, n_targets)``: the actuals each forecast is scored on."""
+        horizon = self.forecasts["model"].shape[1]
+        return self.actual[self.origins[:, None] + np.arange(horizon)]
+
     def mean_scores(self) -> dict[str, dict[str, float]]:
         """Per model and metric, the mean over targets."""
         return {

@@ -130,18 +130,13 @@ def all_zero_warning(evaluation: Evaluation) -> str | None:
     """A warning when a series' scored actuals are all 0 (an item that stopped selling): its
     sMAPE is 200 % for any forecast that is not exactly 0, and its share of the mean says
     nothing about accuracy."""
-    zero = [
-        str(s.id) if s.id is not None else "the series"
-        for s in evaluation.series
-        if len(s.origins)
-        and not np.any(s.actual[s.origins[:, None] + np.arange(evaluation.horizon)])
-    ]
+    zero = [s for s in evaluation.series if len(s.origins) and not np.any(s.truth)]
     if not zero:
         return None
-    which = "the series" if zero == ["the series"] else f"{len(zero)} series"
-    names = "" if zero == ["the series"] else f" ({first_few(zero)})"
+    named = [str(s.id) for s in zero if s.id is not None]
+    which = f"{len(zero)} series ({first_few(named)})" if named else "the series"
     return (
-        f"every scored actual of {which}{names} is 0: sMAPE is 200 % for any forecast not "
+        f"every scored actual of {which} is 0: sMAPE is 200 % for any forecast not "
         "exactly 0 and MASE compares errors with the train part's; score a part with values "
         "(--test), or read MAE and RMSE"
     )

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 
 from ..features import Prepared
 from ..features.forecasts import Forecaster
-from ..features.served import Models, Served, Source
+from ..features.served import SOURCES, Models, Served, Source
 from ..features.smoothing import fit_smoothing
 from .evaluation import forecast_origins, origin_windows, score_forecasts, scored_origins
 
@@ -52,21 +53,17 @@ def choose_served(prepared: Prepared, forecaster: Forecaster, setting: str) -> S
     fitted = Served("network", _fit_models(prepared), season)
     scores = _validation_mase(prepared, forecaster, fitted)
     if setting != "auto":
-        return ServedChoice(_as(fitted, setting), f"model.serve: {setting}", scores)
+        chosen = dataclasses.replace(fitted, source=cast(Source, setting))
+        return ServedChoice(chosen, f"model.serve: {setting}", scores)
     if not scores:
         return ServedChoice(fitted, "no validation origin to compare on", scores)
     network = scores["network"]
-    best = min(("smoothing", "mean"), key=lambda name: scores[name])
+    best: Source = min(("smoothing", "mean"), key=lambda name: scores[name])
     if np.isfinite(scores[best]) and scores[best] < (1 - MARGIN) * network:
         why = f"validation MASE {scores[best]:.3f} against the network's {network:.3f}"
-        return ServedChoice(_as(fitted, best), why, scores)
+        return ServedChoice(dataclasses.replace(fitted, source=best), why, scores)
     why = f"validation MASE {network:.3f}; the smoothing forecast's {scores['smoothing']:.3f}"
     return ServedChoice(fitted, why, scores)
-
-
-def _as(served: Served, source: str) -> Served:
-    chosen: Source = "smoothing" if source == "smoothing" else "mean"
-    return Served(chosen, served.models, served.season)
 
 
 def _fit_models(prepared: Prepared) -> Models:
@@ -88,16 +85,12 @@ def _validation_mase(
     origins = scored_origins(prepared, prepared.validation_origins())
     if not sum(len(rows) for rows in origins):
         return {}
-    alone = _with(prepared, Served(season=fitted.season))
+    alone = dataclasses.replace(prepared, served=Served(season=fitted.season))
     network = forecast_origins(alone, forecaster, origins, origin_windows(alone, origins))
-    scores = {}
-    for source in ("network", "smoothing", "mean"):
-        served = fitted if source == "network" else _as(fitted, source)
+    scores: dict[str, float] = {}
+    for source in SOURCES:
+        served = dataclasses.replace(fitted, source=source)
         forecasts = served.apply(network, prepared.histories, origins)
         table = score_forecasts(prepared, origins, forecasts).overall()
         scores[source] = table["model"]["mase"] if table else float("nan")
     return scores
-
-
-def _with(prepared: Prepared, served: Served) -> Prepared:
-    return dataclasses.replace(prepared, served=served)
