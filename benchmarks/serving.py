@@ -42,6 +42,8 @@ def measured(spec: Spec, seed: int) -> dict[str, dict[str, float]]:
     _, fitted = fit_ours(spec, ORIGINS, [f"training.seed={seed}", "model.serve=network"])
     prepared = fitted.prepared
     fit = choose_served(prepared, fitted.forecaster, "smoothing")
+    validation = dict(fit.validation_mase)
+    validation.update(_naives_on_validation(prepared, fitted.forecaster))
     test = {}
     for source in SOURCES:
         served = Served(source, fit.served.models, fit.served.season)  # type: ignore[arg-type]
@@ -53,7 +55,31 @@ def measured(spec: Spec, seed: int) -> dict[str, dict[str, float]]:
     test["seasonal naive"] = score(
         y, Forecasts(series.forecasts["seasonal_naive"][:, :, 0], 0.0), origins, spec
     ).mase
-    return {"validation": fit.validation_mase, "test": test}
+    return {"validation": validation, "test": test}
+
+
+def _naives_on_validation(prepared: object, forecaster: object) -> dict[str, float]:
+    """Validation MASE of naive and seasonal naive, and how many validation origins were
+    scored (over every series): what a rule may weigh beside the sources' figures."""
+    from lstm_forecast.scoring.evaluation import (
+        forecast_origins,
+        origin_windows,
+        score_forecasts,
+        scored_origins,
+    )
+
+    origins = scored_origins(prepared, prepared.validation_origins())  # type: ignore[attr-defined]
+    count = sum(len(rows) for rows in origins)
+    if not count:
+        return {"origins": 0.0}
+    windows = origin_windows(prepared, origins)  # type: ignore[arg-type]
+    forecasts = forecast_origins(prepared, forecaster, origins, windows)  # type: ignore[arg-type]
+    table = score_forecasts(prepared, origins, forecasts).overall()  # type: ignore[arg-type]
+    return {
+        "naive": table["naive"]["mase"],
+        "seasonal naive": table["seasonal_naive"]["mase"],
+        "origins": float(count),
+    }
 
 
 def chosen(validation: dict[str, float], margin: float) -> str:
@@ -83,14 +109,22 @@ def main() -> None:
             rows[spec.name] = measured(spec, args.seed)
             print(f"  {spec.name}: {rows[spec.name]}", file=sys.stderr)
         print(f"\nseed {args.seed}, {suite}: validation | test MASE")
-        print("| dataset | " + " | ".join(SOURCES) + " | test seasonal naive |")
-        print("|---|" + "---|" * (len(SOURCES) + 1))
+        print(
+            "| dataset | " + " | ".join(SOURCES) + " | test seasonal naive"
+            " | validation naive / seasonal naive | validation origins |"
+        )
+        print("|---|" + "---|" * (len(SOURCES) + 3))
         for name, row in rows.items():
             cells = [
                 f"{row['validation'].get(s, float('nan')):.3f} / {row['test'][s]:.3f}"
                 for s in SOURCES
             ]
-            print(f"| {name} | " + " | ".join(cells) + f" | {row['test']['seasonal naive']:.3f} |")
+            v = row["validation"]
+            naives = f"{v.get('naive', np.nan):.3f} / {v.get('seasonal naive', np.nan):.3f}"
+            print(
+                f"| {name} | " + " | ".join(cells) + f" | {row['test']['seasonal naive']:.3f}"
+                f" | {naives} | {v.get('origins', 0):.0f} |"
+            )
         print("\n| rule | geometric mean of MASE / seasonal naive | served |")
         print("|---|---|---|")
         for label, rule in rules():

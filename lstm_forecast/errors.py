@@ -14,6 +14,8 @@ CLI shows each as its flag (``--test``) through ``message_for``.
 from __future__ import annotations
 
 import enum
+import functools
+import logging
 from collections.abc import Mapping, Sequence
 from os import PathLike
 
@@ -128,3 +130,10 @@ def first_few(names: Sequence[object], most: int = 10) -> str:
     many series a global model has."""
     shown = ", ".join(map(repr, names[:most]))
     return shown + (f" and {len(names) - most} more" if len(names) > most else "")
+
+
+@functools.cache
+def say_once(logger: logging.Logger, level: int, line: str) -> None:
+    """Log ``line`` once a process: a command may read its data file more than once, and
+    what the file holds is said once."""
+    logger.log(level, line)

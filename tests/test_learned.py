@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from lstm_forecast.workflows.train import TrainReport
+from lstm_forecast.workflows.train import _learned_little as learned_little_words
 
 from .helpers import (
     REPO,
@@ -26,7 +27,9 @@ from .helpers import (
 )
 
 
-def report(val_losses: list[float], best_epoch: int, baseline_val_loss: float) -> TrainReport:
+def report(
+    val_losses: list[float], best_epoch: int, baseline_val_loss: float, windows: int = 5
+) -> TrainReport:
     return TrainReport(
         run_dir=None,
         evaluation=None,  # type: ignore[arg-type]  # not read here
@@ -35,7 +38,7 @@ def report(val_losses: list[float], best_epoch: int, baseline_val_loss: float) -
         seconds=1.0,
         baseline="naive",
         baseline_val_loss=baseline_val_loss,
-        validation_windows=5,
+        validation_windows=windows,
     )
 
 
@@ -51,6 +54,14 @@ def test_learned_little_when_early_or_not_below_the_baseline(
     losses: list[float], best: int, little: bool
 ) -> None:
     assert report(losses, best, 1.0).learned_little is little
+
+
+def test_on_one_validation_window_the_advice_is_a_longer_validation_not_a_lookback() -> None:
+    one = learned_little_words(report([0.9, 0.95, 1.0], 1, 1.0, windows=1))
+    assert "This rests on 1 validation window: a longer split.validation" in one
+    assert "lookback" not in one
+    many = learned_little_words(report([0.9, 0.95, 1.0], 1, 1.0, windows=40))
+    assert "a shorter window.lookback" in many
 
 
 @pytest.mark.slow

@@ -14,20 +14,13 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ..errors import ConfigError
+from .fields import check_freq, check_time_format
 
 PositiveInt = Annotated[int, Field(gt=0)]
 NonNegativeInt = Annotated[int, Field(ge=0)]
 
 MissingPolicy = Literal["error", "drop", "ffill", "interpolate"]
 CalendarFeature = Literal["hour", "weekday", "day_of_month", "month", "day_of_year"]
-
-# Frequencies pandas 2 read as period ends and pandas 3 refuses: (the period, its alias).
-_PERIOD_ALIASES = {
-    "M": ("month", "M"),
-    "Q": ("quarter", "Q"),
-    "Y": ("year", "Y"),
-    "A": ("year", "Y"),
-}
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
@@ -50,6 +43,9 @@ class DataConfig(_Section):
     # window of the series carries them as inputs, so one global model can tell series apart.
     static_features: list[str] = []
     freq: str | None = None
+    # How the time column is written, as a strftime format ("%d.%m.%Y"), where it is not
+    # ISO 8601, quarters (1970Q1) or decimal years (1960.25), which are read without it.
+    time_format: str | None = None
     missing: MissingPolicy = "error"
     # Cyclic (sin, cos) encodings of the timestamps, added as input columns. auto: the
     # place in each daily, weekly or yearly cycle longer than the window (features/calendar.py).
@@ -82,21 +78,12 @@ class DataConfig(_Section):
     @field_validator("freq")
     @classmethod
     def _known_freq(cls, freq: str | None) -> str | None:
-        if freq is None:
-            return None
-        from pandas.tseries.frequencies import to_offset  # pandas only when a freq is given
+        return None if freq is None else check_freq(freq)
 
-        try:
-            to_offset(freq)
-        except ValueError:
-            hint = ""
-            if freq.upper() in _PERIOD_ALIASES:
-                word, alias = _PERIOD_ALIASES[freq.upper()]
-                hint = f"; pandas now writes {word} starts as {alias}S and {word} ends as {alias}E"
-            raise ValueError(
-                f"'{freq}' is not a pandas frequency (e.g. D, h, MS, W-SUN, 30min){hint}"
-            ) from None
-        return freq
+    @field_validator("time_format")
+    @classmethod
+    def _strftime_format(cls, time_format: str | None) -> str | None:
+        return None if time_format is None else check_time_format(time_format)
 
     @model_validator(mode="after")
     def _columns_distinct(self) -> DataConfig:

@@ -58,7 +58,15 @@ def build_series(
     row_lines = np.zeros(len(grid), dtype=np.int64)  # 0: a step absent from the file
     row_lines[position] = lines
     full, keep = _apply_missing_policy(full, row_lines, grid, cfg, where, path, rows)
-    return Series(id=sid, index=grid[keep], values=full[keep])
+    tail = len(grid) - (keep.stop if keep.stop is not None else len(grid))
+    return Series(
+        id=sid,
+        index=grid[keep],
+        values=full[keep],
+        left_out_head=keep.start or 0,
+        left_out_tail=tail,
+        left_out_line=int(row_lines[len(grid) - tail]) if tail else 0,
+    )
 
 
 def constant_per_series(

@@ -10,18 +10,23 @@ trusts the guarantees written on ``Series``.
 from __future__ import annotations
 
 import dataclasses
+import logging
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from ..config import DataConfig
-from ..errors import DataError
+from ..errors import DataError, counted, say_once
 from .future import check_future, split_future
 from .grid import build_series, constant_per_series, series_prefix
+from .hints import number_hint
 from .read import RowNumbers, read_frame
 from .series import Dataset, Series
-from .timeindex import common_freq, detect_time_format
+from .timeindex import common_freq, future_index
+from .timeparse import read_time_column
+
+_log = logging.getLogger(__name__)
 
 FLOAT32_MAX = float(np.finfo(np.float32).max)
 
@@ -35,8 +40,7 @@ def load_dataset(cfg: DataConfig, path: Path | None = None, *, future_rows: int 
     future-known columns filled: they become the series' ``future``."""
     path = Path(path if path is not None else cfg.path)
     frame, sha256, rows = read_frame(path, cfg)
-    times = _parse_times(frame[cfg.time_column], path, cfg.time_column, rows)
-    time_format = detect_time_format(frame[cfg.time_column], times)
+    times, time_format = read_time_column(frame[cfg.time_column], path, cfg, rows)
     rows = dataclasses.replace(rows, time_format=time_format)
     values = np.column_stack([_numeric(frame[c], path, c, rows) for c in cfg.value_columns])
     static = np.column_stack(
@@ -74,6 +78,7 @@ def load_dataset(cfg: DataConfig, path: Path | None = None, *, future_rows: int 
             )
             for s, (sid, positions) in zip(series, groups, strict=True)
         )
+    _warn_left_out_tails(series, freq, path, rows)
     if future_rows:
         series = _with_future(series, futures, times, values, lines, freq, cfg, path, rows)
     return Dataset(
@@ -84,6 +89,28 @@ def load_dataset(cfg: DataConfig, path: Path | None = None, *, future_rows: int 
         freq=freq,
         time_format=time_format,
         series=series,
+    )
+
+
+def _warn_left_out_tails(
+    series: tuple[Series, ...], freq: str, path: Path, rows: RowNumbers
+) -> None:
+    """One warning for the series whose last rows miss a value: they are left out, so a
+    forecast starts at the first of them, not after the file's last row."""
+    cut = [s for s in series if s.left_out_tail]
+    if not cut:
+        return
+    first = cut[0]
+    start = future_index(first.index[-1], freq, 1)[0]
+    some = f"{len(cut)} series end" if len(cut) > 1 else "the series ends"
+    named = f" (series {first.id!r}: " if first.id is not None else " ("
+    say_once(
+        _log,
+        logging.WARNING,
+        f"{path.name}: {some} in rows that miss a value, left out{named}"
+        f"{counted(first.left_out_tail, 'row')} from {rows.word} {first.left_out_line}, "
+        f"{rows.time(start)}): forecasts start at the first of them, not after the "
+        "file's last row; fill those values, or remove the rows to say so",
     )
 
 
@@ -150,35 +177,6 @@ def _peel_future(
     return history, future
 
 
-def _parse_times(column: pd.Series, path: Path, name: str, rows: RowNumbers) -> pd.DatetimeIndex:
-    if pd.api.types.is_datetime64_any_dtype(column):  # a Parquet timestamp column
-        if column.isna().any():
-            raise DataError(
-                f"column {name!r}: empty time value at {rows.first_of(column.isna())}",
-                where=path,
-            )
-        return pd.DatetimeIndex(column)
-    text = column.astype("string").str.strip()
-    empty = text.isna() | (text == "")
-    if empty.any():
-        raise DataError(f"column {name!r}: empty time value at {rows.first_of(empty)}", where=path)
-    try:
-        parsed = pd.to_datetime(text, format="ISO8601", errors="coerce")
-    except ValueError:
-        # Mixed UTC offsets: normalise to UTC rather than keep text or guess a local zone.
-        parsed = pd.to_datetime(text, format="ISO8601", errors="coerce", utc=True)
-    bad = parsed.isna()
-    if bad.any():
-        value = text[bad].iloc[0]
-        raise DataError(
-            f"column {name!r}: cannot parse time value {value!r} at "
-            f"{rows.first_of(bad)} (expected ISO 8601, e.g. 2012-01-31 or "
-            "2012-01-31T13:00:00)",
-            where=path,
-        )
-    return pd.DatetimeIndex(parsed)
-
-
 def _numeric(column: pd.Series, path: Path, name: str, rows: RowNumbers) -> np.ndarray:
     if column.dtype == bool or not pd.api.types.is_numeric_dtype(column):
         coerced = pd.to_numeric(column, errors="coerce")
@@ -186,7 +184,10 @@ def _numeric(column: pd.Series, path: Path, name: str, rows: RowNumbers) -> np.n
         if bad.any() or column.dtype == bool:
             value = column[bad].iloc[0] if bad.any() else column.iloc[0]
             at = rows.first_of(bad if bad.any() else column.notna())
-            raise DataError(f"column {name!r}: non-numeric value {value!r} at {at}", where=path)
+            raise DataError(
+                f"column {name!r}: non-numeric value {value!r} at {at}{number_hint(value)}",
+                where=path,
+            )
         column = coerced
     values = column.to_numpy(dtype=np.float64, na_value=np.nan)
     huge = np.abs(values) > FLOAT32_MAX

@@ -17,6 +17,7 @@ import pandas as pd
 from ..config import DataConfig
 from ..errors import DataError, EnvironmentFailure
 from ..files import file_sha256, not_a_regular_file
+from .hints import separator_hint
 from .timeindex import show_time
 
 
@@ -102,26 +103,13 @@ def _needed_columns(cfg: DataConfig, header: Sequence[str], path: Path) -> list[
         kind = "column" if len(missing) == 1 else "columns"
         raise DataError(
             f"{kind} {', '.join(map(repr, missing))} not found; the file has "
-            f"columns {', '.join(map(repr, header))}{_separator_hint(header, missing)}",
+            f"columns {', '.join(map(repr, header))}{separator_hint(header, missing)}",
             where=path,
         )
     repeated = sorted({c for c in header if list(header).count(c) > 1})
     if repeated:
         raise DataError(f"column {repeated[0]!r} appears more than once in the header", where=path)
     return needed
-
-
-def _separator_hint(header: Sequence[str], missing: Sequence[str]) -> str:
-    """A hint when the header reads as one column that another separator would split
-    into the missing ones (a spreadsheet's export with ';' or tabs, say)."""
-    for separator, name in ((";", "semicolons"), ("\t", "tabs"), ("|", "'|'")):
-        names = {part.strip() for cell in header for part in cell.split(separator)}
-        if any(separator in cell for cell in header) and names.issuperset(missing):
-            return (
-                f" (the header seems separated by {name}: lstm-forecast reads "
-                "comma-separated files; export the file as CSV with commas)"
-            )
-    return ""
 
 
 def _read_csv(path: Path, cfg: DataConfig) -> tuple[pd.DataFrame, str]:

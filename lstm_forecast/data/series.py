@@ -28,6 +28,12 @@ class Series:
     # Predict's rows after the history for a model with future-known inputs: one per step
     # of the horizon, every column, NaN but in the future-known ones (None: no future rows).
     future: np.ndarray | None = None
+    # Rows at the start and at the end of the series in the file left out for a missing
+    # value (under a data.missing that fills or drops), and the line (row) of the first
+    # left out at the end.
+    left_out_head: int = 0
+    left_out_tail: int = 0
+    left_out_line: int = 0
 
     def __len__(self) -> int:
         return len(self.index)

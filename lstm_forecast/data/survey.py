@@ -11,7 +11,9 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import DataError
+from .hints import separator_hint
 from .read import Caps, read_table
+from .timeparse import ParsedTimes, parse_time_text, propose_format
 
 # Column names that say "time", as whole words (``month``, ``order_date``, ``ds``).
 _TIME_WORDS = re.compile(
@@ -38,10 +40,14 @@ class FileSurvey:
     path: Path
     n_rows: int
     time_column: str
+    time_format: str | None  # the strftime format the time column needs (data.time_format)
+    time_kind: str  # how its values read: "ISO 8601", "quarters", "decimal years"...
     other_times: tuple[str, ...]  # further columns that read as times, not chosen
     id_column: str | None  # the column naming the series of a long-format file
     numeric: tuple[str, ...]  # number columns besides the time and the id, in file order
     text: tuple[str, ...]  # columns of text that name no series (left out of the config)
+    # Of each of those, its first value that is not a number (to show in a message).
+    text_examples: tuple[str, ...]
     empty: tuple[str, ...]  # columns without a value
 
 
@@ -57,16 +63,21 @@ def survey_file(path: Path, caps: Caps) -> FileSurvey:
     columns = [str(c) for c in frame.columns if c not in empty]
     numeric = [c for c in columns if _is_numeric(frame[c])]
     times = [c for c in columns if c not in numeric and _is_time(frame[c])]
-    times += [c for c in numeric if _TIME_WORDS.search(c) and _is_time(frame[c])]
+    times += [c for c in numeric if _numeric_time(c, frame[c])]
+    formats = {} if times else _formats(frame, [c for c in columns if c not in numeric])
+    times = times or list(formats)
     if not times:
         raise DataError(
-            "no column reads as times (ISO 8601, such as 2012-01-31, 2012-01 or "
-            f"2012-01-31 13:00); the file has columns {', '.join(map(repr, columns))}; "
-            "write the time column in that form",
+            "no column reads as times (ISO 8601 such as 2012-01-31, 2012-01 or "
+            "2012-01-31 13:00, quarters such as 1970Q1, or decimal years such as 1960.25); "
+            f"the file has columns {', '.join(map(repr, columns))}"
+            f"{separator_hint(columns) or '; write the time column in one of those forms'}",
             where=path,
         )
     time_column = min(times, key=lambda c: (not _TIME_WORDS.search(c), times.index(c)))
-    parsed = _times(frame[time_column])
+    time_format = formats.get(time_column)
+    read = _times(frame[time_column], time_format)
+    parsed = read.times
     rest = [c for c in columns if c != time_column and c not in times]
     id_column = _id_column(frame, parsed, rest, numeric) if parsed.duplicated().any() else None
     if parsed.duplicated().any() and id_column is None:
@@ -76,14 +87,18 @@ def survey_file(path: Path, caps: Caps) -> FileSurvey:
             "per series)",
             where=path,
         )
+    texts = [c for c in rest if c not in numeric and c != id_column]
     return FileSurvey(
         path=path,
         n_rows=len(frame),
         time_column=time_column,
+        time_format=time_format,
+        time_kind=read.kind,
         other_times=tuple(c for c in times if c != time_column),
         id_column=id_column,
         numeric=tuple(c for c in numeric if c not in (time_column, id_column)),
-        text=tuple(c for c in rest if c not in numeric and c != id_column),
+        text=tuple(texts),
+        text_examples=tuple(_not_a_number(frame[c]) for c in texts),
         empty=tuple(map(str, empty)),
     )
 
@@ -96,6 +111,11 @@ def _present(column: pd.Series) -> pd.Series:
     return column.dropna()
 
 
+def _not_a_number(column: pd.Series) -> str:
+    values = _present(column)
+    return str(values[pd.to_numeric(values, errors="coerce").isna()].iloc[0])
+
+
 def _is_numeric(column: pd.Series) -> bool:
     if pd.api.types.is_datetime64_any_dtype(column) or column.dtype == bool:
         return False
@@ -105,23 +125,41 @@ def _is_numeric(column: pd.Series) -> bool:
 
 
 def _is_time(column: pd.Series) -> bool:
-    """Every value parses as the loader parses times (ISO 8601)."""
+    """Every value reads as the loader reads times without a ``data.time_format``."""
     if pd.api.types.is_datetime64_any_dtype(column):
         return True
     values = _present(column)
     if len(values) < len(column):
         return False  # the loader refuses an empty time
-    return bool(_times(values).notna().all())
+    return bool(_times(values).times.notna().all())
 
 
-def _times(column: pd.Series) -> pd.Series:
+def _numeric_time(name: str, column: pd.Series) -> bool:
+    """A number column that holds times: named as one (``year``), or decimal years with
+    a fraction (``1960.25``), which no quantity steps through so evenly."""
+    if not _is_time(column):
+        return False
+    if _TIME_WORDS.search(name):
+        return True
+    values = pd.to_numeric(_present(column))
+    fraction = bool((values != values.round()).any())
+    return fraction and _times(_present(column)).kind == "decimal years"
+
+
+def _formats(frame: pd.DataFrame, text_columns: list[str]) -> dict[str, str]:
+    """The text columns that read as times under a format init can propose."""
+    found = {}
+    for name in text_columns:
+        values = _present(frame[name])
+        if len(values) == len(frame) and (fmt := propose_format(values)) is not None:
+            found[name] = fmt
+    return found
+
+
+def _times(column: pd.Series, time_format: str | None = None) -> ParsedTimes:
     if pd.api.types.is_datetime64_any_dtype(column):
-        return column
-    text = column.astype("string").str.strip()
-    try:
-        return pd.to_datetime(text, format="ISO8601", errors="coerce")
-    except ValueError:  # mixed UTC offsets, which the loader reads in UTC
-        return pd.to_datetime(text, format="ISO8601", errors="coerce", utc=True)
+        return ParsedTimes(column, "timestamps", None)
+    return parse_time_text(column.astype("string").str.strip(), time_format)
 
 
 def _id_column(

@@ -33,9 +33,16 @@ def future_index(last: pd.Timestamp, freq: str, steps: int) -> pd.DatetimeIndex:
     return pd.date_range(last, periods=steps + 1, freq=to_offset(freq))[1:]
 
 
+def strftime_times(index: pd.DatetimeIndex, time_format: str) -> list[str]:
+    """``index`` written with ``time_format``, where ``%q`` is the quarter (1 to 4)."""
+    if "%q" not in time_format:
+        return list(index.strftime(time_format))
+    return [t.strftime(time_format.replace("%q", str(t.quarter))) for t in index]
+
+
 def format_times(index: pd.DatetimeIndex, time_format: str | None) -> list[str]:
     if time_format is not None:
-        return list(index.strftime(time_format))
+        return strftime_times(index, time_format)
     return [t.isoformat() for t in index]
 
 
@@ -104,7 +111,7 @@ def show_time(stamp: pd.Timestamp, time_format: str | None = None) -> str:
     """A timestamp as users write it: in the data file's ``time_format`` when it has one
     (``1905``, ``1958-05``), else the date alone at midnight."""
     if time_format:
-        return stamp.strftime(time_format)
+        return strftime_times(pd.DatetimeIndex([stamp]), time_format)[0]
     return str(stamp.date()) if stamp == stamp.normalize() and stamp.tz is None else str(stamp)
 
 

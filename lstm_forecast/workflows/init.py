@@ -13,9 +13,10 @@ from pathlib import Path
 
 from ..config import Config, DataConfig, config_from_text
 from ..data import Dataset, load_dataset
+from ..data.hints import number_hint
 from ..data.survey import FileCaps, FileSurvey, survey_file
 from ..data.timeindex import season_length_for
-from ..errors import DataError, EnvironmentFailure, UserError
+from ..errors import DataError, EnvironmentFailure, UserError, counted
 from .init_plan import Plan, plan_windows
 from .init_text import render
 from .validate import validate
@@ -60,6 +61,7 @@ def draft_config(data_path: Path, output: Path, target: str | None = None) -> Dr
     data = DataConfig(
         path=data_path,
         time_column=survey.time_column,
+        time_format=survey.time_format,
         target=chosen,
         id_column=survey.id_column,
         missing="drop",  # keeps the gaps visible as NaN, to tell whether there are any
@@ -78,7 +80,8 @@ def _target(survey: FileSurvey, target: str | None) -> str:
     if target is None:
         if not survey.numeric:
             raise DataError(
-                f"no numeric column to forecast besides the time ({survey.time_column!r})",
+                f"no numeric column to forecast besides the time ({survey.time_column!r})"
+                + _text_columns(survey),
                 where=survey.path,
             )
         return survey.numeric[0]
@@ -89,6 +92,17 @@ def _target(survey: FileSurvey, target: str | None) -> str:
             where=survey.path,
         )
     return target
+
+
+def _text_columns(survey: FileSurvey) -> str:
+    """What the columns of text hold, when a number was expected among them."""
+    if not survey.text:
+        return ""
+    name, value = survey.text[0], survey.text_examples[0]
+    others = f" ({counted(len(survey.text) - 1, 'other column')} of text too)" * (
+        len(survey.text) > 1
+    )
+    return f"; column {name!r} holds text such as {value!r}{number_hint(value)}{others}"
 
 
 def write_new(path: Path, text: str) -> None:

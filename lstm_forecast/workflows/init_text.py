@@ -7,7 +7,6 @@ import json
 import os
 from pathlib import Path
 
-import numpy as np
 from pandas.tseries.frequencies import to_offset
 
 from ..data import Dataset
@@ -45,9 +44,7 @@ def render(
         f"name: {_value(output.stem)}",
         "data:",
         f"  path: {_value(_relative(survey.path, output.parent))}",
-        "  # The column whose every value reads as a time.",
-        *_others("  # Other columns that read as times, not used:", survey.other_times),
-        f"  time_column: {_value(survey.time_column)}",
+        *_time_lines(survey, dataset),
         *_target_lines(survey, target),
         *_id_lines(survey, dataset),
         f"  # The step between rows, inferred from the times: {step}.",
@@ -65,6 +62,27 @@ def render(
         "  season_length: auto",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _time_lines(survey: FileSurvey, dataset: Dataset) -> list[str]:
+    first = dataset.series[0].index[0].strftime("%Y-%m-%d %H:%M").removesuffix(" 00:00")
+    if survey.time_format is not None:
+        how = [
+            f"  # The column whose every value reads as a time written {survey.time_format!r}",
+            f"  # (its first is {first}): time_format tells the loader, since it is not ISO.",
+        ]
+    elif survey.time_kind in ("quarters", "decimal years"):
+        how = [f"  # The column whose every value reads as a time: {survey.time_kind}, the first"]
+        how += [f"  # read as {first}."]
+    else:
+        how = ["  # The column whose every value reads as a time."]
+    fmt = [] if survey.time_format is None else [f"  time_format: {_value(survey.time_format)}"]
+    return [
+        *how,
+        *_others("  # Other columns that read as times, not used:", survey.other_times),
+        f"  time_column: {_value(survey.time_column)}",
+        *fmt,
+    ]
 
 
 def _target_lines(survey: FileSurvey, target: str) -> list[str]:
@@ -110,11 +128,23 @@ def _id_lines(survey: FileSurvey, dataset: Dataset) -> list[str]:
 
 
 def _missing_lines(dataset: Dataset) -> list[str]:
-    gaps = sum(int((~np.isfinite(s.values).all(axis=1)).sum()) for s in dataset.series)
-    if not gaps:
+    inside = sum(int((~s.complete).sum()) for s in dataset.series)
+    ends = sum(s.left_out_head + s.left_out_tail for s in dataset.series)
+    if not inside + ends:
         return []
+    lines = []
+    if inside:
+        lines.append(
+            f"  # {counted(inside, 'row')} inside the series miss a value or a time step: "
+            "filled by linear interpolation"
+        )
+    if ends:
+        lines.append(
+            f"  # {counted(ends, 'row')} at the start or end of a series miss a value: left "
+            "out (a forecast starts at the first left out at the end)"
+        )
     return [
-        f"  # {gaps} rows miss a value or a time step: filled by linear interpolation",
+        *lines,
         "  # (error refuses the file instead; drop leaves those windows out; ffill repeats).",
         "  missing: interpolate",
     ]

@@ -15,6 +15,7 @@ from ..config import Config
 from ..data import load_dataset
 from ..errors import counted
 from ..features.baselines import words as baseline_words
+from ..features.served import served_words
 from ..nn.hooks import SILENT, TrainingHooks
 from ..scoring.evaluation import Evaluation, evaluate_at
 from ..scoring.naives import AgainstNaives, all_zero_warning, beaten_warning
@@ -65,6 +66,8 @@ class TrainReport:
 
 # A best epoch this early: the network stopped learning almost at once.
 FEW_EPOCHS = 2
+# Fewer validation windows than this: the judgment rests on them more than on the network.
+FEW_VALIDATION_WINDOWS = 5
 
 
 def train(config: Config, *, hooks: TrainingHooks = SILENT) -> TrainReport:
@@ -141,7 +144,10 @@ def _report(
         validation_windows=len(trained.validation_windows),
         against_naives=against,
     )
-    if report.learned_little:
+    if report.learned_little and against.serves == "smoothing":
+        # Said, not warned: the bundle does not serve the network's forecast.
+        _log.info(_learned_little(report))
+    elif report.learned_little:
         _log.warning(_learned_little(report))
     for warning in (against.test and beaten_warning(against.test), all_zero_warning(evaluation)):
         if warning:
@@ -161,10 +167,17 @@ def _learned_little(report: TrainReport) -> str:
             f"stopped improving on the {report.baseline} forecast it corrects at epoch "
             f"{report.best_epoch} of {len(report.history['loss'])} ({figures})"
         )
-    return (
-        f"the network {what}: it learned little from this data. Try more data, a shorter "
-        "window.lookback, or model.baseline: none"
-    )
+    if report.validation_windows < FEW_VALIDATION_WINDOWS:
+        advice = (
+            f"This rests on {counted(report.validation_windows, 'validation window')}: "
+            "a longer split.validation, if the series allows it, judges the network on more"
+        )
+    else:
+        advice = "Try more data, a shorter window.lookback, or model.baseline: none"
+    serves = report.against_naives.serves if report.against_naives else "network"
+    if serves != "network":
+        advice = f"The bundle serves {served_words(serves)}. " + advice
+    return f"the network {what}: it learned little from this data. {advice}"
 
 
 def _figures(trained: TrainedForecaster, evaluation: Evaluation) -> dict[str, Figure]:
