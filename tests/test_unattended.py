@@ -21,9 +21,11 @@ from lstm_forecast.errors import LockHeld
 from .bundles import SharedBundle
 from .helpers import (
     Ran,
+    cli_argv,
     cron_env,
     run_process,
     run_python,
+    run_tool,
     start_process,
     start_python,
     write_config,
@@ -299,3 +301,36 @@ def test_an_input_that_is_not_a_regular_file_is_refused_at_once(
         ran = run_process(*args, timeout=60)
         assert ran.code == 2, (args, ran.err)
         assert f"{source}: {what}, not a regular file" in ran.err, ran.err
+
+
+@pytest.mark.slow
+def test_predict_writes_nothing_outside_its_output(
+    shared_sales: SharedBundle, tmp_path: Path
+) -> None:
+    """Run as a locked-down cron runs it: HOME names a folder that does not exist (root
+    could create it, as ONNX Runtime's telemetry did), nothing says CI (ONNX Runtime turns
+    its telemetry off there by itself), a temporary folder of its own to watch."""
+    run = shared_sales.copy(tmp_path / "bundle")
+    bundle_before = snapshot(run)
+    home, scratch, work = tmp_path / "nohome", tmp_path / "tmp", tmp_path / "work"
+    scratch.mkdir()
+    work.mkdir()
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(home),
+        "TMPDIR": str(scratch),
+        "LANG": "C.UTF-8",
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+    ran = run_tool(
+        *cli_argv("predict", run, "--data", run.parent / "sales.csv", "--output", "f.csv"),
+        cwd=work,
+        env=env,
+        stdin=subprocess.DEVNULL,
+    )
+    assert ran.code == 0, ran.err
+    assert not home.exists()
+    assert sorted(p.name for p in work.iterdir()) == ["f.csv"]
+    assert not list(scratch.iterdir())
+    assert snapshot(run) == bundle_before
+    assert "telemetry" not in ran.err.lower()

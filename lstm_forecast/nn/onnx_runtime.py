@@ -10,6 +10,7 @@ domains, no external data), and handed to ONNX Runtime from memory.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -19,11 +20,16 @@ from ..features.forecasts import Network
 from .onnx_graph import check_onnx_graph
 
 MAX_ONNX_BYTES = 1 << 30
+# ONNX Runtime's opt-out of its telemetry on Linux and macOS (1.30 on): without it, its
+# first session writes a device id and an event cache under $XDG_CACHE_HOME or
+# $HOME/.cache and queues events for upload. A caller who sets the variable is obeyed.
+TELEMETRY_SWITCH = "ORT_DISABLE_TELEMETRY"
 
 
 def load_onnx_network(path: Path) -> Network:
     """The network in ``path`` as a function of encoded inputs ``(n, window rows,
     n_inputs)``."""
+    os.environ.setdefault(TELEMETRY_SWITCH, "1")  # read once, when ONNX Runtime starts
     import onnxruntime
     from onnxruntime.capi import onnxruntime_pybind11_state as ort_errors
 
