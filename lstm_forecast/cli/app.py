@@ -39,6 +39,9 @@ COMMANDS = {
     "predict": _Entry(
         "predict", "Forecast the next horizon steps of every series with the bundle in RUN_DIR."
     ),
+    "report": _Entry(
+        "report", "Write one self-contained HTML page about the bundle in RUN_DIR (no TensorFlow)."
+    ),
     "train": _Entry(
         "train", "Train the model CONFIG describes and write its bundle (run directory)."
     ),

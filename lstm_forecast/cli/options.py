@@ -93,7 +93,8 @@ missing_option = click.option(
 
 
 def file_option(flag: str, help_text: str) -> Callable[[F], F]:
-    """An option naming a FILE a command writes; its value goes to the flag's name."""
+    """An option naming a FILE a command writes or reads; its value goes to the flag's
+    name."""
     return click.option(
         flag, type=click.Path(path_type=Path), default=None, metavar="FILE", help=help_text
     )

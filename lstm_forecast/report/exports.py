@@ -25,7 +25,7 @@ def metrics_text(evaluation: Evaluation, path: Path) -> str:
     """The metrics as ``path``'s suffix names them: JSON (``overall`` and ``series``,
     every model's metrics, null where undefined; ``series`` for long-format data) or CSV
     (``series, model, metric, value``; the overall rows under ``series`` "mean")."""
-    table = _metrics(evaluation)
+    table = metrics_table(evaluation)
     if path.suffix.lower() == ".json":
         return json.dumps(table, indent=2, allow_nan=False) + "\n"
     rows = [
@@ -49,7 +49,7 @@ def forecasts_text(evaluation: Evaluation) -> str:
     return frame.to_csv(index=False, float_format="%.17g")
 
 
-def _metrics(evaluation: Evaluation) -> dict[str, Any]:
+def metrics_table(evaluation: Evaluation) -> dict[str, Any]:
     """Every model's metrics by series and their mean over series (as the table's), with
     the mean squared error added (per target over origins and steps, then over targets)."""
     scored = {str(s.id): _with_mse(s) for s in evaluation.series if len(s.origins)}

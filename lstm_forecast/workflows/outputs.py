@@ -18,6 +18,8 @@ from .preflight import require_extra
 # The names ``--output`` takes for the forecast CSV: any other suffix names another format
 # (a spreadsheet, Parquet, an image) that the file would not be.
 CSV_SUFFIXES = ("", ".csv", ".txt")
+# The report page's names: one HTML file.
+HTML_SUFFIXES = (".html", ".htm")
 # What ``--plot`` writes, by the file's suffix (matplotlib's Agg backend draws each).
 PLOT_FORMATS = ("png", "svg", "pdf")
 
@@ -87,6 +89,17 @@ def locked_outputs(
     with contextlib.ExitStack() as stack:
         for path in chosen:
             stack.enter_context(locked_target(path))
+        yield
+
+
+@contextlib.contextmanager
+def locked_page(output: Path) -> Iterator[None]:
+    """The report page's file: checked (its folder exists, it is named .html), then
+    locked for the block."""
+    _check_output_path(output)
+    what = "the report is one HTML page"
+    _check_suffix(output, "output", HTML_SUFFIXES, what, ": name the file .html")
+    with locked_target(output):
         yield
 
 
