@@ -44,6 +44,9 @@ def measured(spec: Spec, seed: int) -> dict[str, dict[str, float]]:
     fit = choose_served(prepared, fitted.forecaster, "smoothing")
     validation = dict(fit.validation_mase)
     validation.update(_naives_on_validation(prepared, fitted.forecaster))
+    corrects = {"naive": "naive", "seasonal_naive": "seasonal naive"}.get(prepared.coding.baseline)
+    if corrects is not None and corrects in validation:
+        validation["baseline"] = validation[corrects]
     test = {}
     for source in SOURCES:
         served = Served(source, fit.served.models, fit.served.season)  # type: ignore[arg-type]
@@ -90,11 +93,27 @@ def chosen(validation: dict[str, float], margin: float) -> str:
     return best if validation[best] < (1 - margin) * validation["network"] else "network"
 
 
+def unlearned(validation: dict[str, float], instead: str) -> str:
+    """``auto`` at the shipped margin, but ``instead`` (smoothing or mean) wherever the
+    network's validation MASE is not below that of the naive forecast it corrects."""
+    baseline = validation.get("baseline", float("nan"))
+    if validation and np.isfinite(baseline) and validation["network"] >= baseline:
+        return instead
+    return chosen(validation, 0.1)
+
+
 def rules() -> list[tuple[str, Callable[[dict[str, float]], str]]]:
     """Each rule: its label and what it serves given the validation figures."""
     always = [("network always", lambda v: "network"), ("smoothing always", lambda v: "smoothing")]
     margins = [(f"auto, margin {m:g}", functools.partial(chosen, margin=m)) for m in MARGINS]
-    return always + margins
+    unlearned_rules = [
+        (
+            f"auto, {instead} where the network is not below its baseline",
+            functools.partial(unlearned, instead=instead),
+        )
+        for instead in ("smoothing", "mean")
+    ]
+    return always + margins + unlearned_rules
 
 
 def main() -> None:

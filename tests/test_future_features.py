@@ -231,3 +231,14 @@ def test_a_warm_start_refuses_a_parent_with_other_future_features(
     config = promo_config(tmp_path, write_csv(tmp_path / "promo.csv", frame), features=["promo"])
     ran = run_cli("train", config, "--init-from", run_dir, *sets("training.epochs=1"))
     assert_one_line_error(ran.code, ran.err, 2, "data.future_features")
+
+
+@pytest.mark.slow
+def test_report_without_the_future_rows_says_why_it_draws_no_forecast(
+    promo: tuple[Path, pd.DataFrame], tmp_path: Path
+) -> None:
+    run_dir, _ = promo
+    page = tmp_path / "r.html"
+    ran = run_cli("report", run_dir, "--output", page)
+    assert ran.code == 0, ran.err
+    assert "No forecast after the data (the charts end with it):" in page.read_text()

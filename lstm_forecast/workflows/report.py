@@ -48,16 +48,15 @@ def report(
         found = _read_table(events, "detect", EVENT_COLUMNS)
         bundle = load_bundle(run_dir)
         evaluation = evaluate(run_dir, data_path)
-        forecast = predict(run_dir, data_path)
-        futures = {s.id: f for s, f in zip(forecast.dataset.series, forecast.futures, strict=True)}
+        futures, no_forecast = _futures(bundle, run_dir, data_path)
         metrics = read_json(run_dir, METRICS_FILE)
         against = metrics.get("against_naives")
         charts = views.series_views(evaluation, futures, found)
         total = len(evaluation.series)
         page = Page(
             title=f"lstm-forecast report: {bundle.config.name}",
-            lead=_lead(bundle, forecast.dataset.path, total, against),
-            warnings=_warnings(against),
+            lead=_lead(bundle, data_path or bundle.config.data.path, total, against),
+            warnings=[*_warnings(against), *no_forecast],
             learned=views.learned_table(against),
             loss_chart=views.loss_chart(_history(run_dir), _best_epoch(bundle)),
             metrics=views.metrics_tables(metrics_table(evaluation)),
@@ -70,6 +69,21 @@ def report(
         )
         write_text_atomically(output, render_page(page))
     return page
+
+
+def _futures(
+    bundle: Bundle, run_dir: Path, data_path: Path | None
+) -> tuple[dict[str | None, pd.DataFrame], list[str]]:
+    """Each series' forecast after the data, and what to say when there is none: a model
+    with inputs known ahead needs their future rows, which training data does not hold."""
+    try:
+        forecast = predict(run_dir, data_path)
+    except DataError as exc:
+        if not bundle.preprocessing.future_rows:
+            raise
+        return {}, [f"No forecast after the data (the charts end with it): {exc.message}"]
+    series = forecast.dataset.series
+    return {s.id: f for s, f in zip(series, forecast.futures, strict=True)}, []
 
 
 def _lead(bundle: Bundle, data: Path, total: int, against: dict | None) -> list[str]:
