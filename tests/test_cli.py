@@ -218,6 +218,12 @@ def test_an_output_that_cannot_be_written_exits_4_before_training(tmp_path: Path
     assert out == "" and "epoch" not in err
 
 
+def test_validate_refuses_an_output_folder_it_cannot_write_in(tmp_path: Path) -> None:
+    config = bad_config(tmp_path, output={"dir": "/proc/lstm-forecast-test/run"})
+    ran = run_process("validate", config)
+    assert_one_line_error(ran.code, ran.err, 4, "cannot write in /proc, where the bundle is made")
+
+
 def test_tensorboard_without_its_package_says_what_to_install(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -10,7 +10,7 @@ import yaml
 from lstm_forecast.config import Config, load_config, validate_config
 from lstm_forecast.errors import ConfigError
 
-from .helpers import CONFIGS
+from .helpers import CONFIGS, assert_one_line_error, run_process
 
 
 @pytest.mark.parametrize("path", sorted(CONFIGS.glob("*.yaml")), ids=lambda p: p.stem)
@@ -276,3 +276,25 @@ def test_a_number_with_an_exponent_is_a_number_in_the_file_and_from_set(
     assert load_config(sales_config).training.learning_rate == pytest.approx(0.001)
     overridden = load_config(sales_config, ["training.learning_rate=2.5e-4"])
     assert overridden.training.learning_rate == pytest.approx(0.00025)
+
+
+@pytest.mark.parametrize("command", ["validate", "train"])
+def test_a_data_path_that_is_a_symbolic_link_loop_is_an_input_to_fix(
+    command: str, tmp_path: Path
+) -> None:
+    loop = tmp_path / "loop.csv"
+    loop.symlink_to(loop)
+    config = tmp_path / "c.yaml"
+    config.write_text(
+        "name: c\ndata: {path: loop.csv, time_column: month, target: sales}\n"
+        "window: {lookback: 12, horizon: 6}\n"
+    )
+    ran = run_process(command, config)
+    assert_one_line_error(ran.code, ran.err, 2, "data.path", "symbolic link that leads back")
+
+
+def test_a_warm_start_from_a_symbolic_link_loop_is_an_input_to_fix(tmp_path: Path) -> None:
+    loop = tmp_path / "run"
+    loop.symlink_to(loop)
+    ran = run_process("train", CONFIGS / "airline.yaml", "--init-from", loop)
+    assert_one_line_error(ran.code, ran.err, 2, "symbolic link that leads back")

@@ -8,6 +8,7 @@ import pytest
 
 from lstm_forecast.config import DataConfig, SplitConfig, WindowConfig
 from lstm_forecast.data import load_dataset
+from lstm_forecast.data.read import MAX_COLUMNS
 from lstm_forecast.data.split import check_split, split_bounds
 from lstm_forecast.data.timeindex import format_times, future_index
 from lstm_forecast.errors import DataError, EnvironmentFailure
@@ -505,3 +506,36 @@ def test_a_retired_frequency_alias_names_the_current_ones(alias: str, hint: str)
 def test_messages_write_times_as_the_file_does(tmp_path: Path) -> None:
     with pytest.raises(DataError, match=r"duplicate timestamp 1905 at lines 3 and 4"):
         load_text(tmp_path, "month,sales\n1904,1\n1905,2\n1905,3\n")
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_a_file_wider_than_the_column_cap_is_refused_before_its_rows_are_read(
+    suffix: str, tmp_path: Path
+) -> None:
+    frame = monthly_frame(24)
+    wide = pd.concat(
+        [
+            frame,
+            pd.DataFrame(
+                np.zeros((24, MAX_COLUMNS - 1)), columns=[f"c{k}" for k in range(MAX_COLUMNS - 1)]
+            ),
+        ],
+        axis=1,
+    )
+    path = tmp_path / f"wide{suffix}"
+    if suffix == ".csv":
+        wide.to_csv(path, index=False)
+    else:
+        wide.to_parquet(path, index=False)
+    cfg = DataConfig(path=path, time_column="month", target="sales")
+    with pytest.raises(DataError, match=f"{MAX_COLUMNS + 1} columns, more than the {MAX_COLUMNS}"):
+        load_dataset(cfg)
+    at_cap = tmp_path / f"cap{suffix}"
+    narrower = wide.drop(columns=["c0"])
+    if suffix == ".csv":
+        narrower.to_csv(at_cap, index=False)
+    else:
+        narrower.to_parquet(at_cap, index=False)
+    assert (
+        len(load_dataset(DataConfig(path=at_cap, time_column="month", target="sales")).series) == 1
+    )

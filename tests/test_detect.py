@@ -166,6 +166,21 @@ def test_bad_detect_requests_are_refused(
     assert_one_line_error(ran.code, ran.err, 2, *fragments)
 
 
+def test_series_shorter_than_the_lookback_are_refused_with_the_numbers(
+    monitor: Path, tmp_path: Path
+) -> None:
+    frames = {sid: f.iloc[:6] for sid, f in _frames(6).items()}
+    data = write_long_csv(tmp_path / "short.csv", frames, id_column="machine")
+    ran = run_process("detect", monitor, "--data", data, "--last", "6")
+    assert_one_line_error(
+        ran.code,
+        ran.err,
+        2,
+        f"no row of the last 6 has a complete lookback of {LOOKBACK} rows",
+        "(the longest series has 6 rows)",
+    )
+
+
 def test_a_point_model_is_refused_with_what_to_set(tmp_path: Path) -> None:
     frame = _frames(200)["m0"]
     run_dir = train_daily_point_model(tmp_path, frame)

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 
 from lstm_forecast.data.survey import FileCaps, survey_file
 from lstm_forecast.errors import DataError
 from lstm_forecast.workflows.init_plan import MIN_TRAIN_WINDOWS, plan_windows
+from lstm_forecast.workflows.init_text import run_name
 
 from .helpers import (
     DATA,
@@ -251,3 +255,19 @@ def test_init_names_the_short_series_of_a_long_file(tmp_path: Path) -> None:
     code, _, err = run_cli("init", data, "-o", tmp_path / "stores.yaml")
     assert_one_line_error(code, err, 2, "series 'tiny' has 10 rows (the longest 203)")
     assert not (tmp_path / "stores.yaml").exists()
+
+
+@given(st.text(max_size=30))
+def test_any_file_name_gives_a_valid_run_name(stem: str) -> None:
+    name = run_name(stem)
+    assert re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", name), name
+
+
+def test_init_on_a_file_name_with_spaces_and_accents_drafts_a_valid_name(tmp_path: Path) -> None:
+    data = tmp_path / "ventes données 2024.csv"
+    monthly_frame(60).to_csv(data, index=False)
+    config = tmp_path / "ventes données 2024.yaml"
+    ran = run_process("init", data, "--output", config)
+    assert ran.code == 0, ran.err
+    assert yaml.safe_load(config.read_text())["name"] == "ventes_donnees_2024"
+    assert run_cli("validate", config).code == 0

@@ -13,6 +13,7 @@ from __future__ import annotations
 import ctypes
 import os
 import shutil
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -77,6 +78,20 @@ def check_target(target: Path) -> None:
             "refusing to overwrite it: choose another output.dir or remove it",
             where=target,
         )
+    # The bundle is staged beside the target and renamed onto it: its folder (or the
+    # nearest one that exists, where it will be made) must let us write.
+    folder = target.absolute().parent
+    while not folder.is_dir() and folder != folder.parent:
+        folder = folder.parent
+    try:  # a file made and gone at once: what permissions, quotas and mounts allow
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        raise EnvironmentFailure(
+            f"cannot write in {folder}, where the bundle is made ({exc.strerror}); choose "
+            "another output.dir, or let this user write there",
+            where=target,
+        ) from None
 
 
 @contextmanager
@@ -140,10 +155,18 @@ def verify(run_dir: Path) -> dict[str, str]:
         check_signature(run_dir, content, key)
     manifest = parse_json(content, run_dir / MANIFEST)
     files = manifest.get("files")
-    if manifest.get("schema") != SCHEMA_VERSION:
+    schema = manifest.get("schema")
+    if isinstance(schema, int) and not isinstance(schema, bool) and schema > SCHEMA_VERSION:
         raise BundleError(
-            f"bundle schema {manifest.get('schema')!r}; this version of "
-            f"lstm-forecast reads schema {SCHEMA_VERSION}",
+            f"bundle schema {schema}: made by a newer lstm-forecast; this one reads schema "
+            f"{SCHEMA_VERSION}: upgrade lstm-forecast (pip install -U lstm-forecast-cli) to "
+            "read it, or retrain with this version",
+            where=run_dir / MANIFEST,
+        )
+    if schema != SCHEMA_VERSION:
+        raise BundleError(
+            f"bundle schema {schema!r}; this version of lstm-forecast reads schema "
+            f"{SCHEMA_VERSION}",
             where=run_dir / MANIFEST,
         )
     if not isinstance(files, dict) or not all(isinstance(v, str) for v in files.values()):

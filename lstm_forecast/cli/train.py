@@ -44,7 +44,7 @@ def train(
     from ..workflows.preflight import load_config_unless_locked
 
     if init_from is not None:  # a path from the command line: relative to the working folder
-        overrides = (*overrides, f"training.init_from={init_from.resolve()}")
+        overrides = (*overrides, f"training.init_from={init_from.absolute()}")
     # A locked run stops here, before the imports below, which are slow.
     config = load_config_unless_locked(config_path, overrides)
     from ..bundle.layout import METRICS_FILE

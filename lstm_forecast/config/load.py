@@ -90,7 +90,19 @@ def _resolve_paths(raw: dict[str, Any], base: Path) -> None:
     for section, key in _PATH_KEYS:
         part = raw.get(section)
         if isinstance(part, dict) and isinstance(part.get(key), str):
-            part[key] = str((base / Path(part[key]).expanduser()).resolve())
+            part[key] = resolved(base / Path(part[key]).expanduser(), f"{section}.{key}")
+
+
+def resolved(path: Path, where: str) -> str:
+    """``path`` made absolute, its links followed; a link that leads back to itself is
+    an input to fix (``where`` names the key or option that gave it)."""
+    try:
+        return str(path.resolve())
+    except (RuntimeError, OSError) as exc:  # Python 3.11 raises RuntimeError on a loop
+        raise ConfigError(
+            f"{path}: a symbolic link that leads back to itself ({exc}); point it at the file",
+            where=where,
+        ) from None
 
 
 def _apply_override(raw: dict[str, Any], item: str) -> None:
@@ -105,7 +117,7 @@ def _apply_override(raw: dict[str, Any], item: str) -> None:
     except yaml.YAMLError:
         raise ConfigError(f"cannot parse value {text!r}", where=where) from None
     if tuple(keys) in _PATH_KEYS and isinstance(value, str):
-        value = str(Path(value).expanduser().resolve())
+        value = resolved(Path(value).expanduser(), where)
     node = raw
     for part in keys[:-1]:
         child = node.get(part)

@@ -1,10 +1,12 @@
 """Hints for messages about a file's text: another separator, numbers written with
-thousands separators or a decimal comma (no pandas)."""
+thousands separators or a decimal comma, where it stops being UTF-8 (no pandas)."""
 
 from __future__ import annotations
 
+import codecs
 import re
 from collections.abc import Sequence
+from pathlib import Path
 
 _THOUSANDS = re.compile(r"^[-+]?\d{1,3}(,\d{3})+(\.\d+)?$")
 _DECIMAL_COMMA = re.compile(r"^[-+]?\d+(\.\d{3})*,\d+$")
@@ -36,3 +38,21 @@ def number_hint(value: object) -> str:
         plain = text.replace(".", "").replace(",", ".")
         return f" (it reads as a number with a decimal comma: write a decimal point, as {plain})"
     return ""
+
+
+def not_utf8(path: Path) -> str:
+    """Where a file stops being UTF-8 (line and byte), for the user who must re-save it."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    line, where = 1, ""
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 16):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                # exc.object is the chunk after the bytes of an unfinished character held
+                # over from the last one: never a newline, so the count holds.
+                line += exc.object.count(b"\n", 0, exc.start)
+                where = f": byte 0x{exc.object[exc.start]:02x} at line {line}"
+                break
+            line += chunk.count(b"\n")
+    return f"not UTF-8 text{where}; save the file as UTF-8 (a spreadsheet's 'CSV UTF-8')"

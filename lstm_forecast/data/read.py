@@ -3,7 +3,7 @@ and row caps, with the file, line (CSV) or row (Parquet) in every message."""
 
 from __future__ import annotations
 
-import codecs
+import collections
 import csv
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
@@ -17,7 +17,7 @@ import pandas as pd
 from ..config import DataConfig
 from ..errors import DataError, EnvironmentFailure
 from ..files import file_sha256, not_a_regular_file
-from .hints import separator_hint
+from .hints import not_utf8, separator_hint
 from .timeindex import show_time
 
 
@@ -51,6 +51,10 @@ class Caps(Protocol):
     @property
     def max_rows(self) -> int | None: ...
 
+
+# The most columns a data file may have: time, id, targets and features are a handful, and
+# a file with thousands is a series per column (wide format), which is read as long format.
+MAX_COLUMNS = 1000
 
 CSV_LINES = RowNumbers("line", 2)
 
@@ -106,7 +110,7 @@ def _needed_columns(cfg: DataConfig, header: Sequence[str], path: Path) -> list[
             f"columns {', '.join(map(repr, header))}{separator_hint(header, missing)}",
             where=path,
         )
-    repeated = sorted({c for c in header if list(header).count(c) > 1})
+    repeated = sorted(name for name, n in collections.Counter(header).items() if n > 1)
     if repeated:
         raise DataError(f"column {repeated[0]!r} appears more than once in the header", where=path)
     return needed
@@ -142,6 +146,7 @@ def _read_parquet(
     _check_size(path, caps)
     try:
         parquet = pyarrow.parquet.ParquetFile(path)
+        _check_width(len(parquet.schema_arrow.names), path)
         columns = None if pick is None else pick(parquet.schema_arrow.names)
         if caps.max_rows is not None and parquet.metadata.num_rows > caps.max_rows:
             raise DataError(_too_many_rows(caps.max_rows), where=path)
@@ -234,25 +239,7 @@ def _parse_csv(
     except pd.errors.ParserError as exc:
         raise DataError(f"malformed CSV: {str(exc).strip()}", where=path) from None
     except UnicodeDecodeError:
-        raise DataError(_not_utf8(path), where=path) from None
-
-
-def _not_utf8(path: Path) -> str:
-    """Where a file stops being UTF-8 (line and byte), for the user who must re-save it."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    line, where = 1, ""
-    with path.open("rb") as handle:
-        while chunk := handle.read(1 << 16):
-            try:
-                decoder.decode(chunk)
-            except UnicodeDecodeError as exc:
-                # exc.object is the chunk after the bytes of an unfinished character held
-                # over from the last one: never a newline, so the count holds.
-                line += exc.object.count(b"\n", 0, exc.start)
-                where = f": byte 0x{exc.object[exc.start]:02x} at line {line}"
-                break
-            line += chunk.count(b"\n")
-    return f"not UTF-8 text{where}; save the file as UTF-8 (a spreadsheet's 'CSV UTF-8')"
+        raise DataError(not_utf8(path), where=path) from None
 
 
 def _check_is_file(path: Path, kind: str) -> None:
@@ -274,12 +261,25 @@ def _read_header(path: Path) -> list[str]:
     except PermissionError:
         raise EnvironmentFailure("permission denied reading the data file", where=path) from None
     except UnicodeDecodeError:
-        raise DataError(_not_utf8(path), where=path) from None
+        raise DataError(not_utf8(path), where=path) from None
     except OSError as exc:
         raise EnvironmentFailure(f"cannot read the data file: {exc.strerror}", where=path) from None
     if not header or not any(h.strip() for h in header):
         raise DataError("the file is empty (no header row)", where=path)
+    _check_width(len(header), path)
     return header
+
+
+def _check_width(columns: int, path: Path) -> None:
+    """Refuse a file wider than ``MAX_COLUMNS`` before reading its rows."""
+    if columns > MAX_COLUMNS:
+        raise DataError(
+            f"{columns} columns, more than the {MAX_COLUMNS} lstm-forecast reads: write the "
+            "columns the config names (time, series id, targets, features) to a file of "
+            "their own; a file with a column per series goes into long format first (one "
+            "column naming the series, one for the values)",
+            where=path,
+        )
 
 
 def _drop_trailing_blank_rows(frame: pd.DataFrame) -> pd.DataFrame:

@@ -236,13 +236,14 @@ def _first_checked(pre: Preprocessing, series: Series, last: int | None) -> int 
 def _usable(
     pre: Preprocessing, series: Series, origins: np.ndarray, rows: np.ndarray
 ) -> np.ndarray:
-    """Bool per checked row: its actual known, a complete lookback before its origin, and
-    (with future-known data columns) the horizon's rows in the data."""
+    """Bool per checked row: its actual known, a complete lookback before its origin, the
+    horizon's rows in the data (with future-known data columns)."""
     lookback = pre.lookback
     complete = np.concatenate([[0], np.cumsum(~series.complete)])
     ok = origins >= lookback
     starts = np.clip(origins - lookback, 0, None)
-    ok &= complete[starts + lookback] - complete[starts] == 0
+    ends = np.minimum(starts + lookback, len(series))  # the rows too early are not ok
+    ok &= complete[ends] - complete[starts] == 0
     ok &= np.isfinite(series.values[rows, : pre.n_targets]).all(axis=1)
     if pre.future_rows:
         ok &= origins + pre.horizon <= len(series)
@@ -281,17 +282,15 @@ def _rows_frame(
 
 def _nothing_to_check(dataset: Dataset, pre: Preprocessing, last: int | None) -> str:
     if last is not None:
+        longest = max(len(s) for s in dataset.series)
         return (
-            f"no row of the last {last} has a complete lookback of {pre.lookback} rows "
-            "before it to forecast from"
+            f"no row of the last {last} has a complete lookback of {pre.lookback} rows before "
+            f"it (the longest series has {longest} rows): give each series more rows"
         )
     unseen = pre.unseen(dataset)
-    ends = sorted(
-        {pd.Timestamp(pre.last_timestamps[s.id]) for s in dataset.series if s.id not in unseen}
-    )
-    said = (
-        f" (the training data ends at {show_time(ends[-1], dataset.time_format)})" if ends else ""
-    )
+    ends = [pd.Timestamp(pre.last_timestamps[s.id]) for s in dataset.series if s.id not in unseen]
+    end = show_time(max(ends), dataset.time_format) if ends else ""
+    said = f" (the training data ends at {end})" if ends else ""
     names = f"; series not in training ({first_few(unseen)}) need {{last}}" if unseen else ""
     return (
         f"no rows after the model's training data to check{said}: pass newer data, or "

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import unicodedata
 from pathlib import Path
 
 from pandas.tseries.frequencies import to_offset
@@ -41,7 +43,7 @@ def render(
         "# Each value says why it was chosen; change any of them, then run",
         f"#   lstm-forecast validate {output}   (checks the data, no training)",
         f"#   lstm-forecast train {output}",
-        f"name: {_value(output.stem)}",
+        f"name: {_value(run_name(output.stem))}",
         "data:",
         f"  path: {_value(_relative(survey.path, output.parent))}",
         *_time_lines(survey, dataset),
@@ -62,6 +64,15 @@ def render(
         "  season_length: auto",
     ]
     return "\n".join(lines) + "\n"
+
+
+def run_name(stem: str) -> str:
+    """A valid ``name`` from any file name: accents dropped, every run of other characters
+    than letters, digits, '.', '_' and '-' made one '_' (``ventes données 2024`` gives
+    ``ventes_donnees_2024``); ``run`` when nothing is left."""
+    plain = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode("ascii")
+    name = re.sub(r"[^A-Za-z0-9._-]+", "_", plain).strip("._-")
+    return name or "run"
 
 
 def _time_lines(survey: FileSurvey, dataset: Dataset) -> list[str]:
