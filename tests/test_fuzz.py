@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
 import yaml
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
+
+from lstm_forecast.nn.onnx_graph import ALLOWED_OPERATORS, MAX_GRAPH_DEPTH
 
 from .bundles import SharedBundle
 from .helpers import TINY, run_cli, sets
@@ -231,3 +234,86 @@ def test_predict_never_fails_with_an_internal_error(monthly_bundle: Path, text: 
     else:
         lines = err.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("lstm-forecast: error: "), err
+
+
+# ONNX graphs as a crafted bundle could hold them: operators allowed or not, attribute kinds
+# and tensor storage our export writes or not, subgraphs. The check passes exactly the
+# graphs that hold only what is allowed, and refuses every other with a BundleError.
+ONNX_OPERATORS = ["Identity", "MatMul", "LSTM", "Loop", "If", "Upsample", "RunMe"]
+STORAGE = ["raw", "external flag", "external entry"]
+
+
+@st.composite
+def onnx_tensors(draw: st.DrawFn) -> tuple[Any, bool]:
+    import numpy as np
+    from onnx import TensorProto, numpy_helper
+
+    tensor = numpy_helper.from_array(np.ones(2, dtype=np.float32), "t")
+    storage = draw(st.sampled_from(STORAGE))
+    if storage == "external flag":
+        tensor.data_location = TensorProto.EXTERNAL
+    elif storage == "external entry":
+        tensor.external_data.add(key="location", value="secret.txt")
+    return tensor, storage == "raw"
+
+
+@st.composite
+def onnx_attributes(draw: st.DrawFn, depth: int) -> tuple[Any, bool]:
+    import numpy as np
+    from onnx import helper, numpy_helper
+
+    kind = draw(st.sampled_from(["int", "ints", "string", "float", "tensor", "graph", "sparse"]))
+    if kind == "tensor":
+        tensor, ok = draw(onnx_tensors())
+        return helper.make_attribute("t", tensor), ok
+    if kind == "graph":
+        graph, ok, deepest = draw(onnx_graphs(depth + 1))
+        return helper.make_attribute("body", graph), ok and deepest <= MAX_GRAPH_DEPTH
+    if kind == "sparse":
+        values = numpy_helper.from_array(np.ones(1, dtype=np.float32), "v")
+        indices = numpy_helper.from_array(np.zeros(1, dtype=np.int64), "i")
+        return helper.make_attribute("s", helper.make_sparse_tensor(values, indices, [2])), False
+    value = {"int": 1, "ints": [1, 2], "string": "x", "float": 0.5}[kind]
+    return helper.make_attribute("a", value), True
+
+
+@st.composite
+def onnx_graphs(draw: st.DrawFn, depth: int = 1) -> tuple[Any, bool, int]:
+    """A graph, whether everything in it is allowed, and its deepest nesting."""
+    from onnx import helper
+
+    ok, deepest, nodes = True, depth, []
+    for _ in range(draw(st.integers(1, 3))):
+        op = draw(st.sampled_from(ONNX_OPERATORS))
+        domain = draw(rarely(st.just(""), st.just("x.custom")))
+        node = helper.make_node(op, ["x"], ["y"], domain=domain or None)
+        ok &= op in ALLOWED_OPERATORS and not domain
+        for _ in range(draw(st.integers(0, 2) if depth < 4 else st.just(0))):
+            attribute, allowed = draw(onnx_attributes(depth))
+            node.attribute.append(attribute)
+            ok &= allowed
+            if attribute.HasField("g"):
+                deepest = max(deepest, depth + 1)
+        nodes.append(node)
+    initializers = [draw(onnx_tensors()) for _ in range(draw(st.integers(0, 2)))]
+    ok &= all(allowed for _, allowed in initializers)
+    graph = helper.make_graph(nodes, "g", [], [], initializer=[t for t, _ in initializers])
+    return graph, ok, deepest
+
+
+@settings(max_examples=300, deadline=None)
+@given(drawn=onnx_graphs())
+def test_the_onnx_check_passes_exactly_the_allowed_graphs(drawn: tuple[Any, bool, int]) -> None:
+    from onnx import helper
+
+    from lstm_forecast.errors import BundleError
+    from lstm_forecast.nn.onnx_graph import check_onnx_graph
+
+    graph, allowed, _ = drawn
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    content = model.SerializeToString()
+    if allowed:
+        check_onnx_graph(content, Path("model.onnx"))
+    else:
+        with pytest.raises(BundleError, match="refused before parsing"):
+            check_onnx_graph(content, Path("model.onnx"))

@@ -8,7 +8,11 @@ import json
 import shutil
 from pathlib import Path
 
+import onnx
+from onnx import helper
+
 from lstm_forecast.bundle.layout import SCHEMA_VERSION
+from lstm_forecast.bundle.store import write_manifest
 
 from .helpers import assert_one_line_error, cli_argv, run_process, run_tool
 
@@ -43,4 +47,27 @@ def test_a_bundle_of_a_newer_schema_is_refused_naming_the_version(tmp_path: Path
         f"bundle schema {SCHEMA_VERSION + 1}: made by a newer lstm-forecast",
         f"this one reads schema {SCHEMA_VERSION}",
         "upgrade lstm-forecast",
+    )
+
+
+def test_a_network_whose_outputs_do_not_match_the_record_is_refused(tmp_path: Path) -> None:
+    """Another network put in the bundle (manifest rehashed, as anyone who can write the
+    folder can): its outputs are not the recorded (horizon, targets[, quantiles])."""
+    bundle = _copy(tmp_path)
+    original = onnx.load(bundle / "model.onnx")
+    (source,) = original.graph.input
+    echo = helper.make_graph(
+        [helper.make_node("Identity", [source.name], ["out"])],
+        "echo",
+        [source],
+        [helper.make_tensor_value_info("out", onnx.TensorProto.FLOAT, None)],
+    )
+    swapped = helper.make_model(echo, opset_imports=list(original.opset_import))
+    swapped.ir_version = original.ir_version
+    (bundle / "model.onnx").write_bytes(swapped.SerializeToString())
+    (bundle / "manifest.json").unlink()
+    write_manifest(bundle)
+    ran = run_process("predict", bundle, "--data", GOLDEN / "sales.csv")
+    assert_one_line_error(
+        ran.code, ran.err, 3, "the network's outputs have shape", "its preprocessing records (6, 1)"
     )

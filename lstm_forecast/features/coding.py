@@ -73,6 +73,12 @@ class WindowCoding:
             )
 
     @property
+    def output_shape(self) -> tuple[int, ...]:
+        """A network's output for one window: ``(horizon, n_targets[, n_quantiles])``."""
+        quantiles = (len(self.quantile_levels),) if self.quantile_levels else ()
+        return (self.horizon, self.n_targets, *quantiles)
+
+    @property
     def window_rows(self) -> int:
         """Rows of a window: the lookback, and the horizon too when columns are known ahead."""
         return self.lookback + (self.horizon if self.future_columns else 0)

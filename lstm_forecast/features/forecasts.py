@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..errors import BundleError
 from .coding import WindowCoding, point_index
 from .scaling import Scaler
 
@@ -34,6 +35,13 @@ def forecaster_of(network: Network, coding: WindowCoding, batch_size: int = 4096
             chunk = np.asarray(windows[start : start + batch_size], dtype=np.float32)
             inputs, offset, scale = coding.encode(chunk)
             outputs = np.asarray(network(inputs), dtype=np.float64)
+            if outputs.shape[1:] != coding.output_shape:
+                raise BundleError(
+                    f"the network's outputs have shape {outputs.shape[1:]} a window where "
+                    f"its preprocessing records {coding.output_shape} (horizon, targets"
+                    "[, quantiles]): the network is not the one trained with it; retrain, or "
+                    "restore the bundle as train wrote it"
+                )
             forecasts = coding.decode(outputs, offset, scale)
             chunks.append(forecasts if forecasts.ndim == 4 else forecasts[..., None])
         return np.concatenate(chunks)

@@ -1,8 +1,10 @@
 """What a ``model.onnx`` must pass before ONNX Runtime parses it (no TensorFlow): read as
-protobuf wire format here (no ``onnx`` package, no ONNX Runtime), every node of every graph and
-subgraph is an operator of the default domain that our export produces, no tensor
-points at external data (a file ONNX Runtime would open beside the model), and the file
-holds no functions.
+protobuf wire format here (no ``onnx`` package, no ONNX Runtime), it holds only what our
+export writes (an allow-list of the fields of each message, of operators and domains, of
+attribute kinds and of tensor storage): every node of every graph and subgraph is an
+operator of the default domain that our export produces, no tensor is sparse or points at
+external data (a file ONNX Runtime would open beside the model), graphs nest at most a
+few deep, and the file holds no functions.
 
 Protobuf's wire format: each field is a varint key (field number << 3 | wire type), then
 a varint (type 0), 8 bytes (1), a varint length and that many bytes (2), or 4 bytes (5).
@@ -32,33 +34,51 @@ ALLOWED_OPERATORS = frozenset(
 # Opset domains a graph may import (the export imports ai.onnx.ml without using it).
 ALLOWED_DOMAINS = frozenset({"", "ai.onnx", "ai.onnx.ml"})
 
-# Field numbers of onnx.proto3.
+# Field numbers of onnx.proto3, and which fields of each message a graph may hold: our
+# export writes a subset of them; any other field (sparse tensors, external data, training
+# graphs, functions, type protos) is refused, so a trick we did not think of fails closed.
 _MODEL_GRAPH, _MODEL_OPSET, _MODEL_FUNCTIONS = 7, 8, 25
+_MODEL_FIELDS = frozenset({1, 2, 3, 4, 5, 6, _MODEL_GRAPH, _MODEL_OPSET, 14})
 _OPSET_DOMAIN = 1
 _GRAPH_NODE, _GRAPH_INITIALIZER, _GRAPH_SPARSE_INITIALIZER = 1, 5, 15
+_GRAPH_FIELDS = frozenset({_GRAPH_NODE, 2, _GRAPH_INITIALIZER, 10, 11, 12, 13, 16})
 _NODE_OP_TYPE, _NODE_ATTRIBUTE, _NODE_DOMAIN = 4, 5, 7
-_ATTRIBUTE_TENSOR, _ATTRIBUTE_GRAPH, _ATTRIBUTE_TENSORS, _ATTRIBUTE_GRAPHS = 5, 6, 10, 11
-_TENSOR_DATA_LOCATION, _EXTERNAL = 14, 1
+_NODE_FIELDS = frozenset({1, 2, 3, _NODE_OP_TYPE, _NODE_ATTRIBUTE, 6, _NODE_DOMAIN, 9})
+_ATTRIBUTE_TENSOR, _ATTRIBUTE_GRAPH, _ATTRIBUTE_TYPE = 5, 6, 20
+# name, f, i, s, t, g, floats, ints, strings, doc_string, type: no lists of tensors or
+# graphs, no sparse tensors, no type protos, no references to a function's attributes.
+_ATTRIBUTE_FIELDS = frozenset({1, 2, 3, 4, _ATTRIBUTE_TENSOR, _ATTRIBUTE_GRAPH, 7, 8, 9, 13})
+_ATTRIBUTE_KINDS = frozenset(range(1, 9))  # FLOAT, INT, STRING, TENSOR, GRAPH and lists of 3
+_SPARSE_FIELDS = frozenset({22, 23})  # an attribute's sparse_tensor and sparse_tensors
+_SPARSE_KINDS = (11, 12)  # the kinds SPARSE_TENSOR and SPARSE_TENSORS
+_TENSOR_EXTERNAL_DATA, _TENSOR_DATA_LOCATION = 13, 14
+# dims, data_type, the typed data lists, name, raw_data, doc_string (and data_location 0).
+_TENSOR_FIELDS = frozenset({1, 2, 4, 5, 6, 7, 8, 9, 10, 11, 12})
 _LENGTH_DELIMITED = 2
+# Graphs inside graphs (the bodies of Loop, If and Scan) deeper than this are refused: our
+# export nests none, and a deep nest would exhaust the stack of whoever walks it.
+MAX_GRAPH_DEPTH = 8
 
 
 def check_onnx_graph(content: bytes, path: Path) -> None:
-    """Refuse the ONNX file ``content`` read from ``path`` (exit 3) unless every operator
-    and domain is allowed, no tensor is stored outside the file, and there are no
-    functions; the message names the rule."""
+    """Refuse the ONNX file ``content`` read from ``path`` (exit 3) unless it holds only
+    what our export writes: allowed message fields, operators, domains, attribute kinds
+    and tensor storage, graphs nested at most ``MAX_GRAPH_DEPTH`` deep; the message names
+    the rule."""
     try:
         data = memoryview(content)
         graphs = 0
         for field, value in _fields(data):
+            if field == _MODEL_FUNCTIONS:
+                raise _Refused("defines functions, which our export never writes")
+            _allowed(field, _MODEL_FIELDS, "model")
             if field == _MODEL_GRAPH:
                 graphs += 1
-                _check_graph(_bytes(value))
+                _check_graph(_bytes(value), 1)
             elif field == _MODEL_OPSET:
                 domain = _text(_first(_bytes(value), _OPSET_DOMAIN))
                 if domain not in ALLOWED_DOMAINS:
                     raise _Refused(f"imports operator set {domain!r}")
-            elif field == _MODEL_FUNCTIONS:
-                raise _Refused("defines functions, which our export never writes")
         if graphs != 1:
             raise _Refused(f"holds {graphs} graphs, not one")
     except _Refused as exc:
@@ -71,37 +91,61 @@ class _Refused(Exception):
     """A rule the graph breaks (the message says which)."""
 
 
-def _check_graph(graph: memoryview) -> None:
+def _allowed(field: int, fields: frozenset[int], message: str) -> None:
+    if field not in fields:
+        raise _Refused(f"holds field {field} of a {message}, which our export never writes")
+
+
+def _check_graph(graph: memoryview, depth: int) -> None:
+    if depth > MAX_GRAPH_DEPTH:
+        raise _Refused(f"nests graphs more than {MAX_GRAPH_DEPTH} deep")
     for field, value in _fields(graph):
+        if field == _GRAPH_SPARSE_INITIALIZER:
+            raise _Refused("holds a sparse tensor, which our export never writes")
+        _allowed(field, _GRAPH_FIELDS, "graph")
         if field == _GRAPH_NODE:
-            _check_node(_bytes(value))
-        elif field in (_GRAPH_INITIALIZER, _GRAPH_SPARSE_INITIALIZER):
+            _check_node(_bytes(value), depth)
+        elif field == _GRAPH_INITIALIZER:
             _check_tensor(_bytes(value))
 
 
-def _check_node(node: memoryview) -> None:
+def _check_node(node: memoryview, depth: int) -> None:
     op_type, domain = "", ""
     for field, value in _fields(node):
+        _allowed(field, _NODE_FIELDS, "node")
         if field == _NODE_OP_TYPE:
             op_type = _text(value)
         elif field == _NODE_DOMAIN:
             domain = _text(value)
         elif field == _NODE_ATTRIBUTE:
-            for inner, part in _fields(_bytes(value)):
-                if inner in (_ATTRIBUTE_GRAPH, _ATTRIBUTE_GRAPHS):
-                    _check_graph(_bytes(part))  # the body of a Loop, If or Scan
-                elif inner in (_ATTRIBUTE_TENSOR, _ATTRIBUTE_TENSORS):
-                    _check_tensor(_bytes(part))
+            _check_attribute(_bytes(value), depth)
     if domain not in ("", "ai.onnx"):
         raise _Refused(f"uses operator {op_type!r} of domain {domain!r}")
     if op_type not in ALLOWED_OPERATORS:
         raise _Refused(f"uses operator {op_type!r}, which our export never writes")
 
 
+def _check_attribute(attribute: memoryview, depth: int) -> None:
+    for field, value in _fields(attribute):
+        if field in _SPARSE_FIELDS or (field == _ATTRIBUTE_TYPE and value in _SPARSE_KINDS):
+            raise _Refused("holds a sparse tensor, which our export never writes")
+        if field == _ATTRIBUTE_TYPE:
+            if not isinstance(value, int) or value not in _ATTRIBUTE_KINDS:
+                raise _Refused(f"holds an attribute of kind {value}, which our export never writes")
+            continue
+        _allowed(field, _ATTRIBUTE_FIELDS, "node's attribute")
+        if field == _ATTRIBUTE_GRAPH:
+            _check_graph(_bytes(value), depth + 1)  # the body of a Loop, If or Scan
+        elif field == _ATTRIBUTE_TENSOR:
+            _check_tensor(_bytes(value))
+
+
 def _check_tensor(tensor: memoryview) -> None:
     for field, value in _fields(tensor):
-        if field == _TENSOR_DATA_LOCATION and value == _EXTERNAL:
+        if field == _TENSOR_EXTERNAL_DATA or (field == _TENSOR_DATA_LOCATION and value != 0):
             raise _Refused("stores a tensor in an external file")
+        if field != _TENSOR_DATA_LOCATION:
+            _allowed(field, _TENSOR_FIELDS, "tensor")
 
 
 def _fields(data: memoryview) -> Iterator[tuple[int, int | memoryview]]:
