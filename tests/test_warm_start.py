@@ -5,15 +5,25 @@ refuses an incompatible one naming what differs."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from lstm_forecast.bundle.store import write_manifest
 from lstm_forecast.files import file_sha256
 
-from .helpers import monthly_frame, run_cli, run_process, sets, write_config, write_csv
+from .helpers import (
+    assert_one_line_error,
+    monthly_frame,
+    run_cli,
+    run_process,
+    sets,
+    write_config,
+    write_csv,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -174,3 +184,35 @@ def test_backtest_and_tune_refuse_a_parent(
     )
     assert ran.code == 2
     assert f"training.init_from: {command} trains from scratch" in ran.err
+
+
+def test_a_parent_whose_network_was_swapped_for_another_shape_is_refused(
+    parent: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """A quantile network put in a point bundle, its manifest rehashed (anyone who can
+    write the folder can): refused before training, not an error of TensorFlow's."""
+    parent_dir, data = parent
+    quantile = write_config(
+        tmp_path, data, window={"lookback": 12, "horizon": 6}, model={"quantiles": [0.1, 0.5, 0.9]}
+    )
+    ran = run_cli("train", quantile, "--quiet", *sets(*SMALL, "training.epochs=1"))
+    assert ran.code == 0, ran.err
+    swapped = tmp_path / "swapped"
+    shutil.copytree(parent_dir, swapped)
+    shutil.copy(tmp_path / "run" / "model.keras", swapped / "model.keras")
+    (swapped / "manifest.json").unlink()
+    write_manifest(swapped)
+    ran = run_process(
+        "train",
+        parent_dir.parent / "config.yaml",
+        "--init-from",
+        swapped,
+        *sets(*SMALL, f"output.dir={tmp_path / 'child'}"),
+    )
+    assert_one_line_error(
+        ran.code,
+        ran.err,
+        3,
+        "model.keras: the network's outputs have shape (6, 1, 3)",
+        "preprocessing.json records (6, 1)",
+    )

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..config import Config
-from ..errors import UserError
+from ..errors import BundleError, UserError
 from ..features import Preprocessing
 from ..files import file_sha256
 from .layout import MANIFEST, MODEL_FILE, read_body
@@ -57,10 +57,19 @@ def _read(run_dir: Path) -> Parent:
     from ..nn import keras_file
 
     keras_version = str(body.metadata.get("keras", ""))
+    model = keras_file.load_keras_model(run_dir / MODEL_FILE, keras_version)
+    recorded = body.preprocessing.coding.output_shape
+    if tuple(model.output_shape[1:]) != recorded:
+        raise BundleError(
+            f"the network's outputs have shape {tuple(model.output_shape[1:])} a window where "
+            f"preprocessing.json records {recorded} (horizon, targets[, quantiles]): the "
+            "network is not the one trained with it; restore the bundle as train wrote it",
+            where=run_dir / MODEL_FILE,
+        )
     return Parent(
         run_dir=run_dir,
         config=body.config,
         preprocessing=body.preprocessing,
-        model=keras_file.load_keras_model(run_dir / MODEL_FILE, keras_version),
+        model=model,
         manifest_sha256=file_sha256(run_dir / MANIFEST),
     )
