@@ -16,7 +16,8 @@ band and at a few thresholds (one training, no retraining between them):
 
 ``generated``: 12 hourly series with a daily cycle, one global model on their first 1,200
 clean rows; then spikes, level shifts and drifts injected in the next 1,200 rows, checked
-at ``--threshold 1e-4``: event recall and false events per 1,000 normal rows by kind.
+at ``--threshold`` (1e-4 unless given): event recall and false events per 1,000 normal rows
+by kind.
 
     uv run --group bench python benchmarks/anomaly.py
     uv run --group bench python benchmarks/anomaly.py --set training.seed=7

@@ -3,9 +3,12 @@ the accuracy benchmark, the validation and test MASE of the network, of the
 whole-history exponential smoothing forecast and of their mean (the network trained once,
 ``model.serve: network``, then each served in turn on the same origins), and the
 geometric mean over datasets of MASE relative to seasonal naive that each rule would give:
-the network always, the smoothing forecast always, and ``auto`` at several margins (the
+the network always, the smoothing forecast always, ``auto`` at several margins (the
 smoothing forecast or the mean, whichever scored lower on validation, served when at
-least the margin below the network's validation MASE).
+least the margin below the network's validation MASE), and ``auto`` serving the smoothing
+forecast or the mean wherever the network's validation MASE is not below that of the naive
+forecast it corrects. Each dataset's row also shows both naives' validation MASE and how
+many validation origins there were.
 
     uv run --group bench python benchmarks/serving.py                   # both suites, seed 42
     uv run --group bench python benchmarks/serving.py --suite short --seed 7
