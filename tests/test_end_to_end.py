@@ -332,7 +332,7 @@ def test_log_needs_positive_targets(tmp_path: Path) -> None:
     )
     code, _, err = run_cli("train", config)
     assert code == 2
-    assert "'sales' is 0 at 2002-07: preprocessing.log: true needs positive targets" in err
+    assert "'sales' is 0 at 2002-07 (line 32): preprocessing.log: true needs positive" in err
 
 
 @pytest.mark.parametrize("refit", [False, True], ids=["once", "refit"])
@@ -393,7 +393,7 @@ def test_a_value_a_log_model_cannot_take_is_read_as_its_floor_with_one_warning(
     assert code == 0, err
     assert len(out.splitlines()) == 7
     (warning,) = [line for line in err.splitlines() if "works in logs" in line]
-    assert "'sales' is 0 at 2005-11 (2 in all): the bundle works in logs" in warning
+    assert "'sales' is 0 at 2005-11 (line 72) (2 in all): the bundle works in logs" in warning
     assert "reads each as half the smallest training value (" in warning
     assert warning.endswith(
         "retrain with preprocessing.log: false to forecast values <= 0 as they are"
@@ -422,7 +422,8 @@ def test_a_bundle_without_a_floor_refuses_a_value_it_cannot_take_and_says_the_fi
         code,
         err,
         2,
-        "'sales' is -1 at 2005-11: the bundle works in logs (preprocessing.log) and cannot "
+        "'sales' is -1 at 2005-11 (line 72): the bundle works in logs (preprocessing.log) and "
+        "cannot "
         "take a value <= 0; retrain with preprocessing.log: false",
     )
 

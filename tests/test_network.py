@@ -41,7 +41,14 @@ def test_builder_shapes_and_its_archive_passes_the_allowlist(
     quantiles = len(options.get("quantiles", []))  # type: ignore[arg-type]
     assert model.output_shape == ((None, 4, 2, quantiles) if quantiles else (None, 4, 2))
     coding = WindowCoding(
-        "last", "seasonal_naive", 4, lookback=10, horizon=4, n_targets=2, n_levelled=3
+        "last",
+        "seasonal_naive",
+        4,
+        lookback=10,
+        horizon=4,
+        n_targets=2,
+        n_levelled=3,
+        quantile_levels=tuple(options.get("quantiles", [])),  # type: ignore[arg-type]
     )
     forecast = as_forecaster(model, coding)(np.zeros((5, 10, 3), dtype=np.float32))
     assert forecast.shape == (5, 4, 2, max(quantiles, 1)) and np.isfinite(forecast).all()

@@ -17,7 +17,9 @@ pytestmark = pytest.mark.slow
 LOOKBACK, HORIZON, SEASON = 48, 6, 12
 
 
-def coding(baseline: str = "seasonal_naive", norm: str = "mean") -> WindowCoding:
+def coding(
+    baseline: str = "seasonal_naive", norm: str = "mean", quantiles: tuple[float, ...] = ()
+) -> WindowCoding:
     return WindowCoding(
         norm,  # type: ignore[arg-type]
         baseline,  # type: ignore[arg-type]
@@ -26,6 +28,7 @@ def coding(baseline: str = "seasonal_naive", norm: str = "mean") -> WindowCoding
         horizon=HORIZON,
         n_targets=1,
         n_levelled=1,
+        quantile_levels=quantiles,
     )
 
 
@@ -52,7 +55,8 @@ def test_an_untrained_network_forecasts_exactly_its_baseline(
         linear_skip=skip,
     )
     windows = np.random.default_rng(0).normal(size=(7, LOOKBACK, 1)).astype(np.float32)
-    forecast = as_forecaster(model, coding())(windows)
+    levels = tuple(options.get("quantiles", []))  # type: ignore[arg-type]
+    forecast = as_forecaster(model, coding(quantiles=levels))(windows)
     median = forecast[:, :, 0, forecast.shape[-1] // 2]
     repeated = windows[:, LOOKBACK - SEASON + np.arange(HORIZON) % SEASON, 0]
     np.testing.assert_allclose(median, repeated, atol=1e-6)

@@ -59,6 +59,8 @@ def build_series(
     row_lines[position] = lines
     full, keep = _apply_missing_policy(full, row_lines, grid, cfg, where, path, rows)
     tail = len(grid) - (keep.stop if keep.stop is not None else len(grid))
+    kept = row_lines[keep]
+    consecutive = len(kept) and kept[0] > 0 and bool((np.diff(kept) == 1).all())
     return Series(
         id=sid,
         index=grid[keep],
@@ -66,6 +68,7 @@ def build_series(
         left_out_head=keep.start or 0,
         left_out_tail=tail,
         left_out_line=int(row_lines[len(grid) - tail]) if tail else 0,
+        first_line=int(kept[0]) if consecutive else 0,
     )
 
 

@@ -34,6 +34,13 @@ class Series:
     left_out_head: int = 0
     left_out_tail: int = 0
     left_out_line: int = 0
+    # The file's line (CSV) or row (Parquet) of the series' first row, when its rows are
+    # consecutive in the file, so a message can name the line of any row (0: they are not).
+    first_line: int = 0
+
+    def line_of(self, row: int) -> int | None:
+        """The file's line (or row) of ``row``, when the series' rows are consecutive."""
+        return self.first_line + row if self.first_line else None
 
     def __len__(self) -> int:
         return len(self.index)

@@ -185,6 +185,11 @@ def _first_not_positive(dataset: Dataset, logged: Sequence[int]) -> _NotPositive
             row = int(bad[0])
             column = int(np.flatnonzero(series.values[row, :n_logged] <= 0)[0])
             shown = show_time(series.index[row], dataset.time_format)
+            line = series.line_of(row)
+            if line is not None:
+                shown += (
+                    f" ({'row' if dataset.path.suffix.lower() == '.parquet' else 'line'} {line})"
+                )
             where = "" if series.id is None else f"series '{series.id}': "
             value = series.values[row, column]
             text = f"{where}{dataset.columns[column]!r} is {value:g} at {shown}"
