@@ -23,6 +23,8 @@ _API = {
     "train": "lstm_forecast.workflows.train",
     "evaluate": "lstm_forecast.workflows.evaluate",
     "predict": "lstm_forecast.workflows.predict",
+    "forecast_frame": "lstm_forecast.workflows.predict",
+    "report": "lstm_forecast.workflows.report",
     "detect": "lstm_forecast.workflows.detect",
     "explain": "lstm_forecast.workflows.explain",
     "backtest": "lstm_forecast.workflows.backtest",

@@ -10,6 +10,7 @@ trusts the guarantees written on ``Series``.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import logging
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from ..errors import DataError, counted, say_once
 from .future import check_future, split_future
 from .grid import build_series, constant_per_series, series_prefix
 from .hints import number_hint
-from .read import RowNumbers, read_frame
+from .read import PARQUET_ROWS, RowNumbers, read_frame
 from .series import Dataset, Series
 from .timeindex import common_freq, future_index
 from .timeparse import read_time_column
@@ -40,6 +41,47 @@ def load_dataset(cfg: DataConfig, path: Path | None = None, *, future_rows: int 
     future-known columns filled: they become the series' ``future``."""
     path = Path(path if path is not None else cfg.path)
     frame, sha256, rows = read_frame(path, cfg)
+    return _dataset_of(frame, sha256, rows, cfg, path, future_rows)
+
+
+def load_frame(
+    cfg: DataConfig, frame: pd.DataFrame, *, future_rows: int = 0, name: str = "the frame"
+) -> Dataset:
+    """``load_dataset`` for a pandas frame already in memory, with the columns a file would
+    have (times as text or timestamps, numbers as numbers or text); messages number its
+    rows from 1 and call it ``name``.
+
+    Raises:
+        DataError: a column ``cfg`` names is missing, or the values break a rule of the
+            loader's (the message names the column, row and value).
+    """
+    ids = [cfg.id_column] if cfg.id_column else []
+    needed = list(dict.fromkeys([*ids, cfg.time_column, *cfg.value_columns, *cfg.static_features]))
+    missing = [c for c in needed if c not in frame.columns]
+    if missing:
+        raise DataError(
+            f"no column {', '.join(map(repr, missing))}; the frame has "
+            f"{', '.join(map(repr, map(str, frame.columns)))}",
+            where=name,
+        )
+    picked = frame[needed].reset_index(drop=True)
+    for column in {c for c in (cfg.id_column, cfg.time_column) if c is not None}:
+        if not pd.api.types.is_datetime64_any_dtype(picked[column]):
+            picked[column] = picked[column].astype("string")
+    hashed = pd.util.hash_pandas_object(picked, index=False).to_numpy().tobytes()
+    sha256 = hashlib.sha256(hashed).hexdigest()
+    return _dataset_of(picked, sha256, PARQUET_ROWS, cfg, Path(name), future_rows)
+
+
+def _dataset_of(
+    frame: pd.DataFrame,
+    sha256: str,
+    rows: RowNumbers,
+    cfg: DataConfig,
+    path: Path,
+    future_rows: int,
+) -> Dataset:
+    """The validated series of ``frame`` (the columns ``cfg`` names, read)."""
     times, time_format = read_time_column(frame[cfg.time_column], path, cfg, rows)
     rows = dataclasses.replace(rows, time_format=time_format)
     values = np.column_stack([_numeric(frame[c], path, c, rows) for c in cfg.value_columns])

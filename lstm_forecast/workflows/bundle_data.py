@@ -8,9 +8,11 @@ import logging
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from ..bundle.layout import CONFIG_FILE, PREPROCESSING_FILE, Bundle
 from ..config import MissingPolicy
-from ..data import Dataset, load_dataset
+from ..data import Dataset, load_dataset, load_frame
 from ..errors import BundleError, DataError, first_few
 
 _log = logging.getLogger(__name__)
@@ -29,26 +31,30 @@ def read_bundle_data(
     *,
     missing: MissingPolicy | None = None,
     future_rows: int = 0,
+    frame: pd.DataFrame | None = None,
 ) -> Dataset:
-    """The training data recorded in ``bundle``, or ``data_path``, read as the bundle was
-    trained: same columns, missing-value policy (unless ``missing`` is given) and
-    frequency, without the series left out of training. ``future_rows``: each series ends
-    with that many rows of future-known values (``load_dataset``)."""
+    """The training data recorded in ``bundle``, or ``data_path``, or ``frame`` (a pandas
+    frame with the file's columns), read as the bundle was trained: same columns,
+    missing-value policy (unless ``missing`` is given) and frequency, without the series
+    left out of training. ``future_rows``: each series ends with that many rows of
+    future-known values (``load_dataset``)."""
     pre = bundle.preprocessing
     changes: dict[str, Any] = {"freq": pre.freq}
     if missing is not None:
         changes["missing"] = missing
     data_cfg = bundle.config.data.model_copy(update=changes)
-    if data_path is None and not data_cfg.path.is_file():
+    if frame is None and data_path is None and not data_cfg.path.is_file():
         raise DataError(
             "the training CSV recorded in the bundle is not here; pass the data with {data_path}",
             where=data_cfg.path,
             arguments=("data_path",),
         )
     try:
-        dataset = _without_skipped(
-            load_dataset(data_cfg, data_path, future_rows=future_rows), pre.skipped
-        )
+        if frame is not None:
+            loaded = load_frame(data_cfg, frame, future_rows=future_rows)
+        else:
+            loaded = load_dataset(data_cfg, data_path, future_rows=future_rows)
+        dataset = _without_skipped(loaded, pre.skipped)
     except DataError as exc:
         if exc.key is None or not exc.key.startswith("data."):
             raise

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ..bundle.atomic import write_text_atomically
+from ..bundle.layout import Bundle
 from ..bundle.store import load_bundle
 from ..config import MissingPolicy
 from ..data import Dataset, Series
@@ -78,12 +79,32 @@ def predict(
     return forecast
 
 
+def forecast_frame(
+    run_dir: str | Path, frame: pd.DataFrame, *, strict_series: bool = False
+) -> pd.DataFrame:
+    """The forecast of every series in ``frame`` (whole series, with the columns the
+    bundle's data file has: time and values, and the series column of a long-format
+    file), as ``predict`` writes it: one row per series and step. Each series' forecast
+    reads only its own rows, so forecasting a frame's series in parts (the partitions of
+    a Parquet dataset, split by series, on several machines) gives the same numbers, bit
+    for bit, as forecasting it whole (docs/scaling-out.md)."""
+    bundle = load_bundle(Path(run_dir))
+    future_rows = bundle.preprocessing.future_rows
+    dataset = read_bundle_data(bundle, frame=frame, future_rows=future_rows)
+    return _forecast_dataset(bundle, dataset, strict_series).frame
+
+
 def _forecast(
     run_dir: Path, data_path: Path | None, missing: MissingPolicy | None, strict_series: bool
 ) -> Forecast:
     bundle = load_bundle(run_dir)
     pre = bundle.preprocessing
     dataset = read_bundle_data(bundle, data_path, missing=missing, future_rows=pre.future_rows)
+    return _forecast_dataset(bundle, dataset, strict_series)
+
+
+def _forecast_dataset(bundle: Bundle, dataset: Dataset, strict_series: bool) -> Forecast:
+    pre = bundle.preprocessing
     inputs, scalers = pre.forecast_inputs(dataset, unseen=not strict_series)
     unseen = tuple(pre.unseen(dataset))
     if unseen:
