@@ -172,12 +172,17 @@ def _axes(scale: _Scale, x_label: Callable[[float], str]) -> list[str]:
             f'<text class="tick" x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">'
             f"{html.escape(_number(value))}</text>"
         )
+    shown = ""
     for k in range(_TICKS):
         x = scale.x[0] + k / (_TICKS - 1) * _span_of(scale.x)
+        text = x_label(x)
+        if text == shown:  # a short axis (4 epochs) would name a tick twice
+            continue
+        shown = text
         anchor = "start" if k == 0 else "end" if k == _TICKS - 1 else "middle"
         parts.append(
             f'<text class="tick" x="{float(scale.px(x)):.1f}" y="{bottom + 18}" '
-            f'text-anchor="{anchor}">{html.escape(x_label(x))}</text>'
+            f'text-anchor="{anchor}">{html.escape(text)}</text>'
         )
     return parts
 

@@ -104,7 +104,8 @@ def _warnings(against: dict | None) -> list[str]:
     beaten = [name.replace("_", " ") for name in test.get("beaten_by", [])]
     if not beaten:
         return []
-    return [f"On the test part {' and '.join(beaten)} forecast better than the model."]
+    verb = "forecasts" if len(beaten) == 1 else "forecast"
+    return [f"On the test part {' and '.join(beaten)} {verb} better than the model."]
 
 
 def _series_note(targets: tuple[str, ...], drawn: int, total: int) -> str:
