@@ -22,7 +22,7 @@ from ..errors import DataError, counted, say_once
 from .future import check_future, split_future
 from .grid import build_series, constant_per_series, series_prefix
 from .hints import number_hint
-from .read import PARQUET_ROWS, RowNumbers, read_frame
+from .read import PARQUET_ROWS, RowNumbers, columns_read, read_frame
 from .series import Dataset, Series
 from .timeindex import common_freq, future_index
 from .timeparse import read_time_column
@@ -55,8 +55,7 @@ def load_frame(
         DataError: a column ``cfg`` names is missing, or the values break a rule of the
             loader's (the message names the column, row and value).
     """
-    ids = [cfg.id_column] if cfg.id_column else []
-    needed = list(dict.fromkeys([*ids, cfg.time_column, *cfg.value_columns, *cfg.static_features]))
+    needed = columns_read(cfg)
     missing = [c for c in needed if c not in frame.columns]
     if missing:
         raise DataError(

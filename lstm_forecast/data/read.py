@@ -97,11 +97,16 @@ def is_parquet(path: Path) -> bool:
     return path.suffix.lower() == ".parquet"
 
 
+def columns_read(cfg: DataConfig) -> list[str]:
+    """The columns ``cfg`` reads from a data file: the series id first, then the time, the
+    values and the static features (the schema keeps them distinct)."""
+    ids = [] if cfg.id_column is None else [cfg.id_column]
+    return [*ids, cfg.time_column, *cfg.value_columns, *cfg.static_features]
+
+
 def _needed_columns(cfg: DataConfig, header: Sequence[str], path: Path) -> list[str]:
     """The columns ``cfg`` reads, after checking the file has each of them once."""
-    needed = [cfg.time_column, *cfg.value_columns, *cfg.static_features]
-    if cfg.id_column is not None:
-        needed.insert(0, cfg.id_column)
+    needed = columns_read(cfg)
     missing = [c for c in needed if c not in header]
     if missing:
         kind = "column" if len(missing) == 1 else "columns"

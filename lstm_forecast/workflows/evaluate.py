@@ -8,6 +8,7 @@ import logging
 from pathlib import Path
 
 from ..bundle.atomic import write_text_atomically
+from ..bundle.layout import Bundle
 from ..bundle.store import load_bundle
 from ..errors import DataError
 from ..report.exports import forecasts_text, metrics_text
@@ -39,19 +40,7 @@ def evaluate(
     ``output``, write the metrics at full precision (JSON or CSV by its suffix); with
     ``forecasts``, every scored origin's forecasts and actuals as CSV (atomically)."""
     with locked_outputs(output, plot, output_suffixes=METRICS_SUFFIXES, forecasts=forecasts):
-        bundle = load_bundle(Path(run_dir))
-        config = with_test_steps(bundle.config, test_steps)
-        dataset = read_bundle_data(bundle, data_path)
-        # A series not in training (a model without a series embedding can forecast it)
-        # is scaled from its own rows before the test part, and reported apart.
-        prepared = bundle.preprocessing.transform(config, dataset, unseen=True)
-        evaluation = evaluate_at(prepared, bundle.forecaster, prepared.test_origins())
-        unseen = bundle.preprocessing.unseen(dataset)
-        evaluation = dataclasses.replace(evaluation, unseen=tuple(map(str, unseen)))
-        scores = PartScores.of("test", evaluation)
-        for warning in (scores and beaten_warning(scores), all_zero_warning(evaluation)):
-            if warning:
-                _log.warning(warning)
+        evaluation = evaluate_bundle(load_bundle(Path(run_dir)), data_path, test_steps)
         if plot is not None:
             if not evaluation.n_origins:
                 raise DataError(
@@ -66,4 +55,24 @@ def evaluate(
             write_text_atomically(output, metrics_text(evaluation, output))
         if forecasts is not None:
             write_text_atomically(forecasts, forecasts_text(evaluation))
+    return evaluation
+
+
+def evaluate_bundle(
+    bundle: Bundle, data_path: Path | None = None, test_steps: int | None = None
+) -> Evaluation:
+    """``evaluate``'s scores for a bundle already loaded (``report`` reads one bundle for
+    its scores and its forecast), with the same warnings."""
+    config = with_test_steps(bundle.config, test_steps)
+    dataset = read_bundle_data(bundle, data_path)
+    # A series not in training (a model without a series embedding can forecast it)
+    # is scaled from its own rows before the test part, and reported apart.
+    prepared = bundle.preprocessing.transform(config, dataset, unseen=True)
+    evaluation = evaluate_at(prepared, bundle.forecaster, prepared.test_origins())
+    unseen = bundle.preprocessing.unseen(dataset)
+    evaluation = dataclasses.replace(evaluation, unseen=tuple(map(str, unseen)))
+    scores = PartScores.of("test", evaluation)
+    for warning in (scores and beaten_warning(scores), all_zero_warning(evaluation)):
+        if warning:
+            _log.warning(warning)
     return evaluation

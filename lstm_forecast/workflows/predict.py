@@ -69,7 +69,7 @@ def predict(
     its own rows) with a warning naming it, when the model has no series embedding;
     ``strict_series`` refuses it instead, as a model with an embedding does."""
     with locked_outputs(output=output, plot=plot):
-        forecast = _forecast(Path(run_dir), data_path, missing, strict_series)
+        forecast = forecast_bundle(load_bundle(Path(run_dir)), data_path, missing, strict_series)
         if output is not None:
             write_text_atomically(output, forecast.to_csv())
         if plot is not None:
@@ -94,12 +94,16 @@ def forecast_frame(
     return _forecast_dataset(bundle, dataset, strict_series).frame
 
 
-def _forecast(
-    run_dir: Path, data_path: Path | None, missing: MissingPolicy | None, strict_series: bool
+def forecast_bundle(
+    bundle: Bundle,
+    data_path: Path | None = None,
+    missing: MissingPolicy | None = None,
+    strict_series: bool = False,
 ) -> Forecast:
-    bundle = load_bundle(run_dir)
-    pre = bundle.preprocessing
-    dataset = read_bundle_data(bundle, data_path, missing=missing, future_rows=pre.future_rows)
+    """``predict``'s forecast for a bundle already loaded (``report`` reads one bundle for
+    its scores and its forecast)."""
+    future_rows = bundle.preprocessing.future_rows
+    dataset = read_bundle_data(bundle, data_path, missing=missing, future_rows=future_rows)
     return _forecast_dataset(bundle, dataset, strict_series)
 
 

@@ -19,9 +19,9 @@ from ..features.served import served_words
 from ..report import views
 from ..report.exports import metrics_table
 from ..report.page import Page, render_page
-from .evaluate import evaluate
+from .evaluate import evaluate_bundle
 from .outputs import locked_page
-from .predict import predict
+from .predict import forecast_bundle
 
 _log = logging.getLogger(__name__)
 # The columns a file must have to be read as explain's ranking or detect's events.
@@ -47,8 +47,8 @@ def report(
         ranking = _read_table(explanation, "explain", EXPLAIN_COLUMNS)
         found = _read_table(events, "detect", EVENT_COLUMNS)
         bundle = load_bundle(run_dir)
-        evaluation = evaluate(run_dir, data_path)
-        futures, no_forecast = _futures(bundle, run_dir, data_path)
+        evaluation = evaluate_bundle(bundle, data_path)
+        futures, no_forecast = _futures(bundle, data_path)
         metrics = read_json(run_dir, METRICS_FILE)
         against = metrics.get("against_naives")
         charts = views.series_views(evaluation, futures, found)
@@ -72,12 +72,12 @@ def report(
 
 
 def _futures(
-    bundle: Bundle, run_dir: Path, data_path: Path | None
+    bundle: Bundle, data_path: Path | None
 ) -> tuple[dict[str | None, pd.DataFrame], list[str]]:
     """Each series' forecast after the data, and what to say when there is none: a model
     with inputs known ahead needs their future rows, which training data does not hold."""
     try:
-        forecast = predict(run_dir, data_path)
+        forecast = forecast_bundle(bundle, data_path)
     except DataError as exc:
         if not bundle.preprocessing.future_rows:
             raise
