@@ -25,6 +25,19 @@ CalendarFeature = Literal["hour", "weekday", "day_of_month", "month", "day_of_ye
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
+# The forecasts the network can correct (features/baselines.py says what each is).
+Baseline = Literal[
+    "none",
+    "naive",
+    "seasonal_naive",
+    "ses",
+    "theta",
+    "seasonal_ses",
+    "seasonal_theta",
+    "smoothing",
+]
+
+
 class _Section(BaseModel):
     # strict: YAML's `"32"` is text, not a number, and `no` is a boolean, not a column name.
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
@@ -156,9 +169,7 @@ class ModelConfig(_Section):
     dense: list[PositiveInt] = []
     # The network predicts a correction to this forecast, not the values themselves
     # (features/baselines.py). auto: chosen on the training windows (docs/config.md).
-    baseline: Literal[
-        "auto", "none", "naive", "seasonal_naive", "ses", "theta", "seasonal_ses", "seasonal_theta"
-    ] = "auto"
+    baseline: Literal["auto"] | Baseline = "auto"
     # Quantiles to predict with the pinball loss (must include 0.5, the point forecast).
     quantiles: list[float] = []
     # Width of a learned vector per series (long format), joined to the recurrent layers'

@@ -1,6 +1,6 @@
 """The statistical forecasts a network corrects, and the choice among them.
 
-Every baseline here is a linear map from a window's target rows to the horizon: naive,
+Every baseline here but one is a linear map from a window's target rows to the horizon: naive,
 seasonal naive, simple exponential smoothing (``ses``), the theta method (``theta``: SES
 plus half the window's linear trend, Hyndman and Billah's form of Assimakopoulos and
 Nikolopoulos' method), and both of the last on the window with its seasonal profile taken
@@ -9,22 +9,27 @@ each is a ``(horizon, lookback)`` matrix: the coding applies it with one ``einsu
 numpy at inference and in TensorFlow while training, so predict needs no statistics
 library and no fitting per series. Each map's rows sum to one (a flat window forecasts
 its own value), so it commutes with the window's level.
+
+The one that is not, ``smoothing``, is the exponential smoothing forecast of the series'
+whole history (``features/smoothing.py``, one model per series fit on its train part),
+made after each row and carried to the window in columns of its own
+(``Served.forecast_columns``): on a short series, where the network learns little beyond
+what it corrects, it then ends at a forecast of the whole history rather than at a naive
+one.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Literal, get_args
+from typing import get_args
 
 import numpy as np
 
 from ..config import Config
+from ..config.schema import Baseline
 from ..data.split import SplitBounds
 from ..errors import DataError
 
-Baseline = Literal[
-    "none", "naive", "seasonal_naive", "ses", "theta", "seasonal_ses", "seasonal_theta"
-]
 BASELINES: tuple[Baseline, ...] = get_args(Baseline)
 SMOOTHED: tuple[Baseline, ...] = ("ses", "theta", "seasonal_ses", "seasonal_theta")
 # What ``model.baseline: auto`` chooses among (seasonal naive when the season fits). The
@@ -52,6 +57,8 @@ def seasons_needed(baseline: Baseline) -> int:
 
 def words(baseline: Baseline) -> str:
     """The baseline's name in words: ``seasonal exponential smoothing``."""
+    if baseline == "smoothing":
+        return "whole-history exponential smoothing"
     return baseline.replace("_", " ").replace("ses", "exponential smoothing")
 
 
@@ -66,7 +73,7 @@ def baseline_rows(
 ) -> np.ndarray:
     """``(horizon, lookback)``: each forecast step as weights over the window's rows
     (zeros for ``none``). The map is linear, so forecasting the identity's rows gives it."""
-    if baseline == "none":
+    if baseline in ("none", "smoothing"):  # the smoothing forecast comes in its own columns
         return np.zeros((horizon, lookback))
     forecast = _forecaster(baseline, alpha, horizon, season)
     return forecast(np.eye(lookback)).T
@@ -180,13 +187,16 @@ def baseline_for(
     scaled: Sequence[np.ndarray],
     n_targets: int,
     season: int,
+    *,
+    auto_only: bool = False,
 ) -> tuple[Baseline, float | None]:
     """``model.baseline`` and its smoothing weight, fit on the training windows; ``auto``
-    chooses there too, among ``AUTO`` (``choose_baseline``)."""
+    chooses there too, among ``AUTO`` (``choose_baseline``). ``auto_only``: the choice
+    ``auto`` would make, whatever the config says."""
     lookback, horizon = config.window.lookback, config.window.horizon
-    chosen = config.model.baseline
-    if chosen == "none":
-        return "none", None
+    chosen = "auto" if auto_only else config.model.baseline
+    if chosen in ("none", "smoothing"):
+        return chosen, None
     if chosen == "auto":
         candidates = [
             b for b in AUTO if _fits(b, season, lookback) and (season > 1 or not seasons_needed(b))

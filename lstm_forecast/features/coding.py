@@ -61,10 +61,17 @@ class WindowCoding:
     # Columns known over the horizon too (``data.future_features``, calendar columns).
     future_columns: tuple[int, ...] = ()
     interval_stretch: np.ndarray | None = field(default=None, compare=False)
+    # ``baseline: smoothing``: the first of the ``n_targets x horizon`` columns that hold,
+    # on each row, the whole-history smoothing forecast made after it (target after
+    # target, step after step; ``Served.forecast_columns``). The offset reads them on the
+    # window's last row; the network does not see them. None for every other baseline.
+    smoothing_from: int | None = None
 
     def __post_init__(self) -> None:
         if self.quantile_levels and 0.5 not in self.quantile_levels:
             raise ValueError("the quantiles must include 0.5 (the point forecast)")
+        if (self.baseline == "smoothing") != (self.smoothing_from is not None):
+            raise ValueError("the smoothing baseline needs its columns, and only it has them")
         seasons = seasons_needed(self.baseline)
         if self.lookback < seasons * self.season_length:
             raise ValueError(
@@ -77,6 +84,15 @@ class WindowCoding:
         """A network's output for one window: ``(horizon, n_targets[, n_quantiles])``."""
         quantiles = (len(self.quantile_levels),) if self.quantile_levels else ()
         return (self.horizon, self.n_targets, *quantiles)
+
+    @property
+    def n_smoothing(self) -> int:
+        """Columns of the rows that hold the smoothing forecast (0 for other baselines)."""
+        return 0 if self.smoothing_from is None else self.n_targets * self.horizon
+
+    def network_inputs(self, n_columns: int) -> int:
+        """Columns a network input has, of rows with ``n_columns``."""
+        return n_columns - self.n_smoothing
 
     @property
     def window_rows(self) -> int:
@@ -101,22 +117,29 @@ class WindowCoding:
         training pipeline.
         """
         dtype = windows.dtype.name
-        columns = np.arange(windows.shape[2])
+        n_columns = windows.shape[2]
+        columns = np.arange(n_columns)
         levelled = (columns < self.n_levelled).astype(dtype)
         level = einsum("ntc,t->nc", windows, self._level_weights.astype(dtype))[:, None, :]
         inputs = windows - level * levelled  # calendar columns keep their values
         if self.future_columns:
             # The horizon's rows keep only what is known ahead: nothing of the targets.
-            inputs = inputs * self._known_ahead(windows.shape[2]).astype(dtype)
+            inputs = inputs * self._known_ahead(n_columns).astype(dtype)
         history = inputs[:, : self.lookback, : self.n_targets]
         baseline_rows = self._baseline_rows.astype(dtype)
         baseline = einsum("ntc,ht->nhc", history, baseline_rows)
         offset = level[:, :, : self.n_targets] + baseline
+        if self.smoothing_from is not None:
+            # The smoothing forecast made after the window's last row, and the network's
+            # inputs without its columns.
+            last = windows[:, self.lookback - 1, :]
+            offset = einsum("nc,hkc->nhk", last, self._smoothing_picks(n_columns).astype(dtype))
+            inputs = einsum("ntc,cd->ntd", inputs, self._network_columns(n_columns).astype(dtype))
         if self.window_scale == "none":
             return inputs, offset, windows[:, :1, :1] * 0 + 1  # ones, for numpy and TensorFlow
         scale = self._scale(history, einsum)
         # Only the targets' columns are divided: features keep their own units.
-        targets = (columns < self.n_targets).astype(dtype)
+        targets = (columns[: self.network_inputs(n_columns)] < self.n_targets).astype(dtype)
         return inputs * (1 + (1 / scale - 1) * targets), offset, scale
 
     def _scale(self, targets: Any, einsum: Callable[..., Any]) -> Any:
@@ -145,6 +168,22 @@ class WindowCoding:
         elif self.window_norm == "mean":
             weights[: self.lookback] = 1.0 / self.lookback
         return weights
+
+    def _smoothing_picks(self, n_columns: int) -> np.ndarray:
+        """``(horizon, n_targets, n_columns)``: where each step's smoothing forecast of
+        each target sits in a row."""
+        picks = np.zeros((self.horizon, self.n_targets, n_columns))
+        first = self.smoothing_from or 0
+        for target in range(self.n_targets):
+            for step in range(self.horizon):
+                picks[step, target, first + target * self.horizon + step] = 1.0
+        return picks
+
+    def _network_columns(self, n_columns: int) -> np.ndarray:
+        """``(n_columns, network_inputs)``: the identity without the smoothing columns."""
+        first = self.smoothing_from or 0
+        kept = [c for c in range(n_columns) if not first <= c < first + self.n_smoothing]
+        return np.eye(n_columns)[:, kept]
 
     def _known_ahead(self, n_columns: int) -> np.ndarray:
         """``(window_rows, n_columns)``: 1 where a window's value reaches the network (every

@@ -10,13 +10,14 @@ import numpy as np
 
 from ..config import Config
 from ..data import Dataset
-from ..data.split import SplitBounds
+from ..data.split import SplitBounds, check_split, split_bounds
 from ..data.timeindex import season_length_for
 from ..errors import DataError
 from .baselines import baseline_for, is_seasonal
 from .calendar import automatic_calendar
 from .coding import WindowCoding, typical_spread
 from .scaling import Scaler, check_positive
+from .served import Served, fit_models
 
 
 def fit_scalers(config: Config, dataset: Dataset, bounds: Sequence[SplitBounds]) -> list[Scaler]:
@@ -71,7 +72,14 @@ def window_coding(
     window_norm = config.preprocessing.window_norm
     if window_norm == "auto":
         # A seasonal window's last value sits somewhere in the cycle; its mean does not.
-        window_norm = "mean" if is_seasonal(baseline) else "last"
+        # Under the whole-history smoothing forecast, the window is seen as under the naive
+        # forecast ``auto`` would choose.
+        seen_as = baseline
+        if baseline == "smoothing":
+            seen_as, _ = baseline_for(
+                config, bounds, scaled, dataset.n_targets, season, auto_only=True
+            )
+        window_norm = "mean" if is_seasonal(seen_as) else "last"
     typical = 1.0
     if config.preprocessing.window_scale != "none":
         typical = typical_spread(train_parts, config.window.lookback)
@@ -89,6 +97,48 @@ def window_coding(
             n_levelled=len(dataset.columns),
             quantile_levels=tuple(config.model.quantiles),
             future_columns=future_columns(config, dataset, len(calendar)),
+            # The smoothing forecast's columns go before a series embedding's index.
+            smoothing_from=(
+                scaled[0].shape[1] - (config.model.series_embedding > 0)
+                if baseline == "smoothing"
+                else None
+            ),
         )
     except ValueError as exc:
         raise DataError(f"{exc}; raise the lookback or set evaluation.season_length") from None
+
+
+def smoothing_served(
+    coding: WindowCoding, dataset: Dataset, bounds: Sequence[SplitBounds]
+) -> Served:
+    """Under ``model.baseline: smoothing``, the network served with the smoothing models
+    its baseline reads (one per series and target, fit on the train parts); else the
+    network alone (``model.serve`` may fit them after training)."""
+    season = coding.season_length
+    if coding.smoothing_from is None:
+        return Served(season=season)
+    trains = [(s.id, s.values[: b.train_end]) for s, b in zip(dataset.series, bounds, strict=True)]
+    return Served(models=fit_models(trains, dataset.n_targets, season), season=season)
+
+
+def checked_split(config: Config, dataset: Dataset) -> list[SplitBounds]:
+    """Each series' split; refuses one too short for a training window and the parts."""
+    bounds = []
+    for series in dataset.series:
+        part = split_bounds(len(series), config.split, config.window.horizon)
+        check_split(series, part, config.window, config.split, dataset.path)
+        bounds.append(part)
+    return bounds
+
+
+def train_ranges(
+    dataset: Dataset, bounds: Sequence[SplitBounds]
+) -> dict[str | None, tuple[np.ndarray, np.ndarray]]:
+    """Each series' lowest and highest value of each column in its train part."""
+    return {
+        s.id: (
+            np.nanmin(s.values[: b.train_end], axis=0),
+            np.nanmax(s.values[: b.train_end], axis=0),
+        )
+        for s, b in zip(dataset.series, bounds, strict=True)
+    }

@@ -19,12 +19,19 @@ import numpy as np
 
 from ..config import Config
 from ..data import Dataset, Series
-from ..data.split import SplitBounds, check_split, split_bounds, trainable_series
+from ..data.split import trainable_series
 from ..data.timeindex import future_index
 from ..errors import DataError, first_few
 from . import record
 from .coding import WindowCoding
-from .fit import calendar_for, fit_scalers, window_coding
+from .fit import (
+    calendar_for,
+    checked_split,
+    fit_scalers,
+    smoothing_served,
+    train_ranges,
+    window_coding,
+)
 from .prepared import Prepared, model_rows, stacked_rows
 from .scaling import Scaler, check_loggable
 from .served import Served
@@ -83,7 +90,7 @@ class Preprocessing:
         ``warn_skipped``), unless shorter than ``data.min_series_length``, which refuses it.
         """
         dataset, skipped = trainable_series(config, dataset, warn_skipped)
-        bounds = _split(config, dataset)
+        bounds = checked_split(config, dataset)
         scalers = fit_scalers(config, dataset, bounds)
         static_scaler = Scaler.fit("standard", np.stack([s.static for s in dataset.series]))
         embedded = config.model.series_embedding > 0
@@ -93,6 +100,7 @@ class Preprocessing:
             for k, (s, scaler) in enumerate(zip(dataset.series, scalers, strict=True))
         ]
         coding = window_coding(config, dataset, bounds, rows, calendar)
+        served = smoothing_served(coding, dataset, bounds)
         fitted = cls(
             columns=dataset.columns,
             n_targets=dataset.n_targets,
@@ -102,21 +110,31 @@ class Preprocessing:
             coding=coding,
             scalers={s.id: scaler for s, scaler in zip(dataset.series, scalers, strict=True)},
             last_timestamps={s.id: s.index[-1].isoformat() for s in dataset.series},
-            train_ranges=_train_ranges(dataset, bounds),
+            train_ranges=train_ranges(dataset, bounds),
             static_features=tuple(config.data.static_features),
             static_scaler=static_scaler,
             skipped=frozenset(skipped),
             series_embedding=config.model.series_embedding,
+            served=served,
         )
-        return fitted, stacked_rows(dataset, bounds, scalers, coding, rows, skipped)
+        if coding.smoothing_from is not None:  # the rows again, with the smoothing forecast
+            rows = [
+                fitted.rows(s, scaler, b.train_end)
+                for s, scaler, b in zip(dataset.series, scalers, bounds, strict=True)
+            ]
+        prepared = stacked_rows(dataset, bounds, scalers, coding, rows, skipped)
+        return fitted, dataclasses.replace(prepared, served=served)
 
     def transform(self, config: Config, dataset: Dataset, *, unseen: bool = False) -> Prepared:
         """``dataset`` split by ``config.split`` and scaled as in training (every series
         long enough for the split). A series this preprocessing was not fit on is refused,
         or with ``unseen``, scaled from its own rows before its test part."""
-        bounds = _split(config, dataset)
+        bounds = checked_split(config, dataset)
         scalers = self.scalers_for(dataset, [b.validation_end for b in bounds] if unseen else None)
-        rows = [self.rows(s, scaler) for s, scaler in zip(dataset.series, scalers, strict=True)]
+        rows = [
+            self.rows(s, scaler, b.train_end)
+            for s, scaler, b in zip(dataset.series, scalers, bounds, strict=True)
+        ]
         prepared = stacked_rows(dataset, bounds, scalers, self.coding, rows)
         return dataclasses.replace(prepared, served=self.served)
 
@@ -130,7 +148,7 @@ class Preprocessing:
         carried = dataclasses.replace(
             self,
             last_timestamps={**self.last_timestamps, **new_times},
-            train_ranges={**self.train_ranges, **_train_ranges(dataset, prepared.bounds)},
+            train_ranges={**self.train_ranges, **train_ranges(dataset, prepared.bounds)},
         )
         return carried, prepared
 
@@ -161,8 +179,9 @@ class Preprocessing:
         ``origins`` (each needs ``lookback`` rows before it). When columns are known ahead,
         a window reaching past the series' end takes the horizon's rows from
         ``rows_ahead``, unless those columns are data the series must hold itself (read
-        without its future rows). Missing cells read 0."""
-        rows = self.rows(series, scaler)
+        without its future rows). Missing cells read 0. The smoothing forecast
+        (``model.baseline: smoothing``) starts from the rows before the first origin."""
+        rows = self.rows(series, scaler, int(np.min(origins)))
         if self.coding.future_columns and (series.future is not None or not self.future_rows):
             rows = np.concatenate([rows, self.rows_ahead(series, scaler, where)])
         return np.nan_to_num(self.coding.windows_at(rows, origins), nan=0.0)
@@ -186,10 +205,27 @@ class Preprocessing:
         )
         return np.nan_to_num(self.rows(ahead, scaler), nan=0.0)
 
-    def rows(self, series: Series, scaler: Scaler) -> np.ndarray:
-        """``series``' network-input rows (``model_rows``) as this preprocessing makes them."""
+    def rows(self, series: Series, scaler: Scaler, fit_rows: int | None = None) -> np.ndarray:
+        """``series``' network-input rows (``model_rows``) as this preprocessing makes them.
+        Under ``model.baseline: smoothing``, with the smoothing forecast after each row, its
+        initial state fit on the first ``fit_rows`` rows (None: rows ahead of the series,
+        which no forecast is made after: zeros)."""
+        smoothing = None
+        if self.coding.smoothing_from is not None:
+            if fit_rows is None:
+                smoothing = np.zeros((len(series), self.coding.n_smoothing))
+            else:
+                targets = series.values[:, : self.n_targets]
+                smoothing = self.served.forecast_columns(
+                    series.id, targets, scaler, self.horizon, fit_rows
+                )
         return model_rows(
-            series, scaler, self.calendar_features, self.static_scaler, self.series_index(series.id)
+            series,
+            scaler,
+            self.calendar_features,
+            self.static_scaler,
+            self.series_index(series.id),
+            smoothing,
         )
 
     def scalers_for(self, dataset: Dataset, own_rows: Sequence[int] | None = None) -> list[Scaler]:
@@ -261,25 +297,3 @@ class Preprocessing:
 
 def _name(series: Series) -> str:
     return "the series" if series.id is None else f"series '{series.id}'"
-
-
-def _split(config: Config, dataset: Dataset) -> list[SplitBounds]:
-    """Each series' split; refuses one too short for a training window and the parts."""
-    bounds = []
-    for series in dataset.series:
-        part = split_bounds(len(series), config.split, config.window.horizon)
-        check_split(series, part, config.window, config.split, dataset.path)
-        bounds.append(part)
-    return bounds
-
-
-def _train_ranges(
-    dataset: Dataset, bounds: Sequence[SplitBounds]
-) -> dict[str | None, tuple[np.ndarray, np.ndarray]]:
-    return {
-        s.id: (
-            np.nanmin(s.values[: b.train_end], axis=0),
-            np.nanmax(s.values[: b.train_end], axis=0),
-        )
-        for s, b in zip(dataset.series, bounds, strict=True)
-    }

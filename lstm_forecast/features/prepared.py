@@ -140,14 +140,18 @@ def model_rows(
     calendar_features: Sequence[str],
     static_scaler: Scaler,
     series_index: int | None = None,
+    smoothing: np.ndarray | None = None,
 ) -> np.ndarray:
     """The rows a window is cut from: scaled columns, then calendar columns, then the
-    series' scaled static features repeated on every row, then (with a series embedding)
-    the series' index in it on every row (float32; exact for any index below 2**24)."""
+    series' scaled static features repeated on every row, then the ``smoothing`` columns
+    (``model.baseline: smoothing``), then (with a series embedding) the series' index in
+    it on every row (float32; exact for any index below 2**24)."""
     scaled = scaler.transform(series.values)
     calendar = calendar_columns(series.index, calendar_features)
     static = static_scaler.transform(series.static)
     columns = [scaled, calendar, np.broadcast_to(static, (len(series), len(static)))]
+    if smoothing is not None:
+        columns.append(smoothing)
     if series_index is not None:
         columns.append(np.full((len(series), 1), float(series_index)))
     return np.concatenate(columns, axis=1).astype(np.float32)

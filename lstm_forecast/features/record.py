@@ -36,6 +36,7 @@ def encode(pre: Preprocessing) -> dict[str, Any]:
         "season_length": coding.season_length,
         "quantiles": list(coding.quantile_levels),
         "future_columns": list(coding.future_columns),
+        "smoothing_from": coding.smoothing_from,
         "interval_stretch": (
             None if coding.interval_stretch is None else coding.interval_stretch.tolist()
         ),
@@ -112,7 +113,14 @@ def _coding(data: dict[str, Any], n_columns: int) -> WindowCoding:
         # Absent from records written before future-known inputs.
         future_columns=_future_columns(data.get("future_columns", [])),
         interval_stretch=_stretch(data["interval_stretch"], n_targets),
+        # Absent from records written before the smoothing baseline.
+        smoothing_from=_optional_index(data.get("smoothing_from")),
     )
+
+
+def _optional_index(value: Any) -> int | None:
+    """None, or a column index (a non-negative int)."""
+    return None if value is None else _non_negative(value)
 
 
 def _alpha(value: Any, baseline: Any) -> float | None:

@@ -64,6 +64,13 @@ class Scaler:
         """Scale ``values`` whose last axis holds all columns."""
         return (_log_leading(values, self.n_logged, self.log_floor) - self.center) / self.scale
 
+    def transform_target(self, values: np.ndarray, column: int) -> np.ndarray:
+        """``values`` (any shape) of target ``column`` scaled as ``transform`` scales it."""
+        if column < self.n_logged:
+            floor = None if self.log_floor is None else self.log_floor[column : column + 1]
+            values = _log_leading(np.asarray(values)[..., None], 1, floor)[..., 0]
+        return (values - self.center[column]) / self.scale[column]
+
     def inverse_targets(self, scaled: np.ndarray) -> np.ndarray:
         """Original units for arrays whose last axis holds the first ``n_targets`` columns."""
         n_targets = scaled.shape[-1]

@@ -16,6 +16,7 @@ from typing import Any, Literal, get_args
 import numpy as np
 
 from .forecasts import Forecasts
+from .scaling import Scaler
 from .smoothing import TRENDS, Form, Smoothing, Weights, fit_smoothing
 
 Source = Literal["network", "smoothing", "mean"]
@@ -72,6 +73,30 @@ class Served:
         shift = served - point
         return replace(network, values=network.values + shift[..., None])
 
+    def forecast_columns(
+        self,
+        series_id: str | None,
+        values: np.ndarray,
+        scaler: Scaler,
+        horizon: int,
+        fit_rows: int,
+    ) -> np.ndarray:
+        """``(length, n_targets x horizon)``, scaled as the targets are: on each row, the
+        series' smoothing forecast made after it (``model.baseline: smoothing``), target
+        after target; the initial state is fit on the first ``fit_rows`` rows of the
+        targets' ``values`` ``(length, n_targets)``, as is the model of a series not in
+        training. A target without a model (too few rows) repeats its last value."""
+        n_targets = values.shape[1]
+        columns = []
+        for target, model in enumerate(self._models_of(series_id, values[:fit_rows], n_targets)):
+            history = np.asarray(values[:, target], dtype=np.float64)
+            if model is None:
+                forecasts = np.repeat(history[:, None], horizon, axis=1)
+            else:
+                forecasts = model.after_each_row(history, horizon, fit_rows)
+            columns.append(scaler.transform_target(forecasts, target))
+        return np.concatenate(columns, axis=1)
+
     def _models_of(
         self, series_id: str | None, before: np.ndarray, n_targets: int
     ) -> tuple[Smoothing | None, ...]:
@@ -100,6 +125,17 @@ class Served:
             entry["id"]: tuple(_model_of(m) for m in entry["targets"]) for entry in record["models"]
         }
         return cls(source, models, int(record["season"]))
+
+
+def fit_models(
+    histories: Sequence[tuple[str | None, np.ndarray]], n_targets: int, season: int
+) -> Models:
+    """Per series (id and train part ``(rows, >= n_targets)``), one smoothing model per
+    target."""
+    return {
+        series_id: tuple(fit_smoothing(rows[:, t], season) for t in range(n_targets))
+        for series_id, rows in histories
+    }
 
 
 def served_words(source: str, network: str = "the network's forecast") -> str:

@@ -90,6 +90,25 @@ class Smoothing:
         )
         return np.exp(forecasts) if self.form.log else forecasts
 
+    def after_each_row(self, history: np.ndarray, horizon: int, fit_rows: int) -> np.ndarray:
+        """``(length, horizon)``: row ``t`` holds the forecast made after row ``t`` of
+        ``history`` ``(length,)`` (from the rows up to it alone), the initial state fit on
+        its first ``fit_rows`` rows (NaN rows skipped)."""
+        form, weights = self.form, self.weights
+        values = _transformed(history, form.log)
+        grid = _grid_of([weights])
+        initial, _ = _initial_states(values[:fit_rows], form, grid)
+        _, kept = _filter(values[None, :], form, grid, initial, keep=True)
+        states = kept[0][1:]  # the state after each row
+        steps = np.arange(1, horizon + 1)
+        forecasts = np.repeat(states[:, :1], horizon, axis=1)
+        if form.trend != "none":
+            forecasts = forecasts + np.cumsum(weights.phi**steps)[None, :] * states[:, 1:2]
+        if form.season > 1:
+            seasons = states[:, 1 + (form.trend != "none") :]
+            forecasts = forecasts + seasons[:, (steps - 1) % form.season]
+        return np.exp(np.minimum(forecasts, 700)) if form.log else forecasts
+
 
 def fit_smoothing(values: np.ndarray, season: int) -> Smoothing | None:
     """The model of lowest AICc on ``values`` ``(length,)`` among every form that fits

@@ -121,7 +121,7 @@ def network_for(config: Config, prepared: Prepared, train_windows: WindowSet) ->
     return build_model(
         config.model,
         lookback=config.window.lookback,
-        n_inputs=prepared.stacked.shape[1],
+        n_inputs=prepared.coding.network_inputs(prepared.stacked.shape[1]),
         horizon=config.window.horizon,
         n_targets=prepared.dataset.n_targets,
         n_series=len(prepared.dataset.series),

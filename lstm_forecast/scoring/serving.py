@@ -17,8 +17,7 @@ import numpy as np
 
 from ..features import Prepared
 from ..features.forecasts import Forecaster
-from ..features.served import SOURCES, Models, Served, Source
-from ..features.smoothing import fit_smoothing
+from ..features.served import SOURCES, Models, Served, Source, fit_models
 from .evaluation import forecast_origins, origin_windows, score_forecasts, scored_origins
 
 # How much lower (a share of the network's) the validation MASE of the smoothing forecast
@@ -44,13 +43,15 @@ def choose_served(prepared: Prepared, forecaster: Forecaster, setting: str) -> S
     the smoothing models fit on each series' train part, and ``auto`` decided on the
     validation origins."""
     season = prepared.coding.season_length
+    # The models ``model.baseline: smoothing`` reads, kept whatever is served.
+    alone = Served(models=prepared.served.models, season=season)
     if setting == "network":
-        return ServedChoice(Served(season=season), "model.serve: network", {})
+        return ServedChoice(alone, "model.serve: network", {})
     train_rows = sum(b.train_end for b in prepared.bounds)
     if setting == "auto" and train_rows > SMOOTHING_ROWS:
         why = f"{train_rows} training rows: the network alone beyond {SMOOTHING_ROWS}"
-        return ServedChoice(Served(season=season), why, {})
-    fitted = Served("network", _fit_models(prepared), season)
+        return ServedChoice(alone, why, {})
+    fitted = Served("network", prepared.served.models or _fit_models(prepared), season)
     scores = _validation_mase(prepared, forecaster, fitted)
     if setting != "auto":
         chosen = dataclasses.replace(fitted, source=cast(Source, setting))
@@ -68,13 +69,11 @@ def choose_served(prepared: Prepared, forecaster: Forecaster, setting: str) -> S
 
 def _fit_models(prepared: Prepared) -> Models:
     """Per series, one smoothing model per target, fit on its train part."""
-    n_targets, season = prepared.dataset.n_targets, prepared.coding.season_length
-    return {
-        series.id: tuple(
-            fit_smoothing(series.values[: bounds.train_end, t], season) for t in range(n_targets)
-        )
+    trains = [
+        (series.id, series.values[: bounds.train_end])
         for series, bounds in zip(prepared.dataset.series, prepared.bounds, strict=True)
-    }
+    ]
+    return fit_models(trains, prepared.dataset.n_targets, prepared.coding.season_length)
 
 
 def _validation_mase(
