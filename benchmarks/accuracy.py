@@ -189,7 +189,7 @@ def make_ours(overrides: Sequence[str]) -> Model:
         interval = None
         if series.quantiles is not None:
             interval = (series.quantiles[:, :, 0, 0], series.quantiles[:, :, 0, -1])
-        return Forecasts(series.forecasts["model"][:, :, 0], fitted.network.seconds, interval)
+        return Forecasts(series.forecasts["model"][:, :, 0], fitted.seconds, interval)
 
     return ours
 

@@ -129,7 +129,7 @@ def run_global(
             raise RuntimeError(f"{spec.name} {sid}: only {len(series.origins)} origins scored")
         point = Forecasts(series.forecasts["model"][:, :, 0], 0.0)
         ours.append(score(values[sid], point, origins[sid], spec))
-    results = {"ours": dataclasses.replace(mean_result(ours), fit_seconds=fitted.network.seconds)}
+    results = {"ours": dataclasses.replace(mean_result(ours), fit_seconds=fitted.seconds)}
     for name, model in BASELINES.items():
         if (spec.name, name) not in seedless:
             per_series = [

@@ -109,6 +109,7 @@ def test_two_workers_on_localhost_train_one_model_and_only_the_chief_writes(
         tmp_path,
         csv,
         training={"distribute": "multi_worker", "epochs": 3, "batch_size": 8},
+        model={"baseline": "seasonal_naive"},  # one network (auto would train two here)
     )
     hosts = [f"127.0.0.1:{port}" for port in free_ports(2)]
     workers = []

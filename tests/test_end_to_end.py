@@ -513,6 +513,7 @@ def test_tensorboard_logs_losses_and_learning_rate_per_member(tmp_path: Path) ->
         "training.epochs=3",
         "training.ensemble=2",
         f"training.tensorboard={logs}",
+        "model.baseline=seasonal_naive",  # one network (auto would train two on airline)
     )
     metadata = json.loads((tmp_path / "run" / "metadata.json").read_text())
     assert sorted(p.name for p in logs.iterdir()) == ["member_1", "member_2"]

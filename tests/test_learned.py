@@ -67,7 +67,11 @@ def test_on_one_validation_window_the_advice_is_a_longer_validation_not_a_lookba
 @pytest.mark.slow
 def test_train_says_what_the_network_added_to_its_baseline(tmp_path: Path) -> None:
     config = write_config(tmp_path, write_csv(tmp_path / "sales.csv", monthly_frame(96)))
-    ran = run_cli("train", config, *sets(*TINY, "training.epochs=8", "model.serve=network"))
+    ran = run_cli(
+        "train",
+        config,
+        *sets(*TINY, "training.epochs=8", "model.serve=network", "model.baseline=seasonal_naive"),
+    )
     assert ran.code == 0, ran.err
     line = re.search(
         r"validation loss [\d.e-]+ against [\d.e-]+ for the (seasonal naive|naive) forecast "
@@ -95,7 +99,7 @@ def test_train_warns_when_the_network_adds_little(tmp_path: Path) -> None:
     # Served alone (a bundle serving the smoothing forecast says it as INFO), judged on
     # 7 validation windows (on 1 the advice is a longer validation part).
     config = write_config(tmp_path, data, split={"validation": 12, "test": 12})
-    ran = run_cli("train", config, *sets(*TINY, "model.serve=network"))
+    ran = run_cli("train", config, *sets(*TINY, "model.serve=network", "model.baseline=naive"))
     assert ran.code == 0, ran.err
     warning = re.search(
         r"WARNING: the network (does not beat|stopped improving on) the naive forecast it "

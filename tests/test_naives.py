@@ -77,7 +77,11 @@ def test_a_model_naive_beats_on_test_is_reported_by_train_metrics_and_evaluate(
     tmp_path: Path,
 ) -> None:
     config = _season_then_flat(tmp_path)
-    ran = run_cli("train", config, *sets(*TINY, "training.epochs=20", "model.serve=network"))
+    ran = run_cli(
+        "train",
+        config,
+        *sets(*TINY, "training.epochs=20", "model.serve=network", "model.baseline=seasonal_naive"),
+    )
     assert ran.code == 0, ran.err
     assert "test MASE" in ran.err and "): naive forecasts better" in ran.err, ran.err
     assert "WARNING: on the test part naive forecasts better than the model" in ran.err

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -21,6 +22,8 @@ from lstm_forecast.features.coding import WindowCoding
 from lstm_forecast.features.scaling import Scaler
 from lstm_forecast.features.served import Served
 from lstm_forecast.features.smoothing import fit_smoothing
+from lstm_forecast.workflows import forecaster
+from lstm_forecast.workflows.forecaster import TrainedForecaster
 
 from .helpers import TINY, monthly_frame, run_cli, sets, write_config, write_csv
 
@@ -146,3 +149,69 @@ def test_train_predict_and_a_warm_start_under_the_smoothing_baseline(tmp_path: P
         "train", config, *options, "--init-from", str(tmp_path / "run"), "--set", "output.dir=warm"
     )
     assert warm.code == 0, warm.err
+
+
+def _candidate(baseline: str, seconds: float) -> TrainedForecaster:
+    """A trained forecaster as far as ``_better`` reads one."""
+    network = SimpleNamespace(seconds=seconds, coding=SimpleNamespace(baseline=baseline))
+    served = SimpleNamespace(served=baseline)
+    return TrainedForecaster(None, baseline, None, None, network, None, served)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("naive_mase", "smoothing_mase", "origins", "kept"),
+    [
+        (0.5, 0.6, 2, "seasonal_naive"),
+        (0.5, 0.6, 1, "smoothing"),  # one stretch does not decide
+        (0.7, 0.6, 10, "smoothing"),  # at least 10 % lower
+        (0.65, 0.6, 10, "seasonal_naive"),  # lower, not by 10 %
+        (0.6, 0.6, 10, "seasonal_naive"),
+        (float("nan"), float("nan"), 0, "smoothing"),
+    ],
+)
+def test_auto_keeps_the_smoothing_network_when_clearly_better_or_validation_cannot_say(
+    monkeypatch: pytest.MonkeyPatch,
+    naive_mase: float,
+    smoothing_mase: float,
+    origins: int,
+    kept: str,
+) -> None:
+    scores = {"seasonal_naive": (naive_mase, origins), "smoothing": (smoothing_mase, origins)}
+    monkeypatch.setattr(forecaster, "served_validation", lambda prepared, f, s: scores[prepared])
+    chosen = forecaster._better(_candidate("seasonal_naive", 2.0), _candidate("smoothing", 3.0))
+    assert chosen.network.coding.baseline == kept
+    assert chosen.seconds == 5.0  # both trainings count
+
+
+def test_auto_weighs_the_smoothing_forecast_on_short_series_only(tmp_path: Path) -> None:
+    path = write_config(tmp_path, write_csv(tmp_path / "sales.csv", monthly_frame(96)))
+    config = load_config(path)
+
+    def weighs(rows: list[int], *overrides: str) -> bool:
+        prepared = SimpleNamespace(bounds=[SimpleNamespace(train_end=r) for r in rows])
+        return forecaster._weighs_smoothing(load_config(path, list(overrides)), prepared)  # type: ignore[arg-type]
+
+    assert config.model.baseline == "auto"
+    assert weighs([78]) and weighs([500, 20, 900])
+    assert not weighs([501])  # a long series: the network learns from its windows
+    assert not weighs([400] * 60)  # many short series: more rows than smoothing is fit to
+    assert not weighs([78], "model.baseline=seasonal_naive")
+    assert not weighs([78], f"training.init_from={tmp_path}")  # a warm start keeps its parent's
+    assert not weighs([78], "model.quantiles=[0.1,0.5,0.9]")  # detect reads a band
+
+
+@pytest.mark.slow
+def test_auto_trains_both_networks_on_a_short_series_and_says_which_it_keeps(
+    tmp_path: Path,
+) -> None:
+    config = write_config(tmp_path, write_csv(tmp_path / "sales.csv", monthly_frame(96)))
+    ran = run_cli("train", config, *sets(*TINY))
+    assert ran.code == 0, ran.err
+    # One validation origin (6 rows, horizon 6): validation cannot choose the other.
+    assert (
+        "model.baseline auto: the whole-history exponential smoothing forecast, whose network "
+        "scored a validation MASE of" in ran.err
+    ), ran.err
+    assert "(1 origins: on fewer than 2, validation does not choose)" in ran.err
+    record = json.loads((tmp_path / "run" / "preprocessing.json").read_text())
+    assert record["baseline"] == "smoothing" and record["smoothing_from"] == 1

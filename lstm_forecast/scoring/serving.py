@@ -93,3 +93,19 @@ def _validation_mase(
         table = score_forecasts(prepared, origins, forecasts).overall()
         scores[source] = table["model"]["mase"] if table else float("nan")
     return scores
+
+
+def served_validation(
+    prepared: Prepared, forecaster: Forecaster, served: Served
+) -> tuple[float, int]:
+    """The validation MASE (mean over series) of what ``served`` serves with
+    ``forecaster``, and over how many origins (NaN and 0 without any)."""
+    prepared = dataclasses.replace(prepared, served=served)
+    origins = scored_origins(prepared, prepared.validation_origins())
+    count = sum(len(rows) for rows in origins)
+    if not count:
+        return float("nan"), 0
+    windows = origin_windows(prepared, origins)
+    forecasts = forecast_origins(prepared, forecaster, origins, windows)
+    table = score_forecasts(prepared, origins, forecasts).overall()
+    return (table["model"]["mase"] if table else float("nan")), count

@@ -49,7 +49,7 @@ def backtest(
             trained = train_forecaster(
                 _with_test(config, rows_left), dataset, hooks=hooks, warn_skipped=k == 0
             )
-            seconds += trained.network.seconds
+            seconds += trained.seconds
         # The prepared series: those too short to train on are skipped, not scored.
         prepared = trained.prepared
         evaluations.append(

@@ -8,20 +8,30 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from ..config import Config
 from ..data import Dataset
 from ..data.windows import WindowSet
 from ..errors import ConfigError, DataError
 from ..features import Prepared, Preprocessing
+from ..features.baselines import words
 from ..features.forecasts import Forecaster
 from ..nn.hooks import SILENT, TrainingHooks
-from ..scoring.serving import ServedChoice, choose_served
+from ..scoring.serving import MARGIN, SMOOTHING_ROWS, ServedChoice, choose_served, served_validation
 from .warm_start import warm_start
 
 if TYPE_CHECKING:
     from ..nn.training import TrainedNetwork
 
 _log = logging.getLogger(__name__)
+
+# model.baseline auto: series whose train part is this long or shorter (the median one)
+# get a network on the smoothing forecast too (benchmarks/README.md).
+SHORT_ROWS = 500
+# Validation chooses between the two networks on this many origins or more (fewer: the
+# smoothing forecast's), by ``MARGIN`` as ``model.serve`` does.
+MIN_ORIGINS = 2
 
 
 @dataclass(frozen=True)
@@ -36,6 +46,14 @@ class TrainedForecaster:
     forecaster: Forecaster  # scaled windows -> scaled forecasts, in inference mode
     served: ServedChoice  # what the bundle serves (``prepared.served``) and why
     parent: dict[str, str] | None = None  # the bundle a warm start began from
+    # Seconds spent training a network that was not kept (``model.baseline: auto`` on
+    # short series trains two).
+    seconds_discarded: float = 0.0
+
+    @property
+    def seconds(self) -> float:
+        """Seconds of training in all, the network not kept included."""
+        return self.network.seconds + self.seconds_discarded
 
 
 def train_forecaster(
@@ -49,9 +67,92 @@ def train_forecaster(
     """Fit the preprocessing on ``dataset``'s train parts, then train the network of
     ``config`` on the training windows with early stopping on the validation windows.
 
+    Under ``model.baseline: auto``, short series (``SHORT_ROWS``) get a second network,
+    correcting the whole-history smoothing forecast, and keep the better (``_better``).
+
     ``without_validation``: if given, the message of the ``ConfigError`` raised before any
     training when there are no validation windows (``tune`` needs them).
     """
+    naive = _train_one(config, dataset, hooks, warn_skipped, without_validation)
+    if not _weighs_smoothing(config, naive.prepared):
+        return naive
+    model = config.model.model_copy(update={"baseline": "smoothing"})
+    training = config.training
+    if training.tensorboard is not None:  # its own logs, beside the first network's
+        logs = training.tensorboard / "baseline_smoothing"
+        training = training.model_copy(update={"tensorboard": logs})
+    alternative = config.model_copy(update={"model": model, "training": training})
+    smoothing = _train_one(alternative, dataset, hooks, False, without_validation)
+    return _better(naive, smoothing)
+
+
+def _weighs_smoothing(config: Config, prepared: Prepared) -> bool:
+    """Whether ``model.baseline: auto`` trains a network on the smoothing forecast too:
+    series whose median train part is ``SHORT_ROWS`` rows or fewer, and no more than
+    ``SMOOTHING_ROWS`` training rows in all; not on a warm start (which keeps its
+    parent's baseline), nor for quantiles: ``detect`` reads them, and the smoothing
+    forecast's state carries an anomaly on into later forecasts (tests/test_detect.py's
+    injected spikes: flags with a precision of 0.67 under it, 0.8 or more without)."""
+    rows = [b.train_end for b in prepared.bounds]
+    return (
+        config.model.baseline == "auto"
+        and config.training.init_from is None
+        and not config.model.quantiles
+        and float(np.median(rows)) <= SHORT_ROWS
+        and sum(rows) <= SMOOTHING_ROWS
+    )
+
+
+def _better(naive: TrainedForecaster, smoothing: TrainedForecaster) -> TrainedForecaster:
+    """On ``MIN_ORIGINS`` validation origins or more, the smoothing forecast's network only
+    when its served forecast's validation MASE is at least ``MARGIN`` lower than the
+    other's (its own validation error is as optimistic: each chose its epoch there); on
+    fewer, which are one stretch of the series, it (the better bet on a short series:
+    benchmarks/README.md)."""
+    naive_mase, origins = served_validation(naive.prepared, naive.forecaster, naive.served.served)
+    smoothing_mase, _ = served_validation(
+        smoothing.prepared, smoothing.forecaster, smoothing.served.served
+    )
+    naive_words = words(naive.network.coding.baseline)
+    decided = origins >= MIN_ORIGINS
+    if decided and not smoothing_mase < (1 - MARGIN) * naive_mase:
+        _log.info(
+            "model.baseline auto: the %s forecast, whose network scored a validation MASE of "
+            "%.3f against %.3f for the one correcting the whole-history smoothing forecast "
+            "(%d origins; that one is kept when %d %% lower or more)",
+            naive_words,
+            naive_mase,
+            smoothing_mase,
+            origins,
+            round(100 * MARGIN),
+        )
+        return dataclasses.replace(naive, seconds_discarded=smoothing.seconds)
+    why = (
+        f"{round(100 * MARGIN)} % lower or more"
+        if decided
+        else f"on fewer than {MIN_ORIGINS}, validation does not choose"
+    )
+    _log.info(
+        "model.baseline auto: the whole-history exponential smoothing forecast, whose network "
+        "scored a validation MASE of %.3f against %.3f for the one correcting the %s forecast "
+        "(%d origins: %s)",
+        smoothing_mase,
+        naive_mase,
+        naive_words,
+        origins,
+        why,
+    )
+    return dataclasses.replace(smoothing, seconds_discarded=naive.seconds)
+
+
+def _train_one(
+    config: Config,
+    dataset: Dataset,
+    hooks: TrainingHooks,
+    warn_skipped: bool,
+    without_validation: str | None,
+) -> TrainedForecaster:
+    """``train_forecaster`` for the baseline ``config`` says."""
     start = None
     if config.training.init_from is not None:
         start = warm_start(config, dataset)
