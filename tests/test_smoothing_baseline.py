@@ -146,7 +146,13 @@ def test_train_predict_and_a_warm_start_under_the_smoothing_baseline(tmp_path: P
     forecast = pd.read_csv(io.StringIO(predicted.out))["sales"].to_numpy()
     assert forecast.shape == (HORIZON,) and np.isfinite(forecast).all()
     warm = run_cli(
-        "train", config, *options, "--init-from", str(tmp_path / "run"), "--set", "output.dir=warm"
+        "train",
+        config,
+        *options,
+        "--init-from",
+        str(tmp_path / "run"),
+        "--set",
+        f"output.dir={tmp_path / 'warm'}",
     )
     assert warm.code == 0, warm.err
 
