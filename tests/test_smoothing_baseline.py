@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 
 from lstm_forecast.config import load_config
 from lstm_forecast.data import load_dataset
-from lstm_forecast.features import Preprocessing
+from lstm_forecast.errors import DataError
+from lstm_forecast.features import Preprocessing, fit
 from lstm_forecast.features.coding import WindowCoding
 from lstm_forecast.features.scaling import Scaler
 from lstm_forecast.features.served import Served
@@ -221,3 +222,25 @@ def test_auto_trains_both_networks_on_a_short_series_and_says_which_it_keeps(
     assert "(1 origins: on fewer than 2, validation does not choose)" in ran.err
     record = json.loads((tmp_path / "run" / "preprocessing.json").read_text())
     assert record["baseline"] == "smoothing" and record["smoothing_from"] == 1
+
+
+def test_a_record_that_misplaces_the_columns_is_refused(tmp_path: Path) -> None:
+    pre, _, _ = _fitted(tmp_path)
+    record = {**pre.to_json(), "smoothing_from": 0}  # over the target itself
+    with pytest.raises(ValueError, match="smoothing_from must be 1"):
+        Preprocessing.from_json(record)
+
+
+def test_the_smoothing_baseline_refuses_more_rows_than_it_can_filter(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(fit, "SMOOTHING_BASELINE_ROWS", 95)
+    with pytest.raises(DataError, match=r"96 rows is more than 95; it is meant for short series"):
+        _fitted(tmp_path)
+
+
+def test_windows_at_no_origin_are_none(tmp_path: Path) -> None:
+    pre, _, path = _fitted(tmp_path)
+    (series,) = load_dataset(load_config(path).data).series
+    windows = pre.windows_at(series, pre.scalers[None], np.array([], dtype=int), path)
+    assert windows.shape[0] == 0

@@ -181,7 +181,7 @@ class Preprocessing:
         ``rows_ahead``, unless those columns are data the series must hold itself (read
         without its future rows). Missing cells read 0. The smoothing forecast
         (``model.baseline: smoothing``) starts from the rows before the first origin."""
-        rows = self.rows(series, scaler, int(np.min(origins)))
+        rows = self.rows(series, scaler, int(np.min(origins)) if len(origins) else len(series))
         if self.coding.future_columns and (series.future is not None or not self.future_rows):
             rows = np.concatenate([rows, self.rows_ahead(series, scaler, where)])
         return np.nan_to_num(self.coding.windows_at(rows, origins), nan=0.0)

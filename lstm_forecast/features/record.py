@@ -69,6 +69,12 @@ def decode(data: dict[str, Any]) -> dict[str, Any]:
     coding = _coding(data, len(columns))
     if any(c >= len(columns) + 2 * len(calendar) for c in coding.future_columns):
         raise ValueError("future_columns names a column that is neither data nor calendar")
+    static = _static(data)
+    placed = len(columns) + 2 * len(calendar) + len(static.get("static_features", ()))
+    if coding.smoothing_from is not None and coding.smoothing_from != placed:
+        raise ValueError(
+            f"smoothing_from must be {placed}: after the data, calendar and static columns"
+        )
     time_format = data["time_format"]
     if time_format is not None and not isinstance(time_format, str):
         raise ValueError(f"time_format must be text or null, got {time_format!r}")
@@ -86,7 +92,7 @@ def decode(data: dict[str, Any]) -> dict[str, Any]:
             for s in series
         },
         # Absent from records written before static features and skipped series.
-        **_static(data),
+        **static,
         "skipped": frozenset(str(s) for s in data.get("skipped_series", [])),
         "series_embedding": _non_negative(data.get("series_embedding", 0)),
         # Absent from records written before the smoothing forecast: the network alone.
