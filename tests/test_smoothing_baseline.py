@@ -214,6 +214,10 @@ def test_auto_trains_both_networks_on_a_short_series_and_says_which_it_keeps(
     config = write_config(tmp_path, write_csv(tmp_path / "sales.csv", monthly_frame(96)))
     ran = run_cli("train", config, *sets(*TINY))
     assert ran.code == 0, ran.err
+    assert (
+        "INFO: a second network (model.baseline auto, short series): the network corrects "
+        "the whole-history exponential smoothing forecast (model.baseline)" in ran.err
+    ), ran.err
     # One validation origin (6 rows, horizon 6): validation cannot choose the other.
     assert (
         "model.baseline auto: the whole-history exponential smoothing forecast, whose network "
