@@ -130,8 +130,7 @@ def smoothing_served(
             "it is meant for short series: choose auto or seasonal_naive",
             where=dataset.path,
         )
-    trains = [(s.id, s.values[: b.train_end]) for s, b in zip(dataset.series, bounds, strict=True)]
-    return Served(models=fit_models(trains, dataset.n_targets, season), season=season)
+    return Served(models=fit_models(dataset, bounds, season), season=season)
 
 
 def checked_split(config: Config, dataset: Dataset) -> list[SplitBounds]:

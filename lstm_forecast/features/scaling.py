@@ -19,6 +19,7 @@ from typing import Any, Literal
 import numpy as np
 
 from ..data import Dataset
+from ..data.read import is_parquet
 from ..data.timeindex import show_time
 from ..errors import DataError
 
@@ -194,9 +195,7 @@ def _first_not_positive(dataset: Dataset, logged: Sequence[int]) -> _NotPositive
             shown = show_time(series.index[row], dataset.time_format)
             line = series.line_of(row)
             if line is not None:
-                shown += (
-                    f" ({'row' if dataset.path.suffix.lower() == '.parquet' else 'line'} {line})"
-                )
+                shown += f" ({'row' if is_parquet(dataset.path) else 'line'} {line})"
             where = "" if series.id is None else f"series '{series.id}': "
             value = series.values[row, column]
             text = f"{where}{dataset.columns[column]!r} is {value:g} at {shown}"

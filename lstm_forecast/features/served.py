@@ -15,6 +15,8 @@ from typing import Any, Literal, get_args
 
 import numpy as np
 
+from ..data import Dataset
+from ..data.split import SplitBounds
 from .forecasts import Forecasts
 from .scaling import Scaler
 from .smoothing import TRENDS, Form, Smoothing, Weights, fit_smoothing
@@ -127,14 +129,14 @@ class Served:
         return cls(source, models, int(record["season"]))
 
 
-def fit_models(
-    histories: Sequence[tuple[str | None, np.ndarray]], n_targets: int, season: int
-) -> Models:
-    """Per series (id and train part ``(rows, >= n_targets)``), one smoothing model per
-    target."""
+def fit_models(dataset: Dataset, bounds: Sequence[SplitBounds], season: int) -> Models:
+    """Per series of ``dataset``, one smoothing model per target, fit on its train part."""
     return {
-        series_id: tuple(fit_smoothing(rows[:, t], season) for t in range(n_targets))
-        for series_id, rows in histories
+        series.id: tuple(
+            fit_smoothing(series.values[: part.train_end, t], season)
+            for t in range(dataset.n_targets)
+        )
+        for series, part in zip(dataset.series, bounds, strict=True)
     }
 
 

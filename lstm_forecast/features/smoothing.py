@@ -85,9 +85,7 @@ class Smoothing:
         _, kept = _filter(values[None, : int(origins.max())], self.form, grid, initial, keep=True)
         states = kept[0]
         # states[t]: the state after row t - 1 (states[0] the initial one).
-        forecasts = np.stack(
-            [_project(states[o], self.form, self.weights, horizon) for o in origins]
-        )
+        forecasts = _project(states[origins], self.form, self.weights, horizon)
         return np.exp(forecasts) if self.form.log else forecasts
 
     def after_each_row(self, history: np.ndarray, horizon: int, fit_rows: int) -> np.ndarray:
@@ -99,14 +97,7 @@ class Smoothing:
         grid = _grid_of([weights])
         initial, _ = _initial_states(values[:fit_rows], form, grid)
         _, kept = _filter(values[None, :], form, grid, initial, keep=True)
-        states = kept[0][1:]  # the state after each row
-        steps = np.arange(1, horizon + 1)
-        forecasts = np.repeat(states[:, :1], horizon, axis=1)
-        if form.trend != "none":
-            forecasts = forecasts + np.cumsum(weights.phi**steps)[None, :] * states[:, 1:2]
-        if form.season > 1:
-            seasons = states[:, 1 + (form.trend != "none") :]
-            forecasts = forecasts + seasons[:, (steps - 1) % form.season]
+        forecasts = _project(kept[0][1:], form, weights, horizon)  # from the state after each row
         return np.exp(np.minimum(forecasts, 700)) if form.log else forecasts
 
 
@@ -247,14 +238,15 @@ def _filter(
     return errors, states
 
 
-def _project(state: np.ndarray, form: Form, weights: Weights, horizon: int) -> np.ndarray:
-    """``(horizon,)``: the forecast from ``state`` (after the last row) for the next rows."""
+def _project(states: np.ndarray, form: Form, weights: Weights, horizon: int) -> np.ndarray:
+    """``(n, horizon)``: the forecast from each of ``states`` ``(n, n_states)`` (each the
+    state after a row) for the rows that follow it."""
     steps = np.arange(1, horizon + 1)
-    forecast = np.full(horizon, state[0])
+    forecasts = np.repeat(states[:, :1], horizon, axis=1)
     if form.trend != "none":
         reach = np.cumsum(weights.phi**steps)  # steps themselves when undamped
-        forecast = forecast + reach * state[1]
+        forecasts = forecasts + reach[None, :] * states[:, 1:2]
     if form.season > 1:
-        seasons = state[1 + (form.trend != "none") :]
-        forecast = forecast + seasons[(steps - 1) % form.season]
-    return forecast
+        seasons = states[:, 1 + (form.trend != "none") :]
+        forecasts = forecasts + seasons[:, (steps - 1) % form.season]
+    return forecasts

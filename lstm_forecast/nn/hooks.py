@@ -20,11 +20,14 @@ class TrainingHooks:
             epoch), written to stdout.
         callbacks: extra Keras callbacks, run beside our own.
         progress: receives one line per epoch (for logs).
+        label: said before the line that describes the network trained (which of
+            several it is).
     """
 
     verbose: int = 0
     callbacks: Sequence[keras.callbacks.Callback] = field(default_factory=tuple)
     progress: Callable[[str], None] | None = None
+    label: str = ""
 
 
 SILENT = TrainingHooks()

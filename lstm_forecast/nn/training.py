@@ -102,7 +102,7 @@ def train_network(
     strategy = strategy_for(config.training.distribute)
     if start_from is None:
         logged = any(scaler.n_logged for scaler in prepared.scalers)
-        _log.info(describe(config.model, prepared.coding, len(train_windows), logged))
+        _log.info(hooks.label + describe(config.model, prepared.coding, len(train_windows), logged))
     members = []
     for member in range(config.training.ensemble):
         training = config.training.model_copy(

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..features import Prepared
 from ..features.forecasts import Forecaster
-from ..features.served import SOURCES, Models, Served, Source, fit_models
+from ..features.served import SOURCES, Served, Source, fit_models
 from .evaluation import forecast_origins, origin_windows, score_forecasts, scored_origins
 
 # How much lower (a share of the network's) the validation MASE of the smoothing forecast
@@ -51,7 +51,11 @@ def choose_served(prepared: Prepared, forecaster: Forecaster, setting: str) -> S
     if setting == "auto" and train_rows > SMOOTHING_ROWS:
         why = f"{train_rows} training rows: the network alone beyond {SMOOTHING_ROWS}"
         return ServedChoice(alone, why, {})
-    fitted = Served("network", prepared.served.models or _fit_models(prepared), season)
+    fitted = Served(
+        "network",
+        prepared.served.models or fit_models(prepared.dataset, prepared.bounds, season),
+        season,
+    )
     scores = _validation_mase(prepared, forecaster, fitted)
     if setting != "auto":
         chosen = dataclasses.replace(fitted, source=cast(Source, setting))
@@ -65,15 +69,6 @@ def choose_served(prepared: Prepared, forecaster: Forecaster, setting: str) -> S
         return ServedChoice(dataclasses.replace(fitted, source=best), why, scores)
     why = f"validation MASE {network:.3f}; the smoothing forecast's {scores['smoothing']:.3f}"
     return ServedChoice(fitted, why, scores)
-
-
-def _fit_models(prepared: Prepared) -> Models:
-    """Per series, one smoothing model per target, fit on its train part."""
-    trains = [
-        (series.id, series.values[: bounds.train_end])
-        for series, bounds in zip(prepared.dataset.series, prepared.bounds, strict=True)
-    ]
-    return fit_models(trains, prepared.dataset.n_targets, prepared.coding.season_length)
 
 
 def _validation_mase(

@@ -3,10 +3,8 @@ windows, train the network. ``train``, ``backtest`` and ``tune`` all go through 
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import logging
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -84,34 +82,11 @@ def train_forecaster(
         logs = training.tensorboard / "baseline_smoothing"
         training = training.model_copy(update={"tensorboard": logs})
     alternative = config.model_copy(update={"model": model, "training": training})
-    with _said_of_the_second_network():
-        smoothing = _train_one(alternative, dataset, hooks, False, without_validation)
+    second = dataclasses.replace(
+        hooks, label="a second network (model.baseline auto, short series): "
+    )
+    smoothing = _train_one(alternative, dataset, second, False, without_validation)
     return _better(naive, smoothing)
-
-
-@contextlib.contextmanager
-def _said_of_the_second_network() -> Iterator[None]:
-    """The network's training logs what it trains ("the network corrects ..."): for the
-    second network of ``model.baseline: auto``, each such line says so first."""
-    logger = logging.getLogger("lstm_forecast.nn.training")
-    said = _Prefixed("a second network (model.baseline auto, short series): ")
-    logger.addFilter(said)
-    try:
-        yield
-    finally:
-        logger.removeFilter(said)
-
-
-class _Prefixed(logging.Filter):
-    """Puts ``prefix`` before each message of the logger it filters."""
-
-    def __init__(self, prefix: str) -> None:
-        super().__init__()
-        self.prefix = prefix
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = self.prefix + str(record.msg)
-        return True
 
 
 def _weighs_smoothing(config: Config, prepared: Prepared) -> bool:
