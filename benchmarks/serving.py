@@ -67,12 +67,8 @@ def measured(spec: Spec, seed: int) -> dict[str, dict[str, float]]:
 def _naives_on_validation(prepared: object, forecaster: object) -> dict[str, float]:
     """Validation MASE of naive and seasonal naive, and how many validation origins were
     scored (over every series): what a rule may weigh beside the sources' figures."""
-    from lstm_forecast.scoring.evaluation import (
-        forecast_origins,
-        origin_windows,
-        score_forecasts,
-        scored_origins,
-    )
+    from lstm_forecast.scoring.evaluation import forecast_origins, score_forecasts
+    from lstm_forecast.scoring.origins import origin_windows, scored_origins
 
     origins = scored_origins(prepared, prepared.validation_origins())  # type: ignore[attr-defined]
     count = sum(len(rows) for rows in origins)

@@ -8,7 +8,7 @@ import pytest
 
 from lstm_forecast.config import DataConfig, SplitConfig, WindowConfig
 from lstm_forecast.data import load_dataset
-from lstm_forecast.data.read import MAX_COLUMNS
+from lstm_forecast.data.limits import MAX_COLUMNS
 from lstm_forecast.data.split import check_split, split_bounds
 from lstm_forecast.data.timeindex import format_times, future_index
 from lstm_forecast.errors import DataError, EnvironmentFailure

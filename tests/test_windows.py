@@ -59,7 +59,7 @@ def test_windows_never_cross_series_or_reach_a_later_part(
     series = [
         np.column_stack([np.full(n, i), np.arange(n)]).astype(float) for i, n in enumerate(lengths)
     ]
-    stacked, offsets = stack_series(series)
+    stacked, offsets = stack_series(iter(series), lengths)
     for i, n in enumerate(lengths):
         train_end = max(n - test - validation, 0)
         validation_end = max(n - test, 0)

@@ -19,10 +19,13 @@ import pandas as pd
 
 from ..config import DataConfig
 from ..errors import DataError, counted, say_once
+from ..files import file_sha256
 from .future import check_future, split_future
 from .grid import build_series, constant_per_series, series_prefix
+from .grouping import check_order, group_rows
 from .hints import number_hint
-from .read import PARQUET_ROWS, RowNumbers, columns_read, read_frame
+from .parquet import read_tails
+from .read import PARQUET_ROWS, RowNumbers, columns_read, is_parquet, needed_columns, read_frame
 from .series import Dataset, Series
 from .timeindex import common_freq, future_index
 from .timeparse import read_time_column
@@ -42,6 +45,29 @@ def load_dataset(cfg: DataConfig, path: Path | None = None, *, future_rows: int 
     path = Path(path if path is not None else cfg.path)
     frame, sha256, rows = read_frame(path, cfg)
     return _dataset_of(frame, sha256, rows, cfg, path, future_rows)
+
+
+def load_tails(cfg: DataConfig, path: Path, rows: int, *, future_rows: int = 0) -> Dataset | None:
+    """``load_dataset`` of only each series' last ``rows`` rows (and ``future_rows`` more)
+    of a Parquet file, read a batch of rows at a time: memory holds the tails, not the
+    file. Only those rows are checked. None where the file must be read whole (not
+    Parquet, times as text: ``read_tails``)."""
+    if not is_parquet(path):
+        return None
+    keep = rows + future_rows
+    tails = read_tails(
+        path,
+        cfg,
+        lambda names: needed_columns(cfg, names, path),
+        cfg.id_column,
+        cfg.time_column,
+        keep,
+    )
+    if tails is None:
+        return None
+    numbers = dataclasses.replace(PARQUET_ROWS, lines=tails.rows + PARQUET_ROWS.first)
+    frame = tails.frame[columns_read(cfg)]
+    return _dataset_of(frame, file_sha256(path), numbers, cfg, path, future_rows)
 
 
 def load_frame(
@@ -89,9 +115,9 @@ def _dataset_of(
         or [np.empty((len(frame), 0))]
     )
     lines = rows.numbers(len(frame))
-    groups = _group_rows(frame, cfg, path, rows)
+    groups = group_rows(frame, cfg, path, rows)
     for sid, positions in groups:
-        _check_order(times[positions], lines[positions], series_prefix(sid), path, rows)
+        check_order(times[positions], lines[positions], series_prefix(sid), path, rows)
     groups, futures = _peel_future(groups, times, values, cfg, future_rows, path, rows)
     freq = common_freq([times[positions] for _, positions in groups], cfg.freq, path)
     grids: dict[tuple[pd.Timestamp, pd.Timestamp], pd.DatetimeIndex] = {}
@@ -236,53 +262,8 @@ def _numeric(column: pd.Series, path: Path, name: str, rows: RowNumbers) -> np.n
         first = int(np.flatnonzero(huge)[0])
         raise DataError(
             f"column {name!r}: value {float(values[first])} at {rows.word} "
-            f"{first + rows.first} is "
+            f"{rows.number(first)} is "
             "infinite or too large for float32",
             where=path,
         )
     return values
-
-
-def _group_rows(
-    frame: pd.DataFrame, cfg: DataConfig, path: Path, rows: RowNumbers
-) -> list[tuple[str | None, np.ndarray]]:
-    """Row positions of each series, in order of first appearance."""
-    if cfg.id_column is None:
-        return [(None, np.arange(len(frame)))]
-    ids = frame[cfg.id_column].astype("string").str.strip()
-    empty = ids.isna() | (ids == "")
-    if empty.any():
-        raise DataError(f"column {cfg.id_column!r}: empty id at {rows.first_of(empty)}", where=path)
-    codes, uniques = pd.factorize(ids)
-    order = np.argsort(codes, kind="stable")
-    bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
-    return [(str(uniques[i]), order[bounds[i] : bounds[i + 1]]) for i in range(len(uniques))]
-
-
-def _check_order(
-    times: pd.DatetimeIndex, lines: np.ndarray, where: str, path: Path, rows: RowNumbers
-) -> None:
-    steps = np.diff(times.asi8)
-    if (steps > 0).all():
-        return
-    i = int(np.flatnonzero(steps <= 0)[0])
-    hint = _LONG_FORMAT_HINT if not where else ""  # no series prefix: no data.id_column
-    if steps[i] == 0:
-        raise DataError(
-            f"{where}duplicate timestamp {rows.time(times[i])} at {rows.word}s {lines[i]} and "
-            f"{lines[i + 1]}{hint}",
-            where=path,
-        )
-    raise DataError(
-        f"{where}rows are not in time order: {rows.word} {lines[i + 1]} "
-        f"({rows.time(times[i + 1])}) comes after {rows.word} {lines[i]} "
-        f"({rows.time(times[i])}); sort the file by time{hint}",
-        where=path,
-    )
-
-
-# Both errors are what a long-format file read as one series gives first.
-_LONG_FORMAT_HINT = (
-    "; if the file holds several series one after another (long format), set "
-    "data.id_column to the column that names them"
-)

@@ -6,18 +6,20 @@ from __future__ import annotations
 import collections
 import csv
 import hashlib
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ..config import DataConfig
 from ..errors import DataError, EnvironmentFailure
-from ..files import file_sha256, not_a_regular_file
+from ..files import file_sha256
 from .hints import not_utf8, separator_hint
+from .limits import Caps, check_is_file, check_size, check_width, too_many_rows
+from .parquet import read_parquet
 from .timeindex import show_time
 
 
@@ -25,36 +27,28 @@ from .timeindex import show_time
 class RowNumbers:
     """How messages number the rows of a file, CSV lines (the header is line 1) or
     Parquet rows (from 1), and write its times: as the file does, once its format is
-    known (``1905`` stays ``1905``, not ``1905-01-01``)."""
+    known (``1905`` stays ``1905``, not ``1905-01-01``). ``lines``: each row's number
+    where the rows read are not every row of the file (each series' last rows)."""
 
     word: str
     first: int  # the number of the first data row
     time_format: str | None = None  # strftime format of the file's time column
+    lines: np.ndarray | None = field(default=None, compare=False)
 
     def time(self, stamp: pd.Timestamp) -> str:
         return show_time(stamp, self.time_format)
 
     def numbers(self, n_rows: int) -> np.ndarray:
-        return np.arange(n_rows) + self.first
+        return np.arange(n_rows) + self.first if self.lines is None else self.lines[:n_rows]
+
+    def number(self, position: int) -> int:
+        """The number of the row at ``position`` among those read."""
+        return position + self.first if self.lines is None else int(self.lines[position])
 
     def first_of(self, mask: pd.Series) -> str:
         """``"line 7"``: the first row where ``mask`` holds."""
-        return f"{self.word} {int(np.flatnonzero(mask.to_numpy())[0]) + self.first}"
+        return f"{self.word} {self.number(int(np.flatnonzero(mask.to_numpy())[0]))}"
 
-
-class Caps(Protocol):
-    """The size caps a file is read under (``DataConfig`` has them)."""
-
-    @property
-    def max_file_mb(self) -> int | None: ...
-
-    @property
-    def max_rows(self) -> int | None: ...
-
-
-# The most columns a data file may have: time, id, targets and features are a handful, and
-# a file with thousands is a series per column (wide format), which is read as long format.
-MAX_COLUMNS = 1000
 
 CSV_LINES = RowNumbers("line", 2)
 
@@ -67,7 +61,9 @@ def read_frame(path: Path, cfg: DataConfig) -> tuple[pd.DataFrame, str, RowNumbe
     SHA-256, and how messages number its rows: Parquet if the name ends in ``.parquet``,
     CSV otherwise."""
     if is_parquet(path):
-        frame = _read_parquet(path, cfg, lambda names: _needed_columns(cfg, names, path))
+        # The ids as categories: one string per series, not per row.
+        ids = [cfg.id_column] if cfg.id_column is not None else []
+        frame = read_parquet(path, cfg, lambda names: needed_columns(cfg, names, path), ids)
         if frame.empty:
             raise DataError("the file has columns but no data rows", where=path)
         return frame, file_sha256(path), PARQUET_ROWS
@@ -79,7 +75,7 @@ def read_table(path: Path, caps: Caps) -> tuple[pd.DataFrame, RowNumbers]:
     """Every column of the file, before any config names them, under ``caps``: a CSV's as
     text, with the spaces around its header names taken off; a Parquet file's as stored."""
     if is_parquet(path):
-        frame = _read_parquet(path, caps, None)
+        frame = read_parquet(path, caps, None)
         rows = PARQUET_ROWS
     else:
         header = _read_header(path)
@@ -104,7 +100,7 @@ def columns_read(cfg: DataConfig) -> list[str]:
     return [*ids, cfg.time_column, *cfg.value_columns, *cfg.static_features]
 
 
-def _needed_columns(cfg: DataConfig, header: Sequence[str], path: Path) -> list[str]:
+def needed_columns(cfg: DataConfig, header: Sequence[str], path: Path) -> list[str]:
     """The columns ``cfg`` reads, after checking the file has each of them once."""
     needed = columns_read(cfg)
     missing = [c for c in needed if c not in header]
@@ -127,7 +123,7 @@ def _read_csv(path: Path, cfg: DataConfig) -> tuple[pd.DataFrame, str]:
     # spreadsheet or a hand-written header often has.
     raw = {name.strip(): name for name in written}
     facts = _scan(path, cfg)
-    needed = _needed_columns(cfg, [name.strip() for name in written], path)
+    needed = needed_columns(cfg, [name.strip() for name in written], path)
     text_columns = {raw[c]: str for c in (cfg.time_column, cfg.id_column) if c is not None}
     fast = facts.size >= PYARROW_FROM_BYTES and not facts.blank_lines
     numeric = [raw[c] for c in cfg.value_columns] if fast else None
@@ -137,29 +133,6 @@ def _read_csv(path: Path, cfg: DataConfig) -> tuple[pd.DataFrame, str]:
     if frame.empty:
         raise DataError("the file has a header but no data rows", where=path)
     return frame, facts.sha256
-
-
-def _read_parquet(
-    path: Path, caps: Caps, pick: Callable[[list[str]], list[str]] | None
-) -> pd.DataFrame:
-    """The columns ``pick`` chooses from the file's (all without it), after the same caps
-    as a CSV's (the row count comes from the file's footer, before any data is read)."""
-    import pyarrow
-    import pyarrow.parquet
-
-    _check_is_file(path, "a Parquet file")
-    _check_size(path, caps)
-    try:
-        parquet = pyarrow.parquet.ParquetFile(path)
-        _check_width(len(parquet.schema_arrow.names), path)
-        columns = None if pick is None else pick(parquet.schema_arrow.names)
-        if caps.max_rows is not None and parquet.metadata.num_rows > caps.max_rows:
-            raise DataError(_too_many_rows(caps.max_rows), where=path)
-        return parquet.read(columns=columns).to_pandas()
-    except PermissionError:
-        raise EnvironmentFailure("permission denied reading the data file", where=path) from None
-    except (pyarrow.ArrowException, ValueError, OSError) as exc:
-        raise DataError(f"not a readable Parquet file ({exc})", where=path) from None
 
 
 @dataclass(frozen=True)
@@ -173,7 +146,7 @@ def _scan(path: Path, cfg: Caps) -> _FileFacts:
     """Refuse a file over ``data.max_file_mb`` or ``data.max_rows`` before parsing it;
     note whether it has blank lines (which only the C parser keeps as rows) and its
     SHA-256, in the same pass over the bytes."""
-    size = _check_size(path, cfg)
+    size = check_size(path, cfg)
     lines = 0
     blank_lines = False
     previous = b""
@@ -186,27 +159,8 @@ def _scan(path: Path, cfg: Caps) -> _FileFacts:
             blank_lines = blank_lines or b"\n\n" in joined or b"\n\r\n" in joined
             previous = chunk[-2:]
             if cfg.max_rows is not None and lines > cfg.max_rows + 1:  # + the header
-                raise DataError(_too_many_rows(cfg.max_rows), where=path)
+                raise DataError(too_many_rows(cfg.max_rows), where=path)
     return _FileFacts(size=size, blank_lines=blank_lines, sha256=digest.hexdigest())
-
-
-def _check_size(path: Path, cfg: Caps) -> int:
-    """The file's size in bytes, after refusing one over ``data.max_file_mb``."""
-    size = path.stat().st_size
-    if cfg.max_file_mb is not None and size > cfg.max_file_mb << 20:
-        raise DataError(
-            f"the file is {size / (1 << 20):.0f} MB, over data.max_file_mb "
-            f"({cfg.max_file_mb}); raise the cap if the file is right",
-            where=path,
-        )
-    return size
-
-
-def _too_many_rows(max_rows: int) -> str:
-    return (
-        f"the file has more than {max_rows} rows (data.max_rows); raise the cap if the "
-        "file is right"
-    )
 
 
 # Below this size pandas' C parser is as quick, and predict need not import pyarrow.
@@ -247,19 +201,8 @@ def _parse_csv(
         raise DataError(not_utf8(path), where=path) from None
 
 
-def _check_is_file(path: Path, kind: str) -> None:
-    """Refuse anything but a regular file: a device may never end, a pipe never start."""
-    why = not_a_regular_file(path)
-    if why == "not found":
-        raise DataError("data file not found", where=path)
-    if why == "is a directory":
-        raise DataError(f"is a directory, not {kind}", where=path)
-    if why is not None:
-        raise DataError(why, where=path)
-
-
 def _read_header(path: Path) -> list[str]:
-    _check_is_file(path, "a CSV file")
+    check_is_file(path, "a CSV file")
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
             header = next(csv.reader(handle), None)
@@ -271,20 +214,8 @@ def _read_header(path: Path) -> list[str]:
         raise EnvironmentFailure(f"cannot read the data file: {exc.strerror}", where=path) from None
     if not header or not any(h.strip() for h in header):
         raise DataError("the file is empty (no header row)", where=path)
-    _check_width(len(header), path)
+    check_width(len(header), path)
     return header
-
-
-def _check_width(columns: int, path: Path) -> None:
-    """Refuse a file wider than ``MAX_COLUMNS`` before reading its rows."""
-    if columns > MAX_COLUMNS:
-        raise DataError(
-            f"{columns} columns, more than the {MAX_COLUMNS} lstm-forecast reads: write the "
-            "columns the config names (time, series id, targets, features) to a file of "
-            "their own; a file with a column per series goes into long format first (one "
-            "column naming the series, one for the values)",
-            where=path,
-        )
 
 
 def _drop_trailing_blank_rows(frame: pd.DataFrame) -> pd.DataFrame:

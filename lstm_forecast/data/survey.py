@@ -12,7 +12,8 @@ import pandas as pd
 
 from ..errors import DataError
 from .hints import separator_hint
-from .read import Caps, read_table
+from .limits import Caps
+from .read import read_table
 from .timeparse import ParsedTimes, parse_time_text, propose_format
 
 # Column names that say "time", as whole words (``month``, ``order_date``, ``ds``).

@@ -9,7 +9,7 @@ until a batch is gathered.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -69,15 +69,28 @@ def gather_windows(
     return inputs, targets
 
 
-def stack_series(arrays: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """Concatenate series along time; returns the stack and each series' first row in it.
+def stack_series(
+    arrays: Iterable[np.ndarray], lengths: Sequence[int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Series of ``lengths`` rows, one after another in one array; returns the stack and
+    each series' first row in it. ``arrays`` may be made one at a time (a generator):
+    each is copied in as it comes, so the stack is the only one held in full.
 
     Starts computed per series plus its offset address the stack, and no window crosses
     two series because each series' starts keep its windows inside it.
     """
-    lengths = np.array([len(a) for a in arrays], dtype=np.int64)
-    offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
-    return np.concatenate(arrays, axis=0), offsets
+    counts = np.asarray(lengths, dtype=np.int64)
+    offsets = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+    stacked: np.ndarray | None = None
+    for offset, count, array in zip(offsets, counts, arrays, strict=True):
+        if len(array) != count:
+            raise ValueError(f"a series of {len(array)} rows where {count} were said")
+        if stacked is None:
+            stacked = np.empty((int(counts.sum()), *array.shape[1:]), dtype=array.dtype)
+        stacked[offset : offset + count] = array
+    if stacked is None:
+        raise ValueError("no series to stack")
+    return stacked, offsets
 
 
 @dataclass(frozen=True)

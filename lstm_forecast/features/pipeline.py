@@ -32,7 +32,7 @@ from .fit import (
     train_ranges,
     window_coding,
 )
-from .prepared import Prepared, model_rows, stacked_rows
+from .prepared import Prepared, model_rows, stacked_model_rows, stacked_rows
 from .scaling import Scaler, check_loggable
 from .served import Served
 
@@ -95,10 +95,8 @@ class Preprocessing:
         static_scaler = Scaler.fit("standard", np.stack([s.static for s in dataset.series]))
         embedded = config.model.series_embedding > 0
         calendar = calendar_for(config, dataset, bounds)
-        rows = [
-            model_rows(s, scaler, calendar, static_scaler, k if embedded else None)
-            for k, (s, scaler) in enumerate(zip(dataset.series, scalers, strict=True))
-        ]
+        stacked, offsets = stacked_model_rows(dataset, scalers, calendar, static_scaler, embedded)
+        rows = [stacked[o : o + len(s)] for o, s in zip(offsets, dataset.series, strict=True)]
         coding = window_coding(config, dataset, bounds, rows, calendar)
         served = smoothing_served(coding, dataset, bounds)
         fitted = cls(
@@ -117,12 +115,15 @@ class Preprocessing:
             series_embedding=config.model.series_embedding,
             served=served,
         )
+        prepared = Prepared(
+            dataset, tuple(bounds), tuple(scalers), coding, stacked, offsets, skipped
+        )
         if coding.smoothing_from is not None:  # the rows again, with the smoothing forecast
             rows = [
                 fitted.rows(s, scaler, b.train_end)
                 for s, scaler, b in zip(dataset.series, scalers, bounds, strict=True)
             ]
-        prepared = stacked_rows(dataset, bounds, scalers, coding, rows, skipped)
+            prepared = stacked_rows(dataset, bounds, scalers, coding, rows, skipped)
         return fitted, dataclasses.replace(prepared, served=served)
 
     def transform(self, config: Config, dataset: Dataset, *, unseen: bool = False) -> Prepared:

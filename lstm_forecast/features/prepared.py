@@ -8,7 +8,7 @@ or a training target: the leakage test poisons the test part to prove it.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -50,6 +50,21 @@ class Prepared:
         return tuple(
             self.stacked[offset : offset + len(series)]
             for series, offset in zip(self.dataset.series, self.offsets, strict=True)
+        )
+
+    def series_slice(self, start: int, stop: int) -> Prepared:
+        """The series ``start`` to ``stop`` (positions in ``dataset.series``) alone, their
+        rows a view of ``stacked``: what scoring reads a chunk of series at a time."""
+        end = int(self.offsets[stop]) if stop < len(self.offsets) else len(self.stacked)
+        first = int(self.offsets[start]) if start < len(self.offsets) else end
+        series = self.dataset.series[start:stop]
+        return dataclasses.replace(
+            self,
+            dataset=dataclasses.replace(self.dataset, series=series),
+            bounds=self.bounds[start:stop],
+            scalers=self.scalers[start:stop],
+            stacked=self.stacked[first:end],
+            offsets=self.offsets[start:stop] - first,
         )
 
     def windows(self, part: str, stride: int = 1) -> WindowSet:
@@ -118,11 +133,12 @@ def stacked_rows(
     bounds: Sequence[SplitBounds],
     scalers: Sequence[Scaler],
     coding: WindowCoding,
-    rows: Sequence[np.ndarray],
+    rows: Iterable[np.ndarray],
     skipped: dict[str, str] | None = None,
 ) -> Prepared:
-    """``rows`` (each series' ``model_rows``) stacked into one ``Prepared``."""
-    stacked, offsets = stack_series(rows)
+    """``rows`` (each series' ``model_rows``, perhaps made one at a time) stacked into one
+    ``Prepared``."""
+    stacked, offsets = stack_series(rows, [len(s) for s in dataset.series])
     return Prepared(
         dataset=dataset,
         bounds=tuple(bounds),
@@ -132,6 +148,22 @@ def stacked_rows(
         offsets=offsets,
         skipped=skipped or {},
     )
+
+
+def stacked_model_rows(
+    dataset: Dataset,
+    scalers: Sequence[Scaler],
+    calendar_features: Sequence[str],
+    static_scaler: Scaler,
+    embedded: bool,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Every series' ``model_rows`` (no smoothing columns; its position in ``dataset`` with
+    a series embedding) stacked as each is made, and their offsets (``stack_series``)."""
+    rows = (
+        model_rows(s, scaler, calendar_features, static_scaler, k if embedded else None)
+        for k, (s, scaler) in enumerate(zip(dataset.series, scalers, strict=True))
+    )
+    return stack_series(rows, [len(s) for s in dataset.series])
 
 
 def model_rows(

@@ -19,6 +19,7 @@ def window_dataset(
     shuffle_seed: int | None = None,
     *,
     repeat: bool = False,
+    rows: tf.Tensor | None = None,
 ) -> tf.data.Dataset:
     """Batches of ``(network inputs, targets relative to the baseline)``; endless with
     ``repeat`` (for ``steps_per_epoch``: each epoch continues where the last one stopped,
@@ -26,9 +27,11 @@ def window_dataset(
 
     Only the series and the window starts live in memory; each batch's windows are gathered
     and encoded when the batch is made (by the same ``WindowCoding`` that inference uses),
-    so memory grows with the series, not with series x lookback.
+    so memory grows with the series, not with series x lookback. ``rows``: ``windows.values``
+    already as a tensor (TensorFlow copies an array it is given; the training and the
+    validation windows share their rows, so they share one copy).
     """
-    values = tf.constant(windows.values, dtype=tf.float32)
+    values = tf.constant(windows.values, dtype=tf.float32) if rows is None else rows
     input_rows = tf.range(windows.input_rows or windows.lookback, dtype=tf.int64)
     target_rows = windows.lookback + tf.range(windows.horizon, dtype=tf.int64)
 

@@ -22,6 +22,7 @@ __all__ = [
     "Watched",
     "batch_size_for",
     "epoch_steps",
+    "training_batches",
     "watched_batches",
 ]
 
@@ -87,15 +88,41 @@ class Watched:
 
 
 def watched_batches(
-    windows: WindowSet | None, coding: WindowCoding, batch_size: int, steps_per_epoch: int | None
+    windows: WindowSet | None,
+    coding: WindowCoding,
+    batch_size: int,
+    steps_per_epoch: int | None,
+    rows: tf.Tensor | None = None,
 ) -> Watched | None:
     """The batches of validation windows early stopping watches (None: none, so it
-    watches the training loss)."""
+    watches the training loss); ``rows`` as ``window_dataset`` takes them."""
     if windows is None or not len(windows):
         return None
     if steps_per_epoch is not None:
         # A long series' validation part would otherwise cost far more than the capped
         # epoch; an even spread still spans all of it.
         windows = windows.spread(steps_per_epoch * batch_size)
-    batches = window_dataset(windows, coding, batch_size, repeat=True)
+    batches = window_dataset(windows, coding, batch_size, repeat=True, rows=rows)
     return Watched(batches, batches_per_pass(len(windows), batch_size))
+
+
+def training_batches(
+    train_windows: WindowSet,
+    validation_windows: WindowSet | None,
+    coding: WindowCoding,
+    batch_size: int,
+    steps_per_epoch: int | None,
+    seed: int | None,
+) -> tuple[tf.data.Dataset, Watched | None]:
+    """The training batches (endless, reshuffled each pass by ``seed``) and the validation
+    batches early stopping watches, over one copy of the series' rows for TensorFlow
+    (which copies an array it is given): both sets of windows are cut from the same rows."""
+    rows = tf.constant(train_windows.values, dtype=tf.float32)
+    shares = validation_windows is not None and validation_windows.values is train_windows.values
+    validation = watched_batches(
+        validation_windows, coding, batch_size, steps_per_epoch, rows if shares else None
+    )
+    batches = window_dataset(
+        train_windows, coding, batch_size, shuffle_seed=seed, repeat=True, rows=rows
+    )
+    return batches, validation

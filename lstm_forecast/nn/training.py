@@ -26,10 +26,10 @@ from ..data.windows import WindowSet
 from ..errors import TrainingDiverged
 from ..features import Prepared
 from ..features.coding import WindowCoding
-from .batches import batches_per_pass, window_dataset
+from .batches import batches_per_pass
 from .callbacks import EpochLines, SignalsBetweenBatches, StopOnNonFiniteLoss
 from .compat import check_keras_for_multi_worker
-from .epochs import Watched, batch_size_for, epoch_steps, watched_batches
+from .epochs import Watched, batch_size_for, epoch_steps, training_batches
 from .hooks import SILENT, TrainingHooks
 from .keras_file import as_forecaster
 from .multiworker import fit_across_workers
@@ -202,7 +202,9 @@ def train_member(
         fit_across_workers(model)
     batch_size = batch_size_for(training, len(train_windows))
     steps_per_epoch = epoch_steps(training, len(train_windows), batch_size)
-    validation = watched_batches(validation_windows, coding, batch_size, steps_per_epoch)
+    batches, validation = training_batches(
+        train_windows, validation_windows, coding, batch_size, steps_per_epoch, training.seed
+    )
     monitor = "loss" if validation is None else "val_loss"
     start_val_loss = None if validation is None else _baseline_loss(model, loss, validation)
     started = time.perf_counter()
@@ -212,13 +214,7 @@ def train_member(
         # iterator for the whole training, where a finite dataset costs two new ones per
         # epoch, each taking longer than a small series' whole epoch of batches.
         keras_history = model.fit(
-            window_dataset(
-                train_windows,
-                coding,
-                batch_size,
-                shuffle_seed=training.seed,
-                repeat=True,
-            ),
+            batches,
             steps_per_epoch=steps_per_epoch or batches_per_pass(len(train_windows), batch_size),
             validation_data=None if validation is None else validation.batches,
             validation_steps=None if validation is None else validation.steps,

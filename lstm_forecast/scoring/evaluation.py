@@ -6,7 +6,7 @@ windows to scaled forecasts, so the same code scores a Keras model or an ONNX gr
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +25,7 @@ from .metrics import (
     seasonal_naive_band,
     seasonal_naive_forecasts,
 )
+from .origins import origin_chunks, origin_windows, scored_origins
 
 MODELS = ("model", "naive", "seasonal_naive")
 # A model worth its training beats both: seasonal naive alone flatters it on a series
@@ -88,13 +89,7 @@ class Evaluation:
     def overall(self, seen: bool | None = None) -> dict[str, dict[str, float]]:
         """Per model and metric: the mean over series (each the mean over its targets);
         over the series in training only (``seen``), or only those not (``not seen``)."""
-        means = [s.mean_scores() for s in self.scored(seen)]
-        if not means:
-            return {}
-        return {
-            model: {metric: finite_mean([m[model][metric] for m in means]) for metric in metrics}
-            for model, metrics in means[0].items()
-        }
+        return mean_over_series([s.mean_scores() for s in self.scored(seen)])
 
     def share_beating(self, baselines: Sequence[str] = BOTH_NAIVES) -> tuple[int, int]:
         """How many scored series the model beats every one of ``baselines`` on (lower
@@ -140,37 +135,69 @@ class Evaluation:
         return result
 
 
+@dataclass(frozen=True)
+class ScoreTable:
+    """An evaluation's figures without its forecasts: per series, its number of scored
+    origins and its scores (model -> metric -> the mean over targets; empty without
+    origins)."""
+
+    series: tuple[tuple[int, dict[str, dict[str, float]]], ...]
+
+    @property
+    def n_origins(self) -> int:
+        return sum(count for count, _ in self.series)
+
+    def overall(self) -> dict[str, dict[str, float]]:
+        """Per model and metric: the mean over the series with origins."""
+        return mean_over_series([scores for count, scores in self.series if count])
+
+
+def mean_over_series(means: list[dict[str, dict[str, float]]]) -> dict[str, dict[str, float]]:
+    """Per model and metric, the finite mean of each series' figure (empty: none)."""
+    if not means:
+        return {}
+    return {
+        model: {metric: finite_mean([m[model][metric] for m in means]) for metric in metrics}
+        for model, metrics in means[0].items()
+    }
+
+
+# Origins forecast at a time: their windows and forecasts (about 100 MB at a lookback of 56
+# with five inputs) are what scoring holds beyond the data, however many there are.
+CHUNK_ORIGINS = 65_536
+
+
 def evaluate_at(
     prepared: Prepared, forecaster: Forecaster, origins: Sequence[np.ndarray]
 ) -> Evaluation:
     """Forecast from ``origins`` (per series, the row of each first forecast step) and
-    score the model and both baselines there, in original units (one forecaster call
-    covers every series). Only the ``scored_origins`` among them are scored."""
-    scored = scored_origins(prepared, origins)
-    windows = origin_windows(prepared, scored)
-    return score_forecasts(
-        prepared, scored, forecast_origins(prepared, forecaster, scored, windows)
+    score the model and both baselines there, in original units (``CHUNK_ORIGINS`` at a
+    time). Only the ``scored_origins`` among them are scored."""
+    return _evaluation(prepared, list(_scored_inorigin_chunks(prepared, forecaster, origins)))
+
+
+def score_table_at(
+    prepared: Prepared, forecaster: Forecaster, origins: Sequence[np.ndarray]
+) -> ScoreTable:
+    """``evaluate_at``'s figures, each series' forecasts dropped once scored: for many
+    origins (every validation window of every series), in memory of one chunk."""
+    return ScoreTable(
+        tuple(
+            (len(s.origins), s.mean_scores() if len(s.origins) else {})
+            for s in _scored_inorigin_chunks(prepared, forecaster, origins)
+        )
     )
 
 
-def scored_origins(prepared: Prepared, origins: Sequence[np.ndarray]) -> list[np.ndarray]:
-    """Per series, the origins that can be scored: those where seasonal naive has a whole
-    season of history, so every model is scored on the same origins."""
-    n_targets, horizon = prepared.coding.n_targets, prepared.coding.horizon
-    return [
-        rows[_has_season(s.values[:, :n_targets], rows, horizon, prepared.coding.season_length)]
-        for s, rows in zip(prepared.dataset.series, origins, strict=True)
-    ]
-
-
-def origin_windows(prepared: Prepared, origins: Sequence[np.ndarray]) -> np.ndarray:
-    """The input windows of every origin, series after series (scaled)."""
-    coding = prepared.coding
-    windows = [
-        coding.windows_at(scaled, rows)
-        for scaled, rows in zip(prepared.scaled, origins, strict=True)
-    ]
-    return np.concatenate(windows) if windows else np.empty((0, coding.window_rows, 0))
+def _scored_inorigin_chunks(
+    prepared: Prepared, forecaster: Forecaster, origins: Sequence[np.ndarray]
+) -> Iterator[SeriesForecasts]:
+    """Each series scored at its ``scored_origins``, forecast a chunk of series at a time."""
+    scored = scored_origins(prepared, origins)
+    for start, stop in origin_chunks([len(rows) for rows in scored], CHUNK_ORIGINS):
+        part, rows = prepared.series_slice(start, stop), scored[start:stop]
+        forecasts = forecast_origins(part, forecaster, rows, origin_windows(part, rows))
+        yield from _score_all(part, rows, forecasts)
 
 
 def forecast_origins(
@@ -188,9 +215,14 @@ def score_forecasts(
 ) -> Evaluation:
     """Score ``forecasts`` (of every origin, series after series) and both baselines at
     ``origins`` (``scored_origins``) against the actuals."""
-    coding = prepared.coding
-    results = [
-        _score_series(series, bounds, rows, part, coding.season_length)
+    return _evaluation(prepared, _score_all(prepared, origins, forecasts))
+
+
+def _score_all(
+    prepared: Prepared, origins: Sequence[np.ndarray], forecasts: Forecasts
+) -> list[SeriesForecasts]:
+    return [
+        _score_series(series, bounds, rows, part, prepared.coding.season_length)
         for series, bounds, rows, part in zip(
             prepared.dataset.series,
             prepared.bounds,
@@ -199,27 +231,18 @@ def score_forecasts(
             strict=True,
         )
     ]
+
+
+def _evaluation(prepared: Prepared, series: Sequence[SeriesForecasts]) -> Evaluation:
+    coding = prepared.coding
     return Evaluation(
         targets=prepared.dataset.targets,
         horizon=coding.horizon,
         season_length=coding.season_length,
-        quantile_levels=forecasts.levels,
-        series=tuple(results),
+        quantile_levels=coding.quantile_levels,
+        series=tuple(series),
         time_format=prepared.dataset.time_format,
     )
-
-
-def _has_season(
-    actual: np.ndarray, origins: np.ndarray, horizon: int, season_length: int
-) -> np.ndarray:
-    """Bool per origin: seasonal naive has the (complete) history it needs."""
-    enough = origins >= season_length
-    ready = np.zeros(len(origins), dtype=bool)
-    snaive = seasonal_naive_forecasts(
-        actual, origins[enough], horizon, actual.shape[1], season_length
-    )
-    ready[enough] = np.isfinite(snaive).all(axis=(1, 2))
-    return ready
 
 
 def _score_series(

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import counted, first_few
-from .evaluation import BOTH_NAIVES, Evaluation
+from .evaluation import BOTH_NAIVES, Evaluation, ScoreTable
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,7 @@ class PartScores:
     seasonal_naive: float
 
     @classmethod
-    def of(cls, part: str, evaluation: Evaluation) -> PartScores | None:
+    def of(cls, part: str, evaluation: Evaluation | ScoreTable) -> PartScores | None:
         """The part's scores, or None when nothing was scored there."""
         table = evaluation.overall()
         if not evaluation.n_origins or not table:
@@ -84,7 +84,7 @@ class AgainstNaives:
     @classmethod
     def of(
         cls,
-        validation: Evaluation | None,
+        validation: Evaluation | ScoreTable | None,
         test: Evaluation,
         corrects: str,
         serves: str = "network",

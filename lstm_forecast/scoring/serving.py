@@ -18,7 +18,8 @@ import numpy as np
 from ..features import Prepared
 from ..features.forecasts import Forecaster
 from ..features.served import SOURCES, Served, Source, fit_models
-from .evaluation import forecast_origins, origin_windows, score_forecasts, scored_origins
+from .evaluation import forecast_origins, score_forecasts, score_table_at
+from .origins import MOST_VALIDATION_ORIGINS, origin_windows, scored_origins, spread_origins
 
 # How much lower (a share of the network's) the validation MASE of the smoothing forecast
 # or the mean must be to be served instead of the network: benchmarks/README.md.
@@ -76,7 +77,8 @@ def _validation_mase(
 ) -> dict[str, float]:
     """Mean validation MASE over series of the network, the smoothing forecast and their
     mean (empty without validation origins)."""
-    origins = scored_origins(prepared, prepared.validation_origins())
+    spread, _ = spread_origins(prepared.validation_origins(), MOST_VALIDATION_ORIGINS)
+    origins = scored_origins(prepared, spread)
     if not sum(len(rows) for rows in origins):
         return {}
     alone = dataclasses.replace(prepared, served=Served(season=fitted.season))
@@ -95,12 +97,8 @@ def served_validation(
 ) -> tuple[float, int]:
     """The validation MASE (mean over series) of what ``served`` serves with
     ``forecaster``, and over how many origins (NaN and 0 without any)."""
-    prepared = dataclasses.replace(prepared, served=served)
-    origins = scored_origins(prepared, prepared.validation_origins())
-    count = sum(len(rows) for rows in origins)
-    if not count:
-        return float("nan"), 0
-    windows = origin_windows(prepared, origins)
-    forecasts = forecast_origins(prepared, forecaster, origins, windows)
-    table = score_forecasts(prepared, origins, forecasts).overall()
-    return (table["model"]["mase"] if table else float("nan")), count
+    served_prepared = dataclasses.replace(prepared, served=served)
+    spread, _ = spread_origins(prepared.validation_origins(), MOST_VALIDATION_ORIGINS)
+    table = score_table_at(served_prepared, forecaster, spread)
+    overall = table.overall()
+    return (overall["model"]["mase"] if overall else float("nan")), table.n_origins

@@ -11,8 +11,9 @@ from typing import Any
 import pandas as pd
 
 from ..bundle.layout import CONFIG_FILE, PREPROCESSING_FILE, Bundle
-from ..config import MissingPolicy
+from ..config import DataConfig, MissingPolicy
 from ..data import Dataset, load_dataset, load_frame
+from ..data.load import load_tails
 from ..errors import BundleError, DataError, first_few
 
 _log = logging.getLogger(__name__)
@@ -39,10 +40,7 @@ def read_bundle_data(
     left out of training. ``future_rows``: each series ends with that many rows of
     future-known values (``load_dataset``)."""
     pre = bundle.preprocessing
-    changes: dict[str, Any] = {"freq": pre.freq}
-    if missing is not None:
-        changes["missing"] = missing
-    data_cfg = bundle.config.data.model_copy(update=changes)
+    data_cfg = _data_config(bundle, missing)
     if frame is None and data_path is None and not data_cfg.path.is_file():
         raise DataError(
             "the training CSV recorded in the bundle is not here; pass the data with {data_path}",
@@ -70,6 +68,44 @@ def read_bundle_data(
             where=bundle.run_dir,
         )
     return dataset
+
+
+def read_bundle_tails(
+    bundle: Bundle,
+    data_path: Path | None = None,
+    *,
+    missing: MissingPolicy | None = None,
+    future_rows: int = 0,
+) -> Dataset | None:
+    """``read_bundle_data``'s series, but only the last ``lookback`` rows of each (and its
+    future rows), where those are all a forecast reads and give what the whole file
+    gives: a Parquet file with timestamps (``load_tails``), a bundle serving
+    its network's forecast of a window's baseline (the smoothing forecast reads every
+    row), every series known to the bundle (one it does not know is scaled by all its
+    rows), and none with a row left out at either end. None otherwise: read it whole
+    (which also says what is wrong with a file its tails cannot be read from)."""
+    pre = bundle.preprocessing
+    if pre.served.uses_smoothing or pre.coding.smoothing_from is not None:
+        return None
+    data_cfg = _data_config(bundle, missing)
+    try:
+        path = data_path if data_path is not None else data_cfg.path
+        loaded = load_tails(data_cfg, path, pre.lookback, future_rows=future_rows)
+    except DataError:
+        return None
+    if loaded is None or pre.unseen(loaded) or loaded.columns != pre.columns:
+        return None
+    if any(s.left_out_head or s.left_out_tail for s in loaded.series):
+        return None
+    return _without_skipped(loaded, pre.skipped)
+
+
+def _data_config(bundle: Bundle, missing: MissingPolicy | None) -> DataConfig:
+    """The bundle's data section, at its frequency, with ``missing`` if given."""
+    changes: dict[str, Any] = {"freq": bundle.preprocessing.freq}
+    if missing is not None:
+        changes["missing"] = missing
+    return bundle.config.data.model_copy(update=changes)
 
 
 def _without_skipped(dataset: Dataset, skipped: frozenset[str]) -> Dataset:

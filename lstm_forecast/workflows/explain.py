@@ -20,8 +20,9 @@ from ..bundle.atomic import write_text_atomically
 from ..bundle.store import load_bundle
 from ..errors import DataError
 from ..features import Preprocessing
-from ..scoring.evaluation import forecast_origins, origin_windows, score_forecasts, scored_origins
+from ..scoring.evaluation import forecast_origins, score_forecasts
 from ..scoring.importance import Explanation, InputBlock, permutation_importance
+from ..scoring.origins import origin_windows, scored_origins
 from .bundle_data import read_bundle_data
 from .outputs import locked_outputs, save_figure
 from .preflight import with_test_steps

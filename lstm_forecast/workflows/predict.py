@@ -20,7 +20,7 @@ from ..data.timeindex import format_times, future_index
 from ..errors import first_few
 from ..features import Preprocessing
 from ..features.forecasts import Forecasts, forecast_in_units
-from .bundle_data import read_bundle_data
+from .bundle_data import read_bundle_data, read_bundle_tails
 from .outputs import locked_outputs, save_figure
 
 _log = logging.getLogger(__name__)
@@ -69,7 +69,9 @@ def predict(
     its own rows) with a warning naming it, when the model has no series embedding;
     ``strict_series`` refuses it instead, as a model with an embedding does."""
     with locked_outputs(output=output, plot=plot):
-        forecast = forecast_bundle(load_bundle(Path(run_dir)), data_path, missing, strict_series)
+        # A plot draws each series' history: the whole file is read for it.
+        bundle = load_bundle(Path(run_dir))
+        forecast = forecast_bundle(bundle, data_path, missing, strict_series, tails=plot is None)
         if output is not None:
             write_text_atomically(output, forecast.to_csv())
         if plot is not None:
@@ -99,11 +101,24 @@ def forecast_bundle(
     data_path: Path | None = None,
     missing: MissingPolicy | None = None,
     strict_series: bool = False,
+    *,
+    tails: bool = False,
 ) -> Forecast:
     """``predict``'s forecast for a bundle already loaded (``report`` reads one bundle for
-    its scores and its forecast)."""
+    its scores and its forecast). With ``tails``, only each series' last rows are read
+    where they give the same forecast (``read_bundle_tails``): the forecast's ``dataset``
+    then holds those rows."""
     future_rows = bundle.preprocessing.future_rows
-    dataset = read_bundle_data(bundle, data_path, missing=missing, future_rows=future_rows)
+    dataset = None
+    if tails:
+        dataset = read_bundle_tails(bundle, data_path, missing=missing, future_rows=future_rows)
+        if dataset is not None:
+            _log.info(
+                f"{dataset.path}: read the last {bundle.preprocessing.lookback} rows of each "
+                "series, all a forecast reads"
+            )
+    if dataset is None:
+        dataset = read_bundle_data(bundle, data_path, missing=missing, future_rows=future_rows)
     return _forecast_dataset(bundle, dataset, strict_series)
 
 

@@ -17,8 +17,9 @@ from ..errors import counted
 from ..features.baselines import words as baseline_words
 from ..features.served import served_words
 from ..nn.hooks import SILENT, TrainingHooks
-from ..scoring.evaluation import Evaluation, evaluate_at
+from ..scoring.evaluation import Evaluation, evaluate_at, score_table_at
 from ..scoring.naives import AgainstNaives, all_zero_warning, beaten_warning
+from ..scoring.origins import MOST_VALIDATION_ORIGINS, spread_origins
 from .forecaster import TrainedForecaster, train_forecaster
 from .preflight import preflight
 
@@ -117,7 +118,16 @@ def _test_scores(trained: TrainedForecaster) -> Evaluation:
 def _against(trained: TrainedForecaster, evaluation: Evaluation) -> AgainstNaives:
     """The model beside both naives on the validation origins and the test's."""
     prepared = trained.prepared
-    validation = evaluate_at(prepared, trained.forecaster, prepared.validation_origins())
+    origins, step = spread_origins(prepared.validation_origins(), MOST_VALIDATION_ORIGINS)
+    if step > 1:
+        _log.info(
+            "validation scored against the naives at one origin in %d of each series' "
+            "(%s in all), as it has more than %s",
+            step,
+            f"{sum(map(len, origins)):,}",
+            f"{MOST_VALIDATION_ORIGINS:,}",
+        )
+    validation = score_table_at(prepared, trained.forecaster, origins)
     coding = prepared.coding
     corrects = "" if coding.baseline == "none" else baseline_words(coding.baseline)
     choice = trained.served

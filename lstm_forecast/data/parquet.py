@@ -1,0 +1,173 @@
+"""Read a Parquet file's columns (pyarrow): whole, or only each series' last rows, a
+batch of rows at a time (``read_tails``: what predict needs of a file too big to hold)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from ..errors import DataError, EnvironmentFailure
+from .limits import Caps, check_is_file, check_size, check_width, too_many_rows
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+
+def read_parquet(
+    path: Path,
+    caps: Caps,
+    pick: Callable[[list[str]], list[str]] | None,
+    categories: Sequence[str] = (),
+) -> pd.DataFrame:
+    """The columns ``pick`` chooses from the file's (all without it), after the same caps
+    as a CSV's (the row count comes from the file's footer, before any data is read);
+    the ``categories`` columns as pandas categories (their text columns are read once per
+    distinct value)."""
+    import pyarrow
+    import pyarrow.parquet
+
+    check_is_file(path, "a Parquet file")
+    check_size(path, caps)
+    try:
+        parquet = pyarrow.parquet.ParquetFile(path, read_dictionary=list(categories) or None)
+        check_width(len(parquet.schema_arrow.names), path)
+        columns = None if pick is None else pick(parquet.schema_arrow.names)
+        if caps.max_rows is not None and parquet.metadata.num_rows > caps.max_rows:
+            raise DataError(too_many_rows(caps.max_rows), where=path)
+        return parquet.read(columns=columns).to_pandas()
+    except PermissionError:
+        raise EnvironmentFailure("permission denied reading the data file", where=path) from None
+    except (pyarrow.ArrowException, ValueError, OSError) as exc:
+        raise DataError(f"not a readable Parquet file ({exc})", where=path) from None
+
+
+# Rows ``read_tails`` reads at a time (about 100 MB of a time and two value columns).
+TAIL_BATCH_ROWS = 1 << 22
+
+
+@dataclass(frozen=True)
+class Tails:
+    """Each series' last rows of a file: ``frame`` holds them series after series (in the
+    order the file first names each), its id column as categories; ``rows`` is each
+    one's position in the file (from 0)."""
+
+    frame: pd.DataFrame
+    rows: np.ndarray
+
+
+def read_tails(
+    path: Path,
+    caps: Caps,
+    pick: Callable[[list[str]], list[str]],
+    id_column: str | None,
+    time_column: str,
+    keep: int,
+) -> Tails | None:
+    """The columns ``pick`` chooses of each series' last ``keep`` rows, read
+    ``TAIL_BATCH_ROWS`` at a time, so that memory holds one batch and the tails, not the
+    file. None where only the whole column can tell what is right: a time column that is
+    not a timestamp (text is parsed with every value), an empty id or time, or a series
+    whose rows are not in time order; ``read_parquet`` then reads the file, and its
+    loader says what is wrong."""
+    import pyarrow
+    import pyarrow.parquet
+
+    check_is_file(path, "a Parquet file")
+    check_size(path, caps)
+    try:
+        parquet = pyarrow.parquet.ParquetFile(path)
+        check_width(len(parquet.schema_arrow.names), path)
+        columns = pick(parquet.schema_arrow.names)
+        if caps.max_rows is not None and parquet.metadata.num_rows > caps.max_rows:
+            raise DataError(too_many_rows(caps.max_rows), where=path)
+        if not pyarrow.types.is_timestamp(parquet.schema_arrow.field(time_column).type):
+            return None
+        tails = _Tails(keep)
+        for batch in parquet.iter_batches(TAIL_BATCH_ROWS, columns=columns):
+            if not tails.add(batch, id_column, time_column):
+                return None
+        return tails.result(id_column)
+    except PermissionError:
+        raise EnvironmentFailure("permission denied reading the data file", where=path) from None
+    except (pyarrow.ArrowException, ValueError, OSError) as exc:
+        raise DataError(f"not a readable Parquet file ({exc})", where=path) from None
+
+
+class _Tails:
+    """The last ``keep`` rows of each series seen so far, sorted by series (numbered in
+    the order first seen, by id as text without the spaces around it, as the loader
+    groups them) and, within one, by position in the file."""
+
+    def __init__(self, keep: int) -> None:
+        self.keep = keep
+        self.names: dict[str, int] = {}
+        self.table: pa.Table | None = None  # the rows but their id
+        self.codes = np.empty(0, dtype=np.int64)
+        self.rows = np.empty(0, dtype=np.int64)
+        self.times = np.empty(0, dtype=np.int64)
+        self.read = 0  # rows read so far
+
+    def add(self, batch: pa.RecordBatch, id_column: str | None, time_column: str) -> bool:
+        """Take in the next ``batch`` of rows (of one series without ``id_column``); False
+        where the file must be read whole."""
+        import pyarrow as pa
+
+        times = batch.column(time_column)
+        if id_column is None:
+            numbers: np.ndarray | None = np.zeros(len(batch), dtype=np.int64)
+        else:
+            ids = batch.column(id_column)
+            numbers = None if ids.null_count else self._codes(ids)
+        if numbers is None or times.null_count:
+            return False
+        codes = np.concatenate([self.codes, numbers])
+        rows = np.concatenate([self.rows, self.read + np.arange(len(batch))])
+        stamps = np.concatenate([self.times, times.cast(pa.int64()).to_numpy()])
+        others = batch if id_column is None else batch.drop_columns([id_column])
+        new = pa.Table.from_batches([others])
+        table = new if self.table is None else pa.concat_tables([self.table, new])
+        self.read += len(batch)
+        # Earlier rows come first within a series: a stable sort by series keeps the file's
+        # order, so each series' rows are then in time order, or the file is not.
+        order = np.argsort(codes, kind="stable")
+        codes, stamps = codes[order], stamps[order]
+        same = codes[1:] == codes[:-1]
+        if (same & (stamps[1:] <= stamps[:-1])).any():
+            return False
+        ends = np.searchsorted(codes, codes, side="right")
+        kept = ends - np.arange(len(codes)) <= self.keep
+        chosen = order[kept]
+        self.table = table.take(pa.array(chosen))
+        self.codes, self.rows, self.times = codes[kept], rows[chosen], stamps[kept]
+        return True
+
+    def _codes(self, ids: pa.Array) -> np.ndarray | None:
+        """Each id's series number, numbering the ids first seen here in order (None: an
+        empty id)."""
+        import pyarrow as pa
+
+        encoded = ids.dictionary_encode() if not pa.types.is_dictionary(ids.type) else ids
+        indices = encoded.indices.to_numpy(zero_copy_only=False)
+        words = encoded.dictionary.to_pylist()
+        numbers = np.empty(len(words), dtype=np.int64)
+        for index in pd.unique(indices):  # in the order the rows name them
+            name = str(words[index]).strip()
+            if not name:
+                return None
+            numbers[index] = self.names.setdefault(name, len(self.names))
+        return numbers[indices]
+
+    def result(self, id_column: str | None) -> Tails | None:
+        if self.table is None:
+            return None
+        frame = self.table.to_pandas()
+        if id_column is None:
+            return Tails(frame, self.rows)
+        names = pd.Index(list(self.names))
+        frame.insert(0, id_column, pd.Categorical.from_codes(self.codes, categories=names))
+        return Tails(frame, self.rows)
