@@ -68,3 +68,21 @@ def test_a_new_iterator_starts_a_new_pass() -> None:
     orders = [np.concatenate(list(epochs.as_numpy_iterator())).tolist() for _ in range(2)]
     assert sorted(orders[0]) == sorted(orders[1]) == list(range(50))
     assert orders[0] != orders[1]
+
+
+@pytest.mark.parametrize("offset", [0, 1])  # stacked as stack_series stacks; one row on
+def test_rows_reach_tensorflow_unchanged_read_in_place_where_aligned(offset: int) -> None:
+    import tensorflow as tf
+
+    from lstm_forecast.data.windows import ALIGNMENT, stack_series
+    from lstm_forecast.nn.batches import host_tensor
+
+    rng = np.random.default_rng(offset)
+    series = [rng.normal(size=(n, 3)).astype(np.float32) for n in (17, 40, 9)]
+    stacked, _ = stack_series(iter(series), [17, 40, 9])
+    assert stacked.ctypes.data % ALIGNMENT == 0
+    rows = stacked[offset:]  # 12 bytes on: not aligned, so copied
+    tensor = host_tensor(rows)
+    np.testing.assert_array_equal(tensor.numpy(), rows)
+    gathered = tf.gather(tensor, tf.constant([[0, 1], [5, 6]], tf.int64)).numpy()
+    np.testing.assert_array_equal(gathered, rows[[[0, 1], [5, 6]]])

@@ -173,3 +173,12 @@ def test_predict_of_a_long_parquet_file_writes_what_its_csv_gives(tmp_path: Path
         assert as_parquet.drop(columns="month").equals(as_csv.drop(columns="month")), name
         read_tails = "rows of each series, all a forecast reads" in from_parquet.err
         assert read_tails == (name == "known")
+    # A folder of partitions (store=s0/...) forecasts as the file.
+    partitioned = tmp_path / "partitioned"
+    frame.assign(month=pd.to_datetime(frame["month"])).to_parquet(
+        partitioned, partition_cols=["store"], index=False
+    )
+    from_folder = run_cli("predict", tmp_path / "run", "--data", partitioned)
+    assert from_folder.code == 0, from_folder.err
+    from_file = run_cli("predict", tmp_path / "run", "--data", tmp_path / "known.parquet")
+    assert from_folder.out == from_file.out

@@ -30,9 +30,9 @@ def group_rows(
         raise DataError(f"column {cfg.id_column!r}: empty id at {at}", where=path)
     # Ids equal once stripped are one series: their codes become the first one's.
     name_codes, uniques = pd.factorize(names)
-    codes = name_codes[raw_codes]
+    codes = raw_codes if len(uniques) == len(names) else name_codes[raw_codes]
     order = np.argsort(codes, kind="stable")
-    bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
+    bounds = np.concatenate([[0], np.cumsum(np.bincount(codes, minlength=len(uniques)))])
     return [(str(uniques[i]), order[bounds[i] : bounds[i + 1]]) for i in range(len(uniques))]
 
 

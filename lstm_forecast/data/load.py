@@ -19,12 +19,11 @@ import pandas as pd
 
 from ..config import DataConfig
 from ..errors import DataError, counted, say_once
-from ..files import file_sha256
 from .future import check_future, split_future
 from .grid import build_series, constant_per_series, series_prefix
 from .grouping import check_order, group_rows
 from .hints import number_hint
-from .parquet import read_tails
+from .parquet import dataset_sha256, read_tails
 from .read import PARQUET_ROWS, RowNumbers, columns_read, is_parquet, needed_columns, read_frame
 from .series import Dataset, Series
 from .timeindex import common_freq, future_index
@@ -67,7 +66,7 @@ def load_tails(cfg: DataConfig, path: Path, rows: int, *, future_rows: int = 0) 
         return None
     numbers = dataclasses.replace(PARQUET_ROWS, lines=tails.rows + PARQUET_ROWS.first)
     frame = tails.frame[columns_read(cfg)]
-    return _dataset_of(frame, file_sha256(path), numbers, cfg, path, future_rows)
+    return _dataset_of(frame, dataset_sha256(path), numbers, cfg, path, future_rows)
 
 
 def load_frame(
@@ -114,10 +113,10 @@ def _dataset_of(
         [_numeric(frame[c], path, c, rows) for c in cfg.static_features]
         or [np.empty((len(frame), 0))]
     )
-    lines = rows.numbers(len(frame))
+    lines = rows.numbers_at  # by position, not an array of every row's
     groups = group_rows(frame, cfg, path, rows)
     for sid, positions in groups:
-        check_order(times[positions], lines[positions], series_prefix(sid), path, rows)
+        check_order(times[positions], lines(positions), series_prefix(sid), path, rows)
     groups, futures = _peel_future(groups, times, values, cfg, future_rows, path, rows)
     freq = common_freq([times[positions] for _, positions in groups], cfg.freq, path)
     grids: dict[tuple[pd.Timestamp, pd.Timestamp], pd.DatetimeIndex] = {}
@@ -126,7 +125,7 @@ def _dataset_of(
             sid,
             times[positions],
             values[positions],
-            lines[positions],
+            lines(positions),
             freq,
             cfg,
             path,
@@ -140,14 +139,14 @@ def _dataset_of(
             dataclasses.replace(
                 s,
                 static=constant_per_series(
-                    static[positions], lines[positions], sid, cfg, path, rows
+                    static[positions], lines(positions), sid, cfg, path, rows
                 ),
             )
             for s, (sid, positions) in zip(series, groups, strict=True)
         )
     _warn_left_out_tails(series, freq, path, rows)
     if future_rows:
-        series = _with_future(series, futures, times, values, lines, freq, cfg, path, rows)
+        series = _with_future(series, futures, times, values, freq, cfg, path, rows)
     return Dataset(
         path=path,
         sha256=sha256,
@@ -186,7 +185,6 @@ def _with_future(
     futures: list[np.ndarray],
     times: pd.DatetimeIndex,
     values: np.ndarray,
-    lines: np.ndarray,
     freq: str,
     cfg: DataConfig,
     path: Path,
@@ -202,7 +200,7 @@ def _with_future(
                 s.index[-1],
                 times[ahead],
                 values[ahead],
-                lines[ahead],
+                rows.numbers_at(ahead),
                 freq,
                 cfg.value_columns,
                 known,

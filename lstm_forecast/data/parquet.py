@@ -1,9 +1,11 @@
-"""Read a Parquet file's columns (pyarrow): whole, or only each series' last rows, a
-batch of rows at a time (``read_tails``: what predict needs of a file too big to hold)."""
+"""Read the columns of a Parquet file, or of a dataset of them (a folder, hive-style
+partitions, a glob), with pyarrow: whole, or only each series' last rows, a batch of
+rows at a time (``read_tails``: what predict needs of data too big to hold)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import hashlib
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -12,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError, EnvironmentFailure
+from ..files import file_sha256
 from .limits import Caps, check_is_file, check_size, check_width, too_many_rows
 
 if TYPE_CHECKING:
@@ -27,23 +30,114 @@ def read_parquet(
     """The columns ``pick`` chooses from the file's (all without it), after the same caps
     as a CSV's (the row count comes from the file's footer, before any data is read);
     the ``categories`` columns as pandas categories (their text columns are read once per
-    distinct value)."""
+    distinct value). ``path`` may be a Parquet dataset (``is_dataset``)."""
     import pyarrow
-    import pyarrow.parquet
 
-    check_is_file(path, "a Parquet file")
-    check_size(path, caps)
     try:
-        parquet = pyarrow.parquet.ParquetFile(path, read_dictionary=list(categories) or None)
-        check_width(len(parquet.schema_arrow.names), path)
-        columns = None if pick is None else pick(parquet.schema_arrow.names)
-        if caps.max_rows is not None and parquet.metadata.num_rows > caps.max_rows:
-            raise DataError(too_many_rows(caps.max_rows), where=path)
-        return parquet.read(columns=columns).to_pandas()
+        source = _Source(path, caps, categories)
+        columns = None if pick is None else pick(source.names)
+        # Each column freed as it is converted: the data is not held twice.
+        return source.read(columns).to_pandas(self_destruct=True, split_blocks=True)
     except PermissionError:
         raise EnvironmentFailure("permission denied reading the data file", where=path) from None
     except (pyarrow.ArrowException, ValueError, OSError) as exc:
         raise DataError(f"not a readable Parquet file ({exc})", where=path) from None
+
+
+def is_dataset(path: Path) -> bool:
+    """Whether ``path`` names a Parquet dataset rather than one file: a folder of Parquet
+    files (hive-style partition folders, ``store=s0/``, give a column), or a glob
+    pattern (``sales/*.parquet``) matching some."""
+    return path.is_dir() or any(c in path.name for c in "*?[")
+
+
+def dataset_files(path: Path) -> list[Path]:
+    """The files of the Parquet dataset ``path``, in name order: under a folder, every
+    file ending in ``.parquet`` at any depth; for a pattern, those it matches."""
+    if path.is_dir():
+        files = sorted(p for p in path.rglob("*.parquet") if p.is_file())
+    else:
+        files = sorted(p for p in path.parent.glob(path.name) if p.is_file())
+    if not files:
+        what = "is a directory with" if path.is_dir() else "the pattern matches"
+        raise DataError(
+            f"{what} no Parquet file (a name ending in .parquet); data.path names a CSV or "
+            "Parquet file, or a folder or glob pattern of Parquet files",
+            where=path,
+        )
+    return files
+
+
+def dataset_sha256(path: Path) -> str:
+    """The SHA-256 of a Parquet file, or of a dataset's files' names and contents."""
+    if not is_dataset(path):
+        return file_sha256(path)
+    digest = hashlib.sha256()
+    for file in dataset_files(path):
+        digest.update(f"{file.relative_to(_base(path))}\0{file_sha256(file)}\0".encode())
+    return digest.hexdigest()
+
+
+def _base(path: Path) -> Path:
+    return path if path.is_dir() else path.parent
+
+
+class _Source:
+    """One Parquet file or a dataset's files, after the caps: its columns, rows and
+    batches."""
+
+    def __init__(self, path: Path, caps: Caps, categories: Sequence[str] = ()) -> None:
+        import pyarrow.dataset
+        import pyarrow.parquet
+
+        self.source: pyarrow.parquet.ParquetFile | pyarrow.dataset.Dataset
+        if is_dataset(path):
+            files = dataset_files(path)
+            _check_total_size(files, path, caps)
+            options = pyarrow.dataset.ParquetReadOptions(dictionary_columns=set(categories))
+            self.source = pyarrow.dataset.dataset(
+                [str(f) for f in files],
+                format=pyarrow.dataset.ParquetFileFormat(read_options=options),
+                partitioning=pyarrow.dataset.HivePartitioning.discover(infer_dictionary=True),
+                partition_base_dir=str(_base(path)),
+            )
+            schema, rows = self.source.schema, self.source.count_rows()
+        else:
+            check_is_file(path, "a Parquet file")
+            check_size(path, caps)
+            self.source = pyarrow.parquet.ParquetFile(
+                path, read_dictionary=list(categories) or None
+            )
+            schema, rows = self.source.schema_arrow, self.source.metadata.num_rows
+        self.schema = schema
+        self.names: list[str] = list(schema.names)
+        check_width(len(self.names), path)
+        if caps.max_rows is not None and rows > caps.max_rows:
+            raise DataError(too_many_rows(caps.max_rows), where=path)
+
+    def read(self, columns: list[str] | None) -> pa.Table:
+        import pyarrow.parquet
+
+        if isinstance(self.source, pyarrow.parquet.ParquetFile):
+            return self.source.read(columns=columns)
+        return self.source.to_table(columns=columns)
+
+    def batches(self, columns: list[str], size: int) -> Iterator[pa.RecordBatch]:
+        import pyarrow.parquet
+
+        if isinstance(self.source, pyarrow.parquet.ParquetFile):
+            return self.source.iter_batches(size, columns=columns)
+        return iter(self.source.to_batches(columns=columns, batch_size=size))
+
+
+def _check_total_size(files: Sequence[Path], path: Path, caps: Caps) -> None:
+    size = sum(f.stat().st_size for f in files)
+    if caps.max_file_mb is not None and size > caps.max_file_mb << 20:
+        raise DataError(
+            f"the files are {size / (1 << 20):.0f} MB, over data.max_file_mb "
+            f"({caps.max_file_mb}); raise the cap if they are right",
+            where=path,
+        )
 
 
 # Rows ``read_tails`` reads at a time (about 100 MB of a time and two value columns).
@@ -75,20 +169,14 @@ def read_tails(
     whose rows are not in time order; ``read_parquet`` then reads the file, and its
     loader says what is wrong."""
     import pyarrow
-    import pyarrow.parquet
 
-    check_is_file(path, "a Parquet file")
-    check_size(path, caps)
     try:
-        parquet = pyarrow.parquet.ParquetFile(path)
-        check_width(len(parquet.schema_arrow.names), path)
-        columns = pick(parquet.schema_arrow.names)
-        if caps.max_rows is not None and parquet.metadata.num_rows > caps.max_rows:
-            raise DataError(too_many_rows(caps.max_rows), where=path)
-        if not pyarrow.types.is_timestamp(parquet.schema_arrow.field(time_column).type):
+        source = _Source(path, caps)
+        columns = pick(source.names)
+        if not pyarrow.types.is_timestamp(source.schema.field(time_column).type):
             return None
         tails = _Tails(keep)
-        for batch in parquet.iter_batches(TAIL_BATCH_ROWS, columns=columns):
+        for batch in source.batches(columns, TAIL_BATCH_ROWS):
             if not tails.add(batch, id_column, time_column):
                 return None
         return tails.result(id_column)

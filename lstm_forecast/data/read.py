@@ -16,10 +16,9 @@ import pandas as pd
 
 from ..config import DataConfig
 from ..errors import DataError, EnvironmentFailure
-from ..files import file_sha256
 from .hints import not_utf8, separator_hint
 from .limits import Caps, check_is_file, check_size, check_width, too_many_rows
-from .parquet import read_parquet
+from .parquet import dataset_sha256, is_dataset, read_parquet
 from .timeindex import show_time
 
 
@@ -38,8 +37,9 @@ class RowNumbers:
     def time(self, stamp: pd.Timestamp) -> str:
         return show_time(stamp, self.time_format)
 
-    def numbers(self, n_rows: int) -> np.ndarray:
-        return np.arange(n_rows) + self.first if self.lines is None else self.lines[:n_rows]
+    def numbers_at(self, positions: np.ndarray) -> np.ndarray:
+        """The numbers of the rows at ``positions`` among those read."""
+        return positions + self.first if self.lines is None else self.lines[positions]
 
     def number(self, position: int) -> int:
         """The number of the row at ``position`` among those read."""
@@ -66,7 +66,7 @@ def read_frame(path: Path, cfg: DataConfig) -> tuple[pd.DataFrame, str, RowNumbe
         frame = read_parquet(path, cfg, lambda names: needed_columns(cfg, names, path), ids)
         if frame.empty:
             raise DataError("the file has columns but no data rows", where=path)
-        return frame, file_sha256(path), PARQUET_ROWS
+        return frame, dataset_sha256(path), PARQUET_ROWS
     frame, sha256 = _read_csv(path, cfg)
     return frame, sha256, CSV_LINES
 
@@ -90,7 +90,8 @@ def read_table(path: Path, caps: Caps) -> tuple[pd.DataFrame, RowNumbers]:
 
 
 def is_parquet(path: Path) -> bool:
-    return path.suffix.lower() == ".parquet"
+    """A Parquet file (by its name) or a dataset of them (a folder, a glob)."""
+    return path.suffix.lower() == ".parquet" or is_dataset(path)
 
 
 def columns_read(cfg: DataConfig) -> list[str]:

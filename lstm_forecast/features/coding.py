@@ -262,7 +262,10 @@ def typical_spread(train_parts: Sequence[np.ndarray], lookback: int) -> float:
         running = np.concatenate([[0.0], np.cumsum(rows)])
         return running[lookback:] - running[:-lookback]
 
-    spreads = []
+    # One array of every window's spread, filled in place and its median taken in place:
+    # a long file has tens of millions of windows.
+    pooled = np.empty(sum(max(len(values) - lookback + 1, 0) for values in train_parts))
+    filled = 0
     for values in train_parts:
         if len(values) < lookback:
             continue
@@ -274,7 +277,9 @@ def typical_spread(train_parts: Sequence[np.ndarray], lookback: int) -> float:
         mean = window_sums(known.sum(axis=1)) / size
         variance = window_sums((known**2).sum(axis=1)) / size - mean**2
         complete = window_sums(missing.astype(np.float64)) == 0
-        spreads.append(np.sqrt(np.maximum(variance[complete], 0.0)))
-    pooled = np.concatenate(spreads) if spreads else np.array([])
-    pooled = pooled[pooled > 0]
-    return float(np.median(pooled)) if len(pooled) else 1.0
+        spread = np.sqrt(np.maximum(variance[complete], 0.0))
+        pooled[filled : filled + len(spread)] = spread
+        filled += len(spread)
+    positive = pooled[:filled][pooled[:filled] > 0]
+    del pooled
+    return float(np.median(positive, overwrite_input=True)) if len(positive) else 1.0

@@ -6,10 +6,10 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
-from ..data.windows import WindowSet
+from ..data.windows import ALIGNMENT, WindowSet
 from ..features.coding import WindowCoding
 
-__all__ = ["batches_per_pass", "start_batches", "window_dataset"]
+__all__ = ["batches_per_pass", "host_tensor", "start_batches", "window_dataset"]
 
 
 def window_dataset(
@@ -31,7 +31,7 @@ def window_dataset(
     already as a tensor (TensorFlow copies an array it is given; the training and the
     validation windows share their rows, so they share one copy).
     """
-    values = tf.constant(windows.values, dtype=tf.float32) if rows is None else rows
+    values = host_tensor(windows.values) if rows is None else rows
     input_rows = tf.range(windows.input_rows or windows.lookback, dtype=tf.int64)
     target_rows = windows.lookback + tf.range(windows.horizon, dtype=tf.int64)
 
@@ -50,6 +50,17 @@ def window_dataset(
     options = tf.data.Options()
     options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
     return batches.prefetch(tf.data.AUTOTUNE).with_options(options)
+
+
+def host_tensor(rows: np.ndarray) -> tf.Tensor:
+    """``rows`` (float32) as a tensor: read in place where TensorFlow can (C order, on an
+    ``ALIGNMENT`` boundary, as ``stack_series`` makes them), where ``tf.constant`` costs
+    twice the array (a copy, and a transient one its allocator keeps); else a copy. A
+    dataset that reads it holds one copy of its own."""
+    aligned = rows.ctypes.data % ALIGNMENT == 0
+    if rows.dtype == np.float32 and rows.flags.c_contiguous and aligned:
+        return tf.experimental.dlpack.from_dlpack(rows.__dlpack__())
+    return tf.constant(rows, dtype=tf.float32)
 
 
 def batches_per_pass(n_windows: int, batch_size: int) -> int:

@@ -13,7 +13,7 @@ import tensorflow as tf
 from ..config import TrainingConfig
 from ..data.windows import WindowSet
 from ..features.coding import WindowCoding
-from .batches import batches_per_pass, window_dataset
+from .batches import batches_per_pass, host_tensor, window_dataset
 
 __all__ = [
     "AUTO_BATCH",
@@ -115,9 +115,9 @@ def training_batches(
     seed: int | None,
 ) -> tuple[tf.data.Dataset, Watched | None]:
     """The training batches (endless, reshuffled each pass by ``seed``) and the validation
-    batches early stopping watches, over one copy of the series' rows for TensorFlow
-    (which copies an array it is given): both sets of windows are cut from the same rows."""
-    rows = tf.constant(train_windows.values, dtype=tf.float32)
+    batches early stopping watches, over one tensor of the series' rows (``host_tensor``):
+    both sets of windows are cut from the same rows."""
+    rows = host_tensor(train_windows.values)
     shares = validation_windows is not None and validation_windows.values is train_windows.values
     validation = watched_batches(
         validation_windows, coding, batch_size, steps_per_epoch, rows if shares else None

@@ -14,6 +14,7 @@ from ..bundle.layout import CONFIG_FILE, PREPROCESSING_FILE, Bundle
 from ..config import DataConfig, MissingPolicy
 from ..data import Dataset, load_dataset, load_frame
 from ..data.load import load_tails
+from ..data.parquet import is_dataset
 from ..errors import BundleError, DataError, first_few
 
 _log = logging.getLogger(__name__)
@@ -41,7 +42,7 @@ def read_bundle_data(
     future-known values (``load_dataset``)."""
     pre = bundle.preprocessing
     data_cfg = _data_config(bundle, missing)
-    if frame is None and data_path is None and not data_cfg.path.is_file():
+    if frame is None and data_path is None and not _is_there(data_cfg.path):
         raise DataError(
             "the training CSV recorded in the bundle is not here; pass the data with {data_path}",
             where=data_cfg.path,
@@ -98,6 +99,11 @@ def read_bundle_tails(
     if any(s.left_out_head or s.left_out_tail for s in loaded.series):
         return None
     return _without_skipped(loaded, pre.skipped)
+
+
+def _is_there(path: Path) -> bool:
+    """A file, a folder, or a pattern matching some file."""
+    return path.exists() or (is_dataset(path) and any(path.parent.glob(path.name)))
 
 
 def _data_config(bundle: Bundle, missing: MissingPolicy | None) -> DataConfig:
