@@ -86,3 +86,19 @@ def test_rows_reach_tensorflow_unchanged_read_in_place_where_aligned(offset: int
     np.testing.assert_array_equal(tensor.numpy(), rows)
     gathered = tf.gather(tensor, tf.constant([[0, 1], [5, 6]], tf.int64)).numpy()
     np.testing.assert_array_equal(gathered, rows[[[0, 1], [5, 6]]])
+
+
+def test_starts_shuffle_alike_as_int32_and_int64() -> None:
+    """``start_batches`` keeps starts as int32 where they fit: the order of each pass is
+    the one int64 starts would have, so a model trains on the same batches."""
+    import tensorflow as tf
+
+    starts = np.arange(0, 30_011, 3)
+    for seed in ([42, 0], [7, 123]):
+        key = tf.constant(seed, tf.int64)
+        wide = tf.random.experimental.stateless_shuffle(tf.constant(starts, tf.int64), seed=key)
+        narrow = tf.random.experimental.stateless_shuffle(tf.constant(starts, tf.int32), seed=key)
+        np.testing.assert_array_equal(wide.numpy(), narrow.numpy())
+    batches = list(start_batches(starts, 64, 42, repeat=False).as_numpy_iterator())
+    assert all(b.dtype == np.int64 for b in batches)
+    assert sorted(np.concatenate(batches)) == list(starts)

