@@ -221,3 +221,19 @@ def test_auto_calendar_is_decided_in_training_and_recorded_for_predict(tmp_path:
     assert _daily_preprocessing(tmp_path, 400, "auto").calendar_features == ()
     assert _daily_preprocessing(tmp_path, 3 * 365, []).calendar_features == ()
     assert _daily_preprocessing(tmp_path, 400, ["weekday"]).calendar_features == ("weekday",)
+
+
+def test_calendar_columns_made_once_are_those_of_their_own_timestamps() -> None:
+    """Series that share timestamps share their calendar columns (made once, read-only);
+    any other timestamps, or the same instants in another unit, get their own."""
+    from lstm_forecast.features.calendar import _calendar_columns
+
+    days = pd.date_range("2021-02-25", periods=10, freq="D")
+    later = pd.date_range("2021-03-07", periods=10, freq="D")
+    first = calendar_columns(days, ["day_of_year", "weekday"])
+    assert calendar_columns(days.copy(), ["day_of_year", "weekday"]) is first
+    assert not first.flags.writeable
+    for index in (days, later, days.as_unit("s"), days.tz_localize("UTC")):
+        for features in (["day_of_year", "weekday"], ["weekday"]):
+            made = calendar_columns(index, features)
+            np.testing.assert_array_equal(made, _calendar_columns(index, features))

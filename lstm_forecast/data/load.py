@@ -119,15 +119,15 @@ def _dataset_of(
     lines = rows.numbers_at  # by position, not an array of every row's
     groups = group_rows(frame, cfg, path, rows)
     for sid, positions in groups:
-        check_order(times[positions], lines(positions), series_prefix(sid), path, rows)
+        check_order(times[_at(positions)], lines(positions), series_prefix(sid), path, rows)
     groups, futures = _peel_future(groups, times, values, cfg, future_rows, path, rows)
-    freq = common_freq([times[positions] for _, positions in groups], cfg.freq, path)
+    freq = common_freq([times[_at(positions)] for _, positions in groups], cfg.freq, path)
     grids: dict[tuple[pd.Timestamp, pd.Timestamp], pd.DatetimeIndex] = {}
     series = tuple(
         build_series(
             sid,
-            times[positions],
-            values[positions],
+            times[_at(positions)],
+            values[_at(positions)],
             lines(positions),
             freq,
             cfg,
@@ -159,6 +159,14 @@ def _dataset_of(
         time_format=time_format,
         series=series,
     )
+
+
+def _at(positions: np.ndarray) -> slice | np.ndarray:
+    """``positions`` as a slice where they are consecutive (a long file written series
+    after series): a view of the rows, where indexing by the array copies them."""
+    if len(positions) and positions[-1] - positions[0] == len(positions) - 1:
+        return slice(int(positions[0]), int(positions[-1]) + 1)
+    return positions
 
 
 def _warn_left_out_tails(

@@ -185,7 +185,8 @@ def read_tails(
     import pyarrow
 
     try:
-        source = _Source(path, caps)
+        # The ids as a dictionary, each read once: its series are numbered per batch.
+        source = _Source(path, caps, [] if id_column is None else [id_column])
         columns = pick(source.names)
         if not pyarrow.types.is_timestamp(source.schema.field(time_column).type):
             return None
@@ -241,7 +242,7 @@ class _Tails:
         same = codes[1:] == codes[:-1]
         if (same & (stamps[1:] <= stamps[:-1])).any():
             return False
-        ends = np.searchsorted(codes, codes, side="right")
+        ends = np.cumsum(np.bincount(codes))[codes]  # where each row's series ends
         kept = ends - np.arange(len(codes)) <= self.keep
         chosen = order[kept]
         self.table = table.take(pa.array(chosen))

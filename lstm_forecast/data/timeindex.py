@@ -3,6 +3,7 @@ write it back the way the input wrote it (pandas; no TensorFlow)."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -28,8 +29,11 @@ MAX_GRID_GROWTH = 10
 _SEASONS = {"MS": 12, "ME": 12, "QS": 4, "QE": 4, "D": 7, "h": 24, "W": 52}
 
 
+# The series of a long file mostly end together: their future timestamps are made once.
+@functools.lru_cache(maxsize=256)
 def future_index(last: pd.Timestamp, freq: str, steps: int) -> pd.DatetimeIndex:
-    """The ``steps`` timestamps after ``last`` on the grid of ``freq``."""
+    """The ``steps`` timestamps after ``last`` on the grid of ``freq`` (shared: an index
+    cannot be changed in place)."""
     return pd.date_range(last, periods=steps + 1, freq=to_offset(freq))[1:]
 
 

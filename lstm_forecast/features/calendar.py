@@ -3,7 +3,7 @@ or year, known for future timestamps too (numpy, pandas)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -21,11 +21,46 @@ _CYCLES = {
 
 
 def calendar_columns(index: pd.DatetimeIndex, features: Sequence[str]) -> np.ndarray:
-    """Sin and cos of each feature's position in its cycle: ``(len(index), 2 * n)``.
+    """Sin and cos of each feature's position in its cycle: ``(len(index), 2 * n)``
+    (read-only).
 
     Known for any timestamp, so the network can tell where in the year (week, day) the
-    window ends, and so where its forecast falls.
+    window ends, and so where its forecast falls. The series of a long file mostly share
+    their timestamps: each set is computed once (pandas' calendar fields cost far more
+    than the lookup).
     """
+    key = (index.asi8.tobytes(), str(index.dtype), tuple(features))
+    return _MADE.get(key, lambda: _calendar_columns(index, features))
+
+
+class _Made:
+    """Arrays made so far, by key, read-only, up to ``most`` bytes in all (then all are
+    forgotten at once)."""
+
+    def __init__(self, most: int) -> None:
+        self.most = most
+        self.arrays: dict[tuple[bytes, str, tuple[str, ...]], np.ndarray] = {}
+        self.bytes = 0
+
+    def get(
+        self, key: tuple[bytes, str, tuple[str, ...]], make: Callable[[], np.ndarray]
+    ) -> np.ndarray:
+        made = self.arrays.get(key)
+        if made is None:
+            made = make()
+            made.flags.writeable = False
+            if self.bytes + made.nbytes > self.most:
+                self.arrays.clear()
+                self.bytes = 0
+            self.arrays[key] = made
+            self.bytes += made.nbytes
+        return made
+
+
+_MADE = _Made(32 << 20)
+
+
+def _calendar_columns(index: pd.DatetimeIndex, features: Sequence[str]) -> np.ndarray:
     angles = [2 * np.pi * np.asarray(_CYCLES[name](index), dtype=np.float64) for name in features]
     columns = [f(a) for a in angles for f in (np.sin, np.cos)]
     return np.column_stack(columns) if columns else np.empty((len(index), 0))
