@@ -38,7 +38,7 @@ def read_parquet(
         source = _Source(path, caps, categories)
         columns = None if pick is None else pick(source.names)
         # Each column freed as it is converted, and what the conversion no longer needs
-        # given back: the data is not held twice (0.5 GiB less at 58 M rows).
+        # given back: the data is not held twice.
         frame = source.read(columns).to_pandas(self_destruct=True, split_blocks=True)
         release_arrow_memory()
         return frame
@@ -49,9 +49,9 @@ def read_parquet(
 
 
 def release_arrow_memory() -> None:
-    """Give the memory pyarrow's pool holds but no longer uses back to the system (it
-    keeps freed memory for reuse: 0.7 GiB after loading 58 M rows, which nothing after
-    the load would reuse)."""
+    """Give the memory pyarrow's pool holds but no longer uses back to the system: it
+    keeps freed memory for reuse, and nothing after a load would reuse it
+    (benchmarks/README.md, issue 38)."""
     if "pyarrow" in sys.modules:
         import pyarrow
 

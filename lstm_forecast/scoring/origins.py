@@ -47,7 +47,7 @@ def origin_windows(prepared: Prepared, origins: Sequence[np.ndarray]) -> np.ndar
 
 # Validation origins scored against the naives at most (about: each series keeps one):
 # every window of a long file's validation part would take longer to score than the
-# training (1.7 M windows of 10,000 series: 3 minutes), and its mean MASE needs far fewer.
+# training (benchmarks/README.md, issue 38), and its mean MASE needs far fewer.
 MOST_VALIDATION_ORIGINS = 100_000
 
 
