@@ -34,6 +34,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from lstm_forecast.workflows.detect import Detection
+
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO.parent / "shared" / "datasets" / "anomaly"
 TRAIN_ROWS = 1007  # the benchmark's training part
@@ -65,15 +67,15 @@ class Calibration:
 
 
 def calibrated_events(
-    found: object, calibration: Calibration, threshold: float
+    found: Detection, calibration: Calibration, threshold: float
 ) -> tuple[np.ndarray, pd.DataFrame]:
     """Detect's rows flagged by the calibrated probability under ``threshold``, and
     their events (detect's own grouping, at its gap)."""
     from lstm_forecast.scoring.events import group_events
 
-    rows = found.frame  # type: ignore[attr-defined]
+    rows = found.frame
     flagged = calibration(rows["tail_probability"].to_numpy()) < threshold
-    events = group_events(rows.assign(anomaly=flagged), found.gap)  # type: ignore[attr-defined]
+    events = group_events(rows.assign(anomaly=flagged), found.gap)
     return flagged, events
 
 
