@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -36,13 +37,17 @@ def check_is_file(path: Path, kind: str) -> None:
         raise DataError(why, where=path)
 
 
-def check_size(path: Path, cfg: Caps) -> int:
-    """The file's size in bytes, after refusing one over ``data.max_file_mb``."""
-    size = path.stat().st_size
+def check_size(path: Path, cfg: Caps, files: Sequence[Path] | None = None) -> int:
+    """The size in bytes of the file, or of ``files`` together (a dataset's, named by
+    ``path``), after refusing one over ``data.max_file_mb``."""
+    size = path.stat().st_size if files is None else sum(f.stat().st_size for f in files)
     if cfg.max_file_mb is not None and size > cfg.max_file_mb << 20:
+        subject, right = (
+            ("the file is", "the file is") if files is None else ("the files are", "they are")
+        )
         raise DataError(
-            f"the file is {size / (1 << 20):.0f} MB, over data.max_file_mb "
-            f"({cfg.max_file_mb}); raise the cap if the file is right",
+            f"{subject} {size / (1 << 20):.0f} MB, over data.max_file_mb "
+            f"({cfg.max_file_mb}); raise the cap if {right} right",
             where=path,
         )
     return size

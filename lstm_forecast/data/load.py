@@ -23,7 +23,7 @@ from .future import check_future, split_future
 from .grid import build_series, constant_per_series, series_prefix
 from .grouping import check_order, group_rows
 from .hints import number_hint
-from .parquet import dataset_sha256, read_tails, release_arrow_memory
+from .parquet import read_tails, release_arrow_memory
 from .read import PARQUET_ROWS, RowNumbers, columns_read, is_parquet, needed_columns, read_frame
 from .series import Dataset, Series
 from .timeindex import common_freq, future_index
@@ -69,7 +69,8 @@ def load_tails(cfg: DataConfig, path: Path, rows: int, *, future_rows: int = 0) 
         return None
     numbers = dataclasses.replace(PARQUET_ROWS, lines=tails.rows + PARQUET_ROWS.first)
     frame = tails.frame[columns_read(cfg)]
-    return _dataset_of(frame, dataset_sha256(path), numbers, cfg, path, future_rows)
+    # No fingerprint: it would read every byte of the file the tails spare reading.
+    return _dataset_of(frame, None, numbers, cfg, path, future_rows)
 
 
 def load_frame(
@@ -102,7 +103,7 @@ def load_frame(
 
 def _dataset_of(
     frame: pd.DataFrame,
-    sha256: str,
+    sha256: str | None,
     rows: RowNumbers,
     cfg: DataConfig,
     path: Path,

@@ -107,7 +107,7 @@ class _Source:
         self.source: pyarrow.parquet.ParquetFile | pyarrow.dataset.Dataset
         if is_dataset(path):
             files = dataset_files(path)
-            _check_total_size(files, path, caps)
+            check_size(path, caps, files)
             options = pyarrow.dataset.ParquetReadOptions(dictionary_columns=set(categories))
             self.source = pyarrow.dataset.dataset(
                 [str(f) for f in files],
@@ -142,16 +142,6 @@ class _Source:
         if isinstance(self.source, pyarrow.parquet.ParquetFile):
             return self.source.iter_batches(size, columns=columns)
         return iter(self.source.to_batches(columns=columns, batch_size=size))
-
-
-def _check_total_size(files: Sequence[Path], path: Path, caps: Caps) -> None:
-    size = sum(f.stat().st_size for f in files)
-    if caps.max_file_mb is not None and size > caps.max_file_mb << 20:
-        raise DataError(
-            f"the files are {size / (1 << 20):.0f} MB, over data.max_file_mb "
-            f"({caps.max_file_mb}); raise the cap if they are right",
-            where=path,
-        )
 
 
 # Rows ``read_tails`` reads at a time (about 100 MB of a time and two value columns).

@@ -56,7 +56,7 @@ class Dataset:
     """Every series of one data file, sharing columns and frequency."""
 
     path: Path
-    sha256: str
+    sha256: str | None  # of the file's bytes; None where not every row was read
     columns: tuple[str, ...]  # targets first, then features
     n_targets: int
     freq: str  # pandas offset alias

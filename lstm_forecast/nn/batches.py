@@ -28,8 +28,8 @@ def window_dataset(
     Only the series and the window starts live in memory; each batch's windows are gathered
     and encoded when the batch is made (by the same ``WindowCoding`` that inference uses),
     so memory grows with the series, not with series x lookback. ``rows``: ``windows.values``
-    already as a tensor (TensorFlow copies an array it is given; the training and the
-    validation windows share their rows, so they share one copy).
+    already as a tensor (``host_tensor``), for windows that share their rows (the training
+    and the validation windows) to share one tensor.
     """
     values = host_tensor(windows.values) if rows is None else rows
     input_rows = tf.range(windows.input_rows or windows.lookback, dtype=tf.int64)

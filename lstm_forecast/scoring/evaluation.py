@@ -173,7 +173,7 @@ def evaluate_at(
     """Forecast from ``origins`` (per series, the row of each first forecast step) and
     score the model and both baselines there, in original units (``CHUNK_ORIGINS`` at a
     time). Only the ``scored_origins`` among them are scored."""
-    return _evaluation(prepared, list(_scored_inorigin_chunks(prepared, forecaster, origins)))
+    return _evaluation(prepared, list(_scored_in_chunks(prepared, forecaster, origins)))
 
 
 def score_table_at(
@@ -184,12 +184,12 @@ def score_table_at(
     return ScoreTable(
         tuple(
             (len(s.origins), s.mean_scores() if len(s.origins) else {})
-            for s in _scored_inorigin_chunks(prepared, forecaster, origins)
+            for s in _scored_in_chunks(prepared, forecaster, origins)
         )
     )
 
 
-def _scored_inorigin_chunks(
+def _scored_in_chunks(
     prepared: Prepared, forecaster: Forecaster, origins: Sequence[np.ndarray]
 ) -> Iterator[SeriesForecasts]:
     """Each series scored at its ``scored_origins``, forecast a chunk of series at a time."""

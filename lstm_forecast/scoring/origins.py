@@ -59,6 +59,12 @@ def spread_origins(origins: Sequence[np.ndarray], most: int) -> tuple[list[np.nd
     return [rows[::-1][::step][::-1] for rows in origins], step
 
 
+def validation_spread(prepared: Prepared) -> tuple[list[np.ndarray], int]:
+    """``prepared``'s validation origins, spread to about ``MOST_VALIDATION_ORIGINS``, and
+    the step (``spread_origins``)."""
+    return spread_origins(prepared.validation_origins(), MOST_VALIDATION_ORIGINS)
+
+
 def origin_chunks(counts: Sequence[int], most: int) -> Iterator[tuple[int, int]]:
     """Consecutive ranges of positions whose ``counts`` add up to ``most`` or fewer (one
     position alone where its own count is more)."""

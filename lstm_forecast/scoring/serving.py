@@ -19,7 +19,7 @@ from ..features import Prepared
 from ..features.forecasts import Forecaster
 from ..features.served import SOURCES, Served, Source, fit_models
 from .evaluation import forecast_origins, score_forecasts, score_table_at
-from .origins import MOST_VALIDATION_ORIGINS, origin_windows, scored_origins, spread_origins
+from .origins import origin_windows, scored_origins, validation_spread
 
 # How much lower (a share of the network's) the validation MASE of the smoothing forecast
 # or the mean must be to be served instead of the network: benchmarks/README.md.
@@ -77,7 +77,7 @@ def _validation_mase(
 ) -> dict[str, float]:
     """Mean validation MASE over series of the network, the smoothing forecast and their
     mean (empty without validation origins)."""
-    spread, _ = spread_origins(prepared.validation_origins(), MOST_VALIDATION_ORIGINS)
+    spread, _ = validation_spread(prepared)
     origins = scored_origins(prepared, spread)
     if not sum(len(rows) for rows in origins):
         return {}
@@ -98,7 +98,7 @@ def served_validation(
     """The validation MASE (mean over series) of what ``served`` serves with
     ``forecaster``, and over how many origins (NaN and 0 without any)."""
     served_prepared = dataclasses.replace(prepared, served=served)
-    spread, _ = spread_origins(prepared.validation_origins(), MOST_VALIDATION_ORIGINS)
+    spread, _ = validation_spread(prepared)
     table = score_table_at(served_prepared, forecaster, spread)
     overall = table.overall()
     return (overall["model"]["mase"] if overall else float("nan")), table.n_origins

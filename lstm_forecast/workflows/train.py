@@ -19,7 +19,7 @@ from ..features.served import served_words
 from ..nn.hooks import SILENT, TrainingHooks
 from ..scoring.evaluation import Evaluation, evaluate_at, score_table_at
 from ..scoring.naives import AgainstNaives, all_zero_warning, beaten_warning
-from ..scoring.origins import MOST_VALIDATION_ORIGINS, spread_origins
+from ..scoring.origins import MOST_VALIDATION_ORIGINS, validation_spread
 from .forecaster import TrainedForecaster, train_forecaster
 from .preflight import preflight
 
@@ -118,7 +118,7 @@ def _test_scores(trained: TrainedForecaster) -> Evaluation:
 def _against(trained: TrainedForecaster, evaluation: Evaluation) -> AgainstNaives:
     """The model beside both naives on the validation origins and the test's."""
     prepared = trained.prepared
-    origins, step = spread_origins(prepared.validation_origins(), MOST_VALIDATION_ORIGINS)
+    origins, step = validation_spread(prepared)
     if step > 1:
         _log.info(
             "validation scored against the naives at one origin in %d of each series' "
