@@ -5,11 +5,15 @@ no TensorFlow on the way."""
 from __future__ import annotations
 
 import io
+import shutil
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+
+from lstm_forecast.bundle.store import load_bundle, write_manifest
+from lstm_forecast.scoring.tails import tail_distance, tail_probability
 
 from .helpers import (
     assert_one_line_error,
@@ -241,7 +245,9 @@ def test_a_stricter_threshold_flags_fewer_and_still_finds_the_spikes(
     ran = run_cli("detect", monitor, "--data", data, "--rows", "--threshold", "1e-4")
     assert ran.code == 0, ran.err
     strict = pd.read_csv(io.StringIO(ran.out))
-    assert "observations with a tail probability under 0.0001 (1-99 % band)" in ran.err
+    assert (
+        "observations with a tail probability under 0.0001 (1-99 % band, calibrated on" in ran.err
+    )
     assert (strict["anomaly"] == (strict["tail_probability"] < 1e-4)).all()
     assert strict["anomaly"].sum() < band["anomaly"].sum()
     day = (pd.to_datetime(strict["time"]) - pd.Timestamp("2020-01-01")).dt.days - TRAIN_DAYS
@@ -312,3 +318,50 @@ def test_a_run_killed_writing_its_memory_leaves_the_previous_one_readable(
     again = run_process("detect", monitor, "--data", later, "-o", report, "--fail-on-anomaly")
     assert again.code == 10 and pd.read_csv(report)["new"].any(), again.err
     assert not list(tmp_path.glob(".report.csv*"))
+
+
+def test_the_threshold_is_a_share_of_normal_rows_from_the_validation_part(
+    monitor: Path, tmp_path: Path
+) -> None:
+    """Training measured how far out of the band the validation rows fell
+    (``tails.json``): a row's tail probability is the share of those rows at least as far
+    out, so a threshold flags about that share of later normal rows."""
+    bundle = load_bundle(monitor)
+    assert bundle.tails is not None and (monitor / "tails.json").is_file()
+    assert bundle.tails.rows == 3 * (56 - 7 + 1)  # every validation origin of each series
+    clean = write_long_csv(tmp_path / "clean.csv", _frames(TRAIN_DAYS + NEW_DAYS), "machine")
+    ran = run_cli("detect", monitor, "--data", clean, "--rows", "--threshold", "0.1")
+    assert ran.code == 0, ran.err
+    assert "(1-99 % band, calibrated on 150 validation rows)" in ran.err
+    rows, band = _band_of(ran.out)
+    expected = bundle.tails.probability(tail_distance(*band, (0.01, 0.99)), 1)
+    # The CSV's eight digits move the distances in their seventh.
+    assert np.allclose(rows["tail_probability"], expected, rtol=1e-4, atol=1e-12)
+    assert 0.05 <= rows["anomaly"].mean() <= 0.2
+
+
+def test_a_bundle_without_a_calibration_reads_the_band_as_normal_tails(
+    monitor: Path, tmp_path: Path
+) -> None:
+    """A bundle from before the calibration (no ``tails.json``) keeps the band's normal
+    reading."""
+    older = tmp_path / "older"
+    shutil.copytree(monitor, older)
+    (older / "tails.json").unlink()
+    write_manifest(older)
+    data = write_long_csv(
+        tmp_path / "new.csv", _injected(_frames(TRAIN_DAYS + NEW_DAYS)), "machine"
+    )
+    ran = run_cli("detect", older, "--data", data, "--rows", "--threshold", "1e-4")
+    assert ran.code == 0, ran.err
+    assert "with a tail probability under 0.0001 (1-99 % band) (1 step(s)" in ran.err
+    rows, band = _band_of(ran.out)
+    expected = tail_probability(*band, (0.01, 0.99))
+    assert np.allclose(rows["tail_probability"], expected, rtol=1e-3, atol=1e-300)
+    assert (rows["anomaly"] == (rows["tail_probability"] < 1e-4)).all()
+
+
+def _band_of(report: str) -> tuple[pd.DataFrame, list[np.ndarray]]:
+    """``detect --rows``' report, and its actual, forecast, lower and upper columns."""
+    rows = pd.read_csv(io.StringIO(report))
+    return rows, [rows[c].to_numpy() for c in ("actual", "forecast", "lower", "upper")]

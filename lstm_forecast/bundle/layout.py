@@ -28,6 +28,7 @@ from ..features.forecasts import Forecaster, forecaster_of
 from ..nn.onnx_runtime import load_onnx_network
 from ..scoring.evaluation import Evaluation
 from ..scoring.naives import AgainstNaives
+from ..scoring.tails import TailCalibration
 from .trust import METADATA_SCHEMA, METRICS_SCHEMA, check_json_member, check_keras_archive
 
 if TYPE_CHECKING:
@@ -44,6 +45,7 @@ CONFIG_FILE = "config.yaml"
 METADATA_FILE = "metadata.json"
 METRICS_FILE = "metrics.json"
 HISTORY_FILE = "history.csv"
+TAILS_FILE = "tails.json"  # a quantile model's tail calibration, when validation allowed one
 PLOTS_FOLDER = "plots"
 LOSS_PLOT = f"{PLOTS_FOLDER}/loss.png"
 TEST_PLOT = f"{PLOTS_FOLDER}/test_forecast.png"
@@ -55,7 +57,7 @@ REQUIRED_FILES = (
     METRICS_FILE,
     HISTORY_FILE,
 )
-OPTIONAL_FILES = (ONNX_FILE,)
+OPTIONAL_FILES = (ONNX_FILE, TAILS_FILE)
 MAX_JSON_BYTES = 64 << 20
 
 
@@ -74,6 +76,8 @@ class Bundle:
     preprocessing: Preprocessing
     metadata: dict[str, Any]
     forecaster: Forecaster
+    # How far out the validation rows fell (detect's tail probabilities); None without.
+    tails: TailCalibration | None = None
 
 
 def is_member_name(name: str) -> bool:
@@ -95,12 +99,14 @@ def write_body(
     check_inputs: np.ndarray,
     plots: Mapping[str, Figure],
     parent: Mapping[str, str] | None = None,
+    tails: TailCalibration | None = None,
 ) -> None:
     """Write every file of a trained bundle but the manifest into ``staging``.
 
     ``check_inputs``: encoded windows on which ONNX Runtime must reproduce Keras for
     ``model.onnx`` to be shipped; ``plots``: figures by their name in the bundle;
-    ``parent``: the bundle a warm start began from (its folder and manifest's SHA-256).
+    ``parent``: the bundle a warm start began from (its folder and manifest's SHA-256);
+    ``tails``: the tail calibration, if any.
     """
     from ..nn import keras_file
 
@@ -131,6 +137,8 @@ def write_body(
         },
     )
     _history(network).to_csv(staging / HISTORY_FILE, index=False)
+    if tails is not None:
+        write_json(staging / TAILS_FILE, tails.to_json())
     for name, figure in plots.items():
         path = staging / name
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -164,7 +172,15 @@ def read_body(run_dir: Path, files: Mapping[str, str]) -> Bundle:
         preprocessing=preprocessing,
         metadata=metadata,
         forecaster=forecaster_of(network, preprocessing.coding),
+        tails=_read_tails(run_dir) if TAILS_FILE in files else None,
     )
+
+
+def _read_tails(run_dir: Path) -> TailCalibration:
+    try:
+        return TailCalibration.from_json(read_json(run_dir, TAILS_FILE))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise BundleError(f"malformed ({exc!r})", where=run_dir / TAILS_FILE) from None
 
 
 def write_json(path: Path, data: Any) -> None:

@@ -12,13 +12,8 @@ import numpy as np
 import pandas as pd
 
 from ..data.timeindex import show_time
-from ..scoring.evaluation import (
-    MODELS,
-    Evaluation,
-    SeriesForecasts,
-    finite_mean,
-    finite_or_none,
-)
+from ..scoring.evaluation import MODELS, Evaluation, SeriesForecasts
+from ..scoring.metrics import finite_mean, finite_or_none
 
 
 def metrics_text(evaluation: Evaluation, path: Path) -> str:

@@ -6,7 +6,7 @@ windows to scaled forecasts, so the same code scores a Keras model or an ONNX gr
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +18,8 @@ from ..data.split import SplitBounds
 from ..features import Prepared
 from ..features.forecasts import Forecaster, Forecasts, forecast_in_units
 from .metrics import (
+    finite_mean,
+    finite_or_none,
     interval_scores,
     mase_scale,
     naive_forecasts,
@@ -177,16 +179,20 @@ def evaluate_at(
 
 
 def score_table_at(
-    prepared: Prepared, forecaster: Forecaster, origins: Sequence[np.ndarray]
+    prepared: Prepared,
+    forecaster: Forecaster,
+    origins: Sequence[np.ndarray],
+    seen: Callable[[SeriesForecasts], object] | None = None,
 ) -> ScoreTable:
-    """``evaluate_at``'s figures, each series' forecasts dropped once scored: for many
-    origins (every validation window of every series), in memory of one chunk."""
-    return ScoreTable(
-        tuple(
-            (len(s.origins), s.mean_scores() if len(s.origins) else {})
-            for s in _scored_in_chunks(prepared, forecaster, origins)
-        )
-    )
+    """``evaluate_at``'s figures, each series' forecasts dropped once scored (``seen``
+    first, if given): for many origins (every validation window of every series), in
+    memory of one chunk."""
+    table = []
+    for series in _scored_in_chunks(prepared, forecaster, origins):
+        if seen is not None:
+            seen(series)
+        table.append((len(series.origins), series.mean_scores() if len(series.origins) else {}))
+    return ScoreTable(tuple(table))
 
 
 def _scored_in_chunks(
@@ -284,17 +290,3 @@ def _score_series(
         quantiles=model.values if model.has_band else None,
         scores=scores,
     )
-
-
-def finite_mean(values: list[float]) -> float:
-    """The mean of the finite values, NaN without any."""
-    finite = [v for v in values if np.isfinite(v)]
-    return float(np.mean(finite)) if finite else float("nan")
-
-
-def finite_or_none(table: dict[str, Any]) -> dict[str, Any]:
-    """JSON has no NaN: an undefined metric (MASE of a constant train part) is null."""
-    return {
-        k: finite_or_none(v) if isinstance(v, dict) else (v if np.isfinite(v) else None)
-        for k, v in table.items()
-    }

@@ -7,6 +7,7 @@ units; metrics are computed per target over every origin and step.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -159,4 +160,18 @@ def interval_scores(
         "pinball": pinball(actual, quantiles, levels),
         "msis": msis(actual, lower, upper, 1.0 - (levels[-1] - levels[0]), scale),
         "crps": weighted_quantile_loss(actual, quantiles, levels),
+    }
+
+
+def finite_mean(values: list[float]) -> float:
+    """The mean of the finite values, NaN without any."""
+    finite = [v for v in values if np.isfinite(v)]
+    return float(np.mean(finite)) if finite else float("nan")
+
+
+def finite_or_none(table: dict[str, Any]) -> dict[str, Any]:
+    """JSON has no NaN: an undefined metric (MASE of a constant train part) is null."""
+    return {
+        k: finite_or_none(v) if isinstance(v, dict) else (v if np.isfinite(v) else None)
+        for k, v in table.items()
     }

@@ -42,9 +42,8 @@ class Detection:
     events: pd.DataFrame
     dataset: Dataset
     step: int
-    levels: tuple[float, float]  # the band's quantile levels
+    rule: Flagging  # the band's levels, and the threshold (None: the band) and calibration
     gap: int  # flags with at most this many unflagged rows between them are one event
-    threshold: float | None = None  # flags: a tail probability under it (None: the band)
 
     @property
     def n_anomalies(self) -> int:
@@ -66,7 +65,7 @@ class Detection:
 
     def summary(self) -> str:
         """How many were flagged, in how many events, in one line."""
-        flagged = Flagging(self.levels, self.threshold).describe()
+        flagged = self.rule.describe()
         return (
             f"{self.n_anomalies} of {len(self.frame)} observations {flagged} ({self.step} "
             f"step(s) ahead), in {self.n_events} event(s), {self.n_new} new (flags at most "
@@ -97,20 +96,20 @@ def detect(
     _check_counts(last, gap, threshold)
     with locked_outputs(output=output, plot=plot):
         bundle = load_bundle(Path(run_dir))
-        rule = Flagging(_band_levels(bundle), threshold)
         pre = bundle.preprocessing
         if not 1 <= step <= pre.horizon:
             raise UserError(
                 f"{{step}} {step}: the model forecasts steps 1 to {pre.horizon}",
                 arguments=("step",),
             )
+        rule = Flagging(_band_levels(bundle), threshold, bundle.tails, step)
         dataset = read_bundle_data(bundle, data_path, missing=missing)
         checked = _checked_rows(bundle, dataset, step, last, rule)
         gap = max(pre.coding.season_length, pre.horizon) if gap is None else gap
         events, memory = recall(group_events(checked, gap), output)
         shown = with_formatted_times(events, ["start", "end", "peak_time"], dataset.time_format)
         rows_shown = with_formatted_times(checked, ["time"], dataset.time_format)
-        detection = Detection(rows_shown, shown, dataset, step, rule.levels, gap, threshold)
+        detection = Detection(rows_shown, shown, dataset, step, rule, gap)
         if output is not None:
             write_text_atomically(output, detection.to_csv(rows))
             remember(output, memory)

@@ -17,9 +17,10 @@ from ..errors import counted
 from ..features.baselines import words as baseline_words
 from ..features.served import served_words
 from ..nn.hooks import SILENT, TrainingHooks
-from ..scoring.evaluation import Evaluation, evaluate_at, score_table_at
+from ..scoring.evaluation import Evaluation, SeriesForecasts, evaluate_at, score_table_at
 from ..scoring.naives import AgainstNaives, all_zero_warning, beaten_warning
 from ..scoring.origins import MOST_VALIDATION_ORIGINS, validation_spread
+from ..scoring.tails import TailCalibration, held_out_distances
 from .forecaster import TrainedForecaster, train_forecaster
 from .preflight import preflight
 
@@ -90,12 +91,13 @@ def train(config: Config, *, hooks: TrainingHooks = SILENT) -> TrainReport:
         config = config.model_copy(update={"training": logless})
         trained = trained_on_its_data(config)
         evaluation = _test_scores(trained)
-        return _report(trained, evaluation, _against(trained, evaluation), None, role.describe())
+        against, _ = _validation(trained, evaluation)
+        return _report(trained, evaluation, against, None, role.describe())
     # The bundle's lock is taken first, so a second run on it stops at once.
     with staged_bundle(config.run_dir) as staging:
         trained = trained_on_its_data(config)
         evaluation = _test_scores(trained)
-        against = _against(trained, evaluation)
+        against, tails = _validation(trained, evaluation)
         write_body(
             staging,
             config=config,
@@ -107,6 +109,7 @@ def train(config: Config, *, hooks: TrainingHooks = SILENT) -> TrainReport:
             check_inputs=_onnx_check_inputs(trained),
             plots=_figures(trained, evaluation),
             parent=trained.parent,
+            tails=tails,
         )
     return _report(trained, evaluation, against, config.run_dir)
 
@@ -115,8 +118,12 @@ def _test_scores(trained: TrainedForecaster) -> Evaluation:
     return evaluate_at(trained.prepared, trained.forecaster, trained.prepared.test_origins())
 
 
-def _against(trained: TrainedForecaster, evaluation: Evaluation) -> AgainstNaives:
-    """The model beside both naives on the validation origins and the test's."""
+def _validation(
+    trained: TrainedForecaster, evaluation: Evaluation
+) -> tuple[AgainstNaives, TailCalibration | None]:
+    """The model beside both naives on the validation origins and the test's, and for a
+    quantile model, how far out of its band the validation rows fell (``detect``'s tail
+    calibration; None when too few)."""
     prepared = trained.prepared
     origins, step = validation_spread(prepared)
     if step > 1:
@@ -127,11 +134,20 @@ def _against(trained: TrainedForecaster, evaluation: Evaluation) -> AgainstNaive
             f"{sum(map(len, origins)):,}",
             f"{MOST_VALIDATION_ORIGINS:,}",
         )
-    validation = score_table_at(prepared, trained.forecaster, origins)
+    levels = prepared.coding.quantile_levels
+    distances: list[np.ndarray] = []
+
+    def measure(series: SeriesForecasts) -> None:
+        if series.quantiles is not None and len(series.origins):
+            distances.append(held_out_distances(series, (levels[0], levels[-1])))
+
+    validation = score_table_at(prepared, trained.forecaster, origins, measure)
     coding = prepared.coding
     corrects = "" if coding.baseline == "none" else baseline_words(coding.baseline)
     choice = trained.served
-    return AgainstNaives.of(validation, evaluation, corrects, choice.served.source, choice.why)
+    against = AgainstNaives.of(validation, evaluation, corrects, choice.served.source, choice.why)
+    tails = TailCalibration.fit(np.concatenate(distances)) if distances else None
+    return against, tails
 
 
 def _report(
