@@ -102,3 +102,18 @@ def test_starts_shuffle_alike_as_int32_and_int64() -> None:
     batches = list(start_batches(starts, 64, 42, repeat=False).as_numpy_iterator())
     assert all(b.dtype == np.int64 for b in batches)
     assert sorted(np.concatenate(batches)) == list(starts)
+
+
+def test_int32_starts_read_in_place_give_the_batches_of_int64_starts() -> None:
+    """Starts made int32 on an aligned boundary (as ``Prepared.windows`` makes them) are
+    read by TensorFlow in place, and batch as the same starts in int64 do."""
+    from lstm_forecast.data.windows import aligned_empty
+
+    starts = aligned_empty((10_007,), np.int32)
+    starts[:] = np.arange(0, 3 * 10_007, 3)
+    for seed in (42, None):
+        narrow = list(start_batches(starts, 64, seed, repeat=False).as_numpy_iterator())
+        wide = start_batches(starts.astype(np.int64), 64, seed, repeat=False)
+        for a, b in zip(narrow, wide.as_numpy_iterator(), strict=True):
+            np.testing.assert_array_equal(a, b)
+    assert starts.tolist() == list(range(0, 3 * 10_007, 3))  # read, never written

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -112,7 +113,7 @@ def _dataset_of(
     """The validated series of ``frame`` (the columns ``cfg`` names, read)."""
     times, time_format = read_time_column(frame[cfg.time_column], path, cfg, rows)
     rows = dataclasses.replace(rows, time_format=time_format)
-    values = np.column_stack([_numeric(frame[c], path, c, rows) for c in cfg.value_columns])
+    values = _numeric_columns(frame, cfg.value_columns, path, rows)
     static = np.column_stack(
         [_numeric(frame[c], path, c, rows) for c in cfg.static_features]
         or [np.empty((len(frame), 0))]
@@ -254,6 +255,22 @@ def _peel_future(
     return history, future
 
 
+def _numeric_columns(
+    frame: pd.DataFrame, names: Sequence[str], path: Path, rows: RowNumbers
+) -> np.ndarray:
+    """``(rows, len(names))`` float64: each column read by ``_numeric`` into its place, so
+    no column is held twice (a long file's rows are tens of millions)."""
+    if len(names) == 1:
+        column = _numeric(frame[names[0]], path, names[0], rows)
+        # The frame's own array when it held float64 already: the series get a copy.
+        owned = column.flags.owndata and column.flags.writeable
+        return (column if owned else column.copy())[:, None]
+    values = np.empty((len(frame), len(names)))
+    for k, name in enumerate(names):
+        values[:, k] = _numeric(frame[name], path, name, rows)
+    return values
+
+
 def _numeric(column: pd.Series, path: Path, name: str, rows: RowNumbers) -> np.ndarray:
     if column.dtype == bool or not pd.api.types.is_numeric_dtype(column):
         coerced = pd.to_numeric(column, errors="coerce")
@@ -267,7 +284,7 @@ def _numeric(column: pd.Series, path: Path, name: str, rows: RowNumbers) -> np.n
             )
         column = coerced
     values = column.to_numpy(dtype=np.float64, na_value=np.nan)
-    huge = np.abs(values) > FLOAT32_MAX
+    huge = (values > FLOAT32_MAX) | (values < -FLOAT32_MAX)  # no copy, as np.abs makes
     if huge.any():
         first = int(np.flatnonzero(huge)[0])
         raise DataError(

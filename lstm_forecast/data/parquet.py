@@ -181,10 +181,13 @@ def read_tails(
         if not pyarrow.types.is_timestamp(source.schema.field(time_column).type):
             return None
         tails = _Tails(keep)
-        for batch in source.batches(columns, TAIL_BATCH_ROWS):
-            if not tails.add(batch, id_column, time_column):
-                return None
-        return tails.result(id_column)
+        try:
+            for batch in source.batches(columns, TAIL_BATCH_ROWS):
+                if not tails.add(batch, id_column, time_column):
+                    return None
+            return tails.result(id_column)
+        finally:
+            release_arrow_memory()  # the batches read, which nothing after reuses
     except PermissionError:
         raise EnvironmentFailure("permission denied reading the data file", where=path) from None
     except (pyarrow.ArrowException, ValueError, OSError) as exc:

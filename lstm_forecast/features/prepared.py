@@ -15,7 +15,7 @@ import numpy as np
 
 from ..data import Dataset, Series
 from ..data.split import SplitBounds
-from ..data.windows import WindowSet, stack_series, window_starts
+from ..data.windows import WindowSet, aligned_empty, stack_series, window_starts
 from .calendar import calendar_columns
 from .coding import WindowCoding
 from .scaling import Scaler
@@ -77,7 +77,10 @@ class Prepared:
         # Filled in place: a long file has tens of millions of windows, and a window's
         # targets begin on a distinct row of the part, so the part's rows bound them.
         parts = [_part_rows(bounds, part) for bounds in self.bounds]
-        starts = np.empty(sum(max(hi - lo, 0) for lo, hi in parts), dtype=np.int64)
+        # int32 where every row is addressable so (half of int64's memory), on the
+        # boundary TensorFlow reads in place.
+        kind = np.int32 if len(self.stacked) < 2**31 else np.int64
+        starts = aligned_empty((sum(max(hi - lo, 0) for lo, hi in parts),), kind)
         filled = 0
         for series, (lo, hi), offset in zip(self.dataset.series, parts, self.offsets, strict=True):
             local = window_starts(
