@@ -12,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import logging
-from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +22,7 @@ from ..errors import DataError, counted, say_once
 from .future import check_future, split_future
 from .grid import build_series, constant_per_series, series_prefix
 from .grouping import check_order, group_rows
-from .hints import number_hint
+from .numbers import taken_numbers
 from .parquet import read_tails, release_arrow_memory
 from .read import PARQUET_ROWS, RowNumbers, columns_read, is_parquet, needed_columns, read_frame
 from .series import Dataset, Series
@@ -31,8 +30,6 @@ from .timeindex import common_freq, future_index
 from .timeparse import read_time_column
 
 _log = logging.getLogger(__name__)
-
-FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
 def load_dataset(cfg: DataConfig, path: Path | None = None, *, future_rows: int = 0) -> Dataset:
@@ -110,16 +107,16 @@ def _dataset_of(
     path: Path,
     future_rows: int,
 ) -> Dataset:
-    """The validated series of ``frame`` (the columns ``cfg`` names, read)."""
+    """The validated series of ``frame`` (the columns ``cfg`` names, read). Consumes
+    ``frame``: each column leaves it once read into arrays, so a long file's rows are not
+    held twice (its callers made it for this and drop it after)."""
     times, time_format = read_time_column(frame[cfg.time_column], path, cfg, rows)
     rows = dataclasses.replace(rows, time_format=time_format)
-    values = _numeric_columns(frame, cfg.value_columns, path, rows)
-    static = np.column_stack(
-        [_numeric(frame[c], path, c, rows) for c in cfg.static_features]
-        or [np.empty((len(frame), 0))]
-    )
+    values, static = taken_numbers(frame, cfg, path, rows)
     lines = rows.numbers_at  # by position, not an array of every row's
     groups = group_rows(frame, cfg, path, rows)
+    if cfg.id_column is not None:
+        del frame[cfg.id_column]
     for sid, positions in groups:
         check_order(times[_at(positions)], lines(positions), series_prefix(sid), path, rows)
     groups, futures = _peel_future(groups, times, values, cfg, future_rows, path, rows)
@@ -253,44 +250,3 @@ def _peel_future(
         history.append((sid, positions[:n_history]))
         future.append(positions[n_history : n_history + horizon])
     return history, future
-
-
-def _numeric_columns(
-    frame: pd.DataFrame, names: Sequence[str], path: Path, rows: RowNumbers
-) -> np.ndarray:
-    """``(rows, len(names))`` float64: each column read by ``_numeric`` into its place, so
-    no column is held twice (a long file's rows are tens of millions)."""
-    if len(names) == 1:
-        column = _numeric(frame[names[0]], path, names[0], rows)
-        # The frame's own array when it held float64 already: the series get a copy.
-        owned = column.flags.owndata and column.flags.writeable
-        return (column if owned else column.copy())[:, None]
-    values = np.empty((len(frame), len(names)))
-    for k, name in enumerate(names):
-        values[:, k] = _numeric(frame[name], path, name, rows)
-    return values
-
-
-def _numeric(column: pd.Series, path: Path, name: str, rows: RowNumbers) -> np.ndarray:
-    if column.dtype == bool or not pd.api.types.is_numeric_dtype(column):
-        coerced = pd.to_numeric(column, errors="coerce")
-        bad = coerced.isna() & column.notna()
-        if bad.any() or column.dtype == bool:
-            value = column[bad].iloc[0] if bad.any() else column.iloc[0]
-            at = rows.first_of(bad if bad.any() else column.notna())
-            raise DataError(
-                f"column {name!r}: non-numeric value {value!r} at {at}{number_hint(value)}",
-                where=path,
-            )
-        column = coerced
-    values = column.to_numpy(dtype=np.float64, na_value=np.nan)
-    huge = (values > FLOAT32_MAX) | (values < -FLOAT32_MAX)  # no copy, as np.abs makes
-    if huge.any():
-        first = int(np.flatnonzero(huge)[0])
-        raise DataError(
-            f"column {name!r}: value {float(values[first])} at {rows.word} "
-            f"{rows.number(first)} is "
-            "infinite or too large for float32",
-            where=path,
-        )
-    return values

@@ -6,10 +6,21 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
+# Private modules: the one switch (op determinism off) that is not public, and the base
+# of a dataset that changes only how its iterators are made (``_IteratedWithoutRewrite``).
+from tensorflow.python.data.ops import dataset_ops
+from tensorflow.python.framework import config as tf_config
+
 from ..data.windows import ALIGNMENT, WindowSet
 from ..features.coding import WindowCoding
 
-__all__ = ["batches_per_pass", "host_tensor", "start_batches", "window_dataset"]
+__all__ = [
+    "batches_per_pass",
+    "host_tensor",
+    "start_batches",
+    "window_dataset",
+    "without_rewrite_copy",
+]
 
 
 def window_dataset(
@@ -53,7 +64,37 @@ def window_dataset(
     # a copy of every row (12 bytes a row at three columns) for rewrites that change
     # nothing here (the maps are parallel and prefetched already).
     options.experimental_optimization.apply_default_optimizations = False
-    return batches.prefetch(tf.data.AUTOTUNE).with_options(options)
+    return without_rewrite_copy(batches.prefetch(tf.data.AUTOTUNE).with_options(options))
+
+
+def without_rewrite_copy(dataset: tf.data.Dataset) -> tf.data.Dataset:
+    """``dataset``, whose iterators are made without tf.data's op-determinism rewrite
+    (``_IteratedWithoutRewrite``)."""
+    return _IteratedWithoutRewrite(dataset)
+
+
+class _IteratedWithoutRewrite(dataset_ops.UnaryUnchangedStructureDataset):
+    """A dataset whose iterators are made with op determinism off for that instant.
+
+    Under op determinism (``training.deterministic``), making an iterator rewrites the
+    pipeline (tf.data's make_deterministic), and a rewrite serialises it with the rows
+    its batches read: a copy of every model row for as long as the iterator lives (12
+    bytes a row at three columns; benchmarks/README.md). The rewrite would change
+    nothing here: every map is stateless and already deterministic, so the batches, and
+    the training, are the same. The ops run with determinism on as before; a multi-worker
+    strategy, which shards by a rewrite of its own, still makes the copy."""
+
+    def __init__(self, dataset: tf.data.Dataset) -> None:
+        super().__init__(dataset, dataset._variant_tensor)
+
+    def __iter__(self) -> tf.data.Iterator:
+        if not tf_config.is_op_determinism_enabled():
+            return super().__iter__()
+        tf_config.disable_op_determinism()
+        try:
+            return super().__iter__()
+        finally:
+            tf_config.enable_op_determinism()
 
 
 def host_tensor(rows: np.ndarray) -> tf.Tensor:

@@ -13,7 +13,7 @@ import tensorflow as tf
 from ..config import TrainingConfig
 from ..data.windows import WindowSet
 from ..features.coding import WindowCoding
-from .batches import batches_per_pass, host_tensor, window_dataset
+from .batches import batches_per_pass, host_tensor, window_dataset, without_rewrite_copy
 
 __all__ = [
     "AUTO_BATCH",
@@ -84,7 +84,7 @@ class Watched:
     steps: int
 
     def one_pass(self) -> tf.data.Dataset:
-        return self.batches.take(self.steps)
+        return without_rewrite_copy(self.batches.take(self.steps))
 
 
 def watched_batches(
