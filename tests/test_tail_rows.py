@@ -182,3 +182,33 @@ def test_predict_of_a_long_parquet_file_writes_what_its_csv_gives(tmp_path: Path
     assert from_folder.code == 0, from_folder.err
     from_file = run_cli("predict", tmp_path / "run", "--data", tmp_path / "known.parquet")
     assert from_folder.out == from_file.out
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    lengths=st.lists(st.integers(2, 20), min_size=1, max_size=4),
+    order=st.lists(st.integers(0, 3), max_size=40),
+    swap=st.tuples(st.integers(0, 10_000), st.integers(1, 19)),
+    batch=st.integers(1, 30),
+)
+def test_rows_out_of_order_anywhere_read_the_whole_file(
+    lengths: list[int],
+    order: list[int],
+    swap: tuple[int, int],
+    batch: int,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """Two rows of a series swapped, within a batch or across batches, and however few
+    rows the tails keep: the tails are refused, as the whole file's reader refuses it."""
+    order = [k for k in order if k < len(lengths)]
+    frame = long_frame(lengths, order)
+    rows = frame.index[frame["item"] == frame["item"].iloc[swap[0] % len(frame)]]
+    first, second = rows[0], rows[min(swap[1], len(rows) - 1)]
+    frame.iloc[[first, second]] = frame.iloc[[second, first]].to_numpy()
+    path = tmp_path_factory.mktemp("swapped") / "long.parquet"
+    frame.to_parquet(path, index=False)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(parquet_module, "TAIL_BATCH_ROWS", batch)
+        assert load_tails(config(path), path, 2) is None
+    with pytest.raises(DataError):
+        load_dataset(config(path))

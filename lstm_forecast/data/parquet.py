@@ -197,7 +197,8 @@ def read_tails(
 class _Tails:
     """The last ``keep`` rows of each series seen so far, sorted by series (numbered in
     the order first seen, by id as text without the spaces around it, as the loader
-    groups them) and, within one, by position in the file."""
+    groups them) and, within one, by position in the file. A batch joins them cut to its
+    own last ``keep`` rows of each series (``_cut``, which checks the order of all)."""
 
     def __init__(self, keep: int) -> None:
         self.keep = keep
@@ -206,6 +207,7 @@ class _Tails:
         self.codes = np.empty(0, dtype=np.int64)
         self.rows = np.empty(0, dtype=np.int64)
         self.times = np.empty(0, dtype=np.int64)
+        self.last = np.empty(0, dtype=np.int64)  # per series: the time of its last row read
         self.read = 0  # rows read so far
 
     def add(self, batch: pa.RecordBatch, id_column: str | None, time_column: str) -> bool:
@@ -221,26 +223,54 @@ class _Tails:
             numbers = None if ids.null_count else self._codes(ids)
         if numbers is None or times.null_count:
             return False
-        codes = np.concatenate([self.codes, numbers])
-        rows = np.concatenate([self.rows, self.read + np.arange(len(batch))])
-        stamps = np.concatenate([self.times, times.cast(pa.int64()).to_numpy()])
+        cut = self._cut(numbers, times.cast(pa.int64()).to_numpy())
+        if cut is None:
+            return False
+        chosen, stamps = cut
         others = batch if id_column is None else batch.drop_columns([id_column])
-        new = pa.Table.from_batches([others])
+        new = pa.Table.from_batches([others]).take(pa.array(chosen))
+        codes = np.concatenate([self.codes, numbers[chosen]])
+        rows = np.concatenate([self.rows, self.read + chosen])
+        stamps = np.concatenate([self.times, stamps])
         table = new if self.table is None else pa.concat_tables([self.table, new])
         self.read += len(batch)
         # Earlier rows come first within a series: a stable sort by series keeps the file's
-        # order, so each series' rows are then in time order, or the file is not.
+        # order, which the cut checked is the time order.
+        order = np.argsort(codes, kind="stable")
+        kept = self._last_of_each(codes[order])
+        chosen = order[kept]
+        self.table = table.take(pa.array(chosen))
+        self.codes, self.rows, self.times = codes[chosen], rows[chosen], stamps[chosen]
+        return True
+
+    def _cut(self, codes: np.ndarray, stamps: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+        """Of a batch's rows (their series and times): the positions of each series' last
+        ``keep``, in the file's order within a series, and their times; None where a
+        series' rows are not in time order, here or after the rows read before."""
+        if not len(codes):
+            return codes, stamps
         order = np.argsort(codes, kind="stable")
         codes, stamps = codes[order], stamps[order]
         same = codes[1:] == codes[:-1]
         if (same & (stamps[1:] <= stamps[:-1])).any():
-            return False
+            return None
+        firsts = np.flatnonzero(np.r_[True, ~same])
+        seen = int(codes[-1]) + 1
+        if len(self.last) < seen:  # series first seen here: no row before
+            grown = np.full(seen, np.iinfo(np.int64).min, dtype=np.int64)
+            grown[: len(self.last)] = self.last
+            self.last = grown
+        if (stamps[firsts] <= self.last[codes[firsts]]).any():
+            return None
+        lasts = np.r_[firsts[1:], len(codes)] - 1
+        self.last[codes[lasts]] = stamps[lasts]
+        kept = self._last_of_each(codes)
+        return order[kept], stamps[kept]
+
+    def _last_of_each(self, codes: np.ndarray) -> np.ndarray:
+        """Bool per row of ``codes`` (sorted): among its series' last ``keep``."""
         ends = np.cumsum(np.bincount(codes))[codes]  # where each row's series ends
-        kept = ends - np.arange(len(codes)) <= self.keep
-        chosen = order[kept]
-        self.table = table.take(pa.array(chosen))
-        self.codes, self.rows, self.times = codes[kept], rows[chosen], stamps[kept]
-        return True
+        return ends - np.arange(len(codes)) <= self.keep
 
     def _codes(self, ids: pa.Array) -> np.ndarray | None:
         """Each id's series number, numbering the ids first seen here in order (None: an
