@@ -206,7 +206,6 @@ class _Tails:
         self.table: pa.Table | None = None  # the rows but their id
         self.codes = np.empty(0, dtype=np.int64)
         self.rows = np.empty(0, dtype=np.int64)
-        self.times = np.empty(0, dtype=np.int64)
         self.last = np.empty(0, dtype=np.int64)  # per series: the time of its last row read
         self.read = 0  # rows read so far
 
@@ -223,15 +222,13 @@ class _Tails:
             numbers = None if ids.null_count else self._codes(ids)
         if numbers is None or times.null_count:
             return False
-        cut = self._cut(numbers, times.cast(pa.int64()).to_numpy())
-        if cut is None:
+        chosen = self._cut(numbers, times.cast(pa.int64()).to_numpy())
+        if chosen is None:
             return False
-        chosen, stamps = cut
         others = batch if id_column is None else batch.drop_columns([id_column])
         new = pa.Table.from_batches([others]).take(pa.array(chosen))
         codes = np.concatenate([self.codes, numbers[chosen]])
         rows = np.concatenate([self.rows, self.read + chosen])
-        stamps = np.concatenate([self.times, stamps])
         table = new if self.table is None else pa.concat_tables([self.table, new])
         self.read += len(batch)
         # Earlier rows come first within a series: a stable sort by series keeps the file's
@@ -240,15 +237,15 @@ class _Tails:
         kept = self._last_of_each(codes[order])
         chosen = order[kept]
         self.table = table.take(pa.array(chosen))
-        self.codes, self.rows, self.times = codes[chosen], rows[chosen], stamps[chosen]
+        self.codes, self.rows = codes[chosen], rows[chosen]
         return True
 
-    def _cut(self, codes: np.ndarray, stamps: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    def _cut(self, codes: np.ndarray, stamps: np.ndarray) -> np.ndarray | None:
         """Of a batch's rows (their series and times): the positions of each series' last
-        ``keep``, in the file's order within a series, and their times; None where a
-        series' rows are not in time order, here or after the rows read before."""
+        ``keep``, in the file's order within a series; None where a series' rows are not
+        in time order, here or after the rows read before (``last``)."""
         if not len(codes):
-            return codes, stamps
+            return np.empty(0, dtype=np.int64)
         order = np.argsort(codes, kind="stable")
         codes, stamps = codes[order], stamps[order]
         same = codes[1:] == codes[:-1]
@@ -264,8 +261,7 @@ class _Tails:
             return None
         lasts = np.r_[firsts[1:], len(codes)] - 1
         self.last[codes[lasts]] = stamps[lasts]
-        kept = self._last_of_each(codes)
-        return order[kept], stamps[kept]
+        return order[self._last_of_each(codes)]
 
     def _last_of_each(self, codes: np.ndarray) -> np.ndarray:
         """Bool per row of ``codes`` (sorted): among its series' last ``keep``."""

@@ -55,12 +55,7 @@ def tail_probability(
     it, under ``tail_distance``'s normal distributions: 0.5 at the point, ``levels[0]`` at
     the lower edge, ``1 - levels[1]`` at the upper edge, and less further out."""
     distance = tail_distance(actual, point, lower, upper, levels)
-    return normal_tail(distance)
-
-
-def normal_tail(distance: np.ndarray) -> np.ndarray:
-    """The upper tail of the standard normal distribution at ``distance``."""
-    return 0.5 * np.asarray(_ERFC(np.asarray(distance) / math.sqrt(2)), dtype=np.float64)
+    return 0.5 * np.asarray(_ERFC(distance / math.sqrt(2)), dtype=np.float64)
 
 
 # The held-out distances are kept at these shares (0 to 90 %); beyond the last, the share
@@ -179,9 +174,9 @@ class Flagging:
     def tail(
         self, actual: np.ndarray, point: np.ndarray, lower: np.ndarray, upper: np.ndarray
     ) -> np.ndarray:
-        distance = tail_distance(actual, point, lower, upper, self.levels)
         if self.calibration is None:
-            return normal_tail(distance)
+            return tail_probability(actual, point, lower, upper, self.levels)
+        distance = tail_distance(actual, point, lower, upper, self.levels)
         return self.calibration.probability(distance, self.step)
 
     def flags(
