@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
 import zipfile
 from pathlib import Path
+from typing import BinaryIO
 
 import pytest
 
 from lstm_forecast.bundle import store
-from lstm_forecast.bundle.atomic import write_bytes_atomically
+from lstm_forecast.bundle.atomic import write_atomically, write_bytes_atomically
 from lstm_forecast.bundle.layout import REQUIRED_FILES
 from lstm_forecast.bundle.store import (
     read_one_bundle,
@@ -20,7 +22,7 @@ from lstm_forecast.bundle.store import (
     write_manifest,
 )
 from lstm_forecast.bundle.trust import check_keras_archive
-from lstm_forecast.errors import BundleError, UserError
+from lstm_forecast.errors import BundleError, EnvironmentFailure, UserError
 
 from .bundles import SharedBundle
 from .helpers import run_cli
@@ -153,6 +155,28 @@ def test_atomic_write_leaves_no_temporary(tmp_path: Path) -> None:
     path.write_text("old")
     write_bytes_atomically(path, b"new")
     assert path.read_text() == "new"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.csv"]
+
+
+def test_a_write_that_fails_midway_leaves_the_previous_file(tmp_path: Path) -> None:
+    """An output written piece by piece (predict's CSV) that fails after its first piece,
+    by a full disk or by a bug: the previous file stays whole, no temporary is left."""
+    path = tmp_path / "out.csv"
+    path.write_text("previous\n")
+
+    def fills_the_disk(handle: BinaryIO) -> None:
+        handle.write(b"first piece\n")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    def breaks(handle: BinaryIO) -> None:
+        handle.write(b"first piece\n")
+        raise RuntimeError("a bug")
+
+    with pytest.raises(EnvironmentFailure, match="no space left on device"):
+        write_atomically(path, fills_the_disk)
+    with pytest.raises(RuntimeError):
+        write_atomically(path, breaks)
+    assert path.read_text() == "previous\n"
     assert [p.name for p in tmp_path.iterdir()] == ["out.csv"]
 
 

@@ -34,6 +34,14 @@ def test_the_golden_bundle_forecasts_its_data_to_the_byte(tmp_path: Path) -> Non
     assert (tmp_path / "f.csv").read_bytes() == (GOLDEN / "forecast.csv").read_bytes()
 
 
+def test_the_forecast_on_stdout_is_the_file_written_with_output(tmp_path: Path) -> None:
+    """Both are written as the CSV is made (never held whole as text): the same bytes."""
+    bundle = _copy(tmp_path)
+    ran = run_tool(*cli_argv("predict", bundle, "--data", GOLDEN / "sales.csv"), cwd=tmp_path)
+    assert ran.code == 0, ran.err
+    assert ran.out == (GOLDEN / "forecast.csv").read_text()
+
+
 def test_a_bundle_of_a_newer_schema_is_refused_naming_the_version(tmp_path: Path) -> None:
     bundle = _copy(tmp_path)
     manifest = json.loads((bundle / "manifest.json").read_text())

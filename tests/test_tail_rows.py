@@ -21,6 +21,7 @@ from lstm_forecast.config import DataConfig
 from lstm_forecast.data import load_dataset
 from lstm_forecast.data import parquet as parquet_module
 from lstm_forecast.data.load import load_tails
+from lstm_forecast.data.tail_rows import TailRows
 from lstm_forecast.errors import DataError
 from lstm_forecast.workflows.predict import forecast_bundle
 
@@ -73,6 +74,27 @@ def test_the_tails_are_the_last_rows_of_the_whole_file(
     for mine, full in zip(tails.series, whole.series, strict=True):
         assert mine.index.equals(full.index[-keep:])
         np.testing.assert_array_equal(mine.values, full.values[-keep:])
+
+
+def test_the_rows_stored_stay_about_twice_the_tails_however_long_the_file() -> None:
+    """Series interleaved row by row (a file sorted by time): each batch stores its own
+    last rows of every series, and those no series still counts among its last are
+    dropped once they outnumber the kept ones, so memory holds the tails, not the file."""
+    import pyarrow as pa
+
+    keep, n_series, batch_rows = 3, 4, 8
+    frame = long_frame([60] * n_series, [k % n_series for k in range(60 * n_series)])
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    rows = TailRows(keep)
+    for batch in table.to_batches(max_chunksize=batch_rows):
+        assert rows.add(batch, "item", "day")
+        assert rows.n_stored <= 2 * keep * n_series + batch_rows
+    tails = rows.result("item")
+    assert tails is not None
+    by_series = frame.groupby(frame["item"].str.strip(), sort=False)
+    whole = pd.concat([rows_of_one.tail(keep) for _, rows_of_one in by_series])
+    assert tails.frame["sales"].tolist() == whole["sales"].tolist()
+    assert tails.rows.tolist() == whole.index.tolist()
 
 
 @pytest.mark.parametrize(

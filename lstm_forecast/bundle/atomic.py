@@ -11,9 +11,10 @@ from __future__ import annotations
 import errno
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 from ..errors import EnvironmentFailure
 from .locking import exclusive_lock
@@ -60,19 +61,27 @@ def locked_target(target: Path) -> Iterator[None]:
 
 def write_bytes_atomically(path: Path, data: bytes) -> None:
     """Replace ``path`` with ``data`` in one rename: readers see the old file or the new one."""
+    write_atomically(path, lambda handle: handle.write(data))
+
+
+def write_atomically(path: Path, write: Callable[[BinaryIO], object]) -> None:
+    """Replace ``path`` with what ``write`` writes to the handle it is given, in one rename
+    (``write_bytes_atomically``), so an output written piece by piece is never held
+    whole."""
     temporary = sibling(path, TEMPORARY)
     try:
         with temporary.open("wb") as handle:
-            handle.write(data)
+            write(handle)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, path)
         fsync_path(path.parent)
     except OSError as exc:
-        temporary.unlink(missing_ok=True)
         raise EnvironmentFailure(
             f"cannot write: {reason(exc)}; the previous file, if any, is intact", where=path
         ) from None
+    finally:
+        temporary.unlink(missing_ok=True)  # a write that failed, for any reason
 
 
 def make_folder(folder: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -55,4 +56,4 @@ def predict(
         strict_series=strict_series,
     )
     if output_path is None:
-        click.echo(forecast.to_csv(), nl=False)
+        forecast.write_csv(sys.stdout)

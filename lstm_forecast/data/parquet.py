@@ -7,16 +7,15 @@ from __future__ import annotations
 import hashlib
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
 import pandas as pd
 
 from ..errors import DataError, EnvironmentFailure
 from ..files import file_sha256
 from .limits import Caps, check_is_file, check_size, check_width, too_many_rows
+from .tail_rows import TailRows, Tails
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -104,14 +103,19 @@ class _Source:
         import pyarrow.dataset
         import pyarrow.parquet
 
+        # pyarrow's pre-buffering keeps each column chunk it reads ahead until the reader
+        # is gone: a batch reader would come to hold the file (benchmarks/README.md).
         self.source: pyarrow.parquet.ParquetFile | pyarrow.dataset.Dataset
         if is_dataset(path):
             files = dataset_files(path)
             check_size(path, caps, files)
             options = pyarrow.dataset.ParquetReadOptions(dictionary_columns=set(categories))
+            scan = pyarrow.dataset.ParquetFragmentScanOptions(pre_buffer=False)
             self.source = pyarrow.dataset.dataset(
                 [str(f) for f in files],
-                format=pyarrow.dataset.ParquetFileFormat(read_options=options),
+                format=pyarrow.dataset.ParquetFileFormat(
+                    read_options=options, default_fragment_scan_options=scan
+                ),
                 partitioning=pyarrow.dataset.HivePartitioning.discover(infer_dictionary=True),
                 partition_base_dir=str(_base(path)),
             )
@@ -120,7 +124,7 @@ class _Source:
             check_is_file(path, "a Parquet file")
             check_size(path, caps)
             self.source = pyarrow.parquet.ParquetFile(
-                path, read_dictionary=list(categories) or None
+                path, read_dictionary=list(categories) or None, pre_buffer=False
             )
             schema, rows = self.source.schema_arrow, self.source.metadata.num_rows
         self.schema = schema
@@ -148,16 +152,6 @@ class _Source:
 TAIL_BATCH_ROWS = 1 << 22
 
 
-@dataclass(frozen=True)
-class Tails:
-    """Each series' last rows of a file: ``frame`` holds them series after series (in the
-    order the file first names each), its id column as categories; ``rows`` is each
-    one's position in the file (from 0)."""
-
-    frame: pd.DataFrame
-    rows: np.ndarray
-
-
 def read_tails(
     path: Path,
     caps: Caps,
@@ -180,7 +174,7 @@ def read_tails(
         columns = pick(source.names)
         if not pyarrow.types.is_timestamp(source.schema.field(time_column).type):
             return None
-        tails = _Tails(keep)
+        tails = TailRows(keep)
         try:
             for batch in source.batches(columns, TAIL_BATCH_ROWS):
                 if not tails.add(batch, id_column, time_column):
@@ -192,104 +186,3 @@ def read_tails(
         raise EnvironmentFailure("permission denied reading the data file", where=path) from None
     except (pyarrow.ArrowException, ValueError, OSError) as exc:
         raise DataError(f"not a readable Parquet file ({exc})", where=path) from None
-
-
-class _Tails:
-    """The last ``keep`` rows of each series seen so far, sorted by series (numbered in
-    the order first seen, by id as text without the spaces around it, as the loader
-    groups them) and, within one, by position in the file. A batch joins them cut to its
-    own last ``keep`` rows of each series (``_cut``, which checks the order of all)."""
-
-    def __init__(self, keep: int) -> None:
-        self.keep = keep
-        self.names: dict[str, int] = {}
-        self.table: pa.Table | None = None  # the rows but their id
-        self.codes = np.empty(0, dtype=np.int64)
-        self.rows = np.empty(0, dtype=np.int64)
-        self.last = np.empty(0, dtype=np.int64)  # per series: the time of its last row read
-        self.read = 0  # rows read so far
-
-    def add(self, batch: pa.RecordBatch, id_column: str | None, time_column: str) -> bool:
-        """Take in the next ``batch`` of rows (of one series without ``id_column``); False
-        where the file must be read whole."""
-        import pyarrow as pa
-
-        times = batch.column(time_column)
-        if id_column is None:
-            numbers: np.ndarray | None = np.zeros(len(batch), dtype=np.int64)
-        else:
-            ids = batch.column(id_column)
-            numbers = None if ids.null_count else self._codes(ids)
-        if numbers is None or times.null_count:
-            return False
-        chosen = self._cut(numbers, times.cast(pa.int64()).to_numpy())
-        if chosen is None:
-            return False
-        others = batch if id_column is None else batch.drop_columns([id_column])
-        new = pa.Table.from_batches([others]).take(pa.array(chosen))
-        codes = np.concatenate([self.codes, numbers[chosen]])
-        rows = np.concatenate([self.rows, self.read + chosen])
-        table = new if self.table is None else pa.concat_tables([self.table, new])
-        self.read += len(batch)
-        # Earlier rows come first within a series: a stable sort by series keeps the file's
-        # order, which the cut checked is the time order.
-        order = np.argsort(codes, kind="stable")
-        kept = self._last_of_each(codes[order])
-        chosen = order[kept]
-        self.table = table.take(pa.array(chosen))
-        self.codes, self.rows = codes[chosen], rows[chosen]
-        return True
-
-    def _cut(self, codes: np.ndarray, stamps: np.ndarray) -> np.ndarray | None:
-        """Of a batch's rows (their series and times): the positions of each series' last
-        ``keep``, in the file's order within a series; None where a series' rows are not
-        in time order, here or after the rows read before (``last``)."""
-        if not len(codes):
-            return np.empty(0, dtype=np.int64)
-        order = np.argsort(codes, kind="stable")
-        codes, stamps = codes[order], stamps[order]
-        same = codes[1:] == codes[:-1]
-        if (same & (stamps[1:] <= stamps[:-1])).any():
-            return None
-        firsts = np.flatnonzero(np.r_[True, ~same])
-        seen = int(codes[-1]) + 1
-        if len(self.last) < seen:  # series first seen here: no row before
-            grown = np.full(seen, np.iinfo(np.int64).min, dtype=np.int64)
-            grown[: len(self.last)] = self.last
-            self.last = grown
-        if (stamps[firsts] <= self.last[codes[firsts]]).any():
-            return None
-        lasts = np.r_[firsts[1:], len(codes)] - 1
-        self.last[codes[lasts]] = stamps[lasts]
-        return order[self._last_of_each(codes)]
-
-    def _last_of_each(self, codes: np.ndarray) -> np.ndarray:
-        """Bool per row of ``codes`` (sorted): among its series' last ``keep``."""
-        ends = np.cumsum(np.bincount(codes))[codes]  # where each row's series ends
-        return ends - np.arange(len(codes)) <= self.keep
-
-    def _codes(self, ids: pa.Array) -> np.ndarray | None:
-        """Each id's series number, numbering the ids first seen here in order (None: an
-        empty id)."""
-        import pyarrow as pa
-
-        encoded = ids.dictionary_encode() if not pa.types.is_dictionary(ids.type) else ids
-        indices = encoded.indices.to_numpy(zero_copy_only=False)
-        words = encoded.dictionary.to_pylist()
-        numbers = np.empty(len(words), dtype=np.int64)
-        for index in pd.unique(indices):  # in the order the rows name them
-            name = str(words[index]).strip()
-            if not name:
-                return None
-            numbers[index] = self.names.setdefault(name, len(self.names))
-        return numbers[indices]
-
-    def result(self, id_column: str | None) -> Tails | None:
-        if self.table is None:
-            return None
-        frame = self.table.to_pandas()
-        if id_column is None:
-            return Tails(frame, self.rows)
-        names = pd.Index(list(self.names))
-        frame.insert(0, id_column, pd.Categorical.from_codes(self.codes, categories=names))
-        return Tails(frame, self.rows)

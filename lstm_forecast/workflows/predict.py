@@ -3,15 +3,17 @@ batched call of the bundle's network (ONNX Runtime: no TensorFlow on the cron pa
 
 from __future__ import annotations
 
+import io
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 import pandas as pd
 
-from ..bundle.atomic import write_text_atomically
+from ..bundle.atomic import write_atomically
 from ..bundle.layout import Bundle
 from ..bundle.store import load_bundle
 from ..config import MissingPolicy
@@ -36,7 +38,13 @@ class Forecast:
 
     def to_csv(self) -> str:
         """The forecast as users get it, on stdout or in ``--output``."""
-        return self.frame.to_csv(index=False, float_format="%.8g")
+        text = io.StringIO()
+        self.write_csv(text)
+        return text.getvalue()
+
+    def write_csv(self, handle: IO[str] | IO[bytes]) -> None:
+        """``to_csv`` written to ``handle`` as it is made: the text is never held whole."""
+        self.frame.to_csv(handle, index=False, float_format="%.8g", encoding="utf-8")
 
     @property
     def futures(self) -> tuple[pd.DataFrame, ...]:
@@ -73,7 +81,7 @@ def predict(
         bundle = load_bundle(Path(run_dir))
         forecast = forecast_bundle(bundle, data_path, missing, strict_series, tails=plot is None)
         if output is not None:
-            write_text_atomically(output, forecast.to_csv())
+            write_atomically(output, forecast.write_csv)
         if plot is not None:
             from ..report import plots
 
