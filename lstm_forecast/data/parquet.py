@@ -148,8 +148,8 @@ class _Source:
         return iter(self.source.to_batches(columns=columns, batch_size=size))
 
 
-# Rows ``read_tails`` reads at a time (about 100 MB of a time and two value columns).
-TAIL_BATCH_ROWS = 1 << 22
+# Rows ``read_tails`` reads at a time (about 25 MB of a time and two value columns).
+TAIL_BATCH_ROWS = 1 << 20
 
 
 def read_tails(
