@@ -14,7 +14,7 @@ from onnx import helper
 from lstm_forecast.bundle.layout import SCHEMA_VERSION
 from lstm_forecast.bundle.store import write_manifest
 
-from .helpers import assert_one_line_error, cli_argv, run_process, run_tool
+from .helpers import assert_one_line_error, cli_argv, run_process, run_tool, start_process
 
 GOLDEN = Path(__file__).parent / "fixtures" / "golden"
 
@@ -40,6 +40,18 @@ def test_the_forecast_on_stdout_is_the_file_written_with_output(tmp_path: Path) 
     ran = run_tool(*cli_argv("predict", bundle, "--data", GOLDEN / "sales.csv"), cwd=tmp_path)
     assert ran.code == 0, ran.err
     assert ran.out == (GOLDEN / "forecast.csv").read_text()
+
+
+def test_a_reader_that_stops_reading_the_forecast_ends_it_quietly(tmp_path: Path) -> None:
+    """``predict RUN | head``: the reader closes the pipe before the CSV is all written
+    (here before any of it is); the rest goes nowhere, with no error and exit 0."""
+    bundle = _copy(tmp_path)
+    process = start_process("predict", bundle, "--data", GOLDEN / "sales.csv")
+    assert process.stdout is not None
+    process.stdout.close()
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 0, err
+    assert "error" not in err
 
 
 def test_a_bundle_of_a_newer_schema_is_refused_naming_the_version(tmp_path: Path) -> None:

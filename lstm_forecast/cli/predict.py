@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -56,4 +57,10 @@ def predict(
         strict_series=strict_series,
     )
     if output_path is None:
-        forecast.write_csv(sys.stdout)
+        try:
+            forecast.write_csv(sys.stdout)
+            sys.stdout.flush()
+        except BrokenPipeError:
+            # The reader stopped reading (``| head``) and wants no more; what is left of
+            # the CSV goes nowhere, so that exiting does not write it again.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
