@@ -85,3 +85,12 @@ def test_exit_codes_are_defined_only_in_errors() -> None:
 @pytest.mark.parametrize("kind", LstmForecastError.__subclasses__())
 def test_every_error_kind_exits_with_a_member_of_exit_code(kind: type) -> None:
     assert isinstance(kind.exit_code, ExitCode)  # type: ignore[attr-defined]
+
+
+def test_explain_refuses_no_shuffles_before_reading_the_bundle(tmp_path: Path) -> None:
+    """The Python API takes any integer (the CLI's --repeats takes 1 or more): none would
+    leave every importance the mean of nothing."""
+    with pytest.raises(UserError) as refused:
+        lf.explain(tmp_path / "no bundle here", repeats=0)
+    assert refused.value.message == "repeats 0: give a number of shuffles, 1 or more"
+    assert refused.value.message_for(FLAGS) == "--repeats 0: give a number of shuffles, 1 or more"

@@ -18,7 +18,7 @@ import numpy as np
 
 from ..bundle.atomic import write_text_atomically
 from ..bundle.store import load_bundle
-from ..errors import DataError
+from ..errors import DataError, UserError
 from ..features import Preprocessing
 from ..scoring.evaluation import forecast_origins, score_forecasts
 from ..scoring.importance import Explanation, InputBlock, permutation_importance
@@ -44,6 +44,10 @@ def explain(
     windows of its training data or of ``data_path`` (``split.test``, or each series'
     last ``test_steps`` rows), ``repeats`` shuffles each with ``seed``. With ``output``,
     write the table as CSV (atomically); with ``plot``, draw it as bars."""
+    if repeats < 1:  # before any work: no shuffle would leave every importance undefined
+        raise UserError(
+            f"{{repeats}} {repeats}: give a number of shuffles, 1 or more", arguments=("repeats",)
+        )
     with locked_outputs(output=output, plot=plot):
         bundle = load_bundle(Path(run_dir))
         config = with_test_steps(bundle.config, test_steps)
