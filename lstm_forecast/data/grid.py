@@ -34,10 +34,8 @@ def build_series(
     if span not in grids:
         grids[span] = pd.date_range(*span, freq=to_offset(freq))
     grid = grids[span]
-    if len(grid) == len(times) and (grid.asi8 == times.asi8).all():
-        position = np.arange(len(times))  # the usual case: no gaps
-    else:
-        position = grid.get_indexer(times)
+    no_gaps = len(grid) == len(times) and bool((grid.asi8 == times.asi8).all())  # usually
+    position = np.arange(len(times)) if no_gaps else grid.get_indexer(times)
     if (position < 0).any():
         bad = int(np.flatnonzero(position < 0)[0])
         raise DataError(
@@ -53,8 +51,11 @@ def build_series(
             where=path,
             key="data.freq",
         )
-    full = np.full((len(grid), values.shape[1]), np.nan)
-    full[position] = values
+    if no_gaps:  # the rows as read (a view of the file's, where its rows are consecutive)
+        full = values
+    else:
+        full = np.full((len(grid), values.shape[1]), np.nan)
+        full[position] = values
     row_lines = np.zeros(len(grid), dtype=np.int64)  # 0: a step absent from the file
     row_lines[position] = lines
     full, keep = _apply_missing_policy(full, row_lines, grid, cfg, where, path, rows)

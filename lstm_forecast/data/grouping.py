@@ -21,6 +21,9 @@ def group_rows(
     millions of rows has thousands of ids)."""
     if cfg.id_column is None:
         return [(None, np.arange(len(frame)))]
+    runs = _runs_if_grouped(frame[cfg.id_column])
+    if runs is not None:
+        return runs
     raw_codes, raw_ids = pd.factorize(frame[cfg.id_column])
     names = pd.Index(raw_ids).astype("string").str.strip()
     # A missing id (code -1) reads the last entry: True.
@@ -34,6 +37,29 @@ def group_rows(
     order = np.argsort(codes, kind="stable")
     bounds = np.concatenate([[0], np.cumsum(np.bincount(codes, minlength=len(uniques)))])
     return [(str(uniques[i]), order[bounds[i] : bounds[i + 1]]) for i in range(len(uniques))]
+
+
+def _runs_if_grouped(ids: pd.Series) -> list[tuple[str | None, np.ndarray]] | None:
+    """``group_rows`` where each series' rows are one run (a long file written series
+    after series, the usual layout), found without a code per row beyond the column's
+    own categories, nor a sort: each run's positions are a view of one array. None where
+    a series' rows are not one run, or an id is missing or empty (the full grouping says
+    which row)."""
+    if isinstance(ids.dtype, pd.CategoricalDtype):
+        codes, words = ids.cat.codes.to_numpy(), ids.cat.categories
+    else:
+        codes, words = pd.factorize(ids)
+    if not len(codes):
+        return None
+    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+    if (codes[starts] < 0).any():
+        return None
+    names = pd.Index(words[codes[starts]]).astype("string").str.strip()
+    if (names == "").any() or names.has_duplicates:
+        return None
+    positions = np.arange(len(codes), dtype=np.int32 if len(codes) < 2**31 - 2 else np.int64)
+    ends = np.r_[starts[1:], len(codes)]
+    return [(str(n), positions[a:b]) for n, a, b in zip(names, starts, ends, strict=True)]
 
 
 def check_order(

@@ -119,11 +119,11 @@ class Preprocessing:
             dataset, tuple(bounds), tuple(scalers), coding, stacked, offsets, skipped
         )
         if coding.smoothing_from is not None:  # the rows again, with the smoothing forecast
-            rows = [
+            smoothed = (
                 fitted.rows(s, scaler, b.train_end)
                 for s, scaler, b in zip(dataset.series, scalers, bounds, strict=True)
-            ]
-            prepared = stacked_rows(dataset, bounds, scalers, coding, rows, skipped)
+            )
+            prepared = stacked_rows(dataset, bounds, scalers, coding, smoothed, skipped)
         return fitted, dataclasses.replace(prepared, served=served)
 
     def transform(self, config: Config, dataset: Dataset, *, unseen: bool = False) -> Prepared:
@@ -132,10 +132,10 @@ class Preprocessing:
         or with ``unseen``, scaled from its own rows before its test part."""
         bounds = checked_split(config, dataset)
         scalers = self.scalers_for(dataset, [b.validation_end for b in bounds] if unseen else None)
-        rows = [
+        rows = (
             self.rows(s, scaler, b.train_end)
             for s, scaler, b in zip(dataset.series, scalers, bounds, strict=True)
-        ]
+        )
         prepared = stacked_rows(dataset, bounds, scalers, self.coding, rows)
         return dataclasses.replace(prepared, served=self.served)
 

@@ -141,8 +141,8 @@ def stacked_rows(
     rows: Iterable[np.ndarray],
     skipped: dict[str, str] | None = None,
 ) -> Prepared:
-    """``rows`` (each series' ``model_rows``, perhaps made one at a time) stacked into one
-    ``Prepared``."""
+    """``rows`` (each series' ``model_rows``) stacked into one ``Prepared``; made one at a
+    time (a generator), they are never all held beside the stack."""
     stacked, offsets = stack_series(rows, [len(s) for s in dataset.series])
     return Prepared(
         dataset=dataset,
