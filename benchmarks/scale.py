@@ -1,8 +1,8 @@
 """Time and peak memory by data size (issue 38): an M5-shaped file (daily sales of N items
 over 1,941 days: weekly and yearly cycles, Poisson counts, long-format Parquet), one global
 model with the shipped defaults plus the data and window keys (lookback 56, horizon 28)
-and a test part of one horizon, then predict of every series; each a fresh process, as a
-user runs it.
+and a test part of one horizon, then predict and evaluate of every series; each a fresh
+process, as a user runs it.
 
     uv run python benchmarks/scale.py --series 2000 10000 30000
 
@@ -99,6 +99,7 @@ def run_size(n_series: int, folder: Path) -> dict[str, float]:
     out = folder / f"forecast_{n_series}.csv"
     run_dir = folder / f"run_{n_series}"
     predict_s, predict_peak = measure([*COMMAND, "predict", str(run_dir), "--output", str(out)])
+    evaluate_s, evaluate_peak = measure([*COMMAND, "evaluate", str(run_dir)])
     metrics = json.loads((run_dir / "metrics.json").read_text())
     beats = (metrics.get("model_beats_both_naives") or {}).get("share")
     beats = float("nan") if beats is None else beats
@@ -111,6 +112,8 @@ def run_size(n_series: int, folder: Path) -> dict[str, float]:
         "train_bytes_a_row": train_peak / rows,
         "predict_s": predict_s,
         "predict_gib": predict_peak / 2**30,
+        "evaluate_s": evaluate_s,
+        "evaluate_gib": evaluate_peak / 2**30,
         "beats_both": beats,
     }
 
@@ -121,9 +124,9 @@ def main() -> None:
     args = parser.parse_args()
     print(
         "| series | rows | train | train peak | bytes a row | predict | predict peak | "
-        "beats both naives | train peak / smallest's |"
+        "evaluate | evaluate peak | beats both naives | train peak / smallest's |"
     )
-    print("|---|---|---|---|---|---|---|---|---|", flush=True)
+    print("|---|---|---|---|---|---|---|---|---|---|---|", flush=True)
     smallest = None
     with tempfile.TemporaryDirectory() as folder:
         for n in sorted(args.series):
@@ -134,6 +137,7 @@ def main() -> None:
                 f"| {r['series']:,} | {r['rows'] / 1e6:.1f} M | {r['train_s']:.0f} s | "
                 f"{r['train_gib']:.2f} GiB | {r['train_bytes_a_row']:.0f} | "
                 f"{r['predict_s']:.1f} s | {r['predict_gib']:.2f} GiB | "
+                f"{r['evaluate_s']:.1f} s | {r['evaluate_gib']:.2f} GiB | "
                 f"{r['beats_both']:.0%} | {r['train_gib'] / smallest:.2f} |",
                 flush=True,
             )
