@@ -120,7 +120,7 @@ def _dataset_of(
     for sid, positions in groups:
         check_order(times[_at(positions)], lines(positions), series_prefix(sid), path, rows)
     groups, futures = _peel_future(groups, times, values, cfg, future_rows, path, rows)
-    freq = common_freq([times[_at(positions)] for _, positions in groups], cfg.freq, path)
+    freq = common_freq((times[_at(positions)] for _, positions in groups), cfg.freq, path)
     grids: dict[tuple[pd.Timestamp, pd.Timestamp], pd.DatetimeIndex] = {}
     series = tuple(
         build_series(

@@ -4,7 +4,7 @@ write it back the way the input wrote it (pandas; no TensorFlow)."""
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -58,7 +58,9 @@ def with_formatted_times(
     return table.assign(**shown)
 
 
-def common_freq(indexes: Sequence[pd.DatetimeIndex], given: str | None, path: Path) -> str:
+def common_freq(indexes: Iterable[pd.DatetimeIndex], given: str | None, path: Path) -> str:
+    """``given`` as pandas spells it, or the one frequency every series' times infer
+    (``indexes`` are read only then: a generator costs nothing when it is given)."""
     if given is not None:
         return to_offset(given).freqstr
     found = {f for f in map(_infer_freq, indexes) if f is not None}
