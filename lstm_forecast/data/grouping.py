@@ -21,10 +21,17 @@ def group_rows(
     millions of rows has thousands of ids)."""
     if cfg.id_column is None:
         return [(None, np.arange(len(frame)))]
-    runs = _runs_if_grouped(frame[cfg.id_column])
+    ids = frame[cfg.id_column]
+    categorical = isinstance(ids.dtype, pd.CategoricalDtype)
+    # A category column's own codes find the runs without an array per row.
+    codes, words = (
+        (ids.cat.codes.to_numpy(), ids.cat.categories) if categorical else pd.factorize(ids)
+    )
+    runs = _runs_if_grouped(codes, words)
     if runs is not None:
         return runs
-    raw_codes, raw_ids = pd.factorize(frame[cfg.id_column])
+    # The full grouping numbers ids in first-appearance order, which categories are not.
+    raw_codes, raw_ids = pd.factorize(ids) if categorical else (codes, words)
     names = pd.Index(raw_ids).astype("string").str.strip()
     # A missing id (code -1) reads the last entry: True.
     empty = np.append((names == "").to_numpy(dtype=bool), True)[raw_codes]
@@ -39,16 +46,14 @@ def group_rows(
     return [(str(uniques[i]), order[bounds[i] : bounds[i + 1]]) for i in range(len(uniques))]
 
 
-def _runs_if_grouped(ids: pd.Series) -> list[tuple[str | None, np.ndarray]] | None:
+def _runs_if_grouped(
+    codes: np.ndarray, words: pd.Index | np.ndarray
+) -> list[tuple[str | None, np.ndarray]] | None:
     """``group_rows`` where each series' rows are one run (a long file written series
-    after series, the usual layout), found without a code per row beyond the column's
-    own categories, nor a sort: each run's positions are a view of one array. None where
-    a series' rows are not one run, or an id is missing or empty (the full grouping says
-    which row)."""
-    if isinstance(ids.dtype, pd.CategoricalDtype):
-        codes, words = ids.cat.codes.to_numpy(), ids.cat.categories
-    else:
-        codes, words = pd.factorize(ids)
+    after series, the usual layout), from each row's code into ``words`` (-1: missing),
+    without a sort: each run's positions are a view of one array. None where a series'
+    rows are not one run, or an id is missing or empty (the full grouping says which
+    row)."""
     if not len(codes):
         return None
     starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
