@@ -9,7 +9,8 @@ import math
 import os
 import subprocess
 import sys
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -20,6 +21,7 @@ import yaml
 from click.testing import CliRunner
 
 from lstm_forecast.cli import cli
+from lstm_forecast.data.share import Share
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "data"
@@ -256,3 +258,44 @@ def usable_cores(cgroup: Path = Path("/sys/fs/cgroup")) -> int:
         return max(1, min(cores, math.ceil(int(quota) / int(period))))
     except (OSError, ValueError):
         return cores  # no quota file, or one this code does not read
+
+
+class ThreadWorkers:
+    """``Workers`` for tests: threads of this process, each with its share, gathering
+    through a barrier (``run_workers``)."""
+
+    def __init__(self, share: Share, slots: list[Any], barrier: threading.Barrier) -> None:
+        self.share = share
+        self._slots, self._barrier = slots, barrier
+
+    def gather(self, array: np.ndarray) -> list[np.ndarray]:
+        self._slots[self.share.index] = np.array(array, copy=True)
+        self._barrier.wait()
+        gathered = list(self._slots)
+        self._barrier.wait()
+        return gathered
+
+
+def run_workers(count: int, work: Callable[[ThreadWorkers], Any]) -> list[Any]:
+    """``work`` of ``count`` workers, each in a thread with its ``ThreadWorkers``: their
+    results in worker order (the first error raised again)."""
+    slots: list[Any] = [None] * count
+    barrier = threading.Barrier(count, timeout=60)
+    results: list[Any] = [None] * count
+    errors: list[BaseException] = []
+
+    def one(index: int) -> None:
+        try:
+            results[index] = work(ThreadWorkers(Share(index, count), slots, barrier))
+        except BaseException as exc:  # raised again below, in the test's thread
+            errors.append(exc)
+            barrier.abort()
+
+    threads = [threading.Thread(target=one, args=(k,)) for k in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    return results

@@ -26,25 +26,55 @@ from .numbers import taken_numbers
 from .parquet import read_tails, release_arrow_memory
 from .read import PARQUET_ROWS, RowNumbers, columns_read, is_parquet, needed_columns, read_frame
 from .series import Dataset, Series
+from .share import Share, ShareRead
 from .timeindex import common_freq, future_index
 from .timeparse import read_time_column
 
 _log = logging.getLogger(__name__)
 
 
-def load_dataset(cfg: DataConfig, path: Path | None = None, *, future_rows: int = 0) -> Dataset:
+def load_dataset(
+    cfg: DataConfig,
+    path: Path | None = None,
+    *,
+    future_rows: int = 0,
+    share: Share | None = None,
+) -> Dataset:
     """Read and validate the data file at ``path`` (default ``cfg.path``) as ``cfg``
     describes it: Parquet if its name ends in ``.parquet``, CSV otherwise.
 
     With ``future_rows`` (predict, for a model with ``data.future_features``), each
     series' history is followed by that many rows with its targets empty and its
-    future-known columns filled: they become the series' ``future``."""
+    future-known columns filled: they become the series' ``future``.
+
+    With ``share`` (one worker of several) and ``data.id_column``, only the share's
+    series (``Share``); of a single series, the whole file.
+
+    Raises:
+        DataError: also for a share that holds none of the file's series.
+    """
     path = Path(path if path is not None else cfg.path)
-    frame, sha256, rows = read_frame(path, cfg)
+    reading = None if share is None else ShareRead(share)
+    frame, sha256, rows = read_frame(path, cfg, reading)
+    if reading is not None and cfg.id_column is not None:
+        _log.info(reading.describe())
+        if frame.empty:
+            raise DataError(_empty_share(reading), where=path)
     dataset = _dataset_of(frame, sha256, rows, cfg, path, future_rows)
     del frame  # its columns go back to pyarrow's pool, and from there to the system
     release_arrow_memory()
     return dataset
+
+
+def _empty_share(reading: ShareRead) -> str:
+    share = reading.share
+    if not reading.rows_read:
+        return "the file has columns but no data rows"
+    return (
+        f"worker {share.index} of {share.count} has no series to train on: a hash of the "
+        f"series id gives none of the file's {len(reading.ids):,} to it; run fewer workers "
+        "(a worker's share is about 1/workers of the series)"
+    )
 
 
 def load_tails(cfg: DataConfig, path: Path, rows: int, *, future_rows: int = 0) -> Dataset | None:

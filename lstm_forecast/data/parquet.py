@@ -10,11 +10,13 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from ..errors import DataError, EnvironmentFailure
 from ..files import file_sha256
 from .limits import Caps, check_is_file, check_size, check_width, too_many_rows
+from .share import ShareRead
 from .tail_rows import TailRows, Tails
 
 if TYPE_CHECKING:
@@ -41,6 +43,43 @@ def read_parquet(
         frame = source.read(columns).to_pandas(self_destruct=True, split_blocks=True)
         release_arrow_memory()
         return frame
+    except PermissionError:
+        raise EnvironmentFailure("permission denied reading the data file", where=path) from None
+    except (pyarrow.ArrowException, ValueError, OSError) as exc:
+        raise DataError(f"not a readable Parquet file ({exc})", where=path) from None
+
+
+def read_parquet_share(
+    path: Path,
+    caps: Caps,
+    pick: Callable[[list[str]], list[str]],
+    id_column: str,
+    share: ShareRead,
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """``read_parquet`` of only ``share``'s series, read ``TAIL_BATCH_ROWS`` at a time:
+    memory holds one batch and the share's rows, not the file. Also each kept row's
+    position in the file (0 for its first row), for messages."""
+    import pyarrow
+
+    try:
+        source = _Source(path, caps, [id_column])
+        columns = pick(source.names)
+        kept: list[pa.RecordBatch] = []
+        positions: list[np.ndarray] = []
+        for batch in source.batches(columns, TAIL_BATCH_ROWS):
+            ids = batch.column(id_column)
+            if not pyarrow.types.is_dictionary(ids.type):
+                ids = ids.dictionary_encode()
+            codes = ids.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+            held = share.rows_held(codes, ids.dictionary.to_pandas())
+            positions.append(np.flatnonzero(held) + (share.rows_read - len(held)))
+            kept.append(batch.filter(pyarrow.array(held)))
+        table = pyarrow.Table.from_batches(kept) if kept else source.read(columns)
+        del kept
+        frame = table.to_pandas(self_destruct=True, split_blocks=True)
+        del table
+        release_arrow_memory()
+        return frame, np.concatenate(positions) if positions else np.zeros(0, np.int64)
     except PermissionError:
         raise EnvironmentFailure("permission denied reading the data file", where=path) from None
     except (pyarrow.ArrowException, ValueError, OSError) as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import collections
 import csv
+import dataclasses
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -18,7 +19,8 @@ from ..config import DataConfig
 from ..errors import DataError, EnvironmentFailure
 from .hints import not_utf8, separator_hint
 from .limits import Caps, check_is_file, check_size, check_width, too_many_rows
-from .parquet import dataset_sha256, is_dataset, read_parquet
+from .parquet import dataset_sha256, is_dataset, read_parquet, read_parquet_share
+from .share import ShareRead
 from .timeindex import show_time
 
 
@@ -56,19 +58,38 @@ CSV_LINES = RowNumbers("line", 2)
 PARQUET_ROWS = RowNumbers("row", 1)
 
 
-def read_frame(path: Path, cfg: DataConfig) -> tuple[pd.DataFrame, str, RowNumbers]:
+def read_frame(
+    path: Path, cfg: DataConfig, share: ShareRead | None = None
+) -> tuple[pd.DataFrame, str, RowNumbers]:
     """The columns ``cfg`` names, as text (time and id) or parsed (the rest), the file's
     SHA-256, and how messages number its rows: Parquet if the name ends in ``.parquet``,
-    CSV otherwise."""
+    CSV otherwise. With ``share`` (and ``data.id_column``), only the rows of its series:
+    a Parquet file's read a batch at a time, a CSV's parsed whole and then taken."""
+    id_column = cfg.id_column
+    if id_column is None:
+        share = None  # one series: every worker reads it
     if is_parquet(path):
-        # The ids as categories: one string per series, not per row.
-        ids = [cfg.id_column] if cfg.id_column is not None else []
-        frame = read_parquet(path, cfg, lambda names: needed_columns(cfg, names, path), ids)
-        if frame.empty:
+
+        def pick(names: list[str]) -> list[str]:
+            return needed_columns(cfg, names, path)
+
+        if share is None or id_column is None:
+            # The ids as categories: one string per series, not per row.
+            ids = [id_column] if id_column is not None else []
+            frame, numbers = read_parquet(path, cfg, pick, ids), PARQUET_ROWS
+        else:
+            frame, kept = read_parquet_share(path, cfg, pick, id_column, share)
+            numbers = dataclasses.replace(PARQUET_ROWS, lines=kept + PARQUET_ROWS.first)
+        if frame.empty and share is None:
             raise DataError("the file has columns but no data rows", where=path)
-        return frame, dataset_sha256(path), PARQUET_ROWS
+        return frame, dataset_sha256(path), numbers
     frame, sha256 = _read_csv(path, cfg)
-    return frame, sha256, CSV_LINES
+    if share is None or id_column is None:
+        return frame, sha256, CSV_LINES
+    codes, words = pd.factorize(frame[id_column])
+    kept = np.flatnonzero(share.rows_held(codes, words))
+    frame = frame.iloc[kept].reset_index(drop=True)
+    return frame, sha256, dataclasses.replace(CSV_LINES, lines=kept + CSV_LINES.first)
 
 
 def read_table(path: Path, caps: Caps) -> tuple[pd.DataFrame, RowNumbers]:
