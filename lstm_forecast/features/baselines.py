@@ -27,6 +27,7 @@ import numpy as np
 
 from ..config import Config
 from ..config.schema import Baseline
+from ..data.share import ALONE, Workers, pooled, pooled_sum
 from ..data.split import SplitBounds
 from ..errors import DataError
 
@@ -161,14 +162,18 @@ def _errors(
 
 
 def choice_windows(
-    parts: Sequence[tuple[np.ndarray, int, int]], lookback: int, horizon: int
+    parts: Sequence[tuple[np.ndarray, int, int]],
+    lookback: int,
+    horizon: int,
+    workers: Workers = ALONE,
 ) -> np.ndarray:
     """Complete windows ``(n, lookback + horizon)`` of every target column whose horizons
     start in ``[first, last]`` of their series (``parts``: rows ``(length, n_targets)``,
     first and last origin): every origin, or when there are more than ``CHOICE_WINDOWS``,
-    evenly spaced origins about that many."""
+    evenly spaced origins about that many; of every worker's series (each series' the
+    same as one process would take)."""
     size = lookback + horizon
-    origins = sum(max(last - first + 1, 0) for _, first, last in parts)
+    origins = int(pooled_sum(workers, sum(max(last - first + 1, 0) for _, first, last in parts)))
     stride = max(-(-origins // CHOICE_WINDOWS), 1)  # every origin, or evenly fewer
     found = [np.zeros((0, size))]
     for rows, first, last in parts:
@@ -178,7 +183,7 @@ def choice_windows(
         view = np.lib.stride_tricks.sliding_window_view(rows, size, axis=0)  # (n, c, size)
         windows = view[starts].reshape(-1, size)
         found.append(windows[np.isfinite(windows).all(axis=1)])
-    return np.concatenate(found).astype(np.float64)
+    return pooled(workers, np.concatenate(found).astype(np.float64))
 
 
 def baseline_for(
@@ -187,12 +192,13 @@ def baseline_for(
     scaled: Sequence[np.ndarray],
     n_targets: int,
     season: int,
+    workers: Workers = ALONE,
     *,
     auto_only: bool = False,
 ) -> tuple[Baseline, float | None]:
-    """``model.baseline`` and its smoothing weight, fit on the training windows; ``auto``
-    chooses there too, among ``AUTO`` (``choose_baseline``). ``auto_only``: the choice
-    ``auto`` would make, whatever the config says."""
+    """``model.baseline`` and its smoothing weight, fit on the training windows (every
+    worker's); ``auto`` chooses there too, among ``AUTO`` (``choose_baseline``).
+    ``auto_only``: the choice ``auto`` would make, whatever the config says."""
     lookback, horizon = config.window.lookback, config.window.horizon
     chosen = "auto" if auto_only else config.model.baseline
     if chosen in ("none", "smoothing"):
@@ -213,7 +219,7 @@ def baseline_for(
         (rows[:, :n_targets], lookback, b.train_end - horizon)
         for rows, b in zip(scaled, bounds, strict=True)
     ]
-    windows = choice_windows(parts, lookback, horizon)
+    windows = choice_windows(parts, lookback, horizon, workers)
     if len(windows):
         return choose_baseline(windows, candidates, lookback, season)
     if chosen in SMOOTHED:

@@ -20,6 +20,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from ..data.share import ALONE, Workers, pooled_median
 from .baselines import Baseline, baseline_rows, seasons_needed
 
 WindowNorm = Literal["none", "last", "mean"]
@@ -253,10 +254,12 @@ def point_index(levels: Sequence[float]) -> int:
 _TINY = 1e-6  # scaled units: an interval narrower than this counts as this wide
 
 
-def typical_spread(train_parts: Sequence[np.ndarray], lookback: int) -> float:
+def typical_spread(
+    train_parts: Sequence[np.ndarray], lookback: int, workers: Workers = ALONE
+) -> float:
     """The median, over every input window of the train parts (``(rows, n_targets)``
-    each, scaled), of the window's standard deviation; 1 when there is none to measure
-    (windows with missing values are left out)."""
+    each, scaled; every worker's), of the window's standard deviation; 1 when there is
+    none to measure (windows with missing values are left out)."""
 
     def window_sums(rows: np.ndarray) -> np.ndarray:
         running = np.concatenate([[0.0], np.cumsum(rows)])
@@ -282,4 +285,7 @@ def typical_spread(train_parts: Sequence[np.ndarray], lookback: int) -> float:
         filled += len(spread)
     positive = pooled[:filled][pooled[:filled] > 0]
     del pooled
+    if workers.share.count > 1:
+        median = pooled_median(workers, positive)
+        return 1.0 if np.isnan(median) else median
     return float(np.median(positive, overwrite_input=True)) if len(positive) else 1.0

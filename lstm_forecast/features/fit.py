@@ -10,6 +10,7 @@ import numpy as np
 
 from ..config import Config
 from ..data import Dataset
+from ..data.share import ALONE, Workers, pooled, pooled_sum
 from ..data.split import SplitBounds, check_split, split_bounds
 from ..data.timeindex import season_length_for
 from ..errors import DataError
@@ -20,12 +21,16 @@ from .scaling import Scaler, check_positive
 from .served import Served, fit_models
 
 
-def fit_scalers(config: Config, dataset: Dataset, bounds: Sequence[SplitBounds]) -> list[Scaler]:
+def fit_scalers(
+    config: Config, dataset: Dataset, bounds: Sequence[SplitBounds], workers: Workers = ALONE
+) -> list[Scaler]:
     """One scaler per series, fit on its train part, in log units when
-    ``preprocessing.log`` asks (``auto``: when every target value is positive)."""
+    ``preprocessing.log`` asks (``auto``: when every target value is positive, of every
+    worker's series)."""
     log = config.preprocessing.log
     if log == "auto":
-        log = not any((s.values[:, : dataset.n_targets] <= 0).any() for s in dataset.series)
+        some_not = any((s.values[:, : dataset.n_targets] <= 0).any() for s in dataset.series)
+        log = not pooled_sum(workers, float(some_not))
     n_logged = dataset.n_targets if log else 0
     if n_logged:
         check_positive(dataset)
@@ -33,6 +38,32 @@ def fit_scalers(config: Config, dataset: Dataset, bounds: Sequence[SplitBounds])
         Scaler.fit(config.preprocessing.scaler, s.values[: b.train_end], n_logged)
         for s, b in zip(dataset.series, bounds, strict=True)
     ]
+
+
+def check_same_freq(dataset: Dataset, workers: Workers = ALONE) -> None:
+    """Refuse shares of the series whose frequencies differ (each worker infers its own
+    unless ``data.freq`` gives it)."""
+    every = pooled(workers, np.array([dataset.freq]))
+    if len(set(every)) > 1:
+        raise DataError(
+            f"the workers' shares of the series have different frequencies "
+            f"({', '.join(sorted(set(map(str, every))))}); set data.freq",
+            where=dataset.path,
+        )
+
+
+def static_scaler_for(dataset: Dataset, workers: Workers = ALONE) -> Scaler:
+    """The standardisation of ``data.static_features`` across every worker's series."""
+    return Scaler.fit("standard", pooled(workers, np.stack([s.static for s in dataset.series])))
+
+
+def embedding_start(config: Config, dataset: Dataset, workers: Workers = ALONE) -> int | None:
+    """With a series embedding, the row of this worker's first series: its place among
+    every worker's series, in worker order (None without one)."""
+    if not config.model.series_embedding:
+        return None
+    counts = workers.gather(np.array([len(dataset.series)]))
+    return int(sum(c[0] for c in counts[: workers.share.index]))
 
 
 def future_columns(config: Config, dataset: Dataset, n_calendar: int) -> tuple[int, ...]:
@@ -45,13 +76,14 @@ def future_columns(config: Config, dataset: Dataset, n_calendar: int) -> tuple[i
 
 
 def calendar_for(
-    config: Config, dataset: Dataset, bounds: Sequence[SplitBounds]
+    config: Config, dataset: Dataset, bounds: Sequence[SplitBounds], workers: Workers = ALONE
 ) -> tuple[str, ...]:
-    """``data.calendar_features``, with ``auto`` decided on the train parts."""
+    """``data.calendar_features``, with ``auto`` decided on the train parts (every
+    worker's)."""
     chosen = config.data.calendar_features
     if chosen != "auto":
         return tuple(chosen)
-    shortest = min(b.train_end for b in bounds)
+    shortest = int(pooled(workers, np.array([min(b.train_end for b in bounds)])).min())
     return automatic_calendar(dataset.freq, config.window.lookback, shortest)
 
 
@@ -61,14 +93,16 @@ def window_coding(
     bounds: Sequence[SplitBounds],
     scaled: Sequence[np.ndarray],
     calendar: Sequence[str],
+    workers: Workers = ALONE,
 ) -> WindowCoding:
-    """The coding of the config, with its ``auto`` settings decided on the data."""
+    """The coding of the config, with its ``auto`` settings decided on the data (every
+    worker's)."""
     chosen = config.evaluation.season_length
     season = season_length_for(dataset.freq) if chosen == "auto" else chosen
     train_parts = [
         s[: b.train_end, : dataset.n_targets] for s, b in zip(scaled, bounds, strict=True)
     ]  # views, no copies
-    baseline, alpha = baseline_for(config, bounds, scaled, dataset.n_targets, season)
+    baseline, alpha = baseline_for(config, bounds, scaled, dataset.n_targets, season, workers)
     window_norm = config.preprocessing.window_norm
     if window_norm == "auto":
         # A seasonal window's last value sits somewhere in the cycle; its mean does not.
@@ -77,12 +111,12 @@ def window_coding(
         seen_as = baseline
         if baseline == "smoothing":
             seen_as, _ = baseline_for(
-                config, bounds, scaled, dataset.n_targets, season, auto_only=True
+                config, bounds, scaled, dataset.n_targets, season, workers, auto_only=True
             )
         window_norm = "mean" if is_seasonal(seen_as) else "last"
     typical = 1.0
     if config.preprocessing.window_scale != "none":
-        typical = typical_spread(train_parts, config.window.lookback)
+        typical = typical_spread(train_parts, config.window.lookback, workers)
     try:
         return WindowCoding(
             window_norm=window_norm,
@@ -114,7 +148,7 @@ SMOOTHING_BASELINE_ROWS = 1_000_000
 
 
 def smoothing_served(
-    coding: WindowCoding, dataset: Dataset, bounds: Sequence[SplitBounds]
+    coding: WindowCoding, dataset: Dataset, bounds: Sequence[SplitBounds], workers: Workers = ALONE
 ) -> Served:
     """Under ``model.baseline: smoothing``, the network served with the smoothing models
     its baseline reads (one per series and target, fit on the train parts); else the
@@ -122,7 +156,7 @@ def smoothing_served(
     season = coding.season_length
     if coding.smoothing_from is None:
         return Served(season=season)
-    rows = sum(len(s) for s in dataset.series)
+    rows = int(pooled_sum(workers, sum(len(s) for s in dataset.series)))
     if rows > SMOOTHING_BASELINE_ROWS:
         raise DataError(
             f"model.baseline: smoothing runs a smoothing filter over every row of every "

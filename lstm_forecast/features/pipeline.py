@@ -19,6 +19,7 @@ import numpy as np
 
 from ..config import Config
 from ..data import Dataset, Series
+from ..data.share import ALONE, Workers
 from ..data.split import trainable_series
 from ..data.timeindex import future_index
 from ..errors import DataError, first_few
@@ -26,9 +27,12 @@ from . import record
 from .coding import WindowCoding
 from .fit import (
     calendar_for,
+    check_same_freq,
     checked_split,
+    embedding_start,
     fit_scalers,
     smoothing_served,
+    static_scaler_for,
     train_ranges,
     window_coding,
 )
@@ -61,6 +65,8 @@ class Preprocessing:
     series_embedding: int = 0
     # What the bundle serves: the network, the smoothing forecast or their mean.
     served: Served = field(default_factory=Served)
+    # A worker's share: its first series' place among all (its embedding row); 0: all.
+    first_position: int = 0
 
     @property
     def lookback(self) -> int:
@@ -79,26 +85,32 @@ class Preprocessing:
 
     @classmethod
     def fit_transform(
-        cls, config: Config, dataset: Dataset, *, warn_skipped: bool = True
+        cls,
+        config: Config,
+        dataset: Dataset,
+        *,
+        warn_skipped: bool = True,
+        workers: Workers = ALONE,
     ) -> tuple[Preprocessing, Prepared]:
-        """Learn the preprocessing of ``config`` on the train parts of ``dataset`` and
-        prepare it for training.
+        """Fit ``config``'s preprocessing on ``dataset``'s train parts; prepare it for training.
 
         Each series' scaler is fit on its own train part, and the coding follows the config
         (``baseline: auto`` decided on the train parts). Of several series, one too short
         for the split is left out with a warning (``skipped``; none without
         ``warn_skipped``), unless shorter than ``data.min_series_length``, which refuses it.
-        """
+        With ``workers``, ``dataset`` is one worker's share, and what is decided across
+        series is decided on every worker's alike (``fit.py``)."""
         dataset, skipped = trainable_series(config, dataset, warn_skipped)
         bounds = checked_split(config, dataset)
-        scalers = fit_scalers(config, dataset, bounds)
-        static_scaler = Scaler.fit("standard", np.stack([s.static for s in dataset.series]))
-        embedded = config.model.series_embedding > 0
-        calendar = calendar_for(config, dataset, bounds)
-        stacked, offsets = stacked_model_rows(dataset, scalers, calendar, static_scaler, embedded)
+        check_same_freq(dataset, workers)
+        scalers = fit_scalers(config, dataset, bounds, workers)
+        static_scaler = static_scaler_for(dataset, workers)
+        first = embedding_start(config, dataset, workers)
+        calendar = calendar_for(config, dataset, bounds, workers)
+        stacked, offsets = stacked_model_rows(dataset, scalers, calendar, static_scaler, first)
         rows = [stacked[o : o + len(s)] for o, s in zip(offsets, dataset.series, strict=True)]
-        coding = window_coding(config, dataset, bounds, rows, calendar)
-        served = smoothing_served(coding, dataset, bounds)
+        coding = window_coding(config, dataset, bounds, rows, calendar, workers)
+        served = smoothing_served(coding, dataset, bounds, workers)
         fitted = cls(
             columns=dataset.columns,
             n_targets=dataset.n_targets,
@@ -114,6 +126,7 @@ class Preprocessing:
             skipped=frozenset(skipped),
             series_embedding=config.model.series_embedding,
             served=served,
+            first_position=first or 0,
         )
         prepared = Prepared(
             dataset, tuple(bounds), tuple(scalers), coding, stacked, offsets, skipped
@@ -138,20 +151,6 @@ class Preprocessing:
         )
         prepared = stacked_rows(dataset, bounds, scalers, self.coding, rows)
         return dataclasses.replace(prepared, served=self.served)
-
-    def carried_over(self, config: Config, dataset: Dataset) -> tuple[Preprocessing, Prepared]:
-        """This preprocessing's scalers and coding on new data, for a warm start: the
-        network's inputs keep the meaning its weights learned; the last times and train
-        ranges are the new data's (the parent's for its series the new data lacks, which
-        keep their place in a series embedding)."""
-        prepared = self.transform(config, dataset)
-        new_times = {s.id: s.index[-1].isoformat() for s in dataset.series}
-        carried = dataclasses.replace(
-            self,
-            last_timestamps={**self.last_timestamps, **new_times},
-            train_ranges={**self.train_ranges, **train_ranges(dataset, prepared.bounds)},
-        )
-        return carried, prepared
 
     def forecast_inputs(
         self, dataset: Dataset, *, unseen: bool = False
@@ -276,7 +275,7 @@ class Preprocessing:
 
     @functools.cached_property
     def _positions(self) -> dict[str | None, int]:
-        return {sid: k for k, sid in enumerate(self.scalers)}
+        return {sid: self.first_position + k for k, sid in enumerate(self.scalers)}
 
     def with_coding(self, coding: WindowCoding) -> Preprocessing:
         """This preprocessing with the coding training ended with (intervals calibrated)."""

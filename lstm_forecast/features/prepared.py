@@ -160,12 +160,19 @@ def stacked_model_rows(
     scalers: Sequence[Scaler],
     calendar_features: Sequence[str],
     static_scaler: Scaler,
-    embedded: bool,
+    first_index: int | None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Every series' ``model_rows`` (no smoothing columns; its position in ``dataset`` with
-    a series embedding) stacked as each is made, and their offsets (``stack_series``)."""
+    """Every series' ``model_rows`` (no smoothing columns; with a series embedding, its
+    position in ``dataset`` after ``first_index``) stacked as each is made, and their
+    offsets (``stack_series``)."""
     rows = (
-        model_rows(s, scaler, calendar_features, static_scaler, k if embedded else None)
+        model_rows(
+            s,
+            scaler,
+            calendar_features,
+            static_scaler,
+            None if first_index is None else first_index + k,
+        )
         for k, (s, scaler) in enumerate(zip(dataset.series, scalers, strict=True))
     )
     return stack_series(rows, [len(s) for s in dataset.series])

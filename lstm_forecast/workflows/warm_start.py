@@ -3,6 +3,7 @@ data instead of from scratch, keeping the bundle's scalers and coding."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +14,7 @@ from ..config import Config
 from ..data import Dataset
 from ..errors import ConfigError, DataError, first_few
 from ..features import Prepared, Preprocessing
+from ..features.fit import train_ranges
 
 if TYPE_CHECKING:
     import keras
@@ -75,12 +77,28 @@ def warm_start(config: Config, dataset: Dataset) -> WarmStart:
             where=path,
         )
     _check_series(parent.preprocessing, dataset, path)
-    preprocessing, prepared = parent.preprocessing.carried_over(config, dataset)
+    preprocessing, prepared = _carried_over(parent.preprocessing, config, dataset)
     _log.info(
         "training starts from the network of %s (training.init_from), with its scalers and coding",
         path,
     )
     return WarmStart(preprocessing, prepared, parent.model, parent.record())
+
+
+def _carried_over(
+    parent: Preprocessing, config: Config, dataset: Dataset
+) -> tuple[Preprocessing, Prepared]:
+    """The parent's scalers and coding on new data: the network's inputs keep the meaning
+    its weights learned; the last times and train ranges are the new data's (the parent's
+    for its series the new data lacks, which keep their place in a series embedding)."""
+    prepared = parent.transform(config, dataset)
+    new_times = {s.id: s.index[-1].isoformat() for s in dataset.series}
+    carried = dataclasses.replace(
+        parent,
+        last_timestamps={**parent.last_timestamps, **new_times},
+        train_ranges={**parent.train_ranges, **train_ranges(dataset, prepared.bounds)},
+    )
+    return carried, prepared
 
 
 def _check_series(preprocessing: Preprocessing, dataset: Dataset, path: Path) -> None:

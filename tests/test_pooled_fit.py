@@ -1,0 +1,102 @@
+"""Workers that each read a share of the series fit the preprocessing one process fits on
+all of them (issue 38, item 2): what is decided across series is pooled, the same on every
+worker; each series' own scaler is its own."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from lstm_forecast.config import Config, load_config
+from lstm_forecast.data import load_dataset
+from lstm_forecast.data.share import Share
+from lstm_forecast.features import Preprocessing, baselines
+from lstm_forecast.features.baselines import CHOICE_WINDOWS
+
+from .helpers import ThreadWorkers, monthly_frame, run_workers, write_config, write_long_csv
+
+IDS = [f"shop {k}" for k in range(10)]
+
+
+def shops_config(tmp_path: Path, *sets: str) -> Config:
+    frames = {
+        sid: monthly_frame(60 + 6 * (k % 3), seed=k).assign(
+            sales=lambda f, k=k: f.sales * (k + 1) + 5 * k, size=float(10 + k * k)
+        )
+        for k, sid in enumerate(IDS)
+    }
+    csv = write_long_csv(tmp_path / "shops.csv", frames, "shop")
+    path = write_config(
+        tmp_path,
+        csv,
+        data={"id_column": "shop", "static_features": ["size"]},
+        preprocessing={"window_scale": "std"},
+        model={"series_embedding": 2},
+    )
+    return load_config(path, list(sets))
+
+
+@pytest.mark.parametrize("workers", [2, 3])
+@pytest.mark.parametrize(
+    "sets",
+    [(), ("preprocessing.log=false", "data.calendar_features=auto", "model.baseline=theta")],
+)
+def test_every_worker_fits_what_one_process_fits_on_all(
+    tmp_path: Path, workers: int, sets: tuple[str, ...]
+) -> None:
+    config = shops_config(tmp_path, *sets)
+    whole, _ = Preprocessing.fit_transform(config, load_dataset(config.data))
+
+    def fit_share(w: ThreadWorkers) -> Preprocessing:
+        share = load_dataset(config.data, share=w.share)
+        fitted, _ = Preprocessing.fit_transform(config, share, workers=w)
+        return fitted
+
+    fitted = run_workers(workers, fit_share)
+    for one in fitted:
+        coding = one.coding
+        assert coding == dataclasses.replace(whole.coding, typical_spread=coding.typical_spread)
+        assert coding.typical_spread == pytest.approx(whole.coding.typical_spread, rel=1e-12)
+        assert one.calendar_features == whole.calendar_features
+        np.testing.assert_allclose(one.static_scaler.center, whole.static_scaler.center)
+        np.testing.assert_allclose(one.static_scaler.scale, whole.static_scaler.scale)
+        for sid, scaler in one.scalers.items():
+            assert scaler.to_json() == whole.scalers[sid].to_json()
+    # Worker order: each series' embedding row is its place among every worker's series.
+    order = [sid for one in fitted for sid in one.scalers]
+    assert sorted(order) == sorted(whole.scalers)
+    assert [one.series_index(sid) for one in fitted for sid in one.scalers] == list(range(len(IDS)))
+    assert all(
+        Share(k, workers).holds(str(sid)) for k, one in enumerate(fitted) for sid in one.scalers
+    )
+
+
+def test_the_baseline_is_chosen_on_the_windows_one_process_would_take(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With fewer choice windows than origins, each series' are taken at the stride of all
+    of them, so the shares' windows are one process's."""
+    monkeypatch.setattr(baselines, "CHOICE_WINDOWS", 50)
+    assert CHOICE_WINDOWS > 50
+    config = shops_config(tmp_path, "model.baseline=ses")
+    taken: list[np.ndarray] = []
+    choose = baselines.choose_baseline
+
+    def recorded(windows: np.ndarray, *args: object) -> object:
+        taken.append(np.sort(windows, axis=0))
+        return choose(windows, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(baselines, "choose_baseline", recorded)
+    Preprocessing.fit_transform(config, load_dataset(config.data))
+    run_workers(
+        2,
+        lambda w: Preprocessing.fit_transform(
+            config, load_dataset(config.data, share=w.share), workers=w
+        ),
+    )
+    assert len(taken) == 3 and len(taken[0]) < 60 * len(IDS)
+    for pooled_windows in taken[1:]:
+        np.testing.assert_array_equal(pooled_windows, taken[0])
