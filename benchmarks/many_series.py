@@ -53,7 +53,7 @@ _, prepared = Preprocessing.fit_transform(config, load_dataset(config.data))
 train = prepared.windows("train", config.window.stride)
 validation = prepared.windows("validation")
 timer = EpochSeconds()
-network = network_for(config, prepared, train)
+network = network_for(config, prepared, len(train))
 train_member(network, config.training, train, validation, prepared.coding, callbacks=[timer])
 steps = config.training.steps_per_epoch
 print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024, timer.seconds[-1] / steps)

@@ -43,7 +43,7 @@ config = load_config(Path(sys.argv[1]))
 _, prepared = Preprocessing.fit_transform(config, load_dataset(config.data))
 train = prepared.windows("train", config.window.stride)
 validation = prepared.windows("validation")
-network = network_for(config, prepared, train)
+network = network_for(config, prepared, len(train))
 train_member(network, config.training, train, validation, prepared.coding)
 print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
 """

@@ -57,7 +57,7 @@ def measure(config_path: Path, epochs: int, rounds: int) -> tuple[int, float, fl
 
     def network() -> keras.Model:
         keras.utils.set_random_seed(0)
-        return network_for(config, prepared, train)
+        return network_for(config, prepared, len(train))
 
     raw_inputs, targets = train.gather()
     x, offset, scale = prepared.coding.encode(raw_inputs)

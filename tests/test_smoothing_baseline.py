@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from lstm_forecast.config import load_config
 from lstm_forecast.data import load_dataset
+from lstm_forecast.data.share import ALONE
 from lstm_forecast.errors import DataError
 from lstm_forecast.features import Preprocessing, fit
 from lstm_forecast.features.coding import WindowCoding
@@ -195,7 +196,8 @@ def test_auto_weighs_the_smoothing_forecast_on_short_series_only(tmp_path: Path)
     config = load_config(path)
 
     def weighs(rows: list[int], *overrides: str) -> bool:
-        prepared = SimpleNamespace(bounds=[SimpleNamespace(train_end=r) for r in rows])
+        bounds = [SimpleNamespace(train_end=r) for r in rows]
+        prepared = SimpleNamespace(bounds=bounds, workers=ALONE)
         return forecaster._weighs_smoothing(load_config(path, list(overrides)), prepared)  # type: ignore[arg-type]
 
     assert config.model.baseline == "auto"

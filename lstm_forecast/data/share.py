@@ -3,9 +3,10 @@ worker, the same on every machine and in every run (numpy, pandas; no TensorFlow
 
 from __future__ import annotations
 
+import json
 import zlib
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -16,6 +17,7 @@ __all__ = [
     "Share",
     "ShareRead",
     "Workers",
+    "gathered_json",
     "id_names",
     "pooled",
     "pooled_median",
@@ -170,3 +172,11 @@ def pooled_median(workers: Workers, values: np.ndarray) -> float:
     )
     offset = int(before)
     return float((inside[k_low - offset] + inside[k_high - offset]) / 2)
+
+
+def gathered_json(workers: Workers, value: Any) -> list[Any]:
+    """Every worker's ``value`` (numbers, text, lists and dicts of them), in worker order."""
+    if workers.share.count == 1:
+        return [value]
+    data = np.frombuffer(json.dumps(value).encode("utf-8"), dtype=np.uint8)
+    return [json.loads(part.tobytes().decode("utf-8")) for part in workers.gather(data)]

@@ -137,7 +137,7 @@ class Preprocessing:
                 for s, scaler, b in zip(dataset.series, scalers, bounds, strict=True)
             )
             prepared = stacked_rows(dataset, bounds, scalers, coding, smoothed, skipped)
-        return fitted, dataclasses.replace(prepared, served=served)
+        return fitted, dataclasses.replace(prepared, served=served, workers=workers)
 
     def transform(self, config: Config, dataset: Dataset, *, unseen: bool = False) -> Prepared:
         """``dataset`` split by ``config.split`` and scaled as in training (every series

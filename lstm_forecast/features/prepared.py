@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..data import Dataset, Series
+from ..data.share import ALONE, Workers
 from ..data.split import SplitBounds
 from ..data.windows import WindowSet, aligned_empty, stack_series, window_starts
 from .calendar import calendar_columns
@@ -38,6 +39,8 @@ class Prepared:
     skipped: dict[str, str] = dataclasses.field(default_factory=dict)
     # What is served beside (or instead of) the network's forecast; set after training.
     served: Served = dataclasses.field(default_factory=Served)
+    # When ``dataset`` is one worker's share of the series: every worker training the model.
+    workers: Workers = ALONE
 
     @property
     def histories(self) -> list[tuple[str | None, np.ndarray]]:

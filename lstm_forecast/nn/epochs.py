@@ -8,10 +8,13 @@ import logging
 import math
 from dataclasses import dataclass
 
+import numpy as np
 import tensorflow as tf
 
 from ..config import TrainingConfig
+from ..data.share import ALONE, Workers, pooled, pooled_sum
 from ..data.windows import WindowSet
+from ..errors import DataError
 from ..features.coding import WindowCoding
 from .batches import batches_per_pass, host_tensor, window_dataset, without_rewrite_copy
 
@@ -83,8 +86,14 @@ class Watched:
     batches: tf.data.Dataset
     steps: int
 
+    # Of workers that each watch their own windows: the batches of one pass over this
+    # one's (a step takes a share of a batch from each); else ``steps``.
+    own_batches: int | None = None
+
     def one_pass(self) -> tf.data.Dataset:
-        return without_rewrite_copy(self.batches.take(self.steps))
+        """This process's batches of one pass over its windows."""
+        own = self.steps if self.own_batches is None else self.own_batches
+        return without_rewrite_copy(self.batches.take(own))
 
 
 def watched_batches(
@@ -93,36 +102,63 @@ def watched_batches(
     batch_size: int,
     steps_per_epoch: int | None,
     rows: tf.Tensor | None = None,
+    workers: Workers = ALONE,
 ) -> Watched | None:
     """The batches of validation windows early stopping watches (None: none, so it
-    watches the training loss); ``rows`` as ``window_dataset`` takes them."""
-    if windows is None or not len(windows):
+    watches the training loss); ``rows`` as ``window_dataset`` takes them. Of workers
+    that each hold a share of the series, each watches its own windows, for as many
+    steps as the worker with the most needs (the others' batches go round again)."""
+    count = workers.share.count
+    held = int(pooled_sum(workers, float(bool(windows is not None and len(windows)))))
+    if not held:
         return None
+    if windows is None or not len(windows) or held < count:
+        raise DataError(
+            f"{count - held} of the {count} workers' shares of the series hold no validation "
+            "window, where the others do: run fewer workers, or give every series a "
+            "validation part (split.validation)"
+        )
     if steps_per_epoch is not None:
         # A long series' validation part would otherwise cost far more than the capped
         # epoch; an even spread still spans all of it.
-        windows = windows.spread(steps_per_epoch * batch_size)
-    batches = window_dataset(windows, coding, batch_size, repeat=True, rows=rows)
-    return Watched(batches, batches_per_pass(len(windows), batch_size))
+        windows = windows.spread(steps_per_epoch * batch_size // count)
+    batches = window_dataset(
+        windows, coding, batch_size, repeat=True, rows=rows, own_share=count > 1
+    )
+    if count == 1:
+        return Watched(batches, batches_per_pass(len(windows), batch_size))
+    steps = batches_per_pass(len(windows), max(batch_size // count, 1))
+    most = int(pooled(workers, np.array([steps])).max())
+    return Watched(batches, most, batches_per_pass(len(windows), batch_size))
 
 
 def training_batches(
+    training: TrainingConfig,
     train_windows: WindowSet,
     validation_windows: WindowSet | None,
     coding: WindowCoding,
-    batch_size: int,
-    steps_per_epoch: int | None,
-    seed: int | None,
-) -> tuple[tf.data.Dataset, Watched | None]:
-    """The training batches (endless, reshuffled each pass by ``seed``) and the validation
-    batches early stopping watches, over one tensor of the series' rows (``host_tensor``):
-    both sets of windows are cut from the same rows."""
+    workers: Workers = ALONE,
+) -> tuple[tf.data.Dataset, Watched | None, int]:
+    """The training batches (endless, reshuffled each pass by ``training.seed``), the
+    validation batches early stopping watches, and the batches of an epoch, over one
+    tensor of the series' rows (``host_tensor``): both sets of windows are cut from the
+    same rows. Of workers that each hold a share of the series, each feeds its own
+    windows, and the batch and epoch sizes follow every worker's."""
+    n_windows = int(pooled_sum(workers, len(train_windows)))
+    batch_size = batch_size_for(training, n_windows)
+    steps_per_epoch = epoch_steps(training, n_windows, batch_size)
     rows = host_tensor(train_windows.values)
     shares = validation_windows is not None and validation_windows.values is train_windows.values
     validation = watched_batches(
-        validation_windows, coding, batch_size, steps_per_epoch, rows if shares else None
+        validation_windows, coding, batch_size, steps_per_epoch, rows if shares else None, workers
     )
     batches = window_dataset(
-        train_windows, coding, batch_size, shuffle_seed=seed, repeat=True, rows=rows
+        train_windows,
+        coding,
+        batch_size,
+        shuffle_seed=training.seed,
+        repeat=True,
+        rows=rows,
+        own_share=workers.share.count > 1,
     )
-    return batches, validation
+    return batches, validation, steps_per_epoch or batches_per_pass(n_windows, batch_size)

@@ -9,7 +9,7 @@ import keras
 import numpy as np
 
 from ..config import Config, ModelConfig
-from ..data.windows import WindowSet
+from ..data.share import pooled_sum
 from ..errors import ConfigError
 from ..features import Prepared
 from ..features.baselines import describe as describe_baseline
@@ -115,19 +115,20 @@ def _recurrent_stack(x: keras.KerasTensor, cfg: ModelConfig) -> keras.KerasTenso
     return x
 
 
-def network_for(config: Config, prepared: Prepared, train_windows: WindowSet) -> keras.Model:
+def network_for(config: Config, prepared: Prepared, n_windows: int) -> keras.Model:
     """A fresh, untrained network of ``config.model`` shaped for ``prepared``'s windows
-    (``train_windows``, the ones it will be fit to, decide ``model.linear_skip: auto``)."""
+    (``n_windows``: how many it will be fit to, every worker's; they weigh the linear
+    skip's penalty), with a series embedding row for every worker's series."""
     return build_model(
         config.model,
         lookback=config.window.lookback,
         n_inputs=prepared.coding.network_inputs(prepared.stacked.shape[1]),
         horizon=config.window.horizon,
         n_targets=prepared.dataset.n_targets,
-        n_series=len(prepared.dataset.series),
+        n_series=int(pooled_sum(prepared.workers, len(prepared.dataset.series))),
         fold=fold_for(config.model, prepared.coding),
         linear_skip=skip_for(config.model),
-        skip_penalty=skip_penalty_for(config.model, prepared.coding, len(train_windows)),
+        skip_penalty=skip_penalty_for(config.model, prepared.coding, n_windows),
         future_columns=prepared.coding.future_columns,
     )
 

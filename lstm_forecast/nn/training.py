@@ -22,14 +22,14 @@ import numpy as np
 import tensorflow as tf
 
 from ..config import Config, TrainingConfig
+from ..data.share import ALONE, Workers, pooled, pooled_sum
 from ..data.windows import WindowSet
 from ..errors import TrainingDiverged
 from ..features import Prepared
 from ..features.coding import WindowCoding
-from .batches import batches_per_pass
 from .callbacks import EpochLines, SignalsBetweenBatches, StopOnNonFiniteLoss
-from .compat import check_keras_for_multi_worker
-from .epochs import Watched, batch_size_for, epoch_steps, training_batches
+from .epochs import Watched, training_batches
+from .exchange import strategy_for
 from .hooks import SILENT, TrainingHooks
 from .keras_file import as_forecaster
 from .multiworker import fit_across_workers
@@ -100,9 +100,11 @@ def train_network(
         callbacks.append(EpochLines(hooks.progress, config.training.epochs))
     # First: a multi-worker strategy must exist before TensorFlow runs anything.
     strategy = strategy_for(config.training.distribute)
+    workers = prepared.workers
+    n_windows = int(pooled_sum(workers, len(train_windows)))
     if start_from is None:
         logged = any(scaler.n_logged for scaler in prepared.scalers)
-        _log.info(hooks.label + describe(config.model, prepared.coding, len(train_windows), logged))
+        _log.info(hooks.label + describe(config.model, prepared.coding, n_windows, logged))
     members = []
     for member in range(config.training.ensemble):
         training = config.training.model_copy(
@@ -114,7 +116,7 @@ def train_network(
         seed_everything(training.seed, deterministic=training.deterministic)
         with strategy.scope():  # variables made here are mirrored on every replica
             if start_from is None:
-                network = network_for(config, prepared, train_windows)
+                network = network_for(config, prepared, n_windows)
             else:
                 network = uncompiled(start_from)  # its weights, not its compile state
             members.append(
@@ -127,26 +129,15 @@ def train_network(
                     quantiles=config.model.quantiles,
                     verbose=hooks.verbose,
                     callbacks=callbacks,
+                    workers=workers,
                 )
             )
     model = average([m.model for m in members])
     coding = prepared.coding
     if len(config.model.quantiles) > 1:
         held_out = validation_windows if validation_windows else train_windows
-        coding = _calibrated(model, coding, held_out)
+        coding = _calibrated(model, coding, held_out, workers)
     return TrainedNetwork(model=model, members=tuple(members), coding=coding)
-
-
-def strategy_for(distribute: str) -> tf.distribute.Strategy:
-    """TensorFlow's strategy for ``training.distribute``. Batches stay global: each step's
-    batch of ``batch_size`` windows is split over the replicas."""
-    if distribute == "mirrored":
-        return tf.distribute.MirroredStrategy()
-    if distribute == "multi_worker":
-        check_keras_for_multi_worker()  # before waiting for the other workers
-        # Reads TF_CONFIG and waits for every worker it names.
-        return tf.distribute.MultiWorkerMirroredStrategy()
-    return tf.distribute.get_strategy()  # the default: one device, scope() changes nothing
 
 
 def _member_logs(training: TrainingConfig, member: int) -> Path | None:
@@ -156,12 +147,14 @@ def _member_logs(training: TrainingConfig, member: int) -> Path | None:
     return training.tensorboard / f"member_{member + 1}"
 
 
-def _calibrated(model: keras.Model, coding: WindowCoding, windows: WindowSet) -> WindowCoding:
+def _calibrated(
+    model: keras.Model, coding: WindowCoding, windows: WindowSet, workers: Workers
+) -> WindowCoding:
     """Calibrate the intervals on windows the network was not fit to (the validation
-    part; the training windows, optimistically, when there is none)."""
+    part; the training windows, optimistically, when there is none); every worker's."""
     inputs, targets = windows.gather()
     forecasts = as_forecaster(model, coding)(inputs)
-    return coding.calibrate(forecasts, targets)
+    return coding.calibrate(pooled(workers, forecasts), pooled(workers, targets))
 
 
 def seed_everything(seed: int, *, deterministic: bool = True) -> None:
@@ -182,6 +175,7 @@ def train_member(
     quantiles: Sequence[float] = (),
     verbose: int = 0,
     callbacks: Sequence[keras.callbacks.Callback] = (),
+    workers: Workers = ALONE,
 ) -> MemberTraining:
     """Compile ``model`` and train it with Keras' ``fit``; early stopping keeps the best
     epoch's weights.
@@ -191,6 +185,8 @@ def train_member(
             ``training.loss`` (the model must output one value per quantile).
         verbose: Keras' verbosity (0 silent, 1 progress bar, 2 a line per epoch).
         callbacks: extra callbacks, e.g. ``EpochLines`` for progress.
+        workers: every worker, where each holds a share of the series (the windows
+            here are this one's): batch and epoch follow every worker's windows.
 
     Raises:
         TrainingDiverged: the loss became NaN or infinite.
@@ -200,13 +196,13 @@ def train_member(
     model.compile(optimizer=optimizer, loss=loss)
     if isinstance(tf.distribute.get_strategy(), tf.distribute.MultiWorkerMirroredStrategy):
         fit_across_workers(model)
-    batch_size = batch_size_for(training, len(train_windows))
-    steps_per_epoch = epoch_steps(training, len(train_windows), batch_size)
-    batches, validation = training_batches(
-        train_windows, validation_windows, coding, batch_size, steps_per_epoch, training.seed
+    batches, validation, steps = training_batches(
+        training, train_windows, validation_windows, coding, workers
     )
     monitor = "loss" if validation is None else "val_loss"
-    start_val_loss = None if validation is None else _baseline_loss(model, loss, validation)
+    start_val_loss = (
+        validation if validation is None else _baseline_loss(model, loss, validation, workers)
+    )
     started = time.perf_counter()
     signals = SignalsBetweenBatches()
     with signals.holding():
@@ -215,7 +211,7 @@ def train_member(
         # epoch, each taking longer than a small series' whole epoch of batches.
         keras_history = model.fit(
             batches,
-            steps_per_epoch=steps_per_epoch or batches_per_pass(len(train_windows), batch_size),
+            steps_per_epoch=steps,
             validation_data=None if validation is None else validation.batches,
             validation_steps=None if validation is None else validation.steps,
             epochs=training.epochs,
@@ -228,16 +224,20 @@ def train_member(
     return MemberTraining(model, history, best, time.perf_counter() - started, start_val_loss)
 
 
-def _baseline_loss(model: keras.Model, loss: Callable[..., Any], validation: Watched) -> float:
-    """The mean loss over the validation windows of an output of zeros: the baseline's,
-    which the network starts as. Computed here rather than by ``model.evaluate``, which
-    under a multi-worker strategy is a collective every worker would have to join."""
+def _baseline_loss(
+    model: keras.Model, loss: Callable[..., Any], validation: Watched, workers: Workers
+) -> float:
+    """The mean loss over the validation windows (every worker's) of an output of zeros:
+    the baseline's, which the network starts as. Computed here rather than by
+    ``model.evaluate``, which under a multi-worker strategy is a collective every worker
+    would have to join."""
     total = count = 0.0
     for _, targets in validation.one_pass():
         shape = (tf.shape(targets)[0], *model.output_shape[1:])
         total += float(loss(targets, tf.zeros(shape, dtype=targets.dtype))) * len(targets)
         count += len(targets)
-    return total / count
+    total, count = pooled_sum(workers, np.array([total, count]))
+    return float(total / count)
 
 
 def pinball_loss(quantiles: Sequence[float]) -> Callable[[tf.Tensor, tf.Tensor], tf.Tensor]:

@@ -109,6 +109,12 @@ class Evaluation:
                 wins += model < min(others)
         return wins, compared
 
+    def table(self) -> ScoreTable:
+        """Its figures without the forecasts."""
+        return ScoreTable(
+            tuple((len(s.origins), s.mean_scores() if len(s.origins) else {}) for s in self.series)
+        )
+
     def to_json(self) -> dict[str, Any]:
         result: dict[str, Any] = {
             "targets": list(self.targets),

@@ -8,6 +8,7 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 
+from ..data.share import ALONE, Workers, pooled_sum
 from ..features import Prepared
 from .metrics import seasonal_naive_forecasts
 
@@ -51,10 +52,13 @@ def origin_windows(prepared: Prepared, origins: Sequence[np.ndarray]) -> np.ndar
 MOST_VALIDATION_ORIGINS = 100_000
 
 
-def spread_origins(origins: Sequence[np.ndarray], most: int) -> tuple[list[np.ndarray], int]:
+def spread_origins(
+    origins: Sequence[np.ndarray], most: int, workers: Workers = ALONE
+) -> tuple[list[np.ndarray], int]:
     """Every ``step``-th origin of each series, counted back from its last, for the least
-    step that leaves about ``most`` in all (each series keeps one); and the step."""
-    total = sum(len(rows) for rows in origins)
+    step that leaves about ``most`` in all (each series keeps one; all: every worker's
+    series); and the step."""
+    total = int(pooled_sum(workers, sum(len(rows) for rows in origins)))
     step = max(1, -(-total // most))
     return [rows[::-1][::step][::-1] for rows in origins], step
 
@@ -62,7 +66,7 @@ def spread_origins(origins: Sequence[np.ndarray], most: int) -> tuple[list[np.nd
 def validation_spread(prepared: Prepared) -> tuple[list[np.ndarray], int]:
     """``prepared``'s validation origins, spread to about ``MOST_VALIDATION_ORIGINS``, and
     the step (``spread_origins``)."""
-    return spread_origins(prepared.validation_origins(), MOST_VALIDATION_ORIGINS)
+    return spread_origins(prepared.validation_origins(), MOST_VALIDATION_ORIGINS, prepared.workers)
 
 
 def origin_chunks(counts: Sequence[int], most: int) -> Iterator[tuple[int, int]]:

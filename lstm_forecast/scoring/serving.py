@@ -15,11 +15,13 @@ from typing import cast
 
 import numpy as np
 
+from ..data.share import pooled_sum
 from ..features import Prepared
 from ..features.forecasts import Forecaster
 from ..features.served import SOURCES, Served, Source, fit_models
 from .evaluation import forecast_origins, score_forecasts, score_table_at
 from .origins import origin_windows, scored_origins, validation_spread
+from .pooling import pooled_table
 
 # How much lower (a share of the network's) the validation MASE of the smoothing forecast
 # or the mean must be to be served instead of the network: benchmarks/README.md.
@@ -48,7 +50,7 @@ def choose_served(prepared: Prepared, forecaster: Forecaster, setting: str) -> S
     alone = Served(models=prepared.served.models, season=season)
     if setting == "network":
         return ServedChoice(alone, "model.serve: network", {})
-    train_rows = sum(b.train_end for b in prepared.bounds)
+    train_rows = int(pooled_sum(prepared.workers, sum(b.train_end for b in prepared.bounds)))
     if setting == "auto" and train_rows > SMOOTHING_ROWS:
         why = f"{train_rows} training rows: the network alone beyond {SMOOTHING_ROWS}"
         return ServedChoice(alone, why, {})
@@ -75,11 +77,11 @@ def choose_served(prepared: Prepared, forecaster: Forecaster, setting: str) -> S
 def _validation_mase(
     prepared: Prepared, forecaster: Forecaster, fitted: Served
 ) -> dict[str, float]:
-    """Mean validation MASE over series of the network, the smoothing forecast and their
-    mean (empty without validation origins)."""
+    """Mean validation MASE over series (every worker's) of the network, the smoothing
+    forecast and their mean (empty without validation origins)."""
     spread, _ = validation_spread(prepared)
     origins = scored_origins(prepared, spread)
-    if not sum(len(rows) for rows in origins):
+    if not pooled_sum(prepared.workers, sum(len(rows) for rows in origins)):
         return {}
     alone = dataclasses.replace(prepared, served=Served(season=fitted.season))
     network = forecast_origins(alone, forecaster, origins, origin_windows(alone, origins))
@@ -87,7 +89,9 @@ def _validation_mase(
     for source in SOURCES:
         served = dataclasses.replace(fitted, source=source)
         forecasts = served.apply(network, prepared.histories, origins)
-        table = score_forecasts(prepared, origins, forecasts).overall()
+        table = pooled_table(
+            score_forecasts(prepared, origins, forecasts).table(), prepared.workers
+        ).overall()
         scores[source] = table["model"]["mase"] if table else float("nan")
     return scores
 
@@ -99,6 +103,6 @@ def served_validation(
     ``forecaster``, and over how many origins (NaN and 0 without any)."""
     served_prepared = dataclasses.replace(prepared, served=served)
     spread, _ = validation_spread(prepared)
-    table = score_table_at(served_prepared, forecaster, spread)
+    table = pooled_table(score_table_at(served_prepared, forecaster, spread), prepared.workers)
     overall = table.overall()
     return (overall["model"]["mase"] if overall else float("nan")), table.n_origins

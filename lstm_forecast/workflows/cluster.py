@@ -32,6 +32,13 @@ class ClusterRole:
             self.task_type == "worker" and self.task_index == 0 and not self.cluster_has_chief
         )
 
+    @property
+    def rank(self) -> int:
+        """This process's place among those that train: the chief, then the workers."""
+        if self.task_type == "worker" and self.cluster_has_chief:
+            return self.task_index + 1
+        return self.task_index
+
     def describe(self) -> str:
         return f"{self.task_type} {self.task_index} of {self.n_workers}"
 

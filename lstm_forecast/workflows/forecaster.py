@@ -12,6 +12,7 @@ import numpy as np
 
 from ..config import Config
 from ..data import Dataset
+from ..data.share import ALONE, Workers, pooled_median, pooled_sum
 from ..data.windows import WindowSet
 from ..errors import ConfigError, DataError
 from ..features import Prepared, Preprocessing
@@ -63,9 +64,12 @@ def train_forecaster(
     hooks: TrainingHooks = SILENT,
     warn_skipped: bool = True,
     without_validation: str | None = None,
+    workers: Workers = ALONE,
 ) -> TrainedForecaster:
     """Fit the preprocessing on ``dataset``'s train parts, then train the network of
     ``config`` on the training windows with early stopping on the validation windows.
+    With ``workers``, ``dataset`` is one worker's share of the series, and what is decided
+    across series is decided on every worker's.
 
     Under ``model.baseline: auto``, short series (``SHORT_ROWS``) get a second network,
     correcting the whole-history smoothing forecast, and keep the better (``_better``).
@@ -73,7 +77,7 @@ def train_forecaster(
     ``without_validation``: if given, the message of the ``ConfigError`` raised before any
     training when there are no validation windows (``tune`` needs them).
     """
-    naive = _train_one(config, dataset, hooks, warn_skipped, without_validation)
+    naive = _train_one(config, dataset, hooks, warn_skipped, without_validation, workers)
     if not _weighs_smoothing(config, naive.prepared):
         return naive
     model = config.model.model_copy(update={"baseline": "smoothing"})
@@ -85,7 +89,7 @@ def train_forecaster(
     second = dataclasses.replace(
         hooks, label="a second network (model.baseline auto, short series): "
     )
-    smoothing = _train_one(alternative, dataset, second, False, without_validation)
+    smoothing = _train_one(alternative, dataset, second, False, without_validation, workers)
     return _better(naive, smoothing)
 
 
@@ -96,14 +100,16 @@ def _weighs_smoothing(config: Config, prepared: Prepared) -> bool:
     parent's baseline), nor for quantiles: ``detect`` reads them, and the smoothing
     forecast's state carries an anomaly on into later forecasts (tests/test_detect.py's
     injected spikes: flags with a precision of 0.67 under it, 0.8 or more without)."""
-    rows = [b.train_end for b in prepared.bounds]
-    return (
+    if not (
         config.model.baseline == "auto"
         and config.training.init_from is None
         and not config.model.quantiles
-        and float(np.median(rows)) <= SHORT_ROWS
-        and sum(rows) <= SMOOTHING_ROWS
-    )
+    ):
+        return False
+    rows = np.array([b.train_end for b in prepared.bounds], dtype=np.float64)
+    workers = prepared.workers
+    median, total = pooled_median(workers, rows), float(pooled_sum(workers, rows.sum()))
+    return median <= SHORT_ROWS and total <= SMOOTHING_ROWS
 
 
 def _better(naive: TrainedForecaster, smoothing: TrainedForecaster) -> TrainedForecaster:
@@ -154,15 +160,17 @@ def _train_one(
     hooks: TrainingHooks,
     warn_skipped: bool,
     without_validation: str | None,
+    workers: Workers,
 ) -> TrainedForecaster:
     """``train_forecaster`` for the baseline ``config`` says."""
     start = None
     if config.training.init_from is not None:
         start = warm_start(config, dataset)
-        preprocessing, prepared = start.preprocessing, start.prepared
+        preprocessing = start.preprocessing
+        prepared = dataclasses.replace(start.prepared, workers=workers)
     else:
         preprocessing, prepared = Preprocessing.fit_transform(
-            config, dataset, warn_skipped=warn_skipped
+            config, dataset, warn_skipped=warn_skipped, workers=workers
         )
         if config.data.calendar_features == "auto" and preprocessing.calendar_features:
             _log.info(
@@ -171,7 +179,7 @@ def _train_one(
                 ", ".join(preprocessing.calendar_features),
             )
     validation = prepared.windows("validation")
-    if without_validation is not None and not len(validation):
+    if without_validation is not None and not pooled_sum(workers, len(validation)):
         raise ConfigError(without_validation)
     train_windows = training_windows(config, prepared)
     # TensorFlow loads here, not when this module is imported: validate and a locked
@@ -204,12 +212,21 @@ def _train_one(
 
 
 def training_windows(config: Config, prepared: Prepared) -> WindowSet:
-    """The training windows (every ``window.stride`` steps); refuses a dataset that has none."""
+    """The training windows (every ``window.stride`` steps); refuses a dataset that has none
+    (of workers that each hold a share of the series, a share that has none)."""
     windows = prepared.windows("train", config.window.stride)
-    if len(windows) == 0:
+    workers = prepared.workers
+    held = int(pooled_sum(workers, float(len(windows) > 0)))
+    if held == 0:
         raise DataError(
             "no training window without missing values (data.missing: drop drops every "
             "window that touches a missing row); try ffill or interpolate",
+            where=prepared.dataset.path,
+        )
+    if held < workers.share.count:
+        raise DataError(
+            f"{workers.share.count - held} of the {workers.share.count} workers' shares of "
+            "the series hold no training window without missing values: run fewer workers",
             where=prepared.dataset.path,
         )
     return windows

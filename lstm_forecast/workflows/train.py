@@ -3,6 +3,7 @@ bundle atomically (TensorFlow is imported once the bundle's lock is held)."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,14 +14,19 @@ from ..bundle.layout import LOSS_PLOT, TEST_PLOT, Figure, write_body
 from ..bundle.store import staged_bundle
 from ..config import Config
 from ..data import load_dataset
+from ..data.share import ALONE, Share, Workers, pooled, pooled_sum
 from ..errors import counted
+from ..features import Prepared, Preprocessing
 from ..features.baselines import words as baseline_words
+from ..features.pooling import pooled_preprocessing, pooled_skipped
 from ..features.served import served_words
 from ..nn.hooks import SILENT, TrainingHooks
 from ..scoring.evaluation import Evaluation, SeriesForecasts, evaluate_at, score_table_at
 from ..scoring.naives import AgainstNaives, all_zero_warning, beaten_warning
 from ..scoring.origins import MOST_VALIDATION_ORIGINS, validation_spread
+from ..scoring.pooling import pooled_evaluation, pooled_table
 from ..scoring.tails import TailCalibration, held_out_distances
+from .cluster import ClusterRole
 from .forecaster import TrainedForecaster, train_forecaster
 from .preflight import preflight
 
@@ -72,6 +78,20 @@ FEW_EPOCHS = 2
 FEW_VALIDATION_WINDOWS = 5
 
 
+@dataclass(frozen=True)
+class _Scored:
+    """A trained forecaster with what the bundle holds of it: of workers that each hold a
+    share of the series, every worker's series (``pooled``)."""
+
+    trained: TrainedForecaster
+    evaluation: Evaluation
+    against: AgainstNaives
+    tails: TailCalibration | None
+    preprocessing: Preprocessing
+    prepared: Prepared  # with every worker's skipped series
+    validation_windows: int
+
+
 def train(config: Config, *, hooks: TrainingHooks = SILENT) -> TrainReport:
     """Train on the config's data, score the test part and write the bundle atomically;
     ``hooks`` hear the training as it goes (TensorFlow is imported only once the bundle's
@@ -79,39 +99,63 @@ def train(config: Config, *, hooks: TrainingHooks = SILENT) -> TrainReport:
 
     Under ``training.distribute: multi_worker`` every worker trains, and only the chief
     writes (the bundle, and TensorBoard logs); the others return a report with no
-    ``run_dir``.
+    ``run_dir``. Of several series (``data.id_column``), each worker reads only its share
+    (``Share``), and what is decided or scored across series is pooled.
     """
     role = preflight("train", config)
-
-    def trained_on_its_data(config: Config) -> TrainedForecaster:
-        return train_forecaster(config, load_dataset(config.data), hooks=hooks)
-
     if not role.is_chief:
         logless = config.training.model_copy(update={"tensorboard": None})
         config = config.model_copy(update={"training": logless})
-        trained = trained_on_its_data(config)
-        evaluation = _test_scores(trained)
-        against, _ = _validation(trained, evaluation)
-        return _report(trained, evaluation, against, None, role.describe())
+        return _report(_trained_and_scored(config, role, hooks), None, role.describe())
     # The bundle's lock is taken first, so a second run on it stops at once.
     with staged_bundle(config.run_dir) as staging:
-        trained = trained_on_its_data(config)
-        evaluation = _test_scores(trained)
-        against, tails = _validation(trained, evaluation)
+        scored = _trained_and_scored(config, role, hooks)
+        trained = scored.trained
         write_body(
             staging,
             config=config,
-            prepared=trained.prepared,
-            preprocessing=trained.preprocessing,
-            evaluation=evaluation,
-            against_naives=against,
+            prepared=scored.prepared,
+            preprocessing=scored.preprocessing,
+            evaluation=scored.evaluation,
+            against_naives=scored.against,
             network=trained.network,
             check_inputs=_onnx_check_inputs(trained),
-            plots=_figures(trained, evaluation),
+            plots=_figures(trained, scored.evaluation),
             parent=trained.parent,
-            tails=tails,
+            tails=scored.tails,
         )
-    return _report(trained, evaluation, against, config.run_dir)
+    return _report(scored, config.run_dir)
+
+
+def _trained_and_scored(config: Config, role: ClusterRole, hooks: TrainingHooks) -> _Scored:
+    workers = _workers(config, role)
+    dataset = load_dataset(config.data, share=None if workers is ALONE else workers.share)
+    trained = train_forecaster(config, dataset, hooks=hooks, workers=workers)
+    evaluation = pooled_evaluation(_test_scores(trained), workers)
+    against, tails = _validation(trained, evaluation)
+    prepared = trained.prepared
+    skipped = pooled_skipped(prepared.skipped, workers)
+    return _Scored(
+        trained=trained,
+        evaluation=evaluation,
+        against=against,
+        tails=tails,
+        preprocessing=pooled_preprocessing(trained.preprocessing, workers),
+        prepared=dataclasses.replace(prepared, skipped=skipped),
+        validation_windows=int(pooled_sum(workers, len(trained.validation_windows))),
+    )
+
+
+def _workers(config: Config, role: ClusterRole) -> Workers:
+    """Of several series under ``multi_worker``, every worker (each reads its share);
+    else this process alone (a single series: every worker reads it, and takes a share
+    of each batch)."""
+    if role.n_workers == 1 or config.data.id_column is None:
+        return ALONE
+    from ..nn.exchange import StrategyWorkers
+    from ..nn.training import strategy_for
+
+    return StrategyWorkers.joined(strategy_for("multi_worker"), Share(role.rank, role.n_workers))
 
 
 def _test_scores(trained: TrainedForecaster) -> Evaluation:
@@ -123,7 +167,7 @@ def _validation(
 ) -> tuple[AgainstNaives, TailCalibration | None]:
     """The model beside both naives on the validation origins and the test's, and for a
     quantile model, how far out of its band the validation rows fell (``detect``'s tail
-    calibration; None when too few)."""
+    calibration; None when too few); of every worker's series."""
     prepared = trained.prepared
     origins, step = validation_spread(prepared)
     if step > 1:
@@ -135,28 +179,26 @@ def _validation(
             f"{MOST_VALIDATION_ORIGINS:,}",
         )
     levels = prepared.coding.quantile_levels
-    distances: list[np.ndarray] = []
+    distances: list[np.ndarray] = [np.zeros(0)]
 
     def measure(series: SeriesForecasts) -> None:
         if series.quantiles is not None and len(series.origins):
             distances.append(held_out_distances(series, (levels[0], levels[-1])))
 
-    validation = score_table_at(prepared, trained.forecaster, origins, measure)
+    workers = prepared.workers
+    table = score_table_at(prepared, trained.forecaster, origins, measure)
+    validation = pooled_table(table, workers)
     coding = prepared.coding
     corrects = "" if coding.baseline == "none" else baseline_words(coding.baseline)
     choice = trained.served
     against = AgainstNaives.of(validation, evaluation, corrects, choice.served.source, choice.why)
-    tails = TailCalibration.fit(np.concatenate(distances)) if distances else None
+    pooled_distances = pooled(workers, np.concatenate(distances))
+    tails = TailCalibration.fit(pooled_distances) if len(pooled_distances) else None
     return against, tails
 
 
-def _report(
-    trained: TrainedForecaster,
-    evaluation: Evaluation,
-    against: AgainstNaives,
-    run_dir: Path | None,
-    worker: str | None = None,
-) -> TrainReport:
+def _report(scored: _Scored, run_dir: Path | None, worker: str | None = None) -> TrainReport:
+    trained, evaluation, against = scored.trained, scored.evaluation, scored.against
     first = trained.network.members[0]
     report = TrainReport(
         run_dir=run_dir,
@@ -167,7 +209,7 @@ def _report(
         worker=worker,
         baseline=against.corrects,
         baseline_val_loss=first.start_val_loss,
-        validation_windows=len(trained.validation_windows),
+        validation_windows=scored.validation_windows,
         against_naives=against,
     )
     if report.learned_little and against.serves == "smoothing":

@@ -1,0 +1,88 @@
+"""The strategy of ``training.distribute``, and what the workers of a multi-worker
+training gather from each other (``Workers``): arrays, through the strategy's all-gather
+over TensorFlow's collectives, the channel the training's gradients already take
+(TensorFlow)."""
+
+from __future__ import annotations
+
+import functools
+import io
+from typing import Any
+
+import numpy as np
+import tensorflow as tf
+
+from ..data.share import Share
+from .compat import check_keras_for_multi_worker
+
+__all__ = ["StrategyWorkers", "strategy_for"]
+
+
+def strategy_for(distribute: str) -> tf.distribute.Strategy:
+    """TensorFlow's strategy for ``training.distribute``. Batches stay global: each step's
+    batch of ``batch_size`` windows is split over the replicas."""
+    if distribute == "mirrored":
+        return tf.distribute.MirroredStrategy()
+    if distribute == "multi_worker":
+        return _multi_worker_strategy()
+    return tf.distribute.get_strategy()  # the default: one device, scope() changes nothing
+
+
+@functools.cache
+def _multi_worker_strategy() -> tf.distribute.Strategy:
+    """The process's one multi-worker strategy: made once (before the data is read, when
+    the workers share it out), used by every training after."""
+    check_keras_for_multi_worker()  # before waiting for the other workers
+    # Reads TF_CONFIG and waits for every worker it names.
+    return tf.distribute.MultiWorkerMirroredStrategy()
+
+
+class StrategyWorkers:
+    """``Workers`` over a ``MultiWorkerMirroredStrategy`` (one replica a worker): each
+    ``gather`` is a collective every worker joins, in the same order."""
+
+    def __init__(self, strategy: tf.distribute.Strategy, share: Share) -> None:
+        self.strategy = strategy
+        self.share = share
+
+    @classmethod
+    def joined(cls, strategy: tf.distribute.Strategy, share: Share) -> StrategyWorkers:
+        """This worker's ``StrategyWorkers``, once every worker has checked that the
+        strategy gathers in the order of their shares (each share's index where the
+        gather puts it)."""
+        workers = cls(strategy, share)
+        order = [int(part[0]) for part in workers.gather(np.array([share.index]))]
+        if order != list(range(share.count)) or strategy.num_replicas_in_sync != share.count:
+            raise RuntimeError(
+                f"the workers gather in the order {order} over "
+                f"{strategy.num_replicas_in_sync} replicas, not as their shares of "
+                f"{share.count}: one replica a worker, the chief first"
+            )
+        return workers
+
+    def gather(self, array: np.ndarray) -> list[np.ndarray]:
+        # As ``.npy`` bytes (no pickles: a worker reads only numbers and text from the
+        # others), packed into int32, which the collectives carry (uint8 they refuse).
+        written = io.BytesIO()
+        np.save(written, np.asarray(array), allow_pickle=False)
+        data = written.getvalue()
+        lengths = self._all_gather(np.array([len(data)], dtype=np.int32))
+        most = int(lengths.max())
+        padded = np.zeros(-(-most // 4), dtype=np.int32)
+        padded.view(np.uint8)[: len(data)] = np.frombuffer(data, dtype=np.uint8)
+        joined = self._all_gather(padded).reshape(len(lengths), -1)
+        return [
+            np.load(io.BytesIO(row.tobytes()[:length]), allow_pickle=False)
+            for row, length in zip(joined, lengths, strict=True)
+        ]
+
+    def _all_gather(self, local: np.ndarray) -> np.ndarray:
+        """Every worker's ``local`` (the same shape on each) joined along axis 0."""
+        tensor = tf.constant(local)
+
+        def gather() -> Any:
+            context = tf.distribute.get_replica_context()
+            return context.all_gather(tensor, axis=0)
+
+        gathered = self.strategy.run(tf.function(gather))
+        return np.asarray(self.strategy.experimental_local_results(gathered)[0].numpy())
