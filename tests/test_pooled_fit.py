@@ -15,6 +15,7 @@ from lstm_forecast.data import load_dataset
 from lstm_forecast.data.share import Share
 from lstm_forecast.features import Preprocessing, baselines
 from lstm_forecast.features.baselines import CHOICE_WINDOWS
+from lstm_forecast.features.pooling import pooled_preprocessing
 
 from .helpers import ThreadWorkers, monthly_frame, run_workers, write_config, write_long_csv
 
@@ -100,3 +101,46 @@ def test_the_baseline_is_chosen_on_the_windows_one_process_would_take(
     assert len(taken) == 3 and len(taken[0]) < 60 * len(IDS)
     for pooled_windows in taken[1:]:
         np.testing.assert_array_equal(pooled_windows, taken[0])
+
+
+def test_the_chief_writes_every_worker_s_series_in_worker_order(tmp_path: Path) -> None:
+    config = shops_config(tmp_path, "model.serve=auto")
+    whole, _ = Preprocessing.fit_transform(config, load_dataset(config.data))
+
+    def pooled_fit(w: ThreadWorkers) -> Preprocessing:
+        share = load_dataset(config.data, share=w.share)
+        fitted, _ = Preprocessing.fit_transform(config, share, workers=w)
+        return pooled_preprocessing(fitted, w)
+
+    first, second = run_workers(2, pooled_fit)
+    assert first.to_json() == second.to_json()
+    record = first.to_json()
+    ids = [entry["id"] for entry in record["series"]]
+    assert sorted(ids) == sorted(IDS)
+    owners = [0 if Share(0, 2).holds(sid) else 1 for sid in ids]
+    assert owners == sorted(owners)  # worker 0's series, then worker 1's
+    again = whole.to_json()
+    assert {e["id"]: e for e in record["series"]} == {e["id"]: e for e in again["series"]}
+    assert {k: v for k, v in record.items() if k != "series"} == {
+        k: v for k, v in again.items() if k not in ("series", "typical_spread")
+    } | {"typical_spread": record["typical_spread"]}
+
+
+def test_a_warm_start_s_workers_each_give_their_own_series_in_the_parent_s_order(
+    tmp_path: Path,
+) -> None:
+    """Every worker carries the parent's series; each series' new last time is its
+    worker's, and the order (the embedding's rows) stays the parent's."""
+    config = shops_config(tmp_path)
+    parent, _ = Preprocessing.fit_transform(config, load_dataset(config.data))
+
+    def carried(w: ThreadWorkers) -> Preprocessing:
+        mine = {sid: f"2030-0{w.share.index + 1}-01T00:00:00" for sid in IDS if w.share.holds(sid)}
+        own = dataclasses.replace(parent, last_timestamps={**parent.last_timestamps, **mine})
+        return pooled_preprocessing(own, w)
+
+    merged = run_workers(2, carried)[0]
+    assert list(merged.scalers) == list(parent.scalers)
+    assert merged.last_timestamps == {
+        sid: f"2030-0{1 if Share(0, 2).holds(sid) else 2}-01T00:00:00" for sid in IDS
+    }

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..data.share import Workers, gathered_json
+from ..data.share import Share, Workers, gathered_json
 from .pipeline import Preprocessing
 
 __all__ = ["pooled_preprocessing", "pooled_skipped"]
@@ -14,18 +14,29 @@ __all__ = ["pooled_preprocessing", "pooled_skipped"]
 
 def pooled_preprocessing(preprocessing: Preprocessing, workers: Workers) -> Preprocessing:
     """Every worker's ``preprocessing`` as one: the chief's settings (every worker's are
-    the same), each worker's series after the last's."""
+    the same), each worker's series after the last's. A warm start's workers each carry
+    every series of the parent, in its order (its embedding rows): each series' entry is
+    then the one of the worker whose share it is."""
     if workers.share.count == 1:
         return preprocessing
     records = gathered_json(workers, preprocessing.to_json())
     merged: dict[str, Any] = dict(records[workers.share.index])
-    merged["series"] = [entry for record in records for entry in record["series"]]
+    merged["series"] = _joined([record["series"] for record in records], workers)
     merged["skipped_series"] = sorted({s for record in records for s in record["skipped_series"]})
-    merged["served"] = {
-        **merged["served"],
-        "models": [model for record in records for model in record["served"]["models"]],
-    }
+    models = _joined([record["served"]["models"] for record in records], workers)
+    merged["served"] = {**merged["served"], "models": models}
     return Preprocessing.from_json(merged)
+
+
+def _joined(parts: list[list[dict[str, Any]]], workers: Workers) -> list[dict[str, Any]]:
+    """Each worker's entries (each with an ``id``) after the last's; where every worker
+    has the same ids in the same order, each id's entry from the worker it belongs to."""
+    ids = [[entry["id"] for entry in part] for part in parts]
+    if any(names != ids[0] for names in ids):
+        return [entry for part in parts for entry in part]
+    count = workers.share.count
+    owners = [next(w for w in range(count) if Share(w, count).holds(str(i))) for i in ids[0]]
+    return [parts[owner][k] for k, owner in enumerate(owners)]
 
 
 def pooled_skipped(skipped: dict[str, str], workers: Workers) -> dict[str, str]:
