@@ -13,6 +13,7 @@ import pytest
 from lstm_forecast.config import Config, load_config
 from lstm_forecast.data import load_dataset
 from lstm_forecast.data.share import Share
+from lstm_forecast.errors import DataError
 from lstm_forecast.features import Preprocessing, baselines
 from lstm_forecast.features.baselines import CHOICE_WINDOWS
 from lstm_forecast.features.pooling import pooled_preprocessing
@@ -144,3 +145,28 @@ def test_a_warm_start_s_workers_each_give_their_own_series_in_the_parent_s_order
     assert merged.last_timestamps == {
         sid: f"2030-0{1 if Share(0, 2).holds(sid) else 2}-01T00:00:00" for sid in IDS
     }
+
+
+def test_a_share_one_worker_refuses_stops_every_worker_with_a_message(tmp_path: Path) -> None:
+    """The others would otherwise wait for it at their next gather."""
+    frames = {
+        sid: monthly_frame(50 if sid == "shop 0" else 72, seed=k) for k, sid in enumerate(IDS)
+    }
+    csv = write_long_csv(tmp_path / "shops.csv", frames, "shop")
+    path = write_config(tmp_path, csv, data={"id_column": "shop", "min_series_length": 60})
+    config = load_config(path)
+    owner = 0 if Share(0, 2).holds("shop 0") else 1
+    raised: dict[int, str] = {}
+
+    def fit_share(w: ThreadWorkers) -> None:
+        share = load_dataset(config.data, share=w.share)
+        try:
+            Preprocessing.fit_transform(config, share, workers=w)
+        except DataError as exc:
+            raised[w.share.index] = exc.message
+
+    run_workers(2, fit_share)
+    assert "series 'shop 0' has 50 rows, fewer than data.min_series_length (60)" in raised[owner]
+    assert raised[1 - owner] == (
+        "1 other worker stopped on its share of the series (its own message says why)"
+    )

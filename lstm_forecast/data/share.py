@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import json
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 import pandas as pd
+
+from ..errors import DataError, UserError, counted
 
 __all__ = [
     "ALONE",
@@ -22,6 +25,7 @@ __all__ = [
     "pooled",
     "pooled_median",
     "pooled_sum",
+    "raised_together",
 ]
 
 
@@ -180,3 +184,27 @@ def gathered_json(workers: Workers, value: Any) -> list[Any]:
         return [value]
     data = np.frombuffer(json.dumps(value).encode("utf-8"), dtype=np.uint8)
     return [json.loads(part.tobytes().decode("utf-8")) for part in workers.gather(data)]
+
+
+Result = TypeVar("Result")
+
+
+def raised_together(workers: Workers, step: Callable[[], Result]) -> Result:
+    """``step()`` on every worker; where it refuses one worker's share (a ``UserError``),
+    every worker stops with an error: that one with its own, the others saying so, where
+    they would otherwise wait for it at their next gather."""
+    failed: UserError | None = None
+    try:
+        result = step()
+    except UserError as exc:
+        failed = exc
+    if workers.share.count > 1:
+        stopped = int(pooled_sum(workers, float(failed is not None)))
+        if failed is None and stopped:
+            raise DataError(
+                f"{counted(stopped, 'other worker')} stopped on its share of the series "
+                "(its own message says why)"
+            )
+    if failed is not None:
+        raise failed
+    return result

@@ -10,8 +10,8 @@ import numpy as np
 
 from ..config import Config
 from ..data import Dataset
-from ..data.share import ALONE, Workers, pooled, pooled_sum
-from ..data.split import SplitBounds, check_split, split_bounds
+from ..data.share import ALONE, Workers, pooled, pooled_sum, raised_together
+from ..data.split import SplitBounds, check_split, split_bounds, trainable_series
 from ..data.timeindex import season_length_for
 from ..errors import DataError
 from .baselines import baseline_for, is_seasonal
@@ -33,7 +33,7 @@ def fit_scalers(
         log = not pooled_sum(workers, float(some_not))
     n_logged = dataset.n_targets if log else 0
     if n_logged:
-        check_positive(dataset)
+        raised_together(workers, lambda: check_positive(dataset))
     return [
         Scaler.fit(config.preprocessing.scaler, s.values[: b.train_end], n_logged)
         for s, b in zip(dataset.series, bounds, strict=True)
@@ -165,6 +165,19 @@ def smoothing_served(
             where=dataset.path,
         )
     return Served(models=fit_models(dataset, bounds, season), season=season)
+
+
+def trainable_parts(
+    config: Config, dataset: Dataset, warn_skipped: bool, workers: Workers = ALONE
+) -> tuple[Dataset, dict[str, str], list[SplitBounds]]:
+    """The series long enough to train on (``trainable_series``), those left out and
+    why, and each one's split; refused on every worker where one worker's share is."""
+
+    def split() -> tuple[Dataset, dict[str, str], list[SplitBounds]]:
+        kept, skipped = trainable_series(config, dataset, warn_skipped)
+        return kept, skipped, checked_split(config, kept)
+
+    return raised_together(workers, split)
 
 
 def checked_split(config: Config, dataset: Dataset) -> list[SplitBounds]:

@@ -20,7 +20,6 @@ import numpy as np
 from ..config import Config
 from ..data import Dataset, Series
 from ..data.share import ALONE, Workers
-from ..data.split import trainable_series
 from ..data.timeindex import future_index
 from ..errors import DataError, first_few
 from . import record
@@ -34,6 +33,7 @@ from .fit import (
     smoothing_served,
     static_scaler_for,
     train_ranges,
+    trainable_parts,
     window_coding,
 )
 from .prepared import Prepared, model_rows, stacked_model_rows, stacked_rows
@@ -100,8 +100,8 @@ class Preprocessing:
         ``warn_skipped``), unless shorter than ``data.min_series_length``, which refuses it.
         With ``workers``, ``dataset`` is one worker's share, and what is decided across
         series is decided on every worker's alike (``fit.py``)."""
-        dataset, skipped = trainable_series(config, dataset, warn_skipped)
-        bounds = checked_split(config, dataset)
+
+        dataset, skipped, bounds = trainable_parts(config, dataset, warn_skipped, workers)
         check_same_freq(dataset, workers)
         scalers = fit_scalers(config, dataset, bounds, workers)
         static_scaler = static_scaler_for(dataset, workers)

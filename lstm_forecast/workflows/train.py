@@ -14,7 +14,7 @@ from ..bundle.layout import LOSS_PLOT, TEST_PLOT, Figure, write_body
 from ..bundle.store import staged_bundle
 from ..config import Config
 from ..data import load_dataset
-from ..data.share import ALONE, Share, Workers, pooled, pooled_sum
+from ..data.share import ALONE, Share, Workers, pooled, pooled_sum, raised_together
 from ..errors import counted
 from ..features import Prepared, Preprocessing
 from ..features.baselines import words as baseline_words
@@ -129,7 +129,8 @@ def train(config: Config, *, hooks: TrainingHooks = SILENT) -> TrainReport:
 
 def _trained_and_scored(config: Config, role: ClusterRole, hooks: TrainingHooks) -> _Scored:
     workers = _workers(config, role)
-    dataset = load_dataset(config.data, share=None if workers is ALONE else workers.share)
+    share = None if workers is ALONE else workers.share
+    dataset = raised_together(workers, lambda: load_dataset(config.data, share=share))
     trained = train_forecaster(config, dataset, hooks=hooks, workers=workers)
     evaluation = pooled_evaluation(_test_scores(trained), workers)
     against, tails = _validation(trained, evaluation)
