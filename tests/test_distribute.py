@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 from collections.abc import Callable
@@ -80,6 +81,13 @@ def free_ports(n: int) -> list[int]:
 def epoch_losses(stderr: str) -> list[float]:
     """The training loss of each epoch, from train's progress lines."""
     return [float(line.split()[3]) for line in stderr.splitlines() if line.startswith("epoch ")]
+
+
+def baseline_loss(stderr: str) -> tuple[float, str]:
+    """The baseline's validation loss train reports, and over how many windows."""
+    found = re.search(r"against ([0-9.e+-]+) for the .*; (\d+ windows)\)", stderr)
+    assert found is not None, stderr
+    return float(found[1]), found[2]
 
 
 def test_validate_refuses_multi_worker_without_tf_config(tmp_path: Path) -> None:
@@ -221,8 +229,13 @@ def test_two_workers_each_read_only_their_half_of_a_partitioned_dataset(tmp_path
     # draws the whole batch from all of them: the same global batch, other windows in it.
     # So the losses are near one process's, not equal: here within 20 % at every epoch,
     # where one process's own move by up to 15 % between seeds (benchmarks/README.md).
-    single = epoch_losses(one_process(tmp_path, config))
-    assert single == pytest.approx(epoch_losses(results[0][1]), rel=0.25)
+    alone = one_process(tmp_path, config)
+    assert epoch_losses(alone) == pytest.approx(epoch_losses(results[0][1]), rel=0.25)
+    # What the network starts from, an output of zeros, does not depend on the draws: its
+    # validation loss over every worker's windows is one process's over all of them.
+    loss, windows = baseline_loss(alone)
+    for _, err in results:
+        assert baseline_loss(err) == (pytest.approx(loss, rel=1e-5), windows)
 
 
 @pytest.mark.slow

@@ -233,8 +233,12 @@ def _baseline_loss(
     would have to join."""
     total = count = 0.0
     for _, targets in validation.one_pass():
-        shape = (tf.shape(targets)[0], *model.output_shape[1:])
-        total += float(loss(targets, tf.zeros(shape, dtype=targets.dtype))) * len(targets)
+        zeros = tf.zeros((tf.shape(targets)[0], *model.output_shape[1:]), dtype=targets.dtype)
+        # A Keras loss divides by the replicas under a strategy of several (each replica's
+        # share of a sum); its ``call`` gives each window's loss, unreduced.
+        each = loss.call(targets, zeros) if isinstance(loss, keras.losses.Loss) else None
+        mean = tf.reduce_mean(each) if each is not None else loss(targets, zeros)
+        total += float(mean) * len(targets)
         count += len(targets)
     total, count = pooled_sum(workers, np.array([total, count]))
     return float(total / count)
