@@ -180,7 +180,8 @@ def _validation(
             f"{MOST_VALIDATION_ORIGINS:,}",
         )
     levels = prepared.coding.quantile_levels
-    distances: list[np.ndarray] = [np.zeros(0)]
+    # ``(n, horizon)``, none for a model without a band.
+    distances: list[np.ndarray] = [np.zeros((0, prepared.coding.horizon))]
 
     def measure(series: SeriesForecasts) -> None:
         if series.quantiles is not None and len(series.origins):
