@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import shutil
 import socket
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -273,3 +276,61 @@ def test_a_work_around_refuses_a_release_it_was_not_written_for(
     with pytest.raises(ConfigError, match=r"this is .*99\.1\.0") as refused:
         check()
     assert setting in refused.value.message
+
+
+GATHER = """
+import json, os, sys
+import numpy as np
+from lstm_forecast.data.share import Share, gathered_json, pooled_median
+from lstm_forecast.nn.exchange import StrategyWorkers, strategy_for
+
+index = int(sys.argv[1])
+workers = StrategyWorkers.joined(strategy_for("multi_worker"), Share(index, 2))
+mine = [
+    np.array([1.5, np.nan, -np.inf, 1e-300]) * (index + 1),
+    np.arange(index * 3, dtype=np.int64),  # worker 0: empty
+    np.array(["Zürich", "東京"][: index + 1]),
+    np.frombuffer(b"odd" + b"!" * index, dtype=np.uint8),  # not a multiple of 4 bytes
+]
+gathered = [[part.tolist() for part in workers.gather(a)] for a in mine]
+values = np.arange(100.0)[index::2]
+print(json.dumps({
+    "arrays": gathered,
+    "json": gathered_json(workers, {"worker": index, "ids": ["a", None]}),
+    "median": pooled_median(workers, values),
+}, allow_nan=True))
+"""
+
+
+@pytest.mark.slow
+def test_workers_gather_numbers_and_text_exactly_in_worker_order(tmp_path: Path) -> None:
+    hosts = [f"127.0.0.1:{port}" for port in free_ports(2)]
+    processes = []
+    for index in range(2):
+        env = {
+            **os.environ,
+            **tf_config("worker", index, worker=hosts),
+            "TF_CPP_MIN_LOG_LEVEL": "3",
+        }
+        processes.append(
+            subprocess.Popen(
+                [sys.executable, "-c", GATHER, str(index)],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                env=env,
+            )
+        )
+    outputs = [p.communicate(timeout=180) for p in processes]
+    for process, (_, err) in zip(processes, outputs, strict=True):
+        assert process.returncode == 0, err
+    seen = [json.loads(out) for out, _ in outputs]
+    assert seen[0] == seen[1]
+    arrays = seen[0]["arrays"]
+    assert arrays[0][0][:1] == [1.5] and arrays[0][1][0] == 3.0 and arrays[0][1][2] == -math.inf
+    assert math.isnan(arrays[0][0][1]) and arrays[0][1][3] == 2e-300
+    assert arrays[1] == [[], [0, 1, 2]]
+    assert arrays[2] == [["Zürich"], ["Zürich", "東京"]]
+    assert arrays[3] == [list(b"odd"), list(b"odd!")]
+    assert seen[0]["json"] == [{"worker": 0, "ids": ["a", None]}, {"worker": 1, "ids": ["a", None]}]
+    assert seen[0]["median"] == 49.5
