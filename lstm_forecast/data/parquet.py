@@ -66,12 +66,19 @@ def read_parquet_share(
         columns = pick(source.names)
         kept: list[pa.RecordBatch] = []
         positions: list[np.ndarray] = []
+        # A file's batches mostly share one dictionary of ids (every id of the file):
+        # which of them are the share's is found once for it, not once a batch.
+        words: pa.Array | None = None
+        mine = np.ones(1, dtype=bool)
         for batch in source.batches(columns, TAIL_BATCH_ROWS):
             ids = batch.column(id_column)
             if not pyarrow.types.is_dictionary(ids.type):
                 ids = ids.dictionary_encode()
+            if words is None or not ids.dictionary.equals(words):
+                words = ids.dictionary
+                mine = share.words_held(words.to_pandas())
             codes = ids.indices.fill_null(-1).to_numpy(zero_copy_only=False)
-            held = share.rows_held(codes, ids.dictionary.to_pandas())
+            held = share.rows_held(codes, mine)
             positions.append(np.flatnonzero(held) + (share.rows_read - len(held)))
             kept.append(batch.filter(pyarrow.array(held)))
         table = pyarrow.Table.from_batches(kept) if kept else source.read(columns)

@@ -87,7 +87,7 @@ def read_frame(
     if share is None or id_column is None:
         return frame, sha256, CSV_LINES
     codes, words = pd.factorize(frame[id_column])
-    kept = np.flatnonzero(share.rows_held(codes, words))
+    kept = np.flatnonzero(share.rows_held(codes, share.words_held(words)))
     frame = frame.iloc[kept].reset_index(drop=True)
     return frame, sha256, dataclasses.replace(CSV_LINES, lines=kept + CSV_LINES.first)
 

@@ -61,10 +61,10 @@ class ShareRead:
         self.rows_read = 0
         self.rows_kept = 0
 
-    def rows_held(self, codes: np.ndarray, words: pd.Index | np.ndarray) -> np.ndarray:
-        """Whether each row is the share's, from its code into ``words`` (the ids; -1: a
-        missing or empty id, which every share keeps, so that each worker's load reports
-        it)."""
+    def words_held(self, words: pd.Index | np.ndarray) -> np.ndarray:
+        """Whether each id in ``words`` is the share's, and a last True for code -1 (a
+        missing id): a missing or empty id is every share's, so that each worker's load
+        reports it."""
         names = id_names(words)
         mine = np.empty(len(names) + 1, dtype=bool)
         for at, name in enumerate(names):
@@ -72,7 +72,12 @@ class ShareRead:
             if held is None:
                 held = self.ids[name] = self.share.holds(name)
             mine[at] = held
-        mine[-1] = True  # code -1
+        mine[-1] = True
+        return mine
+
+    def rows_held(self, codes: np.ndarray, mine: np.ndarray) -> np.ndarray:
+        """Whether each row is the share's, from its code into the ids ``words_held``
+        read (-1: missing)."""
         kept = mine[codes]
         self.rows_read += len(codes)
         self.rows_kept += int(kept.sum())
@@ -132,13 +137,15 @@ def pooled_sum(workers: Workers, values: np.ndarray | float) -> np.ndarray:
 MEDIAN_GATHERED = 1 << 16
 
 
-def pooled_median(workers: Workers, values: np.ndarray) -> float:
+def pooled_median(workers: Workers, values: np.ndarray, *, in_place: bool = False) -> float:
     """The median of every worker's ``values`` (float, NaN-free, any order), exactly,
     without gathering them: the range that holds it is halved, a count from each worker
-    each time, until few enough values are left in it to gather."""
+    each time, until few enough values are left in it to gather. ``in_place``: ``values``
+    may be reordered (no copy of them: a long file has tens of millions)."""
     if workers.share.count == 1:
-        return float(np.median(values))
-    ordered = np.sort(values)
+        return float(np.median(values, overwrite_input=in_place))
+    ordered = values if in_place else values.copy()
+    ordered.sort()
     n = int(pooled_sum(workers, len(ordered)))
     if not n:
         return float("nan")

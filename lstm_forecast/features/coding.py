@@ -286,6 +286,6 @@ def typical_spread(
     positive = pooled[:filled][pooled[:filled] > 0]
     del pooled
     if workers.share.count > 1:
-        median = pooled_median(workers, positive)
+        median = pooled_median(workers, positive, in_place=True)
         return 1.0 if np.isnan(median) else median
     return float(np.median(positive, overwrite_input=True)) if len(positive) else 1.0

@@ -44,6 +44,7 @@ class StrategyWorkers:
     def __init__(self, strategy: tf.distribute.Strategy, share: Share) -> None:
         self.strategy = strategy
         self.share = share
+        self._buffers: dict[int, tuple[tf.Variable, Any]] = {}
 
     @classmethod
     def joined(cls, strategy: tf.distribute.Strategy, share: Share) -> StrategyWorkers:
@@ -77,12 +78,22 @@ class StrategyWorkers:
         ]
 
     def _all_gather(self, local: np.ndarray) -> np.ndarray:
-        """Every worker's ``local`` (the same shape on each) joined along axis 0."""
-        tensor = tf.constant(local)
+        """Every worker's ``local`` (int32, the same length on each) joined."""
+        # Through a buffer of the next power of two and a function traced once for it:
+        # a function over each array would be traced again every time, its graph kept.
+        size = 1 << max(len(local) - 1, 0).bit_length()
+        if size not in self._buffers:
+            buffer = tf.Variable(tf.zeros([size], tf.int32), trainable=False)
 
-        def gather() -> Any:
-            context = tf.distribute.get_replica_context()
-            return context.all_gather(tensor, axis=0)
+            def gather() -> Any:
+                context = tf.distribute.get_replica_context()
+                return context.all_gather(buffer.read_value(), axis=0)
 
-        gathered = self.strategy.run(tf.function(gather))
-        return np.asarray(self.strategy.experimental_local_results(gathered)[0].numpy())
+            self._buffers[size] = (buffer, tf.function(gather))
+        buffer, gather = self._buffers[size]
+        padded = np.zeros(size, dtype=np.int32)
+        padded[: len(local)] = local
+        buffer.assign(padded)
+        gathered = self.strategy.run(gather)
+        joined = np.asarray(self.strategy.experimental_local_results(gathered)[0].numpy())
+        return joined.reshape(-1, size)[:, : len(local)].reshape(-1, *local.shape[1:])
