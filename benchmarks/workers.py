@@ -5,7 +5,7 @@ worker reads only its share of the series (a hash of the id). Prints each one's 
 time and peak resident set, each worker's peak over the one process's, the training
 losses per epoch, and the share of series where the model beats both naives.
 
-    uv run python benchmarks/workers.py --series 30000
+    uv run python benchmarks/workers.py --series 30000 --epochs 20
 
 Both runs are fresh processes started by this script, one after the other, on the same
 machine; the two workers share its cores, so their time says little about a cluster's.
@@ -84,7 +84,7 @@ def write_data(n_series: int, folder: Path) -> Path:
     return data
 
 
-def write_config(data: Path, folder: Path) -> Path:
+def write_config(data: Path, folder: Path, epochs: int | None = None) -> Path:
     config = folder / "config.yaml"
     config.write_text(
         yaml.safe_dump(
@@ -100,7 +100,10 @@ def write_config(data: Path, folder: Path) -> Path:
                 },
                 "window": {"lookback": 56, "horizon": 28},
                 "split": {"test": 28},
-                "training": {"distribute": "multi_worker"},
+                "training": {
+                    "distribute": "multi_worker",
+                    **({} if epochs is None else {"epochs": epochs}),
+                },
             }
         )
     )
@@ -110,10 +113,11 @@ def write_config(data: Path, folder: Path) -> Path:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--series", type=int, default=30000)
+    parser.add_argument("--epochs", type=int, help="training.epochs (default: the config's)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
-        config = write_config(write_data(args.series, folder), folder)
+        config = write_config(write_data(args.series, folder), folder, args.epochs)
         env = {k: v for k, v in quiet_env().items() if k != "TF_CONFIG"}
         alone = [*COMMAND, "train", str(config), "--set", "training.distribute=none"]
         one = finish(

@@ -49,23 +49,24 @@ def read_parquet(
         raise DataError(f"not a readable Parquet file ({exc})", where=path) from None
 
 
-def read_parquet_share(
+def read_parquet_by_batch(
     path: Path,
     caps: Caps,
     pick: Callable[[list[str]], list[str]],
     id_column: str,
-    share: ShareRead,
+    share: ShareRead | None = None,
 ) -> tuple[pd.DataFrame, np.ndarray]:
-    """``read_parquet`` of only ``share``'s series, read ``TAIL_BATCH_ROWS`` at a time:
-    memory holds one batch and the share's rows, not the file. Also each kept row's
-    position in the file (0 for its first row), for messages."""
+    """``read_parquet`` a batch of ``TAIL_BATCH_ROWS`` at a time, the ids as categories
+    over one dictionary; of only ``share``'s series where given: memory then holds one
+    batch and the share's rows, not the file. Also whether each row of the file was kept
+    (a bool a row; none without ``share``), for messages to number them."""
     import pyarrow
 
     try:
         source = _Source(path, caps, [id_column])
         columns = pick(source.names)
         kept: list[pa.RecordBatch] = []
-        positions: list[np.ndarray] = []
+        which: list[np.ndarray] = []
         # A file's batches mostly share one dictionary of ids (every id of the file):
         # which of them are the share's is found once for it, not once a batch.
         words: pa.Array | None = None
@@ -76,17 +77,26 @@ def read_parquet_share(
                 ids = ids.dictionary_encode()
             if words is None or not ids.dictionary.equals(words):
                 words = ids.dictionary
-                mine = share.words_held(words.to_pandas())
-            codes = ids.indices.fill_null(-1).to_numpy(zero_copy_only=False)
-            held = share.rows_held(codes, mine)
-            positions.append(np.flatnonzero(held) + (share.rows_read - len(held)))
-            kept.append(batch.filter(pyarrow.array(held)))
+                if share is not None:
+                    mine = share.words_held(words.to_pandas())
+            indices = ids.indices
+            if share is not None:
+                codes = indices.fill_null(-1).to_numpy(zero_copy_only=False)
+                held = share.rows_held(codes, mine)
+                which.append(held)
+                mask = pyarrow.array(held)
+                batch, indices = batch.filter(mask), indices.filter(mask)
+            # Each batch decodes the ids' dictionary anew (every id of the file): the
+            # rows kept point at one copy of it instead of holding a copy a batch.
+            at = batch.schema.get_field_index(id_column)
+            shared = pyarrow.DictionaryArray.from_arrays(indices, words)
+            kept.append(batch.set_column(at, id_column, shared))
         table = pyarrow.Table.from_batches(kept) if kept else source.read(columns)
         del kept
         frame = table.to_pandas(self_destruct=True, split_blocks=True)
         del table
         release_arrow_memory()
-        return frame, np.concatenate(positions) if positions else np.zeros(0, np.int64)
+        return frame, np.concatenate(which) if which else np.zeros(0, dtype=bool)
     except PermissionError:
         raise EnvironmentFailure("permission denied reading the data file", where=path) from None
     except (pyarrow.ArrowException, ValueError, OSError) as exc:
@@ -191,7 +201,11 @@ class _Source:
 
         if isinstance(self.source, pyarrow.parquet.ParquetFile):
             return self.source.iter_batches(size, columns=columns)
-        return iter(self.source.to_batches(columns=columns, batch_size=size))
+        return iter(
+            self.source.to_batches(
+                columns=columns, batch_size=size, batch_readahead=1, fragment_readahead=1
+            )
+        )
 
 
 # Rows ``read_tails`` reads at a time (about 25 MB of a time and two value columns).

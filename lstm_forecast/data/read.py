@@ -19,9 +19,31 @@ from ..config import DataConfig
 from ..errors import DataError, EnvironmentFailure
 from .hints import not_utf8, separator_hint
 from .limits import Caps, check_is_file, check_size, check_width, too_many_rows
-from .parquet import dataset_sha256, is_dataset, read_parquet, read_parquet_share
+from .parquet import dataset_sha256, is_dataset, read_parquet, read_parquet_by_batch
 from .share import ShareRead
 from .timeindex import show_time
+
+
+@dataclass(frozen=True)
+class KeptRuns:
+    """The numbers of rows read as runs of consecutive rows of a file (one worker's share:
+    its series' rows), without a number per row: where each run starts among the rows
+    read (ascending) and the number of its first row."""
+
+    starts: np.ndarray
+    numbers: np.ndarray
+
+    @classmethod
+    def of(cls, held: np.ndarray, first: int) -> KeptRuns:
+        """The runs of the rows where ``held`` is True, the first row numbered ``first``."""
+        edges = np.flatnonzero(np.diff(np.concatenate([[False], held, [False]]).astype(np.int8)))
+        begins, ends = edges[::2], edges[1::2]
+        starts = np.concatenate([[0], np.cumsum(ends - begins)[:-1]]) if len(begins) else begins
+        return cls(starts.astype(np.int64), (begins + first).astype(np.int64))
+
+    def __getitem__(self, positions: Any) -> Any:
+        run = np.searchsorted(self.starts, positions, side="right") - 1
+        return self.numbers[run] + (positions - self.starts[run])
 
 
 @dataclass(frozen=True)
@@ -34,7 +56,7 @@ class RowNumbers:
     word: str
     first: int  # the number of the first data row
     time_format: str | None = None  # strftime format of the file's time column
-    lines: np.ndarray | None = field(default=None, compare=False)
+    lines: np.ndarray | KeptRuns | None = field(default=None, compare=False)
 
     def time(self, stamp: pd.Timestamp) -> str:
         return show_time(stamp, self.time_format)
@@ -73,13 +95,16 @@ def read_frame(
         def pick(names: list[str]) -> list[str]:
             return needed_columns(cfg, names, path)
 
-        if share is None or id_column is None:
+        if id_column is None or (share is None and not is_dataset(path)):
             # The ids as categories: one string per series, not per row.
             ids = [id_column] if id_column is not None else []
             frame, numbers = read_parquet(path, cfg, pick, ids), PARQUET_ROWS
+        elif share is None:  # a dataset's files: each batch's ids over one dictionary
+            frame, _ = read_parquet_by_batch(path, cfg, pick, id_column)
+            numbers = PARQUET_ROWS
         else:
-            frame, kept = read_parquet_share(path, cfg, pick, id_column, share)
-            numbers = dataclasses.replace(PARQUET_ROWS, lines=kept + PARQUET_ROWS.first)
+            frame, held = read_parquet_by_batch(path, cfg, pick, id_column, share)
+            numbers = dataclasses.replace(PARQUET_ROWS, lines=KeptRuns.of(held, PARQUET_ROWS.first))
         if frame.empty and share is None:
             raise DataError("the file has columns but no data rows", where=path)
         return frame, dataset_sha256(path), numbers
@@ -87,9 +112,9 @@ def read_frame(
     if share is None or id_column is None:
         return frame, sha256, CSV_LINES
     codes, words = pd.factorize(frame[id_column])
-    kept = np.flatnonzero(share.rows_held(codes, share.words_held(words)))
-    frame = frame.iloc[kept].reset_index(drop=True)
-    return frame, sha256, dataclasses.replace(CSV_LINES, lines=kept + CSV_LINES.first)
+    held = share.rows_held(codes, share.words_held(words))
+    frame = frame[held].reset_index(drop=True)
+    return frame, sha256, dataclasses.replace(CSV_LINES, lines=KeptRuns.of(held, CSV_LINES.first))
 
 
 def read_table(path: Path, caps: Caps) -> tuple[pd.DataFrame, RowNumbers]:
