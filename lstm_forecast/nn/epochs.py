@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import tensorflow as tf
@@ -85,15 +86,19 @@ class Watched:
 
     batches: tf.data.Dataset
     steps: int
-
     # Of workers that each watch their own windows: the batches of one pass over this
-    # one's (a step takes a share of a batch from each); else ``steps``.
+    # one's, and what ``fit`` is given (``per_worker``); else ``steps`` and ``batches``.
     own_batches: int | None = None
+    fed: Any = None
 
     def one_pass(self) -> tf.data.Dataset:
         """This process's batches of one pass over its windows."""
         own = self.steps if self.own_batches is None else self.own_batches
         return without_rewrite_copy(self.batches.take(own))
+
+    @property
+    def to_fit(self) -> Any:
+        return self.batches if self.fed is None else self.fed
 
 
 def watched_batches(
@@ -122,14 +127,29 @@ def watched_batches(
         # A long series' validation part would otherwise cost far more than the capped
         # epoch; an even spread still spans all of it.
         windows = windows.spread(steps_per_epoch * batch_size // count)
-    batches = window_dataset(
-        windows, coding, batch_size, repeat=True, rows=rows, own_share=count > 1
-    )
     if count == 1:
+        batches = window_dataset(windows, coding, batch_size, repeat=True, rows=rows)
         return Watched(batches, batches_per_pass(len(windows), batch_size))
-    steps = batches_per_pass(len(windows), max(batch_size // count, 1))
+    own = _own_batch(batch_size, workers)
+    batches = window_dataset(windows, coding, own, repeat=True, rows=rows, own_share=True)
+    steps = batches_per_pass(len(windows), own)
     most = int(pooled(workers, np.array([steps])).max())
-    return Watched(batches, most, batches_per_pass(len(windows), batch_size))
+    return Watched(batches, most, steps, per_worker(batches))
+
+
+def _own_batch(batch_size: int, workers: Workers) -> int:
+    """This worker's part of each batch of ``batch_size`` (the first few take one more
+    where it does not divide)."""
+    share = workers.share
+    return max(batch_size // share.count + (share.index < batch_size % share.count), 1)
+
+
+def per_worker(batches: tf.data.Dataset) -> Any:
+    """``batches``, this worker's own, as its replica's part of every step: given to
+    ``fit`` as they are, where a dataset given to the strategy is cloned for the workers,
+    its graph serialised with the rows it reads (a copy of every model row)."""
+    strategy = tf.distribute.get_strategy()
+    return strategy.distribute_datasets_from_function(lambda _: batches)
 
 
 def training_batches(
@@ -138,7 +158,7 @@ def training_batches(
     validation_windows: WindowSet | None,
     coding: WindowCoding,
     workers: Workers = ALONE,
-) -> tuple[tf.data.Dataset, Watched | None, int]:
+) -> tuple[Any, Watched | None, int]:
     """The training batches (endless, reshuffled each pass by ``training.seed``), the
     validation batches early stopping watches, and the batches of an epoch, over one
     tensor of the series' rows (``host_tensor``): both sets of windows are cut from the
@@ -152,13 +172,15 @@ def training_batches(
     validation = watched_batches(
         validation_windows, coding, batch_size, steps_per_epoch, rows if shares else None, workers
     )
+    shared = workers.share.count > 1
     batches = window_dataset(
         train_windows,
         coding,
-        batch_size,
+        _own_batch(batch_size, workers) if shared else batch_size,
         shuffle_seed=training.seed,
         repeat=True,
         rows=rows,
-        own_share=workers.share.count > 1,
+        own_share=shared,
     )
-    return batches, validation, steps_per_epoch or batches_per_pass(n_windows, batch_size)
+    steps = steps_per_epoch or batches_per_pass(n_windows, batch_size)
+    return (per_worker(batches) if shared else batches), validation, steps

@@ -212,7 +212,7 @@ def train_member(
         keras_history = model.fit(
             batches,
             steps_per_epoch=steps,
-            validation_data=None if validation is None else validation.batches,
+            validation_data=None if validation is None else validation.to_fit,
             validation_steps=None if validation is None else validation.steps,
             epochs=training.epochs,
             verbose=verbose,
