@@ -11,6 +11,7 @@ import pandas as pd
 from ..config import DataConfig
 from ..errors import DataError
 from .read import RowNumbers
+from .share import id_names
 
 
 def group_rows(
@@ -32,9 +33,9 @@ def group_rows(
         return runs
     # The full grouping numbers ids in first-appearance order, which categories are not.
     raw_codes, raw_ids = pd.factorize(ids) if categorical else (codes, words)
-    names = pd.Index(raw_ids).astype("string").str.strip()
+    names = id_names(raw_ids)
     # A missing id (code -1) reads the last entry: True.
-    empty = np.append((names == "").to_numpy(dtype=bool), True)[raw_codes]
+    empty = np.append(np.asarray(names == "", dtype=bool), True)[raw_codes]
     if empty.any():
         at = rows.first_of(pd.Series(empty))
         raise DataError(f"column {cfg.id_column!r}: empty id at {at}", where=path)
@@ -59,7 +60,7 @@ def _runs_if_grouped(
     starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
     if (codes[starts] < 0).any():
         return None
-    names = pd.Index(words[codes[starts]]).astype("string").str.strip()
+    names = id_names(words[codes[starts]])
     if (names == "").any() or names.has_duplicates:
         return None
     positions = np.arange(len(codes), dtype=np.int32 if len(codes) < 2**31 - 2 else np.int64)

@@ -26,12 +26,18 @@ __all__ = [
     "pooled_median",
     "pooled_sum",
     "raised_together",
+    "share_of",
 ]
 
 
 def id_names(words: pd.Index | np.ndarray | list[object]) -> pd.Index:
     """Series ids as the load names them: as text, without the spaces around them."""
     return pd.Index(words).astype("string").str.strip()
+
+
+def share_of(name: str, count: int) -> int:
+    """The share, of ``count``, that the series ``name`` (as ``id_names`` makes it) is."""
+    return zlib.crc32(name.encode("utf-8")) % count
 
 
 @dataclass(frozen=True)
@@ -48,7 +54,7 @@ class Share:
             raise ValueError(f"share {self.index} of {self.count}")
 
     def holds(self, name: str) -> bool:
-        return zlib.crc32(name.encode("utf-8")) % self.count == self.index
+        return share_of(name, self.count) == self.index
 
 
 class ShareRead:

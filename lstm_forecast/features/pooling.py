@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..data.share import Share, Workers, gathered_json
+from ..data.share import Workers, gathered_json, share_of
 from .pipeline import Preprocessing
 
 __all__ = ["pooled_preprocessing", "pooled_skipped"]
@@ -35,8 +35,7 @@ def _joined(parts: list[list[dict[str, Any]]], workers: Workers) -> list[dict[st
     if any(names != ids[0] for names in ids):
         return [entry for part in parts for entry in part]
     count = workers.share.count
-    owners = [next(w for w in range(count) if Share(w, count).holds(str(i))) for i in ids[0]]
-    return [parts[owner][k] for k, owner in enumerate(owners)]
+    return [parts[share_of(str(sid), count)][k] for k, sid in enumerate(ids[0])]
 
 
 def pooled_skipped(skipped: dict[str, str], workers: Workers) -> dict[str, str]:

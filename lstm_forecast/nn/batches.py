@@ -31,12 +31,10 @@ def window_dataset(
     *,
     repeat: bool = False,
     rows: tf.Tensor | None = None,
-    own_share: bool = False,
 ) -> tf.data.Dataset:
     """Batches of ``(network inputs, targets relative to the baseline)``; endless with
     ``repeat`` (for ``steps_per_epoch``: each epoch continues where the last one stopped,
-    reshuffled after every full pass). ``own_share``: under a multi-worker strategy, the
-    windows are this worker's alone (its share of the series), all of them its to feed.
+    reshuffled after every full pass).
 
     Only the series and the window starts live in memory; each batch's windows are gathered
     and encoded when the batch is made (by the same ``WindowCoding`` that inference uses),
@@ -59,11 +57,10 @@ def window_dataset(
     batches = dataset.map(batch, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
     # Under a multi-worker strategy each worker keeps its share of every batch (DATA
     # sharding: there are no files to shard by); the order is the same on every worker,
-    # which has the same seed. With ``own_share`` each worker feeds its own windows (OFF):
-    # a step takes ``batch_size / workers`` from each worker's batches in turn.
+    # which has the same seed. (Workers that each feed their own windows give theirs to
+    # the strategy as they are: ``epochs.per_worker``, which shards nothing.)
     options = tf.data.Options()
-    policy = tf.data.experimental.AutoShardPolicy
-    options.experimental_distribute.auto_shard_policy = policy.OFF if own_share else policy.DATA
+    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
     # tf.data's default graph rewrites serialise the pipeline, the rows it reads with it:
     # a copy of every row (12 bytes a row at three columns) for rewrites that change
     # nothing here (the maps are parallel and prefetched already).

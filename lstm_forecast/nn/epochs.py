@@ -87,18 +87,18 @@ class Watched:
     batches: tf.data.Dataset
     steps: int
     # Of workers that each watch their own windows: the batches of one pass over this
-    # one's, and what ``fit`` is given (``per_worker``); else ``steps`` and ``batches``.
+    # one's (None: one process, ``steps``).
     own_batches: int | None = None
-    fed: Any = None
 
     def one_pass(self) -> tf.data.Dataset:
         """This process's batches of one pass over its windows."""
         own = self.steps if self.own_batches is None else self.own_batches
         return without_rewrite_copy(self.batches.take(own))
 
-    @property
     def to_fit(self) -> Any:
-        return self.batches if self.fed is None else self.fed
+        """What ``fit`` is given: of workers that each watch their own windows, those
+        (``per_worker``)."""
+        return self.batches if self.own_batches is None else per_worker(self.batches)
 
 
 def watched_batches(
@@ -131,10 +131,10 @@ def watched_batches(
         batches = window_dataset(windows, coding, batch_size, repeat=True, rows=rows)
         return Watched(batches, batches_per_pass(len(windows), batch_size))
     own = _own_batch(batch_size, workers)
-    batches = window_dataset(windows, coding, own, repeat=True, rows=rows, own_share=True)
+    batches = window_dataset(windows, coding, own, repeat=True, rows=rows)
     steps = batches_per_pass(len(windows), own)
     most = int(pooled(workers, np.array([steps])).max())
-    return Watched(batches, most, steps, per_worker(batches))
+    return Watched(batches, most, steps)
 
 
 def _own_batch(batch_size: int, workers: Workers) -> int:
@@ -180,7 +180,6 @@ def training_batches(
         shuffle_seed=training.seed,
         repeat=True,
         rows=rows,
-        own_share=shared,
     )
     steps = steps_per_epoch or batches_per_pass(n_windows, batch_size)
     return (per_worker(batches) if shared else batches), validation, steps

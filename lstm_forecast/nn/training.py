@@ -200,9 +200,9 @@ def train_member(
         training, train_windows, validation_windows, coding, workers
     )
     monitor = "loss" if validation is None else "val_loss"
-    start_val_loss = (
-        validation if validation is None else _baseline_loss(model, loss, validation, workers)
-    )
+    start_val_loss = None
+    if validation is not None:
+        start_val_loss = _baseline_loss(model, loss, validation, workers)
     started = time.perf_counter()
     signals = SignalsBetweenBatches()
     with signals.holding():
@@ -212,7 +212,7 @@ def train_member(
         keras_history = model.fit(
             batches,
             steps_per_epoch=steps,
-            validation_data=None if validation is None else validation.to_fit,
+            validation_data=None if validation is None else validation.to_fit(),
             validation_steps=None if validation is None else validation.steps,
             epochs=training.epochs,
             verbose=verbose,
@@ -234,10 +234,12 @@ def _baseline_loss(
     total = count = 0.0
     for _, targets in validation.one_pass():
         zeros = tf.zeros((tf.shape(targets)[0], *model.output_shape[1:]), dtype=targets.dtype)
-        # A Keras loss divides by the replicas under a strategy of several (each replica's
-        # share of a sum); its ``call`` gives each window's loss, unreduced.
-        each = loss.call(targets, zeros) if isinstance(loss, keras.losses.Loss) else None
-        mean = tf.reduce_mean(each) if each is not None else loss(targets, zeros)
+        if isinstance(loss, keras.losses.Loss):
+            # Reduced, a Keras loss is divided by the replicas under a strategy of several
+            # (each replica's share of a sum); ``call`` gives each window's, unreduced.
+            mean = tf.reduce_mean(loss.call(targets, zeros))
+        else:
+            mean = loss(targets, zeros)
         total += float(mean) * len(targets)
         count += len(targets)
     total, count = pooled_sum(workers, np.array([total, count]))

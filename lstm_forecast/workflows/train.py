@@ -129,7 +129,7 @@ def train(config: Config, *, hooks: TrainingHooks = SILENT) -> TrainReport:
 
 def _trained_and_scored(config: Config, role: ClusterRole, hooks: TrainingHooks) -> _Scored:
     workers = _workers(config, role)
-    share = None if workers is ALONE else workers.share
+    share = workers.share if workers.share.count > 1 else None
     dataset = raised_together(workers, lambda: load_dataset(config.data, share=share))
     trained = train_forecaster(config, dataset, hooks=hooks, workers=workers)
     evaluation = pooled_evaluation(_test_scores(trained), workers)
@@ -153,8 +153,7 @@ def _workers(config: Config, role: ClusterRole) -> Workers:
     of each batch)."""
     if role.n_workers == 1 or config.data.id_column is None:
         return ALONE
-    from ..nn.exchange import StrategyWorkers
-    from ..nn.training import strategy_for
+    from ..nn.exchange import StrategyWorkers, strategy_for
 
     return StrategyWorkers.joined(strategy_for("multi_worker"), Share(role.rank, role.n_workers))
 
