@@ -282,8 +282,10 @@ GATHER = """
 import json, os, sys
 import numpy as np
 from lstm_forecast.data.share import Share, gathered_json, pooled_median
+from lstm_forecast.nn import exchange
 from lstm_forecast.nn.exchange import StrategyWorkers, strategy_for
 
+exchange.GATHER_CHUNK = 8  # int32 words a collective: the arrays below take several
 index = int(sys.argv[1])
 workers = StrategyWorkers.joined(strategy_for("multi_worker"), Share(index, 2))
 mine = [
@@ -291,6 +293,8 @@ mine = [
     np.arange(index * 3, dtype=np.int64),  # worker 0: empty
     np.array(["Zürich", "東京"][: index + 1]),
     np.frombuffer(b"odd" + b"!" * index, dtype=np.uint8),  # not a multiple of 4 bytes
+    np.arange(300 + 7 * index, dtype=np.int64),  # lengths that end in different chunks
+    np.asfortranarray(np.arange(6.0).reshape(2, 3) + index),
 ]
 gathered = [[part.tolist() for part in workers.gather(a)] for a in mine]
 values = np.arange(100.0)[index::2]
@@ -332,5 +336,7 @@ def test_workers_gather_numbers_and_text_exactly_in_worker_order(tmp_path: Path)
     assert arrays[1] == [[], [0, 1, 2]]
     assert arrays[2] == [["Zürich"], ["Zürich", "東京"]]
     assert arrays[3] == [list(b"odd"), list(b"odd!")]
+    assert arrays[4] == [list(range(300)), list(range(307))]
+    assert arrays[5] == [[[0, 1, 2], [3, 4, 5]], [[1, 2, 3], [4, 5, 6]]]
     assert seen[0]["json"] == [{"worker": 0, "ids": ["a", None]}, {"worker": 1, "ids": ["a", None]}]
     assert seen[0]["median"] == 49.5

@@ -13,14 +13,20 @@ __all__ = ["pooled_preprocessing", "pooled_skipped"]
 
 
 def pooled_preprocessing(preprocessing: Preprocessing, workers: Workers) -> Preprocessing:
-    """Every worker's ``preprocessing`` as one: the chief's settings (every worker's are
-    the same), each worker's series after the last's. A warm start's workers each carry
-    every series of the parent, in its order (its embedding rows): each series' entry is
-    then the one of the worker whose share it is."""
+    """The chief's: every worker's ``preprocessing`` as one (the one it writes): its
+    settings (every worker's are the same), each worker's series after the last's. A warm
+    start's workers each carry every series of the parent, in its order (its embedding
+    rows): each series' entry is then the one of the worker whose share it is. Another
+    worker's: its own (it writes nothing, and is sent none of the others')."""
     if workers.share.count == 1:
         return preprocessing
-    records = gathered_json(workers, preprocessing.to_json())
-    merged: dict[str, Any] = dict(records[workers.share.index])
+    chief = workers.share.index == 0
+    # The chief sends nothing: what every worker receives is what the others send.
+    sent = gathered_json(workers, None if chief else preprocessing.to_json())
+    if not chief:
+        return preprocessing
+    records = [preprocessing.to_json(), *sent[1:]]
+    merged: dict[str, Any] = dict(records[0])
     merged["series"] = _joined([record["series"] for record in records], workers)
     merged["skipped_series"] = sorted({s for record in records for s in record["skipped_series"]})
     models = _joined([record["served"]["models"] for record in records], workers)

@@ -17,6 +17,9 @@ from .compat import check_keras_for_multi_worker
 
 __all__ = ["StrategyWorkers", "strategy_for"]
 
+# int32 words each collective of a gather carries (4 MiB): a larger gather takes several.
+GATHER_CHUNK = 1 << 20
+
 
 def strategy_for(distribute: str) -> tf.distribute.Strategy:
     """TensorFlow's strategy for ``training.distribute``. Batches stay global: each step's
@@ -63,19 +66,26 @@ class StrategyWorkers:
 
     def gather(self, array: np.ndarray) -> list[np.ndarray]:
         # As ``.npy`` bytes (no pickles: a worker reads only numbers and text from the
-        # others), packed into int32, which the collectives carry (uint8 they refuse).
+        # others), packed into int32, which the collectives carry (uint8 they refuse), a
+        # chunk at a time: what a gather holds beside its result is a chunk, not a copy
+        # of every worker's bytes per step.
         written = io.BytesIO()
         np.save(written, np.asarray(array), allow_pickle=False)
-        data = written.getvalue()
+        data = written.getbuffer()
         lengths = self._all_gather(np.array([len(data)], dtype=np.int32))
+        received = [bytearray(int(length)) for length in lengths]
         most = int(lengths.max())
-        padded = np.zeros(-(-most // 4), dtype=np.int32)
-        padded.view(np.uint8)[: len(data)] = np.frombuffer(data, dtype=np.uint8)
-        joined = self._all_gather(padded).reshape(len(lengths), -1)
-        return [
-            np.load(io.BytesIO(row.tobytes()[:length]), allow_pickle=False)
-            for row, length in zip(joined, lengths, strict=True)
-        ]
+        for start in range(0, most, 4 * GATHER_CHUNK):
+            stop = min(start + 4 * GATHER_CHUNK, most)
+            piece = np.zeros(-(-(stop - start) // 4), dtype=np.int32)
+            mine = data[start : min(stop, len(data))]
+            piece.view(np.uint8)[: len(mine)] = np.frombuffer(mine, dtype=np.uint8)
+            rows = self._all_gather(piece).reshape(len(lengths), -1)
+            for into, row, length in zip(received, rows, lengths, strict=True):
+                end = min(stop, int(length))
+                if end > start:
+                    into[start:end] = row.view(np.uint8)[: end - start].tobytes()
+        return [_npy_array(bytes_) for bytes_ in received]
 
     def _all_gather(self, local: np.ndarray) -> np.ndarray:
         """Every worker's ``local`` (int32, the same length on each) joined."""
@@ -97,3 +107,16 @@ class StrategyWorkers:
         gathered = self.strategy.run(gather)
         joined = np.asarray(self.strategy.experimental_local_results(gathered)[0].numpy())
         return joined.reshape(-1, size)[:, : len(local)].reshape(-1, *local.shape[1:])
+
+
+def _npy_array(data: bytearray) -> np.ndarray:
+    """The array ``.npy`` bytes hold, over those bytes (no copy); objects refused."""
+    stream = io.BytesIO(data)
+    if np.lib.format.read_magic(stream) == (1, 0):
+        shape, fortran, dtype = np.lib.format.read_array_header_1_0(stream)
+    else:
+        shape, fortran, dtype = np.lib.format.read_array_header_2_0(stream)
+    if dtype.hasobject:
+        raise ValueError("a worker sent an array of Python objects; only numbers and text pass")
+    flat = np.frombuffer(data, dtype=dtype, offset=stream.tell(), count=int(np.prod(shape)))
+    return flat.reshape(shape, order="F" if fortran else "C")

@@ -15,8 +15,7 @@ from matplotlib.figure import Figure
 
 from ..data import Dataset
 from ..scoring.evaluation import Evaluation, SeriesForecasts
-
-MAX_PANELS = 6  # series drawn per figure; each figure says where the others are
+from . import MAX_PANELS
 
 
 def loss_figure(history: dict[str, list[float]], best_epoch: int) -> Figure:

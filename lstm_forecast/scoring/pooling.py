@@ -21,29 +21,45 @@ def pooled_table(table: ScoreTable, workers: Workers) -> ScoreTable:
     """Every worker's series of ``table``, in worker order."""
     if workers.share.count == 1:
         return table
-    every = gathered_json(workers, [[count, scores] for count, scores in table.series])
-    return ScoreTable(tuple((int(c), s) for part in every for c, s in part))
+    scored = [scores for count, scores in table.series if count]
+    names = [
+        [m, metric] for m, metrics in (scored[0] if scored else {}).items() for metric in metrics
+    ]
+    values = np.array([[scores[m][metric] for m, metric in names] for scores in scored])
+    every_names = gathered_json(workers, names)
+    every_counts = workers.gather(np.array([count for count, _ in table.series], dtype=np.int64))
+    every_values = workers.gather(values.reshape(len(scored), len(names)))
+    series: list[tuple[int, dict[str, dict[str, float]]]] = []
+    for named, counts, rows in zip(every_names, every_counts, every_values, strict=True):
+        scores_of = iter(rows.tolist())
+        for count in counts.tolist():
+            series.append((count, _scores_of(named, next(scores_of)) if count else {}))
+    return ScoreTable(tuple(series))
 
 
-def pooled_evaluation(evaluation: Evaluation, workers: Workers) -> Evaluation:
-    """``evaluation`` with every worker's series, in worker order: this worker's whole,
-    the others' from a little before their test part on (what the test plot shows); each
-    series' scores as its worker computed them."""
-    count = workers.share.count
-    if count == 1:
+def pooled_evaluation(evaluation: Evaluation, workers: Workers, *, drawn: int) -> Evaluation:
+    """``evaluation`` with every worker's series, in worker order: this worker's whole;
+    of the others', each worker's first ``drawn`` series with origins (those a figure may
+    draw) from a little before their test part on, the rest from their test part on (what
+    their scores and the checks of their actuals read); each series' scores as its worker
+    computed them."""
+    if workers.share.count == 1:
         return evaluation
-    cut = [_recent(s, 4 * evaluation.horizon) for s in evaluation.series]
-    heads = gathered_json(workers, [_head(s) for s in cut])
+    kept = _drawn_first(evaluation.series, drawn)
+    recent = 4 * evaluation.horizon
+    cut = [_recent(s, recent if k in kept else 0) for k, s in enumerate(evaluation.series)]
+    heads = gathered_json(workers, {"ids": [s.id for s in cut], "scores": _score_names(cut)})
+    sizes = workers.gather(np.array([_sizes(s) for s in cut], dtype=np.int64).reshape(-1, 4))
+    scores = workers.gather(_score_values(cut, len(evaluation.targets)))
     columns = {name: _gathered(workers, [getattr(s, name) for s in cut]) for name in _ROWS}
     forecasts = {
         model: _gathered(workers, [s.forecasts[model] for s in cut])
         for model in ("model", "naive", "seasonal_naive")
     }
     # Decided alike on every worker (each gather is a collective all of them join).
-    levels = len(evaluation.quantile_levels)
     quantiles: list[np.ndarray] | None = None
-    if levels > 1:
-        shape = (evaluation.horizon, len(evaluation.targets), levels)
+    if len(evaluation.quantile_levels) > 1:
+        shape = (evaluation.horizon, len(evaluation.targets), len(evaluation.quantile_levels))
         bands = [
             np.full((len(s.origins), *shape), np.nan) if s.quantiles is None else s.quantiles
             for s in cut
@@ -54,28 +70,27 @@ def pooled_evaluation(evaluation: Evaluation, workers: Workers) -> Evaluation:
         if worker == workers.share.index:
             series.extend(evaluation.series)
             continue
-        rows = [h["rows"] for h in head]
-        origins = [h["origins"] for h in head]
-        index = np.split(columns["index"][worker], np.cumsum(rows)[:-1])
-        actual = np.split(columns["actual"][worker], np.cumsum(rows)[:-1])
-        starts = np.split(columns["origins"][worker], np.cumsum(origins)[:-1])
-        by_model = {m: np.split(f[worker], np.cumsum(origins)[:-1]) for m, f in forecasts.items()}
-        split = None if quantiles is None else np.split(quantiles[worker], np.cumsum(origins)[:-1])
-        for k, h in enumerate(head):
+        parts = _Parts(sizes[worker])
+        named = head["scores"]
+        by_model = {m: parts.per_origin(f[worker]) for m, f in forecasts.items()}
+        bands_of = None if quantiles is None else parts.per_origin(quantiles[worker])
+        index = parts.per_row(columns["index"][worker])
+        actual = parts.per_row(columns["actual"][worker])
+        starts = parts.per_origin(columns["origins"][worker])
+        values = iter(scores[worker])
+        for k, sid in enumerate(head["ids"]):
+            _, origins, train_end, test_start = (int(v) for v in sizes[worker][k])
             series.append(
                 SeriesForecasts(
-                    id=h["id"],
+                    id=sid,
                     index=pd.DatetimeIndex(index[k].astype("datetime64[ns]")),
                     actual=actual[k],
-                    train_end=h["train_end"],
-                    test_start=h["test_start"],
+                    train_end=train_end,
+                    test_start=test_start,
                     origins=starts[k],
-                    forecasts={m: parts[k] for m, parts in by_model.items()},
-                    quantiles=None if split is None else split[k],
-                    scores={
-                        m: {name: np.asarray(v) for name, v in metrics.items()}
-                        for m, metrics in h["scores"].items()
-                    },
+                    forecasts={m: split[k] for m, split in by_model.items()},
+                    quantiles=None if bands_of is None else bands_of[k],
+                    scores=_scores_of(named, next(values)) if origins else {},
                 )
             )
     return dataclasses.replace(evaluation, series=tuple(series))
@@ -83,6 +98,53 @@ def pooled_evaluation(evaluation: Evaluation, workers: Workers) -> Evaluation:
 
 # The per-row and per-origin arrays a series' forecasts travel as.
 _ROWS = ("index", "actual", "origins")
+
+
+class _Parts:
+    """Where each series' rows and origins lie in a worker's joined arrays."""
+
+    def __init__(self, sizes: np.ndarray) -> None:
+        self._rows = np.cumsum(sizes[:, 0])[:-1]
+        self._origins = np.cumsum(sizes[:, 1])[:-1]
+
+    def per_row(self, joined: np.ndarray) -> list[np.ndarray]:
+        return np.split(joined, self._rows)
+
+    def per_origin(self, joined: np.ndarray) -> list[np.ndarray]:
+        return np.split(joined, self._origins)
+
+
+def _drawn_first(series: Sequence[SeriesForecasts], drawn: int) -> set[int]:
+    """The positions of the first ``drawn`` series with origins."""
+    return set([k for k, s in enumerate(series) if len(s.origins)][:drawn])
+
+
+def _sizes(series: SeriesForecasts) -> tuple[int, int, int, int]:
+    return len(series.index), len(series.origins), series.train_end, series.test_start
+
+
+def _score_names(series: Sequence[SeriesForecasts]) -> list[list[str]]:
+    """Each (model, metric) a scored series has, in order (every one has the same)."""
+    scored = next((s.scores for s in series if s.scores), {})
+    return [[model, metric] for model, metrics in scored.items() for metric in metrics]
+
+
+def _score_values(series: Sequence[SeriesForecasts], n_targets: int) -> np.ndarray:
+    """``(scored series, model and metric, target)``: the scores of each scored series."""
+    rows = [
+        np.stack([values for metrics in s.scores.values() for values in metrics.values()])
+        for s in series
+        if s.scores
+    ]
+    return np.stack(rows) if rows else np.zeros((0, 0, n_targets))
+
+
+def _scores_of(named: Sequence[Sequence[str]], values: Sequence[Any]) -> dict[str, dict[str, Any]]:
+    """Model -> metric -> value, of values in the order of ``named`` (model, metric)."""
+    scores: dict[str, dict[str, Any]] = {}
+    for (model, metric), per_target in zip(named, values, strict=True):
+        scores.setdefault(model, {})[metric] = per_target
+    return scores
 
 
 def _recent(series: SeriesForecasts, rows: int) -> SeriesForecasts:
@@ -96,20 +158,6 @@ def _recent(series: SeriesForecasts, rows: int) -> SeriesForecasts:
         test_start=series.test_start - start,
         origins=series.origins - start,
     )
-
-
-def _head(series: SeriesForecasts) -> dict[str, Any]:
-    return {
-        "id": series.id,
-        "rows": len(series.index),
-        "origins": len(series.origins),
-        "train_end": series.train_end,
-        "test_start": series.test_start,
-        "scores": {
-            m: {name: np.asarray(v).tolist() for name, v in metrics.items()}
-            for m, metrics in series.scores.items()
-        },
-    }
 
 
 def _gathered(workers: Workers, arrays: Sequence[Any]) -> list[np.ndarray]:

@@ -21,6 +21,7 @@ from ..features.baselines import words as baseline_words
 from ..features.pooling import pooled_preprocessing, pooled_skipped
 from ..features.served import served_words
 from ..nn.hooks import SILENT, TrainingHooks
+from ..report import MAX_PANELS
 from ..scoring.evaluation import Evaluation, SeriesForecasts, evaluate_at, score_table_at
 from ..scoring.naives import AgainstNaives, all_zero_warning, beaten_warning
 from ..scoring.origins import MOST_VALIDATION_ORIGINS, validation_spread
@@ -132,7 +133,7 @@ def _trained_and_scored(config: Config, role: ClusterRole, hooks: TrainingHooks)
     share = workers.share if workers.share.count > 1 else None
     dataset = raised_together(workers, lambda: load_dataset(config.data, share=share))
     trained = train_forecaster(config, dataset, hooks=hooks, workers=workers)
-    evaluation = pooled_evaluation(_test_scores(trained), workers)
+    evaluation = pooled_evaluation(_test_scores(trained), workers, drawn=MAX_PANELS)
     against, tails = _validation(trained, evaluation)
     prepared = trained.prepared
     skipped = pooled_skipped(prepared.skipped, workers)
