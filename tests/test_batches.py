@@ -143,3 +143,33 @@ def test_iterators_made_without_the_determinism_rewrite_give_the_same_batches() 
         again_inputs, again_targets = next(made)
         np.testing.assert_array_equal(inputs.numpy(), again_inputs.numpy())
         np.testing.assert_array_equal(targets.numpy(), again_targets.numpy())
+
+
+def test_a_strategy_s_iterators_are_made_without_the_determinism_rewrite() -> None:
+    """A worker's batches go to ``fit`` through the strategy, which makes their iterator
+    itself: it is made with op determinism off (else tf.data's rewrite copies the rows),
+    which is on again after, even where making it fails."""
+    import tensorflow as tf
+    from tensorflow.python.framework import config as tf_config
+
+    from lstm_forecast.nn.batches import distributed_without_rewrite_copy
+
+    seen: list[bool] = []
+
+    class Distributed:  # the strategy's distributed dataset, as far as iterating goes
+        def __init__(self, fails: bool) -> None:
+            self.fails = fails
+
+        def __iter__(self) -> object:
+            seen.append(tf_config.is_op_determinism_enabled())
+            if self.fails:
+                raise RuntimeError("no iterator")
+            return iter([1, 2])
+
+    tf.config.experimental.enable_op_determinism()
+    distributed = distributed_without_rewrite_copy(Distributed(fails=False))
+    assert isinstance(distributed, Distributed) and list(distributed) == [1, 2]
+    with pytest.raises(RuntimeError, match="no iterator"):
+        iter(distributed_without_rewrite_copy(Distributed(fails=True)))
+    assert seen == [False, False]
+    assert tf_config.is_op_determinism_enabled()

@@ -3,6 +3,10 @@ each batch's windows are gathered and encoded when the batch is made (TensorFlow
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
 import numpy as np
 import tensorflow as tf
 
@@ -83,19 +87,55 @@ class _IteratedWithoutRewrite(dataset_ops.UnaryUnchangedStructureDataset):
     bytes a row at three columns; benchmarks/README.md). The rewrite would change
     nothing here: every map is stateless and already deterministic, so the batches, and
     the training, are the same. The ops run with determinism on as before; a multi-worker
-    strategy, which shards by a rewrite of its own, still makes the copy."""
+    strategy that shards a dataset by a rewrite of its own (a single series' batches)
+    still makes the copy; a worker's own batches (``distributed_without_rewrite_copy``)
+    do not."""
 
     def __init__(self, dataset: tf.data.Dataset) -> None:
         super().__init__(dataset, dataset._variant_tensor)
 
     def __iter__(self) -> tf.data.Iterator:
-        if not tf_config.is_op_determinism_enabled():
+        with _determinism_off():
             return super().__iter__()
-        tf_config.disable_op_determinism()
-        try:
-            return super().__iter__()
-        finally:
-            tf_config.enable_op_determinism()
+
+
+def distributed_without_rewrite_copy(distributed: Any) -> Any:
+    """``distributed`` (the strategy's ``distribute_datasets_from_function``), whose
+    iterators are made as ``without_rewrite_copy``'s: the strategy makes each worker's
+    iterator itself (a multi-device iterator), so the rewrite there, and the copy of the
+    rows it would make, are left out the same way."""
+    base = type(distributed)
+    if base not in _WITHOUT_REWRITE:
+        _WITHOUT_REWRITE[base] = _distributed_class(base)
+    distributed.__class__ = _WITHOUT_REWRITE[base]
+    return distributed
+
+
+# Each distributed dataset class, and its subclass that makes iterators without the rewrite.
+_WITHOUT_REWRITE: dict[type, type] = {}
+
+
+def _distributed_class(base: type) -> type:
+    made = base.__iter__  # type: ignore[attr-defined]
+
+    def __iter__(self: Any) -> Any:
+        with _determinism_off():
+            return made(self)
+
+    return type(f"{base.__name__}WithoutRewrite", (base,), {"__iter__": __iter__})
+
+
+@contextlib.contextmanager
+def _determinism_off() -> Iterator[None]:
+    """Op determinism off for the instant an iterator is made (where it is on)."""
+    if not tf_config.is_op_determinism_enabled():
+        yield
+        return
+    tf_config.disable_op_determinism()
+    try:
+        yield
+    finally:
+        tf_config.enable_op_determinism()
 
 
 def host_tensor(rows: np.ndarray) -> tf.Tensor:

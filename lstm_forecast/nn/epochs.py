@@ -17,7 +17,13 @@ from ..data.share import ALONE, Workers, pooled, pooled_sum
 from ..data.windows import WindowSet
 from ..errors import DataError
 from ..features.coding import WindowCoding
-from .batches import batches_per_pass, host_tensor, window_dataset, without_rewrite_copy
+from .batches import (
+    batches_per_pass,
+    distributed_without_rewrite_copy,
+    host_tensor,
+    window_dataset,
+    without_rewrite_copy,
+)
 
 __all__ = [
     "AUTO_BATCH",
@@ -149,7 +155,9 @@ def per_worker(batches: tf.data.Dataset) -> Any:
     ``fit`` as they are, where a dataset given to the strategy is cloned for the workers,
     its graph serialised with the rows it reads (a copy of every model row)."""
     strategy = tf.distribute.get_strategy()
-    return strategy.distribute_datasets_from_function(lambda _: batches)
+    return distributed_without_rewrite_copy(
+        strategy.distribute_datasets_from_function(lambda _: batches)
+    )
 
 
 def training_batches(
