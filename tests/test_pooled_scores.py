@@ -14,13 +14,13 @@ from lstm_forecast.data import load_dataset
 from lstm_forecast.features import Prepared, Preprocessing
 from lstm_forecast.scoring.evaluation import (
     Evaluation,
-    ScoreTable,
     SeriesForecasts,
     evaluate_at,
     score_table_at,
 )
 from lstm_forecast.scoring.origins import validation_spread
 from lstm_forecast.scoring.pooling import pooled_evaluation, pooled_table
+from lstm_forecast.scoring.score_table import ScoreTable
 
 from .helpers import ThreadWorkers, run_workers
 from .test_pooled_fit import IDS, shops_config
@@ -91,6 +91,27 @@ def test_every_worker_ends_with_every_series_scores_as_its_worker_computed_them(
             assert got.test_start == min(before, sent.test_start)
             assert got.index[got.test_start] == sent.index[sent.test_start]
             assert list(got.index) == list(sent.index[sent.test_start - got.test_start :])
-    assert every0 == every1
-    assert every0.series == table0.series + table1.series
-    assert every0.overall() and every0.n_origins == table0.n_origins + table1.n_origins
+    for every in (every0, every1):
+        assert every.names == table0.names == table1.names
+        assert every.counts.tolist() == table0.counts.tolist() + table1.counts.tolist()
+        np.testing.assert_array_equal(every.values, np.concatenate([table0.values, table1.values]))
+    assert every0.overall() and every0.overall() == every1.overall()
+    assert every0.n_origins == table0.n_origins + table1.n_origins
+
+
+def test_a_table_s_overall_is_the_mean_of_its_series_finite_scores() -> None:
+    nan = float("nan")
+    table = ScoreTable.of(
+        [
+            (2, {"model": {"mase": 1.0, "mae": 4.0}, "naive": {"mase": 3.0, "mae": 2.0}}),
+            (0, {}),
+            (1, {"model": {"mase": nan, "mae": 2.0}, "naive": {"mase": 5.0, "mae": 6.0}}),
+        ]
+    )
+    assert table.n_origins == 3 and table.counts.tolist() == [2, 0, 1]
+    assert table.names == (("model", "mase"), ("model", "mae"), ("naive", "mase"), ("naive", "mae"))
+    assert table.overall() == {
+        "model": {"mase": 1.0, "mae": 3.0},
+        "naive": {"mase": 4.0, "mae": 4.0},
+    }
+    assert ScoreTable.of([(0, {})]).overall() == {} and ScoreTable.of([]).n_origins == 0

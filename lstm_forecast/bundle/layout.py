@@ -184,7 +184,12 @@ def _read_tails(run_dir: Path) -> TailCalibration:
 
 
 def write_json(path: Path, data: Any) -> None:
-    path.write_text(json.dumps(data, indent=2, allow_nan=False) + "\n", encoding="utf-8")
+    """``data`` as indented JSON, written as it is encoded: the text of every series'
+    metrics or scalers is never held whole (a bundle is written into its staging folder,
+    which becomes the bundle only once complete)."""
+    with path.open("w", encoding="utf-8") as file:
+        json.dump(data, file, indent=2, allow_nan=False)
+        file.write("\n")
 
 
 def read_json(run_dir: Path, name: str) -> dict[str, Any]:

@@ -28,6 +28,7 @@ from .metrics import (
     seasonal_naive_forecasts,
 )
 from .origins import origin_chunks, origin_windows, scored_origins
+from .score_table import ScoreTable
 
 MODELS = ("model", "naive", "seasonal_naive")
 # A model worth its training beats both: seasonal naive alone flatters it on a series
@@ -111,8 +112,8 @@ class Evaluation:
 
     def table(self) -> ScoreTable:
         """Its figures without the forecasts."""
-        return ScoreTable(
-            tuple((len(s.origins), s.mean_scores() if len(s.origins) else {}) for s in self.series)
+        return ScoreTable.of(
+            (len(s.origins), s.mean_scores() if len(s.origins) else {}) for s in self.series
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -141,23 +142,6 @@ class Evaluation:
                 for s in self.series
             }
         return result
-
-
-@dataclass(frozen=True)
-class ScoreTable:
-    """An evaluation's figures without its forecasts: per series, its number of scored
-    origins and its scores (model -> metric -> the mean over targets; empty without
-    origins)."""
-
-    series: tuple[tuple[int, dict[str, dict[str, float]]], ...]
-
-    @property
-    def n_origins(self) -> int:
-        return sum(count for count, _ in self.series)
-
-    def overall(self) -> dict[str, dict[str, float]]:
-        """Per model and metric: the mean over the series with origins."""
-        return mean_over_series([scores for count, scores in self.series if count])
 
 
 def mean_over_series(means: list[dict[str, dict[str, float]]]) -> dict[str, dict[str, float]]:
@@ -193,12 +177,13 @@ def score_table_at(
     """``evaluate_at``'s figures, each series' forecasts dropped once scored (``seen``
     first, if given): for many origins (every validation window of every series), in
     memory of one chunk."""
-    table = []
-    for series in _scored_in_chunks(prepared, forecaster, origins):
+
+    def scores(series: SeriesForecasts) -> tuple[int, dict[str, dict[str, float]]]:
         if seen is not None:
             seen(series)
-        table.append((len(series.origins), series.mean_scores() if len(series.origins) else {}))
-    return ScoreTable(tuple(table))
+        return len(series.origins), series.mean_scores() if len(series.origins) else {}
+
+    return ScoreTable.of(map(scores, _scored_in_chunks(prepared, forecaster, origins)))
 
 
 def _scored_in_chunks(

@@ -11,7 +11,8 @@ from typing import Any
 import numpy as np
 
 from ..errors import counted, first_few
-from .evaluation import BOTH_NAIVES, Evaluation, ScoreTable
+from .evaluation import BOTH_NAIVES, Evaluation
+from .score_table import ScoreTable
 
 
 @dataclass(frozen=True)

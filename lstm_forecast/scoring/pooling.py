@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 
 from ..data.share import Workers, gathered_json
-from .evaluation import Evaluation, ScoreTable, SeriesForecasts
+from .evaluation import Evaluation, SeriesForecasts
+from .score_table import ScoreTable
 
 __all__ = ["pooled_evaluation", "pooled_table"]
 
@@ -21,20 +22,12 @@ def pooled_table(table: ScoreTable, workers: Workers) -> ScoreTable:
     """Every worker's series of ``table``, in worker order."""
     if workers.share.count == 1:
         return table
-    scored = [scores for count, scores in table.series if count]
-    names = [
-        [m, metric] for m, metrics in (scored[0] if scored else {}).items() for metric in metrics
-    ]
-    values = np.array([[scores[m][metric] for m, metric in names] for scores in scored])
-    every_names = gathered_json(workers, names)
-    every_counts = workers.gather(np.array([count for count, _ in table.series], dtype=np.int64))
-    every_values = workers.gather(values.reshape(len(scored), len(names)))
-    series: list[tuple[int, dict[str, dict[str, float]]]] = []
-    for named, counts, rows in zip(every_names, every_counts, every_values, strict=True):
-        scores_of = iter(rows.tolist())
-        for count in counts.tolist():
-            series.append((count, _scores_of(named, next(scores_of)) if count else {}))
-    return ScoreTable(tuple(series))
+    every_names = gathered_json(workers, table.names)
+    counts = np.concatenate(workers.gather(table.counts))
+    values = workers.gather(table.values)
+    names = next((tuple(map(tuple, n)) for n in every_names if n), ())
+    columns = np.concatenate([v.reshape(len(v), len(names)) for v in values])
+    return ScoreTable(counts, names, columns)
 
 
 def pooled_evaluation(evaluation: Evaluation, workers: Workers, *, drawn: int) -> Evaluation:
