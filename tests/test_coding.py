@@ -167,12 +167,13 @@ def test_typical_spread_is_the_median_window_standard_deviation(
     parts = [rng.normal(size=(n, n_targets)) * rng.uniform(0.5, 3) for n in lengths]
     if len(parts[0]) > 10:
         parts[0][5] = np.nan  # missing: drop leaves NaN rows; their windows do not count
+    parts.append(np.zeros((9, n_targets)))  # a spread of 0 does not count either
     lookback = 6
     spreads = [
         window.std()
         for part in parts
         for window in (part[k : k + lookback] for k in range(len(part) - lookback + 1))
-        if np.isfinite(window).all()
+        if np.isfinite(window).all() and window.std() > 0
     ]
     expected = float(np.median(spreads)) if spreads else 1.0
     assert typical_spread(parts, lookback) == pytest.approx(expected, rel=1e-6)

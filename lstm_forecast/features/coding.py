@@ -265,8 +265,8 @@ def typical_spread(
         running = np.concatenate([[0.0], np.cumsum(rows)])
         return running[lookback:] - running[:-lookback]
 
-    # One array of every window's spread, filled in place and its median taken in place:
-    # a long file has tens of millions of windows.
+    # One array of every window's positive spread, filled in place and its median taken
+    # in place: a long file has tens of millions of windows.
     pooled = np.empty(sum(max(len(values) - lookback + 1, 0) for values in train_parts))
     filled = 0
     for values in train_parts:
@@ -281,10 +281,10 @@ def typical_spread(
         variance = window_sums((known**2).sum(axis=1)) / size - mean**2
         complete = window_sums(missing.astype(np.float64)) == 0
         spread = np.sqrt(np.maximum(variance[complete], 0.0))
+        spread = spread[spread > 0]
         pooled[filled : filled + len(spread)] = spread
         filled += len(spread)
-    positive = pooled[:filled][pooled[:filled] > 0]
-    del pooled
+    positive = pooled[:filled]
     if workers.share.count > 1:
         median = pooled_median(workers, positive, in_place=True)
         return 1.0 if np.isnan(median) else median
