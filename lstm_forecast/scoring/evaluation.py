@@ -18,7 +18,6 @@ from ..data.split import SplitBounds
 from ..features import Prepared
 from ..features.forecasts import Forecaster, Forecasts, forecast_in_units
 from .metrics import (
-    finite_mean,
     finite_or_none,
     interval_scores,
     mase_scale,
@@ -92,7 +91,7 @@ class Evaluation:
     def overall(self, seen: bool | None = None) -> dict[str, dict[str, float]]:
         """Per model and metric: the mean over series (each the mean over its targets);
         over the series in training only (``seen``), or only those not (``not seen``)."""
-        return mean_over_series([s.mean_scores() for s in self.scored(seen)])
+        return ScoreTable.of((len(s.origins), s.mean_scores()) for s in self.scored(seen)).overall()
 
     def share_beating(self, baselines: Sequence[str] = BOTH_NAIVES) -> tuple[int, int]:
         """How many scored series the model beats every one of ``baselines`` on (lower
@@ -142,16 +141,6 @@ class Evaluation:
                 for s in self.series
             }
         return result
-
-
-def mean_over_series(means: list[dict[str, dict[str, float]]]) -> dict[str, dict[str, float]]:
-    """Per model and metric, the finite mean of each series' figure (empty: none)."""
-    if not means:
-        return {}
-    return {
-        model: {metric: finite_mean([m[model][metric] for m in means]) for metric in metrics}
-        for model, metrics in means[0].items()
-    }
 
 
 # Origins forecast at a time: their windows and forecasts (about 100 MB at a lookback of 56

@@ -13,7 +13,7 @@ import pandas as pd
 
 from ..data.share import Workers, gathered_json
 from .evaluation import Evaluation, SeriesForecasts
-from .score_table import ScoreTable
+from .score_table import ScoreTable, score_names
 
 __all__ = ["pooled_evaluation", "pooled_table"]
 
@@ -116,10 +116,9 @@ def _sizes(series: SeriesForecasts) -> tuple[int, int, int, int]:
     return len(series.index), len(series.origins), series.train_end, series.test_start
 
 
-def _score_names(series: Sequence[SeriesForecasts]) -> list[list[str]]:
+def _score_names(series: Sequence[SeriesForecasts]) -> tuple[tuple[str, str], ...]:
     """Each (model, metric) a scored series has, in order (every one has the same)."""
-    scored = next((s.scores for s in series if s.scores), {})
-    return [[model, metric] for model, metrics in scored.items() for metric in metrics]
+    return score_names(next((s.scores for s in series if s.scores), {}))
 
 
 def _score_values(series: Sequence[SeriesForecasts], n_targets: int) -> np.ndarray:

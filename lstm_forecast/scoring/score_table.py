@@ -3,14 +3,20 @@ columns (numpy): what validation pools across workers and reduces to its overall
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from .metrics import finite_mean
 
-__all__ = ["ScoreTable"]
+__all__ = ["ScoreTable", "score_names"]
+
+
+def score_names(scores: Mapping[str, Mapping[str, Any]]) -> tuple[tuple[str, str], ...]:
+    """Each (model, metric) of a series' ``scores`` (model -> metric -> score), in order."""
+    return tuple((model, metric) for model, metrics in scores.items() for metric in metrics)
 
 
 @dataclass(frozen=True)
@@ -34,7 +40,7 @@ class ScoreTable:
         for count, scores in series:
             counts.append(count)
             if count:
-                names = names or tuple((m, k) for m, metrics in scores.items() for k in metrics)
+                names = names or score_names(scores)
                 rows.append([scores[m][k] for m, k in names])
         values = np.array(rows, dtype=np.float64).reshape(len(rows), len(names))
         return cls(np.array(counts, dtype=np.int64), names, values)
