@@ -74,7 +74,8 @@ def test_a_new_iterator_starts_a_new_pass() -> None:
 def test_rows_reach_tensorflow_unchanged_read_in_place_where_aligned(offset: int) -> None:
     import tensorflow as tf
 
-    from lstm_forecast.data.windows import ALIGNMENT, stack_series
+    from lstm_forecast.data.row_files import ALIGNMENT
+    from lstm_forecast.data.windows import stack_series
     from lstm_forecast.nn.batches import host_tensor
 
     rng = np.random.default_rng(offset)
@@ -107,7 +108,7 @@ def test_starts_shuffle_alike_as_int32_and_int64() -> None:
 def test_int32_starts_read_in_place_give_the_batches_of_int64_starts() -> None:
     """Starts made int32 on an aligned boundary (as ``Prepared.windows`` makes them) are
     read by TensorFlow in place, and batch as the same starts in int64 do."""
-    from lstm_forecast.data.windows import aligned_empty
+    from lstm_forecast.data.row_files import aligned_empty
 
     starts = aligned_empty((10_007,), np.int32)
     starts[:] = np.arange(0, 3 * 10_007, 3)

@@ -24,7 +24,6 @@ CalendarFeature = Literal["hour", "weekday", "day_of_month", "month", "day_of_ye
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
-
 # The forecasts the network can correct (features/baselines.py says what each is).
 Baseline = Literal[
     "none",
@@ -226,6 +225,9 @@ class TrainingConfig(_Section):
     # none: this process only; mirrored: every local GPU (one replica per GPU);
     # multi_worker: every machine TF_CONFIG names. batch_size is global, split over replicas.
     distribute: Literal["none", "mirrored", "multi_worker"] = "none"
+    # MiB the data's rows may take while training; past it they are kept in files (TMPDIR)
+    # and a Parquet file is read a chunk of series at a time (null: in memory, any size).
+    memory_budget_mb: PositiveInt | None = None
 
 
 class EvaluationConfig(_Section):

@@ -59,14 +59,14 @@ def load_dataset(
     if reading is not None and cfg.id_column is not None:
         _log.info(reading.describe())
         if frame.empty:
-            raise DataError(_empty_share(reading), where=path)
-    dataset = _dataset_of(frame, sha256, rows, cfg, path, future_rows)
+            raise DataError(empty_share(reading), where=path)
+    dataset = dataset_of(frame, sha256, rows, cfg, path, future_rows)
     del frame  # its columns go back to pyarrow's pool, and from there to the system
     release_arrow_memory()
     return dataset
 
 
-def _empty_share(reading: ShareRead) -> str:
+def empty_share(reading: ShareRead) -> str:
     share = reading.share
     if not reading.rows_read:
         return "the file has columns but no data rows"
@@ -98,7 +98,7 @@ def load_tails(cfg: DataConfig, path: Path, rows: int, *, future_rows: int = 0) 
     numbers = dataclasses.replace(PARQUET_ROWS, lines=tails.rows + PARQUET_ROWS.first)
     frame = tails.frame[columns_read(cfg)]
     # No fingerprint: it would read every byte of the file the tails spare reading.
-    return _dataset_of(frame, None, numbers, cfg, path, future_rows)
+    return dataset_of(frame, None, numbers, cfg, path, future_rows)
 
 
 def load_frame(
@@ -126,20 +126,22 @@ def load_frame(
             picked[column] = picked[column].astype("string")
     hashed = pd.util.hash_pandas_object(picked, index=False).to_numpy().tobytes()
     sha256 = hashlib.sha256(hashed).hexdigest()
-    return _dataset_of(picked, sha256, PARQUET_ROWS, cfg, Path(name), future_rows)
+    return dataset_of(picked, sha256, PARQUET_ROWS, cfg, Path(name), future_rows)
 
 
-def _dataset_of(
+def dataset_of(
     frame: pd.DataFrame,
     sha256: str | None,
     rows: RowNumbers,
     cfg: DataConfig,
     path: Path,
     future_rows: int,
+    *,
+    warn_tails: bool = True,
 ) -> Dataset:
-    """The validated series of ``frame`` (the columns ``cfg`` names, read). Consumes
-    ``frame``: each column leaves it once read into arrays, so a long file's rows are not
-    held twice (its callers made it for this and drop it after)."""
+    """The validated series of ``frame`` (the columns ``cfg`` names, read), which it
+    consumes: each column leaves it once read (its rows are not held twice). Without
+    ``warn_tails``, no warning of series' last rows left out (a chunked load warns after)."""
     times, time_format = read_time_column(frame[cfg.time_column], path, cfg, rows)
     rows = dataclasses.replace(rows, time_format=time_format)
     values, static = taken_numbers(frame, cfg, path, rows)
@@ -167,16 +169,9 @@ def _dataset_of(
         for sid, positions in groups
     )
     if cfg.static_features:
-        series = tuple(
-            dataclasses.replace(
-                s,
-                static=constant_per_series(
-                    static[positions], lines(positions), sid, cfg, path, rows
-                ),
-            )
-            for s, (sid, positions) in zip(series, groups, strict=True)
-        )
-    _warn_left_out_tails(series, freq, path, rows)
+        series = _with_static(series, groups, static, cfg, path, rows)
+    if warn_tails:
+        warn_left_out_tails(series, freq, path, rows)
     if future_rows:
         series = _with_future(series, futures, times, values, freq, cfg, path, rows)
     return Dataset(
@@ -190,6 +185,26 @@ def _dataset_of(
     )
 
 
+def _with_static(
+    series: tuple[Series, ...],
+    groups: list[tuple[str | None, np.ndarray]],
+    static: np.ndarray,
+    cfg: DataConfig,
+    path: Path,
+    rows: RowNumbers,
+) -> tuple[Series, ...]:
+    """Each series with its static features' values (``groups``: its rows' positions)."""
+    return tuple(
+        dataclasses.replace(
+            s,
+            static=constant_per_series(
+                static[positions], rows.numbers_at(positions), sid, cfg, path, rows
+            ),
+        )
+        for s, (sid, positions) in zip(series, groups, strict=True)
+    )
+
+
 def _at(positions: np.ndarray) -> slice | np.ndarray:
     """``positions`` as a slice where they are consecutive (a long file written series
     after series): a view of the rows, where indexing by the array copies them."""
@@ -198,7 +213,7 @@ def _at(positions: np.ndarray) -> slice | np.ndarray:
     return positions
 
 
-def _warn_left_out_tails(
+def warn_left_out_tails(
     series: tuple[Series, ...], freq: str, path: Path, rows: RowNumbers
 ) -> None:
     """One warning for the series whose last rows miss a value: they are left out, so a

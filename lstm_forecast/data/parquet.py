@@ -16,7 +16,7 @@ import pandas as pd
 from ..errors import DataError, EnvironmentFailure
 from ..files import file_sha256
 from .limits import Caps, check_is_file, check_size, check_width, too_many_rows
-from .share import ShareRead
+from .share import ShareRead, id_names
 from .tail_rows import TailRows, Tails
 
 if TYPE_CHECKING:
@@ -97,6 +97,45 @@ def read_parquet_by_batch(
         del table
         release_arrow_memory()
         return frame, np.concatenate(which) if which else np.zeros(0, dtype=bool)
+    except PermissionError:
+        raise EnvironmentFailure("permission denied reading the data file", where=path) from None
+    except (pyarrow.ArrowException, ValueError, OSError) as exc:
+        raise DataError(f"not a readable Parquet file ({exc})", where=path) from None
+
+
+def parquet_rows(path: Path, caps: Caps) -> int:
+    """The rows of a Parquet file or dataset, from its footers (no data read)."""
+    return _opened(path, caps).rows
+
+
+def first_seen_ids(path: Path, caps: Caps, id_column: str) -> list[str]:
+    """Every series id of a Parquet file or dataset, as ``id_names`` makes them, in the
+    order of each one's first row (the order ``load_dataset`` gives its series), read a
+    batch of the id column at a time. A missing or empty id is left out: a load reports it."""
+    import pyarrow
+
+    try:
+        source = _Source(path, caps, [id_column])
+        seen: dict[str, None] = {}
+        for batch in source.batches([id_column], TAIL_BATCH_ROWS):
+            ids = batch.column(0)
+            if not pyarrow.types.is_dictionary(ids.type):
+                ids = ids.dictionary_encode()
+            codes = pd.unique(ids.indices.fill_null(-1).to_numpy(zero_copy_only=False))
+            names = id_names(ids.dictionary.to_pandas().iloc[codes[codes >= 0]])
+            seen.update(dict.fromkeys(str(n) for n in names if isinstance(n, str) and n))
+        return list(seen)
+    except PermissionError:
+        raise EnvironmentFailure("permission denied reading the data file", where=path) from None
+    except (pyarrow.ArrowException, ValueError, OSError) as exc:
+        raise DataError(f"not a readable Parquet file ({exc})", where=path) from None
+
+
+def _opened(path: Path, caps: Caps) -> _Source:
+    import pyarrow
+
+    try:
+        return _Source(path, caps)
     except PermissionError:
         raise EnvironmentFailure("permission denied reading the data file", where=path) from None
     except (pyarrow.ArrowException, ValueError, OSError) as exc:
@@ -184,6 +223,7 @@ class _Source:
             )
             schema, rows = self.source.schema_arrow, self.source.metadata.num_rows
         self.schema = schema
+        self.rows = int(rows)
         self.names: list[str] = list(schema.names)
         check_width(len(self.names), path)
         if caps.max_rows is not None and rows > caps.max_rows:

@@ -11,9 +11,10 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
+
+from .row_files import row_array
 
 
 def window_starts(
@@ -70,20 +71,6 @@ def gather_windows(
     return inputs, targets
 
 
-# Where TensorFlow can read an array in place, not copy it (its kernels need the data on
-# a boundary of this many bytes: nn/batches.py).
-ALIGNMENT = 64
-
-
-def aligned_empty(shape: tuple[int, ...], dtype: np.dtype[Any] | type) -> np.ndarray:
-    """An uninitialised array whose data starts on an ``ALIGNMENT``-byte boundary."""
-    kind = np.dtype(dtype)
-    nbytes = int(np.prod(shape)) * kind.itemsize
-    raw = np.empty(nbytes + ALIGNMENT, dtype=np.uint8)
-    offset = (-raw.ctypes.data) % ALIGNMENT
-    return raw[offset : offset + nbytes].view(kind).reshape(shape)
-
-
 def stack_series(
     arrays: Iterable[np.ndarray], lengths: Sequence[int]
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -101,7 +88,7 @@ def stack_series(
         if len(array) != count:
             raise ValueError(f"a series of {len(array)} rows where {count} were said")
         if stacked is None:
-            stacked = aligned_empty((int(counts.sum()), *array.shape[1:]), array.dtype)
+            stacked = row_array((int(counts.sum()), *array.shape[1:]), array.dtype)
         stacked[offset : offset + count] = array
     if stacked is None:
         raise ValueError("no series to stack")

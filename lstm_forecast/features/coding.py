@@ -20,6 +20,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from ..data.row_files import row_array
 from ..data.share import ALONE, Workers, pooled_median
 from .baselines import Baseline, baseline_rows, seasons_needed
 
@@ -267,7 +268,8 @@ def typical_spread(
 
     # One array of every window's positive spread, filled in place and its median taken
     # in place: a long file has tens of millions of windows.
-    pooled = np.empty(sum(max(len(values) - lookback + 1, 0) for values in train_parts))
+    n_windows = sum(max(len(values) - lookback + 1, 0) for values in train_parts)
+    pooled = row_array((n_windows,), np.float64)
     filled = 0
     for values in train_parts:
         if len(values) < lookback:

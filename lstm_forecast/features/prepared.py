@@ -14,9 +14,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..data import Dataset, Series
+from ..data.row_files import row_array
 from ..data.share import ALONE, Workers
 from ..data.split import SplitBounds
-from ..data.windows import WindowSet, aligned_empty, stack_series, window_starts
+from ..data.windows import WindowSet, stack_series, window_starts
 from .calendar import calendar_columns
 from .coding import WindowCoding
 from .scaling import Scaler
@@ -83,7 +84,7 @@ class Prepared:
         # int32 where every row is addressable so (half of int64's memory), on the
         # boundary TensorFlow reads in place.
         kind = np.int32 if len(self.stacked) < 2**31 else np.int64
-        starts = aligned_empty((sum(max(hi - lo, 0) for lo, hi in parts),), kind)
+        starts = row_array((sum(max(hi - lo, 0) for lo, hi in parts),), kind)
         filled = 0
         for series, (lo, hi), offset in zip(self.dataset.series, parts, self.offsets, strict=True):
             local = window_starts(

@@ -15,7 +15,8 @@ import tensorflow as tf
 from tensorflow.python.data.ops import dataset_ops
 from tensorflow.python.framework import config as tf_config
 
-from ..data.windows import ALIGNMENT, WindowSet
+from ..data.row_files import ALIGNMENT
+from ..data.windows import WindowSet
 from ..features.coding import WindowCoding
 
 __all__ = [

@@ -13,7 +13,8 @@ from pathlib import Path
 
 from ..bundle.atomic import write_text_atomically
 from ..config import Config
-from ..data import Dataset, load_dataset
+from ..data import Dataset
+from ..data.chunked import loaded_within
 from ..nn.hooks import SILENT, TrainingHooks
 from ..scoring.backtest import Backtest
 from ..scoring.evaluation import evaluate_at
@@ -37,7 +38,8 @@ def backtest(
     has read it already); ``split.test`` is replaced by ``folds`` horizons."""
     preflight("backtest", config, count=folds)
     if dataset is None:
-        dataset = load_dataset(config.data)
+        with loaded_within(config.data, config.training.memory_budget_mb) as dataset:
+            return backtest(config, folds, refit=refit, hooks=hooks, dataset=dataset)
     horizon = config.window.horizon
     evaluations, seconds = [], 0.0
     trained: TrainedForecaster | None = None

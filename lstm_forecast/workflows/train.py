@@ -13,7 +13,9 @@ import numpy as np
 from ..bundle.layout import LOSS_PLOT, TEST_PLOT, Figure, write_body
 from ..bundle.store import staged_bundle
 from ..config import Config
-from ..data import load_dataset
+from ..data import Dataset
+from ..data.chunked import load_planned, plan_rows
+from ..data.row_files import rows_in_files
 from ..data.share import ALONE, Share, Workers, pooled, pooled_sum, raised_together
 from ..errors import counted
 from ..features import Prepared, Preprocessing
@@ -129,9 +131,19 @@ def train(config: Config, *, hooks: TrainingHooks = SILENT) -> TrainReport:
 
 
 def _trained_and_scored(config: Config, role: ClusterRole, hooks: TrainingHooks) -> _Scored:
+    """Load, train and score, the rows where ``training.memory_budget_mb`` puts them."""
     workers = _workers(config, role)
     share = workers.share if workers.share.count > 1 else None
-    dataset = raised_together(workers, lambda: load_dataset(config.data, share=share))
+    budget = config.training.memory_budget_mb
+    plan = raised_together(workers, lambda: plan_rows(config.data, budget, share))
+    if plan.folder is not None:
+        _log.info("%s", plan.describe())
+    with rows_in_files(plan.folder):
+        dataset = raised_together(workers, lambda: load_planned(config.data, plan, share))
+        return _scored(config, dataset, workers, hooks)
+
+
+def _scored(config: Config, dataset: Dataset, workers: Workers, hooks: TrainingHooks) -> _Scored:
     trained = train_forecaster(config, dataset, hooks=hooks, workers=workers)
     evaluation = pooled_evaluation(_test_scores(trained), workers, drawn=MAX_PANELS)
     against, tails = _validation(trained, evaluation)

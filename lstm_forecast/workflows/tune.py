@@ -19,7 +19,8 @@ import numpy as np
 
 from ..bundle.atomic import make_folder, write_text_atomically
 from ..config import Config, validate_config
-from ..data import Dataset, load_dataset
+from ..data import Dataset
+from ..data.chunked import loaded_within
 from ..errors import ConfigError, UserError
 from ..nn.hooks import SILENT, TrainingHooks
 from ..scoring.trials import Trial, TuneResult
@@ -92,14 +93,15 @@ def tune(
 
     trials_wanted = max_trials if max_trials is not None else config.tuning.max_trials
     trials_wanted = min(trials_wanted, math.prod(len(values) for values in space.values()))
-    trials = _Trials(config, load_dataset(config.data), trials_wanted, hooks)
-    random_search(
-        space,
-        trials.score,
-        objective=config.tuning.objective,
-        max_trials=trials_wanted,
-        seed=config.training.seed,
-    )
+    with loaded_within(config.data, config.training.memory_budget_mb) as dataset:
+        trials = _Trials(config, dataset, trials_wanted, hooks)
+        random_search(
+            space,
+            trials.score,
+            objective=config.tuning.objective,
+            max_trials=trials_wanted,
+            seed=config.training.seed,
+        )
     best = min(trials.done, key=lambda t: (t.objective, t.number))
     if best.failure:
         raise ConfigError(f"every trial failed; the first: {trials.done[0].failure}")
