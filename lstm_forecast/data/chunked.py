@@ -24,7 +24,7 @@ from ..errors import DataError
 from .load import dataset_of, empty_share, load_dataset, warn_left_out_tails
 from .parquet import first_seen_ids, parquet_rows, release_arrow_memory
 from .read import RowNumbers, is_parquet, read_frame
-from .row_files import row_array, rows_folder, rows_in_files
+from .row_files import give_back_freed_memory, row_array, rows_folder, rows_in_files
 from .series import Dataset
 from .share import Share, ShareRead
 
@@ -38,7 +38,7 @@ ROW_BYTES = 20
 VALUE_BYTES = 12  # a value column's, besides
 # What a row costs while a chunk is read (the columns as pyarrow reads them, as pandas
 # holds them, the values made of them), besides ``VALUE_BYTES`` a column.
-READ_BYTES = 22
+READ_BYTES = 36
 MIB = 1 << 20
 
 
@@ -153,6 +153,7 @@ def _load_in_chunks(cfg: DataConfig, chunks: int, share: Share | None) -> Datase
             parts.append(values_in_row_files(part))
         del frame
         release_arrow_memory()
+        give_back_freed_memory()
     if share is not None:
         _log.info(tally.describe())
     if not parts or first_rows is None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import ctypes
 import mmap
 import os
 import tempfile
@@ -82,3 +83,20 @@ def row_array(shape: tuple[int, ...], dtype: np.dtype[Any] | type) -> np.ndarray
             where=folder,
         ) from None
     return np.frombuffer(mapped, dtype=kind).reshape(shape)
+
+
+def give_back_freed_memory() -> None:
+    """Give the pages the C heap holds free back to the system (glibc's ``malloc_trim``):
+    after a stage that made and freed many arrays (scoring a chunk of series at a time,
+    a load a chunk at a time) the heap keeps them for reuse, and nothing after reuses
+    them (benchmarks/README.md). Nothing where the C library has no such call."""
+    trim = getattr(_C_LIBRARY, "malloc_trim", None)
+    if trim is not None:
+        trim(0)
+
+
+# The process's own C library (None where ctypes cannot open it).
+try:
+    _C_LIBRARY: ctypes.CDLL | None = ctypes.CDLL(None)
+except OSError:
+    _C_LIBRARY = None

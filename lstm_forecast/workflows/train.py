@@ -15,7 +15,7 @@ from ..bundle.store import staged_bundle
 from ..config import Config
 from ..data import Dataset
 from ..data.chunked import load_planned, plan_rows
-from ..data.row_files import rows_in_files
+from ..data.row_files import give_back_freed_memory, rows_in_files
 from ..data.share import ALONE, Share, Workers, pooled, pooled_sum, raised_together
 from ..errors import counted
 from ..features import Prepared, Preprocessing
@@ -172,7 +172,10 @@ def _workers(config: Config, role: ClusterRole) -> Workers:
 
 
 def _test_scores(trained: TrainedForecaster) -> Evaluation:
-    return evaluate_at(trained.prepared, trained.forecaster, trained.prepared.test_origins())
+    prepared = trained.prepared
+    evaluation = evaluate_at(prepared, trained.forecaster, prepared.test_origins())
+    give_back_freed_memory()
+    return evaluation
 
 
 def _validation(
@@ -201,6 +204,7 @@ def _validation(
 
     workers = prepared.workers
     table = score_table_at(prepared, trained.forecaster, origins, measure)
+    give_back_freed_memory()
     validation = pooled_table(table, workers)
     coding = prepared.coding
     corrects = "" if coding.baseline == "none" else baseline_words(coding.baseline)
