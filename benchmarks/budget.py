@@ -29,7 +29,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 from _timing import quiet_env  # benchmarks/ is on sys.path when run
-from scale import DAYS, m5_like
+from scale import DAYS, m5_config, m5_like
 
 COMMAND = [sys.executable, "-m", "lstm_forecast", "train"]
 CGROUPS = Path("/sys/fs/cgroup/memory")
@@ -41,25 +41,8 @@ def write_config(folder: Path, data: Path, name: str, epochs: int, budget: int |
     training: dict[str, object] = {"memory_budget_mb": budget}
     if epochs:
         training["epochs"] = epochs
-    config.write_text(
-        yaml.safe_dump(
-            {
-                "name": name,
-                "data": {
-                    "path": str(data),
-                    "time_column": "day",
-                    "target": "sales",
-                    "id_column": "item",
-                    "max_rows": None,
-                    "max_file_mb": None,
-                },
-                "window": {"lookback": 56, "horizon": 28},
-                "split": {"test": 28},
-                "training": training,
-                "output": {"dir": str(folder / name)},
-            }
-        )
-    )
+    settings = {"name": name, **m5_config(data, **training), "output": {"dir": str(folder / name)}}
+    config.write_text(yaml.safe_dump(settings))
     return config
 
 

@@ -61,6 +61,26 @@ def m5_like(n_series: int, seed: int = 0) -> pd.DataFrame:
     )
 
 
+def m5_config(data: Path, freq: str | None = None, **training: object) -> dict[str, object]:
+    """The config every M5-shaped benchmark trains: one global model with the shipped
+    defaults plus the data and window keys, a test part of one horizon, and ``training``."""
+    return {
+        "data": {
+            **({"freq": freq} if freq else {}),
+            "path": str(data),
+            "time_column": "day",
+            "target": "sales",
+            "id_column": "item",
+            # M5's size is over the default caps, which guard a cron job's machine.
+            "max_rows": None,
+            "max_file_mb": None,
+        },
+        "window": {"lookback": 56, "horizon": 28},
+        "split": {"test": 28},  # one horizon scored: the share beating both naives
+        **({"training": training} if training else {}),
+    }
+
+
 def measure(argv: list[str]) -> tuple[float, int]:
     """Wall seconds and peak RSS (bytes) of ``argv`` in a fresh process."""
     done = subprocess.run(
@@ -76,28 +96,11 @@ def run_size(n_series: int, folder: Path) -> dict[str, float]:
     data = folder / f"m5_{n_series}.parquet"
     m5_like(n_series).to_parquet(data, index=False)
     config = folder / f"m5_{n_series}.yaml"
-    config.write_text(
-        yaml.safe_dump(
-            {
-                "name": f"m5_{n_series}",
-                "data": {
-                    "path": str(data),
-                    "time_column": "day",
-                    "target": "sales",
-                    "id_column": "item",
-                    # M5's size is over the default caps, which guard a cron job's machine.
-                    "max_rows": None,
-                    "max_file_mb": None,
-                },
-                "window": {"lookback": 56, "horizon": 28},
-                "split": {"test": 28},  # one horizon scored: the share beating both naives
-                "output": {"dir": str(folder / f"run_{n_series}")},
-            }
-        )
-    )
+    run_dir = folder / f"run_{n_series}"
+    settings = {"name": f"m5_{n_series}", **m5_config(data), "output": {"dir": str(run_dir)}}
+    config.write_text(yaml.safe_dump(settings))
     train_s, train_peak = measure([*COMMAND, "train", str(config), "--quiet"])
     out = folder / f"forecast_{n_series}.csv"
-    run_dir = folder / f"run_{n_series}"
     predict_s, predict_peak = measure([*COMMAND, "predict", str(run_dir), "--output", str(out)])
     evaluate_s, evaluate_peak = measure([*COMMAND, "evaluate", str(run_dir)])
     metrics = json.loads((run_dir / "metrics.json").read_text())

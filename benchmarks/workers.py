@@ -24,7 +24,7 @@ from pathlib import Path
 
 import yaml
 from _timing import quiet_env  # benchmarks/ is on sys.path when run
-from scale import DAYS, m5_like
+from scale import DAYS, m5_config, m5_like
 
 COMMAND = [sys.executable, "-m", "lstm_forecast"]
 # Runs a command, copies its stderr to a file, prints its wall seconds and peak RSS (bytes).
@@ -86,27 +86,9 @@ def write_data(n_series: int, folder: Path) -> Path:
 
 def write_config(data: Path, folder: Path, epochs: int | None = None) -> Path:
     config = folder / "config.yaml"
-    config.write_text(
-        yaml.safe_dump(
-            {
-                "data": {
-                    "path": str(data),
-                    "time_column": "day",
-                    "target": "sales",
-                    "id_column": "item",
-                    "freq": "D",
-                    "max_rows": None,
-                    "max_file_mb": None,
-                },
-                "window": {"lookback": 56, "horizon": 28},
-                "split": {"test": 28},
-                "training": {
-                    "distribute": "multi_worker",
-                    **({} if epochs is None else {"epochs": epochs}),
-                },
-            }
-        )
-    )
+    training = {"distribute": "multi_worker", **({} if epochs is None else {"epochs": epochs})}
+    settings = m5_config(data, freq="D", **training)
+    config.write_text(yaml.safe_dump(settings))
     return config
 
 
