@@ -221,3 +221,22 @@ def test_freed_memory_is_given_back_where_the_c_library_can(
     monkeypatch.setattr(row_files, "_C_LIBRARY", None)
     row_files.give_back_freed_memory()  # no C library: nothing to give back, no error
     assert trims == [0]
+
+
+def test_rows_with_no_room_in_their_folder_stop_train_with_exit_4(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = long_stores(tmp_path / "stores.parquet")
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "gone"))
+    path = write_config(
+        tmp_path,
+        data,
+        data={"time_column": "day", "id_column": "store"},
+        window={"lookback": 14, "horizon": 7},
+        split={"validation": 14, "test": 7},
+        training={"memory_budget_mb": 1},
+    )
+    ran = run_cli("train", path)
+    assert ran.code == 4, ran.err
+    assert "cannot keep" in ran.err and "TMPDIR" in ran.err and str(tmp_path / "gone") in ran.err
+    assert not (tmp_path / "run").exists()
