@@ -178,6 +178,19 @@ def long_stores(path: Path, n: int = 40, days: int = 1000) -> Path:
     return path
 
 
+def stores_config(folder: Path, data: Path, budget: int | None, run: str) -> Path:
+    """A config of ``long_stores``' data: 2 epochs, ``training.memory_budget_mb: budget``."""
+    return write_config(
+        folder,
+        data,
+        data={"time_column": "day", "id_column": "store"},
+        window={"lookback": 14, "horizon": 7},
+        split={"validation": 14, "test": 7},
+        training={"epochs": 2, "memory_budget_mb": budget},
+        output={"dir": str(folder / run)},
+    )
+
+
 @pytest.mark.slow
 def test_a_training_past_its_budget_writes_the_bundle_of_one_in_memory(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -186,16 +199,7 @@ def test_a_training_past_its_budget_writes_the_bundle_of_one_in_memory(
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     errs = {}
     for budget in (None, 1):
-        path = write_config(
-            tmp_path,
-            data,
-            data={"time_column": "day", "id_column": "store"},
-            window={"lookback": 14, "horizon": 7},
-            split={"validation": 14, "test": 7},
-            training={"epochs": 2, "memory_budget_mb": budget},
-            output={"dir": str(tmp_path / f"run_{budget}")},
-        )
-        ran = run_cli("train", path)
+        ran = run_cli("train", stores_config(tmp_path, data, budget, f"run_{budget}"))
         assert ran.code == 0, ran.err
         errs[budget] = ran.err
     assert "40,000 rows would take about" in errs[1] and "in 2 chunks" in errs[1]
@@ -228,15 +232,7 @@ def test_rows_with_no_room_in_their_folder_stop_train_with_exit_4(
 ) -> None:
     data = long_stores(tmp_path / "stores.parquet")
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "gone"))
-    path = write_config(
-        tmp_path,
-        data,
-        data={"time_column": "day", "id_column": "store"},
-        window={"lookback": 14, "horizon": 7},
-        split={"validation": 14, "test": 7},
-        training={"memory_budget_mb": 1},
-    )
-    ran = run_cli("train", path)
+    ran = run_cli("train", stores_config(tmp_path, data, 1, "run"))
     assert ran.code == 4, ran.err
     assert "cannot keep" in ran.err and "TMPDIR" in ran.err and str(tmp_path / "gone") in ran.err
     assert not (tmp_path / "run").exists()
