@@ -5,6 +5,7 @@ import pandas as pd
 
 from lstm_forecast.report.tables import format_table
 from lstm_forecast.scoring.evaluation import Evaluation, SeriesForecasts
+from lstm_forecast.scoring.score_table import SeriesScores
 
 
 def scored(sid: str, model: float, snaive: float, origins: int = 2) -> SeriesForecasts:
@@ -23,7 +24,7 @@ def scored(sid: str, model: float, snaive: float, origins: int = 2) -> SeriesFor
         origins=np.arange(origins) + 8,
         forecasts={},
         quantiles=None,
-        scores=scores if origins else {},
+        scores=SeriesScores.of(scores if origins else {}),
     )
 
 
@@ -82,3 +83,23 @@ def test_nothing_to_score_says_how_to_get_a_score() -> None:
         "well the model forecasts, hold out a test part, e.g. --set split.test=12 (two "
         "horizons), or run backtest"
     )
+
+
+def test_a_series_scores_are_one_array_read_as_the_scores_they_were() -> None:
+    scores = {
+        "model": {"mae": np.array([1.0, 3.0]), "mase": np.array([0.5, np.nan])},
+        "naive": {"mae": np.array([2.0, 2.0]), "mase": np.array([1.0, 1.0])},
+    }
+    table = SeriesScores.of(scores)
+    assert table.values.shape == (4, 2) and table.values.dtype == np.float64
+    as_dict = table.as_dict()
+    assert as_dict.keys() == scores.keys()
+    for model, metrics in scores.items():
+        assert as_dict[model].keys() == metrics.keys()
+        for metric, values in metrics.items():
+            np.testing.assert_array_equal(as_dict[model][metric], values)
+    means = table.means()
+    assert means["model"]["mae"] == 2.0 and np.isnan(means["model"]["mase"])
+    # Every series' names are one tuple, held once.
+    assert SeriesScores.of(scores).names is table.names
+    assert not SeriesScores.of({}) and table

@@ -12,6 +12,7 @@ from matplotlib.figure import Figure
 from lstm_forecast.report import plots
 from lstm_forecast.report.plots import MAX_PANELS
 from lstm_forecast.scoring.evaluation import Evaluation, SeriesForecasts
+from lstm_forecast.scoring.score_table import UNSCORED
 
 HORIZON = 4
 
@@ -33,7 +34,7 @@ def _series(sid: str | None, rng: np.random.Generator) -> SeriesForecasts:
         origins=origins,
         forecasts=forecasts,
         quantiles=None,
-        scores={},
+        scores=UNSCORED,
     )
 
 

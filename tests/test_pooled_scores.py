@@ -77,10 +77,8 @@ def test_every_worker_ends_with_every_series_scores_as_its_worker_computed_them(
         scored = [k for k, s in enumerate(other.series) if len(s.origins)]
         assert len(scored) > DRAWN
         for k, (sent, got) in enumerate(zip(other.series, theirs, strict=True)):
-            assert got.scores.keys() == sent.scores.keys()
-            for model, metrics in sent.scores.items():
-                for metric, values in metrics.items():
-                    np.testing.assert_array_equal(got.scores[model][metric], values)
+            assert got.scores.names == sent.scores.names
+            np.testing.assert_array_equal(got.scores.values, sent.scores.values)
             np.testing.assert_array_equal(got.truth, sent.truth)
             for model, values in sent.forecasts.items():
                 np.testing.assert_array_equal(got.forecasts[model], values)

@@ -27,7 +27,7 @@ from .metrics import (
     seasonal_naive_forecasts,
 )
 from .origins import origin_chunks, origin_windows, scored_origins
-from .score_table import ScoreTable
+from .score_table import ScoreTable, SeriesScores
 
 MODELS = ("model", "naive", "seasonal_naive")
 # A model worth its training beats both: seasonal naive alone flatters it on a series
@@ -47,7 +47,7 @@ class SeriesForecasts:
     origins: np.ndarray  # row of each origin's first forecast step
     forecasts: dict[str, np.ndarray]  # model name -> (n_origins, horizon, n_targets)
     quantiles: np.ndarray | None  # the model's (n_origins, horizon, n_targets, n_quantiles)
-    scores: dict[str, dict[str, np.ndarray]]  # model -> metric -> per target
+    scores: SeriesScores  # per model and metric, per target
 
     @property
     def truth(self) -> np.ndarray:
@@ -57,10 +57,7 @@ class SeriesForecasts:
 
     def mean_scores(self) -> dict[str, dict[str, float]]:
         """Per model and metric, the mean over targets."""
-        return {
-            model: {k: float(np.mean(v)) for k, v in metrics.items()}
-            for model, metrics in self.scores.items()
-        }
+        return self.scores.means()
 
 
 @dataclass(frozen=True)
@@ -268,5 +265,5 @@ def _score_series(
         origins=origins,
         forecasts=forecasts,
         quantiles=model.values if model.has_band else None,
-        scores=scores,
+        scores=SeriesScores.of(scores),
     )

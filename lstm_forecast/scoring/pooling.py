@@ -13,7 +13,7 @@ import pandas as pd
 
 from ..data.share import Workers, gathered_json
 from .evaluation import Evaluation, SeriesForecasts
-from .score_table import ScoreTable, score_names
+from .score_table import ScoreTable, SeriesScores
 
 __all__ = ["pooled_evaluation", "pooled_table"]
 
@@ -83,7 +83,9 @@ def pooled_evaluation(evaluation: Evaluation, workers: Workers, *, drawn: int) -
                     origins=starts[k],
                     forecasts={m: split[k] for m, split in by_model.items()},
                     quantiles=None if bands_of is None else bands_of[k],
-                    scores=_scores_of(named, next(values)) if origins else {},
+                    scores=SeriesScores.from_rows(
+                        named if origins else (), next(values) if origins else np.zeros((0, 0))
+                    ),
                 )
             )
     return dataclasses.replace(evaluation, series=tuple(series))
@@ -118,25 +120,13 @@ def _sizes(series: SeriesForecasts) -> tuple[int, int, int, int]:
 
 def _score_names(series: Sequence[SeriesForecasts]) -> tuple[tuple[str, str], ...]:
     """Each (model, metric) a scored series has, in order (every one has the same)."""
-    return score_names(next((s.scores for s in series if s.scores), {}))
+    return next((s.scores.names for s in series if s.scores), ())
 
 
 def _score_values(series: Sequence[SeriesForecasts], n_targets: int) -> np.ndarray:
     """``(scored series, model and metric, target)``: the scores of each scored series."""
-    rows = [
-        np.stack([values for metrics in s.scores.values() for values in metrics.values()])
-        for s in series
-        if s.scores
-    ]
+    rows = [s.scores.values for s in series if s.scores]
     return np.stack(rows) if rows else np.zeros((0, 0, n_targets))
-
-
-def _scores_of(named: Sequence[Sequence[str]], values: Sequence[Any]) -> dict[str, dict[str, Any]]:
-    """Model -> metric -> value, of values in the order of ``named`` (model, metric)."""
-    scores: dict[str, dict[str, Any]] = {}
-    for (model, metric), per_target in zip(named, values, strict=True):
-        scores.setdefault(model, {})[metric] = per_target
-    return scores
 
 
 def _recent(series: SeriesForecasts, rows: int) -> SeriesForecasts:

@@ -3,7 +3,7 @@ columns (numpy): what validation pools across workers and reduces to its overall
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,12 +11,60 @@ import numpy as np
 
 from .metrics import finite_mean
 
-__all__ = ["ScoreTable", "score_names"]
+__all__ = ["UNSCORED", "ScoreTable", "SeriesScores", "score_names"]
 
 
 def score_names(scores: Mapping[str, Mapping[str, Any]]) -> tuple[tuple[str, str], ...]:
     """Each (model, metric) of a series' ``scores`` (model -> metric -> score), in order."""
     return tuple((model, metric) for model, metrics in scores.items() for metric in metrics)
+
+
+# Each distinct tuple of (model, metric) names, held once: every series has the same.
+_NAMES: dict[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]] = {}
+
+
+@dataclass(frozen=True)
+class SeriesScores:
+    """One series' scores as one array: per (model, metric) of ``names``, in order, its
+    score per target (a dictionary of arrays per series would take ten times the memory:
+    about 2 KB a series, 0.2 GB at 100,000)."""
+
+    names: tuple[tuple[str, str], ...]
+    values: np.ndarray  # (names, targets) float64
+
+    @classmethod
+    def of(cls, scores: Mapping[str, Mapping[str, Any]]) -> SeriesScores:
+        """Of model -> metric -> score per target (every score of as many targets)."""
+        names = score_names(scores)
+        rows = [np.asarray(scores[model][metric], dtype=np.float64) for model, metric in names]
+        return cls.from_rows(names, np.stack(rows) if rows else np.zeros((0, 0)))
+
+    @classmethod
+    def from_rows(cls, names: Sequence[Sequence[str]], values: np.ndarray) -> SeriesScores:
+        """Of ``names`` (model, metric) and their rows of scores per target."""
+        named = tuple((str(model), str(metric)) for model, metric in names)
+        return cls(_NAMES.setdefault(named, named), values)
+
+    def __bool__(self) -> bool:
+        return bool(self.names)
+
+    def as_dict(self) -> dict[str, dict[str, np.ndarray]]:
+        """Model -> metric -> score per target (views of ``values``)."""
+        scores: dict[str, dict[str, np.ndarray]] = {}
+        for (model, metric), row in zip(self.names, self.values, strict=True):
+            scores.setdefault(model, {})[metric] = row
+        return scores
+
+    def means(self) -> dict[str, dict[str, float]]:
+        """Model -> metric -> the mean over targets."""
+        means: dict[str, dict[str, float]] = {}
+        for (model, metric), row in zip(self.names, self.values, strict=True):
+            means.setdefault(model, {})[metric] = float(np.mean(row))
+        return means
+
+
+# A series without scored origins.
+UNSCORED = SeriesScores((), np.zeros((0, 0)))
 
 
 @dataclass(frozen=True)
