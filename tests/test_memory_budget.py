@@ -22,7 +22,7 @@ from lstm_forecast.data.row_files import ALIGNMENT, row_array, rows_in_files
 from lstm_forecast.data.share import Share
 from lstm_forecast.errors import DataError, EnvironmentFailure
 
-from .helpers import run_cli, write_config
+from .helpers import assert_one_line_error, run_cli, run_process, write_config
 
 
 def shuffled_stores(path: Path, n: int = 9, *, grouped: bool = False) -> Path:
@@ -236,3 +236,12 @@ def test_rows_with_no_room_in_their_folder_stop_train_with_exit_4(
     assert ran.code == 4, ran.err
     assert "cannot keep" in ran.err and "TMPDIR" in ran.err and str(tmp_path / "gone") in ran.err
     assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize("name", ["missing.csv", "missing.parquet"])
+def test_a_missing_data_file_under_a_budget_is_refused_with_exit_2(
+    name: str, tmp_path: Path
+) -> None:
+    path = stores_config(tmp_path, tmp_path / name, 1, "run")
+    ran = run_process("train", path)
+    assert_one_line_error(ran.code, ran.err, 2, f"{tmp_path / name}: data file not found")

@@ -20,7 +20,8 @@ from pathlib import Path
 import numpy as np
 
 from ..config import DataConfig
-from ..errors import DataError
+from ..errors import DataError, EnvironmentFailure
+from .limits import check_is_file
 from .load import dataset_of, empty_share, load_dataset, warn_left_out_tails
 from .parquet import first_seen_ids, parquet_rows, release_arrow_memory
 from .read import RowNumbers, is_parquet, read_frame
@@ -86,9 +87,13 @@ def plan_rows(cfg: DataConfig, budget_mb: int | None, share: Share | None = None
 
 def _csv_rows(path: Path) -> int:
     """The lines of a CSV file, about: its size over the length of its first lines."""
-    size = path.stat().st_size if path.is_file() else 0
-    with path.open("rb") as file:
-        head = file.read(1 << 16)
+    check_is_file(path, "a CSV file")
+    size = path.stat().st_size
+    try:
+        with path.open("rb") as file:
+            head = file.read(1 << 16)
+    except PermissionError:
+        raise EnvironmentFailure("permission denied reading the data file", where=path) from None
     lines = max(head.count(b"\n"), 1)
     return math.ceil(size / (len(head) / lines)) if head else 0
 
