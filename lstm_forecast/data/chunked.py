@@ -38,7 +38,8 @@ _log = logging.getLogger(__name__)
 ROW_BYTES = 20
 VALUE_BYTES = 12  # a value column's, besides
 # What a row costs while a chunk is read (the columns as pyarrow reads them, as pandas
-# holds them, the values made of them), besides ``VALUE_BYTES`` a column.
+# holds them, the values made of them), besides ``VALUE_BYTES`` a column (48 bytes a row
+# at one value column: benchmarks/README.md, "Training within a memory budget").
 READ_BYTES = 36
 MIB = 1 << 20
 
