@@ -127,10 +127,10 @@ def test_the_plan_reads_a_file_past_the_budget_in_chunks(tmp_path: Path) -> None
         {"store": np.repeat([f"s{k}" for k in range(40)], len(days)), "day": np.tile(days, 40)}
     ).assign(sales=1.0)
     frame.to_parquet(tmp_path / "big.parquet", index=False)
-    # 80,000 rows: about 2.4 MiB in memory, 3.7 MiB while read (48 bytes a row)
+    # 80,000 rows: about 2.4 MiB in memory, 5.2 MiB while read (68 bytes a row)
     plan = plan_rows(config(tmp_path / "big.parquet"), 1)
-    assert plan.folder is not None and plan.chunks == 4
-    assert "80,000 rows would take about" in plan.describe()
+    assert plan.folder is not None and plan.chunks == 6
+    assert "80,000 rows would take about 2.4 MiB in memory" in plan.describe()
     csv = tmp_path / "big.csv"
     frame.to_csv(csv, index=False)
     as_csv = plan_rows(config(csv), 1)
@@ -202,7 +202,7 @@ def test_a_training_past_its_budget_writes_the_bundle_of_one_in_memory(
         ran = run_cli("train", stores_config(tmp_path, data, budget, f"run_{budget}"))
         assert ran.code == 0, ran.err
         errs[budget] = ran.err
-    assert "40,000 rows would take about" in errs[1] and "in 2 chunks" in errs[1]
+    assert "40,000 rows would take about 1.2 MiB in memory" in errs[1] and "in 3 chunks" in errs[1]
     assert "kept in files" not in errs[None]
     for name in ("metrics.json", "preprocessing.json"):
         kept = json.loads((tmp_path / "run_1" / name).read_text())

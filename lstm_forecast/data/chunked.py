@@ -38,9 +38,10 @@ _log = logging.getLogger(__name__)
 ROW_BYTES = 20
 VALUE_BYTES = 12  # a value column's, besides
 # What a row costs while a chunk is read (the columns as pyarrow reads them, as pandas
-# holds them, the values made of them), besides ``VALUE_BYTES`` a column (48 bytes a row
-# at one value column: benchmarks/README.md, "Training within a memory budget").
-READ_BYTES = 36
+# holds them, the values made of them), besides ``VALUE_BYTES`` a column: at one value
+# column 68 bytes a row where the ids are text, 48 where a dictionary (pandas categories)
+# holds them (benchmarks/README.md, "Training within a memory budget").
+READ_BYTES = 56
 MIB = 1 << 20
 
 
@@ -58,11 +59,15 @@ class RowsPlan:
     def describe(self) -> str:
         """What the plan is, in words for the log."""
         held = (
-            f"{self.rows:,} rows would take about {self.in_memory / 2**30:.1f} GiB in memory, "
+            f"{self.rows:,} rows would take about {_size(self.in_memory)} in memory, "
             f"past training.memory_budget_mb ({(self.budget or 0) // MIB:,})"
         )
         read = f", the file read in {self.chunks} chunks of its series" if self.chunks > 1 else ""
         return f"{held}: kept in files under {self.folder}{read}"
+
+
+def _size(nbytes: int) -> str:
+    return f"{nbytes / 2**30:.1f} GiB" if nbytes >= 2**30 else f"{nbytes / MIB:.1f} MiB"
 
 
 def plan_rows(cfg: DataConfig, budget_mb: int | None, share: Share | None = None) -> RowsPlan:
