@@ -196,6 +196,7 @@ def test_a_training_past_its_budget_writes_the_bundle_of_one_in_memory(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     data = long_stores(tmp_path / "stores.parquet")
+    monkeypatch.delenv("TMPDIR", raising=False)
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     errs = {}
     for budget in (None, 1):
@@ -231,6 +232,7 @@ def test_rows_with_no_room_in_their_folder_stop_train_with_exit_4(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     data = long_stores(tmp_path / "stores.parquet")
+    monkeypatch.delenv("TMPDIR", raising=False)
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "gone"))
     ran = run_cli("train", stores_config(tmp_path, data, 1, "run"))
     assert ran.code == 4, ran.err
@@ -246,3 +248,19 @@ def test_a_missing_data_file_under_a_budget_is_refused_with_exit_2(
     # A real process for the CSV, whose row estimate is the budget's own reading.
     ran = run_process("train", path) if name.endswith(".csv") else run_cli("train", path)
     assert_one_line_error(ran.code, ran.err, 2, f"{tmp_path / name}: data file not found")
+
+
+def test_a_tmpdir_that_cannot_hold_the_rows_stops_train_with_exit_4(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = long_stores(tmp_path / "stores.parquet")
+    gone = tmp_path / "unmounted"
+    env = {**os.environ, "TMPDIR": str(gone)}
+    ran = run_process("train", stores_config(tmp_path, data, 1, "run"), env=env)
+    assert_one_line_error(ran.code, ran.err, 4, f"{gone}: TMPDIR names a folder that is missing")
+    assert not (tmp_path / "run").exists()
+    monkeypatch.setenv("TMPDIR", str(gone))
+    with pytest.raises(EnvironmentFailure, match="TMPDIR names a folder"):
+        plan_rows(config(data), 1)
+    # Within the budget the rows stay in memory: TMPDIR is not read.
+    assert plan_rows(config(data), 100).folder is None

@@ -12,6 +12,7 @@ import contextlib
 import dataclasses
 import logging
 import math
+import os
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -87,8 +88,22 @@ def plan_rows(cfg: DataConfig, budget_mb: int | None, share: Share | None = None
     chunks = 1
     if is_parquet(path) and cfg.id_column is not None:
         chunks = max(1, math.ceil(rows * (READ_BYTES + VALUE_BYTES * columns) / budget))
-    folder = Path(tempfile.gettempdir())
-    return RowsPlan(rows, in_memory, budget, folder=folder, chunks=chunks)
+    return RowsPlan(rows, in_memory, budget, folder=_folder_for_rows(), chunks=chunks)
+
+
+def _folder_for_rows() -> Path:
+    """The system's temporary folder; ``TMPDIR`` where it names one, else refused: Python
+    would put the files in /tmp instead, which a nightly job with its volume unmounted
+    would fill without a word."""
+    named = os.environ.get("TMPDIR")
+    if named and not (os.path.isdir(named) and os.access(named, os.W_OK | os.X_OK)):
+        raise EnvironmentFailure(
+            "TMPDIR names a folder that is missing or not writable, where the rows past "
+            "training.memory_budget_mb would be kept; create it, or point TMPDIR at a "
+            "folder with room",
+            where=named,
+        )
+    return Path(named) if named else Path(tempfile.gettempdir())
 
 
 def _csv_rows(path: Path) -> int:
