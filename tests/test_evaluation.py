@@ -92,12 +92,9 @@ def test_a_series_scores_are_one_array_read_as_the_scores_they_were() -> None:
     }
     table = SeriesScores.of(scores)
     assert table.values.shape == (4, 2) and table.values.dtype == np.float64
-    as_dict = table.as_dict()
-    assert as_dict.keys() == scores.keys()
-    for model, metrics in scores.items():
-        assert as_dict[model].keys() == metrics.keys()
-        for metric, values in metrics.items():
-            np.testing.assert_array_equal(as_dict[model][metric], values)
+    assert table.names == tuple((m, k) for m, metrics in scores.items() for k in metrics)
+    for (model, metric), row in zip(table.names, table.values, strict=True):
+        np.testing.assert_array_equal(row, scores[model][metric])
     means = table.means()
     assert means["model"]["mae"] == 2.0 and np.isnan(means["model"]["mase"])
     # Every series' names are one tuple, held once.

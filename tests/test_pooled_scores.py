@@ -20,7 +20,7 @@ from lstm_forecast.scoring.evaluation import (
 )
 from lstm_forecast.scoring.origins import validation_spread
 from lstm_forecast.scoring.pooling import pooled_evaluation, pooled_table
-from lstm_forecast.scoring.score_table import ScoreTable
+from lstm_forecast.scoring.score_table import UNSCORED, ScoreTable, SeriesScores
 
 from .helpers import ThreadWorkers, run_workers
 from .test_pooled_fit import IDS, shops_config
@@ -99,11 +99,16 @@ def test_every_worker_ends_with_every_series_scores_as_its_worker_computed_them(
 
 def test_a_table_s_overall_is_the_mean_of_its_series_finite_scores() -> None:
     nan = float("nan")
+
+    def one_target(model: dict[str, float], naive: dict[str, float]) -> SeriesScores:
+        scores = {"model": model, "naive": naive}
+        return SeriesScores.of({m: {k: [v] for k, v in ms.items()} for m, ms in scores.items()})
+
     table = ScoreTable.of(
         [
-            (2, {"model": {"mase": 1.0, "mae": 4.0}, "naive": {"mase": 3.0, "mae": 2.0}}),
-            (0, {}),
-            (1, {"model": {"mase": nan, "mae": 2.0}, "naive": {"mase": 5.0, "mae": 6.0}}),
+            (2, one_target({"mase": 1.0, "mae": 4.0}, {"mase": 3.0, "mae": 2.0})),
+            (0, UNSCORED),
+            (1, one_target({"mase": nan, "mae": 2.0}, {"mase": 5.0, "mae": 6.0})),
         ]
     )
     assert table.n_origins == 3 and table.counts.tolist() == [2, 0, 1]
@@ -112,4 +117,4 @@ def test_a_table_s_overall_is_the_mean_of_its_series_finite_scores() -> None:
         "model": {"mase": 1.0, "mae": 3.0},
         "naive": {"mase": 4.0, "mae": 4.0},
     }
-    assert ScoreTable.of([(0, {})]).overall() == {} and ScoreTable.of([]).n_origins == 0
+    assert ScoreTable.of([(0, UNSCORED)]).overall() == {} and ScoreTable.of([]).n_origins == 0

@@ -73,7 +73,8 @@ def _size(nbytes: int) -> str:
 
 def plan_rows(cfg: DataConfig, budget_mb: int | None, share: Share | None = None) -> RowsPlan:
     """How to hold ``cfg``'s data (``share`` of its series, where given) within
-    ``budget_mb`` MiB: in memory where it fits, or no budget is set."""
+    ``budget_mb`` MiB: in memory where it fits, or no budget is set; else in files, which
+    it logs."""
     path = Path(cfg.path)
     columns = len(cfg.value_columns)
     if budget_mb is None:
@@ -88,7 +89,9 @@ def plan_rows(cfg: DataConfig, budget_mb: int | None, share: Share | None = None
     chunks = 1
     if is_parquet(path) and cfg.id_column is not None:
         chunks = max(1, math.ceil(rows * (READ_BYTES + VALUE_BYTES * columns) / budget))
-    return RowsPlan(rows, in_memory, budget, folder=_folder_for_rows(), chunks=chunks)
+    plan = RowsPlan(rows, in_memory, budget, folder=_folder_for_rows(), chunks=chunks)
+    _log.info("%s", plan.describe())
+    return plan
 
 
 def _folder_for_rows() -> Path:
@@ -124,8 +127,6 @@ def loaded_within(cfg: DataConfig, budget_mb: int | None) -> Iterator[Dataset]:
     """``cfg``'s data, loaded as ``plan_rows`` plans for ``budget_mb``; within it, the arrays
     a training makes of the rows are where the plan puts the rows (``rows_in_files``)."""
     plan = plan_rows(cfg, budget_mb)
-    if plan.folder is not None:
-        _log.info("%s", plan.describe())
     with rows_in_files(plan.folder):
         yield load_planned(cfg, plan)
 

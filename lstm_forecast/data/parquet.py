@@ -4,6 +4,7 @@ rows at a time (``read_tails``: what predict needs of data too big to hold)."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -33,9 +34,7 @@ def read_parquet(
     as a CSV's (the row count comes from the file's footer, before any data is read);
     the ``categories`` columns as pandas categories (their text columns are read once per
     distinct value). ``path`` may be a Parquet dataset (``is_dataset``)."""
-    import pyarrow
-
-    try:
+    with _reading(path):
         source = _Source(path, caps, categories)
         columns = None if pick is None else pick(source.names)
         # Each column freed as it is converted, and what the conversion no longer needs
@@ -43,10 +42,6 @@ def read_parquet(
         frame = source.read(columns).to_pandas(self_destruct=True, split_blocks=True)
         release_arrow_memory()
         return frame
-    except PermissionError:
-        raise EnvironmentFailure("permission denied reading the data file", where=path) from None
-    except (pyarrow.ArrowException, ValueError, OSError) as exc:
-        raise DataError(f"not a readable Parquet file ({exc})", where=path) from None
 
 
 def read_parquet_by_batch(
@@ -62,7 +57,7 @@ def read_parquet_by_batch(
     (a bool a row; none without ``share``), for messages to number them."""
     import pyarrow
 
-    try:
+    with _reading(path):
         source = _Source(path, caps, [id_column])
         columns = pick(source.names)
         kept: list[pa.RecordBatch] = []
@@ -97,6 +92,16 @@ def read_parquet_by_batch(
         del table
         release_arrow_memory()
         return frame, np.concatenate(which) if which else np.zeros(0, dtype=bool)
+
+
+@contextlib.contextmanager
+def _reading(path: Path) -> Iterator[None]:
+    """What pyarrow raises reading ``path`` as our errors: permission denied (exit 4), or
+    not a readable Parquet file (exit 2)."""
+    import pyarrow
+
+    try:
+        yield
     except PermissionError:
         raise EnvironmentFailure("permission denied reading the data file", where=path) from None
     except (pyarrow.ArrowException, ValueError, OSError) as exc:
@@ -105,7 +110,8 @@ def read_parquet_by_batch(
 
 def parquet_rows(path: Path, caps: Caps) -> int:
     """The rows of a Parquet file or dataset, from its footers (no data read)."""
-    return _opened(path, caps).rows
+    with _reading(path):
+        return _Source(path, caps).rows
 
 
 def first_seen_ids(path: Path, caps: Caps, id_column: str) -> list[str]:
@@ -114,7 +120,7 @@ def first_seen_ids(path: Path, caps: Caps, id_column: str) -> list[str]:
     batch of the id column at a time. A missing or empty id is left out: a load reports it."""
     import pyarrow
 
-    try:
+    with _reading(path):
         source = _Source(path, caps, [id_column])
         seen: dict[str, None] = {}
         for batch in source.batches([id_column], TAIL_BATCH_ROWS):
@@ -125,21 +131,6 @@ def first_seen_ids(path: Path, caps: Caps, id_column: str) -> list[str]:
             names = id_names(ids.dictionary.to_pandas().iloc[codes[codes >= 0]])
             seen.update(dict.fromkeys(str(n) for n in names if isinstance(n, str) and n))
         return list(seen)
-    except PermissionError:
-        raise EnvironmentFailure("permission denied reading the data file", where=path) from None
-    except (pyarrow.ArrowException, ValueError, OSError) as exc:
-        raise DataError(f"not a readable Parquet file ({exc})", where=path) from None
-
-
-def _opened(path: Path, caps: Caps) -> _Source:
-    import pyarrow
-
-    try:
-        return _Source(path, caps)
-    except PermissionError:
-        raise EnvironmentFailure("permission denied reading the data file", where=path) from None
-    except (pyarrow.ArrowException, ValueError, OSError) as exc:
-        raise DataError(f"not a readable Parquet file ({exc})", where=path) from None
 
 
 def release_arrow_memory() -> None:
@@ -268,7 +259,7 @@ def read_tails(
     loader says what is wrong."""
     import pyarrow
 
-    try:
+    with _reading(path):
         # The ids as a dictionary, each read once: its series are numbered per batch.
         source = _Source(path, caps, [] if id_column is None else [id_column])
         columns = pick(source.names)
@@ -282,7 +273,3 @@ def read_tails(
             return tails.result(id_column)
         finally:
             release_arrow_memory()  # the batches read, which nothing after reuses
-    except PermissionError:
-        raise EnvironmentFailure("permission denied reading the data file", where=path) from None
-    except (pyarrow.ArrowException, ValueError, OSError) as exc:
-        raise DataError(f"not a readable Parquet file ({exc})", where=path) from None

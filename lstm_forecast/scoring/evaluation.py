@@ -88,7 +88,7 @@ class Evaluation:
     def overall(self, seen: bool | None = None) -> dict[str, dict[str, float]]:
         """Per model and metric: the mean over series (each the mean over its targets);
         over the series in training only (``seen``), or only those not (``not seen``)."""
-        return ScoreTable.of((len(s.origins), s.mean_scores()) for s in self.scored(seen)).overall()
+        return ScoreTable.of((len(s.origins), s.scores) for s in self.scored(seen)).overall()
 
     def share_beating(self, baselines: Sequence[str] = BOTH_NAIVES) -> tuple[int, int]:
         """How many scored series the model beats every one of ``baselines`` on (lower
@@ -108,9 +108,7 @@ class Evaluation:
 
     def table(self) -> ScoreTable:
         """Its figures without the forecasts."""
-        return ScoreTable.of(
-            (len(s.origins), s.mean_scores() if len(s.origins) else {}) for s in self.series
-        )
+        return ScoreTable.of((len(s.origins), s.scores) for s in self.series)
 
     def to_json(self) -> dict[str, Any]:
         result: dict[str, Any] = {
@@ -164,10 +162,10 @@ def score_table_at(
     first, if given): for many origins (every validation window of every series), in
     memory of one chunk."""
 
-    def scores(series: SeriesForecasts) -> tuple[int, dict[str, dict[str, float]]]:
+    def scores(series: SeriesForecasts) -> tuple[int, SeriesScores]:
         if seen is not None:
             seen(series)
-        return len(series.origins), series.mean_scores() if len(series.origins) else {}
+        return len(series.origins), series.scores
 
     return ScoreTable.of(map(scores, _scored_in_chunks(prepared, forecaster, origins)))
 

@@ -13,7 +13,7 @@ import pandas as pd
 
 from ..data.share import Workers, gathered_json
 from .evaluation import Evaluation, SeriesForecasts
-from .score_table import ScoreTable, SeriesScores
+from .score_table import UNSCORED, ScoreTable, SeriesScores
 
 __all__ = ["pooled_evaluation", "pooled_table"]
 
@@ -83,9 +83,7 @@ def pooled_evaluation(evaluation: Evaluation, workers: Workers, *, drawn: int) -
                     origins=starts[k],
                     forecasts={m: split[k] for m, split in by_model.items()},
                     quantiles=None if bands_of is None else bands_of[k],
-                    scores=SeriesScores.from_rows(
-                        named if origins else (), next(values) if origins else np.zeros((0, 0))
-                    ),
+                    scores=SeriesScores.from_rows(named, next(values)) if origins else UNSCORED,
                 )
             )
     return dataclasses.replace(evaluation, series=tuple(series))

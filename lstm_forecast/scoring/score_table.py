@@ -48,13 +48,6 @@ class SeriesScores:
     def __bool__(self) -> bool:
         return bool(self.names)
 
-    def as_dict(self) -> dict[str, dict[str, np.ndarray]]:
-        """Model -> metric -> score per target (views of ``values``)."""
-        scores: dict[str, dict[str, np.ndarray]] = {}
-        for (model, metric), row in zip(self.names, self.values, strict=True):
-            scores.setdefault(model, {})[metric] = row
-        return scores
-
     def means(self) -> dict[str, dict[str, float]]:
         """Model -> metric -> the mean over targets."""
         means: dict[str, dict[str, float]] = {}
@@ -78,18 +71,17 @@ class ScoreTable:
     values: np.ndarray  # (series with origins, names) float64
 
     @classmethod
-    def of(cls, series: Iterable[tuple[int, dict[str, dict[str, float]]]]) -> ScoreTable:
-        """Of each series, its number of origins and its scores (model -> metric -> the
-        mean over targets; empty without origins): every series with origins has the
-        same models and metrics."""
+    def of(cls, series: Iterable[tuple[int, SeriesScores]]) -> ScoreTable:
+        """Of each series, its number of origins and its scores (none without origins):
+        every series with origins has the same models and metrics."""
         counts: list[int] = []
         rows: list[list[float]] = []
         names: tuple[tuple[str, str], ...] = ()
         for count, scores in series:
             counts.append(count)
             if count:
-                names = names or score_names(scores)
-                rows.append([scores[m][k] for m, k in names])
+                names = names or scores.names
+                rows.append([float(np.mean(row)) for row in scores.values])
         values = np.array(rows, dtype=np.float64).reshape(len(rows), len(names))
         return cls(np.array(counts, dtype=np.int64), names, values)
 

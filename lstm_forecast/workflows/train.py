@@ -136,8 +136,6 @@ def _trained_and_scored(config: Config, role: ClusterRole, hooks: TrainingHooks)
     share = workers.share if workers.share.count > 1 else None
     budget = config.training.memory_budget_mb
     plan = raised_together(workers, lambda: plan_rows(config.data, budget, share))
-    if plan.folder is not None:
-        _log.info("%s", plan.describe())
     with rows_in_files(plan.folder):
         dataset = raised_together(workers, lambda: load_planned(config.data, plan, share))
         return _scored(config, dataset, workers, hooks)
