@@ -12,7 +12,7 @@ import pytest
 
 from lstm_forecast.config import Config, load_config
 from lstm_forecast.data import load_dataset
-from lstm_forecast.data.share import Share
+from lstm_forecast.data.share import Attempt, Share, raised_together
 from lstm_forecast.errors import DataError
 from lstm_forecast.features import Preprocessing, baselines
 from lstm_forecast.features.baselines import CHOICE_WINDOWS
@@ -170,3 +170,45 @@ def test_a_share_one_worker_refuses_stops_every_worker_with_a_message(tmp_path: 
     assert raised[1 - owner] == (
         "1 other worker stopped on its share of the series (its own message says why)"
     )
+
+
+def test_a_share_refused_as_read_before_the_workers_join_stops_every_worker(
+    tmp_path: Path,
+) -> None:
+    """``train``'s workers read their shares before they join (``Attempt``); the refusal
+    is raised on every worker once they have."""
+    frames = {sid: monthly_frame(72, seed=k) for k, sid in enumerate(IDS)}
+    frames["shop 0"] = frames["shop 0"].astype({"sales": object})
+    frames["shop 0"].loc[5, "sales"] = "n/a?"
+    csv = write_long_csv(tmp_path / "shops.csv", frames, "shop")
+    config = load_config(write_config(tmp_path, csv, data={"id_column": "shop"}))
+    owner = 0 if Share(0, 2).holds("shop 0") else 1
+    raised: dict[int, str] = {}
+
+    def read_then_join(w: ThreadWorkers) -> None:
+        read = Attempt.of(lambda: load_dataset(config.data, share=w.share))
+        assert (read.error is None) is (w.share.index != owner)
+        try:
+            raised_together(w, read.value)
+        except DataError as exc:
+            raised[w.share.index] = exc.message
+
+    run_workers(2, read_then_join)
+    assert "'n/a?'" in raised[owner] and "sales" in raised[owner]
+    assert raised[1 - owner] == (
+        "1 other worker stopped on its share of the series (its own message says why)"
+    )
+
+
+def test_an_attempt_keeps_a_result_or_a_user_error_and_lets_any_other_error_through() -> None:
+    assert Attempt.of(lambda: 3).value() == 3
+    refused = Attempt.of(lambda: refused_read())
+    assert isinstance(refused.error, DataError) and refused.result is None
+    with pytest.raises(DataError, match="no rows"):
+        refused.value()
+    with pytest.raises(ZeroDivisionError):
+        Attempt.of(lambda: 1 // 0)
+
+
+def refused_read() -> None:
+    raise DataError("no rows")

@@ -7,7 +7,7 @@ import json
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar, cast
 
 import numpy as np
 import pandas as pd
@@ -17,6 +17,7 @@ from ..errors import DataError, UserError, counted
 __all__ = [
     "ALONE",
     "Alone",
+    "Attempt",
     "Share",
     "ShareRead",
     "Workers",
@@ -200,6 +201,29 @@ def gathered_json(workers: Workers, value: Any) -> list[Any]:
 
 
 Result = TypeVar("Result")
+
+
+@dataclass(frozen=True)
+class Attempt(Generic[Result]):
+    """What a step gave, or the ``UserError`` it raised, kept: a worker can take a step
+    before it can tell the others it failed (``raised_together(workers, attempt.value)``
+    once they have joined)."""
+
+    result: Result | None = None
+    error: UserError | None = None
+
+    @classmethod
+    def of(cls, step: Callable[[], Result]) -> Attempt[Result]:
+        try:
+            return cls(result=step())
+        except UserError as exc:
+            return cls(error=exc)
+
+    def value(self) -> Result:
+        """The step's result, or its error raised."""
+        if self.error is not None:
+            raise self.error
+        return cast(Result, self.result)
 
 
 def raised_together(workers: Workers, step: Callable[[], Result]) -> Result:

@@ -33,8 +33,9 @@ def strategy_for(distribute: str) -> tf.distribute.Strategy:
 
 @functools.cache
 def _multi_worker_strategy() -> tf.distribute.Strategy:
-    """The process's one multi-worker strategy: made once (before the data is read, when
-    the workers share it out), used by every training after."""
+    """The process's one multi-worker strategy: made once (after a worker has read its
+    share of the series, when the workers share them out), used by every training after.
+    Nothing before it runs TensorFlow ops: it sets up the context they run in."""
     check_keras_for_multi_worker()  # before waiting for the other workers
     # Reads TF_CONFIG and waits for every worker it names.
     return tf.distribute.MultiWorkerMirroredStrategy()

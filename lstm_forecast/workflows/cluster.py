@@ -14,6 +14,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from ..data.share import Share
 from ..errors import ConfigError
 
 TF_CONFIG = "TF_CONFIG"
@@ -38,6 +39,14 @@ class ClusterRole:
         if self.task_type == "worker" and self.cluster_has_chief:
             return self.task_index + 1
         return self.task_index
+
+    def share_of_series(self, id_column: str | None) -> Share | None:
+        """Of several series (an ``id_column``) under ``multi_worker``, this worker's
+        share of them; else None (this process alone, or a single series: every worker
+        reads it, and takes a share of each batch)."""
+        if self.n_workers == 1 or id_column is None:
+            return None
+        return Share(self.rank, self.n_workers)
 
     def describe(self) -> str:
         return f"{self.task_type} {self.task_index} of {self.n_workers}"

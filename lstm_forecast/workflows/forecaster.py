@@ -33,6 +33,8 @@ SHORT_ROWS = 500
 # Validation chooses between the two networks on this many origins or more (fewer: the
 # smoothing forecast's), by ``MARGIN`` as ``model.serve`` does.
 MIN_ORIGINS = 2
+# Windows a trained forecaster keeps to check its exported graph on.
+CHECK_WINDOWS = 512
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,10 @@ class TrainedForecaster:
 
     preprocessing: Preprocessing  # with the coding training ended with (calibrated)
     prepared: Prepared
-    train_windows: WindowSet
+    # At most ``CHECK_WINDOWS`` windows to compare ONNX Runtime with Keras on: the last
+    # validation windows, else training windows. The training windows are not kept (a
+    # start a window, the largest array after the rows).
+    check_windows: WindowSet
     validation_windows: WindowSet
     network: TrainedNetwork
     forecaster: Forecaster  # scaled windows -> scaled forecasts, in inference mode
@@ -202,13 +207,19 @@ def _train_one(
     return TrainedForecaster(
         preprocessing=preprocessing.with_coding(network.coding).with_served(choice.served),
         prepared=dataclasses.replace(prepared, served=choice.served),
-        train_windows=train_windows,
+        check_windows=_last(validation if len(validation) else train_windows, CHECK_WINDOWS),
         validation_windows=validation,
         network=network,
         forecaster=forecaster,
         served=choice,
         parent=None if start is None else start.parent,
     )
+
+
+def _last(windows: WindowSet, most: int) -> WindowSet:
+    """The last ``most`` of ``windows``, their starts a copy (not a view that would keep
+    every start)."""
+    return dataclasses.replace(windows, starts=windows.starts[-most:].copy())
 
 
 def training_windows(config: Config, prepared: Prepared) -> WindowSet:

@@ -16,7 +16,7 @@ from ..config import Config
 from ..data import Dataset
 from ..data.chunked import load_planned, plan_rows
 from ..data.row_files import give_back_freed_memory, rows_in_files
-from ..data.share import ALONE, Share, Workers, pooled, pooled_sum, raised_together
+from ..data.share import ALONE, Attempt, Share, Workers, pooled, pooled_sum, raised_together
 from ..errors import counted
 from ..features import Prepared, Preprocessing
 from ..features.baselines import words as baseline_words
@@ -131,13 +131,18 @@ def train(config: Config, *, hooks: TrainingHooks = SILENT) -> TrainReport:
 
 
 def _trained_and_scored(config: Config, role: ClusterRole, hooks: TrainingHooks) -> _Scored:
-    """Load, train and score, the rows where ``training.memory_budget_mb`` puts them."""
-    workers = _workers(config, role)
-    share = workers.share if workers.share.count > 1 else None
+    """Load, train and score, the rows where ``training.memory_budget_mb`` puts them.
+
+    A worker reads its share before it joins the others: joining loads TensorFlow and the
+    strategy (0.7 GiB), which would otherwise sit under the load's peak. A share refused
+    stops every worker once they have joined (``raised_together``)."""
+    share = role.share_of_series(config.data.id_column)
     budget = config.training.memory_budget_mb
-    plan = raised_together(workers, lambda: plan_rows(config.data, budget, share))
-    with rows_in_files(plan.folder):
-        dataset = raised_together(workers, lambda: load_planned(config.data, plan, share))
+    planned = Attempt.of(lambda: plan_rows(config.data, budget, share))
+    with rows_in_files(None if planned.result is None else planned.result.folder):
+        loaded = Attempt.of(lambda: load_planned(config.data, planned.value(), share))
+        workers = _workers(share)
+        dataset = raised_together(workers, loaded.value)
         return _scored(config, dataset, workers, hooks)
 
 
@@ -158,15 +163,13 @@ def _scored(config: Config, dataset: Dataset, workers: Workers, hooks: TrainingH
     )
 
 
-def _workers(config: Config, role: ClusterRole) -> Workers:
-    """Of several series under ``multi_worker``, every worker (each reads its share);
-    else this process alone (a single series: every worker reads it, and takes a share
-    of each batch)."""
-    if role.n_workers == 1 or config.data.id_column is None:
+def _workers(share: Share | None) -> Workers:
+    """Every worker, joined (``share``: this one's), or this process alone."""
+    if share is None:
         return ALONE
     from ..nn.exchange import StrategyWorkers, strategy_for
 
-    return StrategyWorkers.joined(strategy_for("multi_worker"), Share(role.rank, role.n_workers))
+    return StrategyWorkers.joined(strategy_for("multi_worker"), share)
 
 
 def _test_scores(trained: TrainedForecaster) -> Evaluation:
@@ -274,11 +277,7 @@ def _figures(trained: TrainedForecaster, evaluation: Evaluation) -> dict[str, Fi
     return figures
 
 
-def _onnx_check_inputs(trained: TrainedForecaster, most: int = 512) -> np.ndarray:
-    """Encoded network inputs to compare ONNX Runtime with Keras on: the validation
-    windows (else the training windows), at most ``most`` of them."""
-    windows = (
-        trained.validation_windows if len(trained.validation_windows) else trained.train_windows
-    )
-    inputs, _ = windows.gather_at(windows.starts[-most:])
+def _onnx_check_inputs(trained: TrainedForecaster) -> np.ndarray:
+    """Encoded network inputs to compare ONNX Runtime with Keras on."""
+    inputs, _ = trained.check_windows.gather()
     return trained.prepared.coding.encode(inputs)[0]
