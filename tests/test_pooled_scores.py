@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from lstm_forecast.config import Config
 from lstm_forecast.data import load_dataset
@@ -19,7 +21,7 @@ from lstm_forecast.scoring.evaluation import (
     score_table_at,
 )
 from lstm_forecast.scoring.origins import validation_spread
-from lstm_forecast.scoring.pooling import pooled_evaluation, pooled_table
+from lstm_forecast.scoring.pooling import PooledSeries, pooled_evaluation, pooled_table
 from lstm_forecast.scoring.score_table import UNSCORED, ScoreTable, SeriesScores
 
 from .helpers import ThreadWorkers, run_workers
@@ -74,6 +76,7 @@ def test_every_worker_ends_with_every_series_scores_as_its_worker_computed_them(
         for series in own.series:
             assert mine[series.id] is series  # its own series, whole
         theirs = [mine[s.id] for s in other.series]
+        assert [pooled.series[k].id for k in range(-len(pooled.series), 0)] == list(mine)
         scored = [k for k, s in enumerate(other.series) if len(s.origins)]
         assert len(scored) > DRAWN
         for k, (sent, got) in enumerate(zip(other.series, theirs, strict=True)):
@@ -118,3 +121,24 @@ def test_a_table_s_overall_is_the_mean_of_its_series_finite_scores() -> None:
         "naive": {"mase": 4.0, "mae": 4.0},
     }
     assert ScoreTable.of([(0, UNSCORED)]).overall() == {} and ScoreTable.of([]).n_origins == 0
+
+
+@given(
+    st.lists(st.integers(0, 4), max_size=5),
+    st.integers(-12, 12),
+    st.integers(-12, 12),
+    st.integers(-3, 3).filter(bool),
+)
+def test_pooled_series_read_as_the_blocks_joined(
+    lengths: list[int], start: int, stop: int, step: int
+) -> None:
+    counter = iter(range(100))
+    blocks = [tuple(next(counter) for _ in range(n)) for n in lengths]
+    joined = [item for block in blocks for item in block]
+    pooled = PooledSeries(blocks)  # type: ignore[arg-type]  # any items read the same
+    assert len(pooled) == len(joined) and list(pooled) == joined
+    assert [pooled[k] for k in range(-len(joined), len(joined))] == joined + joined
+    assert pooled[start:stop:step] == joined[start:stop:step]
+    for outside in (len(joined), -len(joined) - 1):
+        with pytest.raises(IndexError):
+            pooled[outside]

@@ -6,6 +6,7 @@ backend or state is touched and nothing needs a display.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 import numpy as np
@@ -40,10 +41,11 @@ def loss_figure(history: dict[str, list[float]], best_epoch: int) -> Figure:
 def test_forecast_figure(evaluation: Evaluation) -> Figure:
     """History, test actuals, and the model's and both naives' forecasts from origins
     that tile the test part (the first ``MAX_PANELS`` series with test origins)."""
-    scored = [s for s in evaluation.series if len(s.origins)]
+    scored = evaluation.scored()
+    drawn = list(itertools.islice(scored, MAX_PANELS))
     rest = "in the metrics (evaluate --forecasts writes every forecast)"
-    figure = _panels(scored[:MAX_PANELS], len(scored), rest)
-    for ax, series in zip(figure.axes, scored, strict=False):
+    figure = _panels(drawn, len(drawn) + sum(1 for _ in scored), rest)
+    for ax, series in zip(figure.axes, drawn, strict=False):
         _draw_test_series(ax, series, evaluation)
     return figure
 

@@ -140,7 +140,7 @@ def _seen_apart(evaluation: Evaluation) -> list[str]:
     for seen, what in ((True, "in training"), (False, "not in training (own scaling)")):
         table = evaluation.overall(seen)
         if table:
-            count = len(evaluation.scored(seen))
+            count = sum(1 for _ in evaluation.scored(seen))
             scores = ", ".join(f"{m} {table[m]['mase']:.3f}" for m in MODELS)
             lines.append(f"{count} series {what}: mean MASE {scores}")
     return lines

@@ -66,7 +66,7 @@ class Evaluation:
     horizon: int
     season_length: int
     quantile_levels: tuple[float, ...]
-    series: tuple[SeriesForecasts, ...]
+    series: Sequence[SeriesForecasts]  # a tuple, or of workers' series ``PooledSeries``
     # strftime format of the data's time column (times are shown as it writes them).
     time_format: str | None = None
     # Series the model was not trained on (scaled from their own rows), by id.
@@ -76,14 +76,14 @@ class Evaluation:
     def n_origins(self) -> int:
         return sum(len(s.origins) for s in self.series)
 
-    def scored(self, seen: bool | None = None) -> list[SeriesForecasts]:
-        """The series with test origins; of them, those in training only (``seen``), or
-        only those not (``not seen``)."""
-        return [
+    def scored(self, seen: bool | None = None) -> Iterator[SeriesForecasts]:
+        """The series with test origins, one at a time; of them, those in training only
+        (``seen``), or only those not (``not seen``)."""
+        return (
             s
             for s in self.series
             if len(s.origins) and (seen is None or (str(s.id) not in self.unseen) == seen)
-        ]
+        )
 
     def overall(self, seen: bool | None = None) -> dict[str, dict[str, float]]:
         """Per model and metric: the mean over series (each the mean over its targets);

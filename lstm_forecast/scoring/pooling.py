@@ -5,8 +5,8 @@ no TensorFlow)."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Iterator, Sequence
+from typing import Any, overload
 
 import numpy as np
 import pandas as pd
@@ -15,7 +15,7 @@ from ..data.share import Workers, gathered_json
 from .evaluation import Evaluation, SeriesForecasts
 from .score_table import UNSCORED, ScoreTable, SeriesScores
 
-__all__ = ["pooled_evaluation", "pooled_table"]
+__all__ = ["PooledSeries", "pooled_evaluation", "pooled_table"]
 
 
 def pooled_table(table: ScoreTable, workers: Workers) -> ScoreTable:
@@ -58,53 +58,113 @@ def pooled_evaluation(evaluation: Evaluation, workers: Workers, *, drawn: int) -
             for s in cut
         ]
         quantiles = _gathered(workers, bands)
-    series: list[SeriesForecasts] = []
+    blocks: list[Sequence[SeriesForecasts]] = []
     for worker, head in enumerate(heads):
         if worker == workers.share.index:
-            series.extend(evaluation.series)
+            blocks.append(evaluation.series)
             continue
-        parts = _Parts(sizes[worker])
-        named = head["scores"]
-        by_model = {m: parts.per_origin(f[worker]) for m, f in forecasts.items()}
-        bands_of = None if quantiles is None else parts.per_origin(quantiles[worker])
-        index = parts.per_row(columns["index"][worker])
-        actual = parts.per_row(columns["actual"][worker])
-        starts = parts.per_origin(columns["origins"][worker])
-        values = iter(scores[worker])
-        for k, sid in enumerate(head["ids"]):
-            _, origins, train_end, test_start = (int(v) for v in sizes[worker][k])
-            series.append(
-                SeriesForecasts(
-                    id=sid,
-                    index=pd.DatetimeIndex(index[k].astype("datetime64[ns]")),
-                    actual=actual[k],
-                    train_end=train_end,
-                    test_start=test_start,
-                    origins=starts[k],
-                    forecasts={m: split[k] for m, split in by_model.items()},
-                    quantiles=None if bands_of is None else bands_of[k],
-                    scores=SeriesScores.from_rows(named, next(values)) if origins else UNSCORED,
-                )
+        columns_of = {name: joined[worker] for name, joined in columns.items()}
+        blocks.append(
+            _Gathered(
+                head["ids"],
+                sizes[worker],
+                columns_of,
+                {m: f[worker] for m, f in forecasts.items()},
+                None if quantiles is None else quantiles[worker],
+                head["scores"],
+                scores[worker],
             )
-    return dataclasses.replace(evaluation, series=tuple(series))
+        )
+    return dataclasses.replace(evaluation, series=PooledSeries(blocks))
+
+
+class _MadeWhenRead(Sequence[SeriesForecasts]):
+    """Series made one at a time as they are read (``_at``, of a place from 0 to the
+    length); a slice of them is a list."""
+
+    @overload
+    def __getitem__(self, k: int) -> SeriesForecasts: ...
+
+    @overload
+    def __getitem__(self, k: slice) -> list[SeriesForecasts]: ...
+
+    def __getitem__(self, k: int | slice) -> SeriesForecasts | list[SeriesForecasts]:
+        if isinstance(k, slice):
+            return [self._at(i) for i in range(*k.indices(len(self)))]
+        return self._at(range(len(self))[k])  # a negative k from the end; IndexError past it
+
+    def _at(self, k: int) -> SeriesForecasts:
+        raise NotImplementedError
+
+
+class PooledSeries(_MadeWhenRead):
+    """Every worker's series in worker order, read as one sequence: this worker's own,
+    the others' made from the columns they came in as each is read (as objects, 50,000
+    series take a quarter of a GiB beside their numbers, on every worker)."""
+
+    def __init__(self, blocks: Sequence[Sequence[SeriesForecasts]]) -> None:
+        self._blocks = tuple(blocks)
+        self._ends = np.cumsum([len(block) for block in self._blocks])
+
+    def __len__(self) -> int:
+        return int(self._ends[-1]) if len(self._ends) else 0
+
+    def _at(self, k: int) -> SeriesForecasts:
+        block = int(np.searchsorted(self._ends, k, side="right"))
+        return self._blocks[block][k - int(self._ends[block]) + len(self._blocks[block])]
+
+    def __iter__(self) -> Iterator[SeriesForecasts]:
+        for block in self._blocks:
+            yield from block
+
+
+class _Gathered(_MadeWhenRead):
+    """Another worker's series, as the joined arrays they came in: each one's rows and
+    origins found by its sizes (rows, origins, train end, test start) when read."""
+
+    def __init__(
+        self,
+        ids: list[str | None],
+        sizes: np.ndarray,
+        rows: dict[str, np.ndarray],
+        forecasts: dict[str, np.ndarray],
+        quantiles: np.ndarray | None,
+        score_names: list[list[str]],
+        scores: np.ndarray,
+    ) -> None:
+        self._ids, self._sizes = ids, sizes
+        self._rows, self._forecasts, self._quantiles = rows, forecasts, quantiles
+        self._score_names, self._scores = score_names, scores
+        self._row_at = np.concatenate([[0], np.cumsum(sizes[:, 0])])
+        self._origin_at = np.concatenate([[0], np.cumsum(sizes[:, 1])])
+        # Only a series with origins sent its scores: its place among those.
+        self._scored_at = np.cumsum(sizes[:, 1] > 0) - 1
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def _at(self, k: int) -> SeriesForecasts:
+        rows = slice(int(self._row_at[k]), int(self._row_at[k + 1]))
+        origins = slice(int(self._origin_at[k]), int(self._origin_at[k + 1]))
+        _, n_origins, train_end, test_start = (int(v) for v in self._sizes[k])
+        scores = UNSCORED
+        if n_origins:
+            scores = SeriesScores.from_rows(self._score_names, self._scores[self._scored_at[k]])
+        return SeriesForecasts(
+            id=self._ids[k],
+            index=pd.DatetimeIndex(self._rows["index"][rows].astype("datetime64[ns]")),
+            actual=self._rows["actual"][rows],
+            train_end=train_end,
+            test_start=test_start,
+            origins=self._rows["origins"][origins],
+            forecasts={m: f[origins] for m, f in self._forecasts.items()},
+            quantiles=None if self._quantiles is None else self._quantiles[origins],
+            scores=scores,
+        )
 
 
 # The per-row and per-origin arrays a series' forecasts travel as.
 _ROWS = ("index", "actual", "origins")
-
-
-class _Parts:
-    """Where each series' rows and origins lie in a worker's joined arrays."""
-
-    def __init__(self, sizes: np.ndarray) -> None:
-        self._rows = np.cumsum(sizes[:, 0])[:-1]
-        self._origins = np.cumsum(sizes[:, 1])[:-1]
-
-    def per_row(self, joined: np.ndarray) -> list[np.ndarray]:
-        return np.split(joined, self._rows)
-
-    def per_origin(self, joined: np.ndarray) -> list[np.ndarray]:
-        return np.split(joined, self._origins)
 
 
 def _drawn_first(series: Sequence[SeriesForecasts], drawn: int) -> set[int]:
