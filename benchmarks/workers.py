@@ -78,7 +78,8 @@ def beats_both(run_dir: Path) -> float:
 
 def write_data(n_series: int, folder: Path) -> Path:
     frame = m5_like(n_series)
-    codes = frame["item"].cat.codes.to_numpy()
+    # int64: the codes come as int16 below 32,768 items, where x PARTITIONS overflows.
+    codes = frame["item"].cat.codes.to_numpy().astype("int64")
     # As categories: a string a row would take this process 20 GB at 100,000 series.
     stores = [f"s{k}" for k in range(PARTITIONS)]
     frame["store"] = pd.Categorical.from_codes(codes * PARTITIONS // n_series, stores)
