@@ -13,9 +13,12 @@ import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from ..data.share import Share
 from ..errors import ConfigError
+
+if TYPE_CHECKING:
+    from ..data.share import Share
 
 TF_CONFIG = "TF_CONFIG"
 
@@ -46,6 +49,8 @@ class ClusterRole:
         reads it, and takes a share of each batch)."""
         if self.n_workers == 1 or id_column is None:
             return None
+        from ..data.share import Share  # numpy and pandas: not before the bundle's lock
+
         return Share(self.rank, self.n_workers)
 
     def describe(self) -> str:
