@@ -4,6 +4,7 @@ no TensorFlow)."""
 
 from __future__ import annotations
 
+import abc
 import dataclasses
 from collections.abc import Iterator, Sequence
 from typing import Any, overload
@@ -93,8 +94,8 @@ class _MadeWhenRead(Sequence[SeriesForecasts]):
             return [self._at(i) for i in range(*k.indices(len(self)))]
         return self._at(range(len(self))[k])  # a negative k from the end; IndexError past it
 
-    def _at(self, k: int) -> SeriesForecasts:
-        raise NotImplementedError
+    @abc.abstractmethod
+    def _at(self, k: int) -> SeriesForecasts: ...
 
 
 class PooledSeries(_MadeWhenRead):
